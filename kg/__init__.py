@@ -1,0 +1,3 @@
+"""plankg: a knowledge graph of Taiwanese government annual administrative plans."""
+
+__version__ = "0.1.0"
