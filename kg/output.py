@@ -1,0 +1,154 @@
+"""Writing query results and store exports for the CLI.
+
+Output is streamed: SELECT rows go to ``out`` as they come (pyoxigraph's ``serialize`` for
+json/xml/csv/tsv, one ``write`` per row for the table), never collected in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import BinaryIO, Final
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    serialize,
+)
+
+from plankg.errors import PlanKGError, QueryError
+from plankg.namespaces import PREFIXES
+from plankg.store import UNION_TRIPLES_QUERY, GraphStore, QueryResult
+
+SELECT: Final = "SELECT"
+ASK: Final = "ASK"
+GRAPH: Final = "CONSTRUCT/DESCRIBE"
+TABLE: Final = "table"
+"""The human format: tab-separated plain values for SELECT, ``true``/``false`` for ASK."""
+
+_SOLUTION_FORMATS: Final[Mapping[str, QueryResultsFormat | None]] = MappingProxyType({
+    "json": QueryResultsFormat.JSON,
+    "xml": QueryResultsFormat.XML,
+    "csv": QueryResultsFormat.CSV,
+    "tsv": QueryResultsFormat.TSV,
+    TABLE: None,
+})
+_GRAPH_FORMATS: Final[Mapping[str, RdfFormat]] = MappingProxyType({
+    "ttl": RdfFormat.TURTLE,
+    "nt": RdfFormat.N_TRIPLES,
+    "nq": RdfFormat.N_QUADS,
+    "trig": RdfFormat.TRIG,
+    "jsonld": RdfFormat.JSON_LD,
+    "xml": RdfFormat.RDF_XML,
+})
+
+FORMATS: Final[Mapping[str, Mapping[str, QueryResultsFormat | RdfFormat | None]]] = MappingProxyType({
+    SELECT: _SOLUTION_FORMATS,
+    ASK: _SOLUTION_FORMATS,
+    GRAPH: _GRAPH_FORMATS,
+})
+"""Result kind → format name → pyoxigraph format (None: :data:`TABLE`). ``xml`` is SPARQL
+results XML for SELECT/ASK and RDF/XML for CONSTRUCT/DESCRIBE."""
+
+DEFAULT_FORMATS: Final[Mapping[str, str]] = MappingProxyType({SELECT: TABLE, ASK: TABLE, GRAPH: "ttl"})
+
+EXPORT_FORMATS: Final[Mapping[str, RdfFormat]] = MappingProxyType({
+    "nquads": RdfFormat.N_QUADS,
+    "trig": RdfFormat.TRIG,
+    "ttl": RdfFormat.TURTLE,
+    "jsonld": RdfFormat.JSON_LD,
+})
+"""nquads and trig keep the named graphs. ttl and jsonld are the union of all graphs as
+triples, each triple once: the graph names are DROPPED. (pyoxigraph 0.5 could write a JSON-LD
+dataset, named graphs as top-level ``{"@id": graph, "@graph": [...]}`` objects, but common
+readers such as ``rdflib.Graph().parse`` see no triples in it; use nquads/trig for graphs.)"""
+UNION_EXPORTS: Final = frozenset({"ttl", "jsonld"})
+
+_TABLE_ESCAPES: Final = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def result_kind(result: QueryResult) -> str:
+    """:data:`SELECT`, :data:`ASK` or :data:`GRAPH`."""
+    if isinstance(result, QuerySolutions):
+        return SELECT
+    if isinstance(result, QueryBoolean):
+        return ASK
+    if isinstance(result, QueryTriples):
+        return GRAPH
+    raise TypeError(f"not a pyoxigraph query result: {type(result).__name__}")
+
+
+def write_results(result: QueryResult, out: BinaryIO, fmt: str | None = None) -> None:
+    """Write ``result`` to ``out`` in ``fmt`` (None: the default for the result kind).
+
+    :class:`QueryError` if ``fmt`` does not fit the kind of result.
+    """
+    kind = result_kind(result)
+    name = DEFAULT_FORMATS[kind] if fmt is None else fmt
+    target = _format_for(kind, name)
+    if isinstance(result, QueryTriples):
+        serialize(result, out, target, prefixes=PREFIXES)
+    elif target is not None:
+        result.serialize(out, target)
+    elif isinstance(result, QueryBoolean):
+        out.write(b"true\n" if result else b"false\n")
+    else:
+        write_table(result, out)
+
+
+def write_table(solutions: QuerySolutions, out: BinaryIO) -> None:
+    """A header of variable names, then one line per row; tab-separated plain values.
+
+    IRIs are written as-is, literals as their lexical form (no quotes, datatype or
+    language), blank nodes as ``_:id``, unbound as empty; tab, LF and CR inside a value
+    become ``\\t``, ``\\n``, ``\\r``.
+    """
+    variables = solutions.variables
+    out.write(_table_line(v.value for v in variables))
+    for row in solutions:
+        out.write(_table_line(_plain(row[v]) for v in variables))
+
+
+def export(store: GraphStore, out: BinaryIO, fmt: str) -> None:
+    """Dump the whole ``store`` to ``out`` in an :data:`EXPORT_FORMATS` format (streamed)."""
+    try:
+        target = EXPORT_FORMATS[fmt]
+    except KeyError:
+        raise PlanKGError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}") from None
+    if fmt in UNION_EXPORTS:
+        serialize(store.query(UNION_TRIPLES_QUERY), out, target, prefixes=PREFIXES)
+    else:
+        store.dump(out, target)
+
+
+def _format_for(kind: str, name: str) -> QueryResultsFormat | RdfFormat | None:
+    """The pyoxigraph format called ``name`` for ``kind``, or QueryError naming the choices."""
+    formats = FORMATS[kind]
+    if name in formats:
+        return formats[name]
+    choices = f"{kind} results can be {', '.join(formats)}"
+    owners = [k for k in (SELECT, ASK, GRAPH) if name in FORMATS[k]]
+    if owners:
+        raise QueryError(f"format {name!r} is for {'/'.join(owners)} results; {choices}")
+    raise QueryError(f"unknown format {name!r}; {choices}")
+
+
+def _plain(term: NamedNode | BlankNode | Literal | object | None) -> str:
+    """The plain text of one value in a table."""
+    if term is None:
+        return ""
+    if isinstance(term, (NamedNode, Literal)):
+        return term.value
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    return str(term)  # RDF 1.2 triple terms
+
+
+def _table_line(values: Iterable[str]) -> bytes:
+    return ("\t".join(v.translate(_TABLE_ESCAPES) for v in values) + "\n").encode("utf-8")
