@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Set up plankg on a machine that has only Python, then run it.
+
+    python3 dev.py test            # install into ./.venv (first run), run the whole test suite
+    python3 dev.py build           # install, build the bundled plans into ./var/store
+    python3 dev.py ARGS…           # install, then run `plankg ARGS…` (query, export, stats, serve …)
+
+Installs are repeated only when pyproject.toml changes. Uses only the standard library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+STAMP = VENV / ".plankg-install"
+MIN_PYTHON = (3, 11)
+
+
+def _run(cmd: list[str], **kw) -> None:
+    subprocess.run(cmd, check=True, cwd=ROOT, **kw)
+
+
+def ensure_installed() -> None:
+    """Create ./.venv and install the project with its test extras, once per pyproject.toml."""
+    if sys.version_info < MIN_PYTHON:
+        sys.exit(f"plankg needs Python {'.'.join(map(str, MIN_PYTHON))}+, this is {sys.version.split()[0]}")
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest and (BIN / "plankg").exists():
+        return
+    if not (BIN / "python").exists():
+        print("dev.py: creating .venv", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("dev.py: installing plankg and its dependencies into .venv", file=sys.stderr)
+    pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    _run(pip + ["install", "--upgrade", "pip", "setuptools>=69"])
+    _run(pip + ["install", "-e", ".[test]"])
+    STAMP.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    ensure_installed()
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    if argv[:1] == ["test"]:
+        return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env)
+    return subprocess.call([str(BIN / "plankg"), *argv], cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

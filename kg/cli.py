@@ -1,0 +1,175 @@
+"""The ``plankg`` command line: thin commands over library functions.
+
+This module is the one place where user errors (:class:`plankg.errors.PlanKGError`) become a
+one-line message on stderr and an exit code. Heavy libraries (rdflib, pyshacl, pyoxigraph) are
+imported inside the commands that need them, so ``plankg query`` starts fast.
+
+Exit codes:
+  0  success
+  1  the graph does not conform to the SHACL shapes (build, validate); nothing was published
+  2  bad input or usage: a plan file, a query, an option
+  3  store problem: missing, not a plankg store, or another build is running
+  130 interrupted
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from plankg.errors import PlanKGError, ValidationFailed
+
+EXIT_CODES = {0: "success", 1: "graph violates the shapes", 2: "bad input or usage", 3: "store problem", 130: "interrupted"}
+
+
+class _Group(click.Group):
+    """Turns PlanKGError into ``plankg: error: …`` and its exit code; no traceback for user errors."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ValidationFailed as e:
+            click.echo(e.report, err=True)
+            click.echo(f"plankg: error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except PlanKGError as e:
+            click.echo(f"plankg: error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("plankg: interrupted", err=True)
+            ctx.exit(130)
+
+
+def store_options(f):
+    f = click.option("--base", envvar="PLANKG_BASE", default=None, metavar="IRI",
+                     help="IRI base for minted identifiers [env PLANKG_BASE; default https://w3id.org/plankg/id/].")(f)
+    f = click.option("--store", "store", envvar="PLANKG_STORE", default=None, metavar="DIR",
+                     type=click.Path(path_type=Path),
+                     help="Store directory [env PLANKG_STORE; default ./var/store].")(f)
+    return f
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="plankg")
+def main() -> None:
+    """plankg: a knowledge graph of Taiwanese annual administrative plans (年度施政計畫)."""
+
+
+@main.command()
+@click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
+@store_options
+def build(plans: tuple[Path, ...], store: Path | None, base: str | None) -> None:
+    """Parse, link, validate and publish PLANS (default: the bundled plans) to the store.
+
+    The store is replaced atomically: if anything fails, the published store is untouched.
+    """
+    from plankg import build as pipeline
+    from plankg.config import resolve
+    from plankg.stats import summary_lines
+
+    settings = resolve(store, base)
+    compiled, _ = pipeline.build(list(plans), settings.store, settings.base)
+    for line in summary_lines(compiled):
+        click.echo(line)
+    for w in compiled.report.warnings:
+        click.echo(w.render(), err=True)
+    click.echo(f"published to {settings.store}")
+
+
+@main.command()
+@click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base", envvar="PLANKG_BASE", default=None, metavar="IRI", help="IRI base for minted identifiers.")
+def validate(plans: tuple[Path, ...], base: str | None) -> None:
+    """Check PLANS (default: the bundled plans) against the shapes without publishing.
+
+    Exit 0 if the graph conforms (warnings are printed), 1 if it violates the shapes.
+    """
+    from plankg import build as pipeline
+    from plankg.config import resolve
+
+    settings = resolve(None, base)
+    compiled = pipeline.compile_plans(pipeline.read_inputs(list(plans)), settings.base)
+    report = compiled.report
+    if report.findings:
+        click.echo(report.text())
+    if not report.conforms:
+        raise ValidationFailed(report.text(), len(report.violations))
+    click.echo(f"conforms ({len(report.warnings)} warning(s))")
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("-f", "--format", "fmt", default=None,
+              type=click.Choice(["table", "json", "xml", "csv", "tsv", "ttl", "nt", "nq", "trig", "jsonld"]),
+              help="Output format (default: table for SELECT, true/false for ASK, Turtle for graphs).")
+@click.option("--named-graphs", is_flag=True, help="Do not merge the named graphs into the default graph.")
+@store_options
+def query(query: str | None, fmt: str | None, named_graphs: bool, store: Path | None, base: str | None) -> None:
+    """Run a SPARQL QUERY: the text, @FILE, or - / nothing for stdin."""
+    from plankg.config import resolve
+    from plankg.output import write_results
+    from plankg.store import open_store
+
+    text = _query_text(query)
+    settings = resolve(store, base)
+    with open_store(settings.store) as kg:
+        result = kg.query(text, union_default_graph=not named_graphs)
+        out = sys.stdout.buffer
+        write_results(result, out, fmt)
+        out.flush()
+
+
+def _query_text(arg: str | None) -> str:
+    if arg is None or arg == "-":
+        if sys.stdin.isatty():
+            raise PlanKGError("no query given: pass it as an argument, as @FILE, or on stdin")
+        return sys.stdin.read()
+    if arg.startswith("@"):
+        try:
+            return Path(arg[1:]).read_text(encoding="utf-8")
+        except OSError as e:
+            raise PlanKGError(f"{arg[1:]}: cannot read query file ({e.strerror})") from None
+    return arg
+
+
+@main.command()
+@click.option("-f", "--format", "fmt", default="nquads", show_default=True,
+              type=click.Choice(["nquads", "trig", "ttl", "jsonld"]),
+              help="nquads and trig keep the named graphs; ttl and jsonld are the union as triples.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write to FILE instead of stdout.")
+@store_options
+def export(fmt: str, output: Path | None, store: Path | None, base: str | None) -> None:
+    """Dump the whole store."""
+    from plankg.config import resolve
+    from plankg.output import export as dump
+    from plankg.store import open_store
+
+    settings = resolve(store, base)
+    with open_store(settings.store) as kg:
+        if output is None:
+            dump(kg, sys.stdout.buffer, fmt)
+            sys.stdout.buffer.flush()
+        else:
+            tmp = output.with_name(output.name + ".part")
+            with open(tmp, "wb") as f:
+                dump(kg, f, fmt)
+            tmp.replace(output)
+
+
+@main.command()
+@store_options
+def stats(store: Path | None, base: str | None) -> None:
+    """Counts of the published store: graphs, triples, and plan contents."""
+    from plankg.config import resolve
+    from plankg.stats import store_stats
+
+    settings = resolve(store, base)
+    for line in store_stats(settings.store):
+        click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,122 @@
+"""The ontology, vocabularies and mappings, read from the package's Turtle files.
+
+Vocabularies are data: everything the build needs to know about categories, organisations,
+work-plan assignments, target groups and laws is looked up here, never hard-coded.
+Files under the id base use relative IRIs and are parsed with the configured base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from plankg import resources
+from plankg.errors import InputError
+from plankg.namespaces import ONTOLOGY_IRI, PLAN, graph_iri
+
+P = lambda name: URIRef(PLAN + name)  # noqa: E731 - tiny local helper
+ORG_ORGANIZATION = URIRef("http://www.w3.org/ns/org#Organization")
+ZH = "zh-Hant"
+
+
+def _parse(resource, base: str) -> Graph:
+    g = Graph()
+    with resource.open("rb") as f:
+        g.parse(f, format="turtle", publicID=base)
+    return g
+
+
+@dataclass(frozen=True)
+class Term:
+    """A string the linker looks for, and what it links to (``target`` None for a stop term)."""
+
+    text: str
+    prop: str  # "targetGroup" or "citesLaw"
+    target: str | None
+
+
+@dataclass
+class Vocabularies:
+    base: str
+    ontology: Graph
+    graphs: dict[str, Graph]  # named-graph IRI -> vocabulary graph
+    mappings: Graph
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, base: str) -> "Vocabularies":
+        ontology = _parse(resources.ontology(), base)
+        graphs = {graph_iri(base, "vocab", r.name.removesuffix(".ttl")): _parse(r, base) for r in resources.vocabularies()}
+        mappings = Graph()
+        for r in resources.mappings():
+            with r.open("rb") as f:
+                mappings.parse(f, format="turtle", publicID=base)
+        return cls(base, ontology, graphs, mappings)
+
+    @cached_property
+    def union(self) -> Graph:
+        """All vocabulary graphs in one (for look-ups and as part of the SHACL data graph)."""
+        g = Graph()
+        for vg in self.graphs.values():
+            g += vg
+        return g
+
+    def named_graphs(self) -> dict[str, Graph]:
+        """Every graph the store holds besides the plans: the ontology and each vocabulary."""
+        return {ONTOLOGY_IRI: self.ontology, **self.graphs}
+
+    # --- plan categories -------------------------------------------------------------
+    @cached_property
+    def categories(self) -> dict[str, URIRef]:
+        """zh-Hant label -> concept IRI of every plan:PlanCategory."""
+        out = {}
+        for c in self.union.subjects(RDF.type, P("PlanCategory")):
+            for label in self.union.objects(c, SKOS.prefLabel):
+                if isinstance(label, Literal) and label.language == ZH:
+                    out[str(label)] = c
+        return out
+
+    # --- organisations ---------------------------------------------------------------
+    def organisation(self, name: str, file: str) -> tuple[URIRef, str]:
+        """The IRI and notation (IRI path segment, e.g. ``mol``) of the organisation named ``name``."""
+        g = self.union
+        for org in g.subjects(RDF.type, ORG_ORGANIZATION):
+            labels = {str(o) for p in (SKOS.prefLabel, SKOS.altLabel) for o in g.objects(org, p)}
+            if name in labels:
+                notation = g.value(org, SKOS.notation)
+                if notation is None:
+                    raise InputError(file, None, f"organisation {name!r} has no skos:notation in organisations.ttl")
+                return org, str(notation)
+        raise InputError(file, 1, f"unknown organisation {name!r}: add it (with a skos:notation) to ontology/vocab/organisations.ttl")
+
+    def assignment(self, org: URIRef, roc_year: int, work_plan: str) -> tuple[URIRef | None, str | None]:
+        """(responsible unit, budget code) of a work plan, from the mappings; (None, None) if unmapped."""
+        m = self.mappings
+        for a in m.subjects(P("workPlanName"), Literal(work_plan, lang=ZH)):
+            if m.value(a, P("organisation")) == org and m.value(a, P("rocYear")).toPython() == roc_year:
+                unit = m.value(a, P("responsibleUnit"))
+                code = m.value(a, P("budgetCode"))
+                return unit, (str(code) if code is not None else None)
+        return None, None
+
+    # --- linker terms ----------------------------------------------------------------
+    @cached_property
+    def terms(self) -> list[Term]:
+        """Every surface form of the target-group and law schemes, plus the stop terms."""
+        g = self.union
+        out: list[Term] = []
+        for scheme_slug, prop in (("target-group", "targetGroup"), ("law", "citesLaw")):
+            scheme = URIRef(self.base + scheme_slug)
+            for stop in g.objects(scheme, P("linkerStopTerm")):
+                out.append(Term(str(stop), prop, None))
+            for concept in sorted(set(g.subjects(SKOS.inScheme, scheme))):
+                if g.value(concept, P("linkable")) == Literal(False):
+                    continue
+                for label_prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+                    for label in g.objects(concept, label_prop):
+                        if isinstance(label, Literal) and label.language == ZH:
+                            out.append(Term(str(label), prop, str(concept)))
+        return out

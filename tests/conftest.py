@@ -1,0 +1,44 @@
+"""Shared fixtures: a real on-disk store built once per session by the real `plankg` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "plans" / "mol-108.txt"
+SHARED = ROOT.parent / "shared"
+PLANKG = Path(sys.executable).with_name("plankg")
+PLAN_NS = "https://w3id.org/plankg/ontology#"
+BASE = "https://w3id.org/plankg/id/"
+
+
+def run_plankg(*args: str, env: dict | None = None, input: str | None = None, cwd: Path | None = None,
+               check: bool = False) -> subprocess.CompletedProcess:
+    """Run the installed `plankg` console script as a real process."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKG_")}
+    full_env.update(env or {})
+    proc = subprocess.run([str(PLANKG), *args], capture_output=True, text=True, env=full_env, input=input,
+                          cwd=cwd, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"plankg {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory) -> Path:
+    """The bundled plans built into a fresh on-disk store."""
+    store = tmp_path_factory.mktemp("kg") / "store"
+    run_plankg("build", "--store", str(store), check=True)
+    return store
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is absent")
+    return SHARED
