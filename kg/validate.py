@@ -102,10 +102,24 @@ def validate(data: Graph, ontology: Graph, shapes: Graph) -> Report:
     """Validate ``data``; the report's findings are sorted by severity, then source line."""
     from pyshacl import validate as shacl_validate  # heavy: imported only when validating
 
+    from plankg import shacl_sparql
+
+    core_shapes, sparql_constraints = shacl_sparql.split(shapes)
+    data_and_ontology = data + ontology  # sh:class follows rdfs:subClassOf of the ontology
     _conforms, results, _text = shacl_validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="none", allow_warnings=True
+        data_and_ontology, shacl_graph=core_shapes, inference="none", allow_warnings=True
     )
-    findings = []
+    findings = [
+        Finding(
+            severity=r.severity,
+            focus=r.focus,
+            label=_label(data, URIRef(r.focus)),
+            path=r.path,
+            message=r.message,
+            source=_source(data, URIRef(r.focus)),
+        )
+        for r in shacl_sparql.evaluate(data_and_ontology, shapes, sparql_constraints)
+    ]
     for result in results.objects(None, SH.result):
         severity = results.value(result, SH.resultSeverity)
         focus = results.value(result, SH.focusNode)
