@@ -53,6 +53,7 @@ _FROM_SCAN = re.compile(
     | [?$]\w+                                         # variables
     | [\w.-]*:[\w.:%-]*                               # prefixed names
     | (?P<from>\bFROM\b)
+    | [\w.-]+                                         # any other word, consumed whole (linear time)
     ''',
     re.VERBOSE | re.DOTALL | re.IGNORECASE,
 )

@@ -364,3 +364,12 @@ def test_a_publish_killed_while_loading_leaves_the_old_store(published: Path, tm
     assert builds(published) == {current, result.build_dir.name}
     with open_store(published) as store:
         assert store.graphs() == [G1, G3] and store.count() == 2
+
+
+def test_dataset_clause_scan_consumes_a_long_word_in_one_match():
+    """A long identifier is one token: the scan is linear (it was quadratic: ~50 s for 100 kB)."""
+    from plankg.store import _FROM_SCAN, has_dataset_clause
+
+    word = "x" * 100_000
+    assert [m.span() for m in _FROM_SCAN.finditer(word)] == [(0, len(word))]
+    assert has_dataset_clause("SELECT * WHERE { ?s ?p " + word + " }") is False

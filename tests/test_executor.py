@@ -1,0 +1,450 @@
+"""plankg.server.executor: the pool of killable query processes, on real stores and processes.
+
+Waits are events, counters or generous deadlines; nothing depends on how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from pyoxigraph import QueryResultsFormat, RdfFormat
+
+from plankg.errors import QueryError, StoreError
+from plankg.server.executor import (
+    Overloaded,
+    QueryExecutor,
+    QueryFailed,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnly,
+    Refused,
+    UnsupportedFormat,
+)
+from plankg.server.queryworker import CHUNK_BYTES
+from plankg.store import open_store, publish
+
+BASE = "https://w3id.org/plankg/id/"
+MOL = BASE + "graph/mol/108"
+EX = "http://example.org/"
+GENEROUS_S = 60.0
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+ENDLESS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SORTED_CROSS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+
+
+@pytest.fixture(scope="module")
+def ref(built_store: Path) -> dict[str, int]:
+    """Counts from the store opened in this process: what the executor must agree with."""
+    with open_store(built_store) as store:
+        return {"total": store.count(), "mol": store.count(MOL), "graphs": len(store.graphs())}
+
+
+@pytest.fixture(scope="module")
+def executor(built_store: Path):
+    with QueryExecutor(built_store, processes=2, timeout_s=GENEROUS_S) as ex:
+        yield ex
+
+
+@pytest.fixture
+def fresh(built_store: Path):
+    """A pool of its own, for tests that kill processes."""
+    with QueryExecutor(built_store, processes=2, timeout_s=GENEROUS_S) as ex:
+        yield ex
+
+
+def count(ex: QueryExecutor, query: str = COUNT, **options) -> int:
+    return int(ex.select(query, **options)[0]["n"].value)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a running (not zombie) process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(condition, timeout: float = GENEROUS_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def nt(prefix: str, n: int) -> bytes:
+    return b"".join(f'<{EX}s{i}> <{EX}p> "{prefix}-{i}" .\n'.encode() for i in range(n))
+
+
+# --- results in every format ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml",
+                                        "text/tab-separated-values", QueryResultsFormat.JSON])
+def test_select_results_parse_back(executor: QueryExecutor, media_type) -> None:
+    query = f"SELECT ?s ?label WHERE {{ GRAPH <{MOL}> {{ ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label }} }}"
+    with executor.execute(query, result_format=media_type) as execution:
+        assert execution.kind == "solutions" and execution.elapsed_ms > 0
+        body = b"".join(execution)
+    fmt = media_type if isinstance(media_type, QueryResultsFormat) else QueryResultsFormat.from_media_type(media_type)
+    rows = list(pyoxigraph.parse_query_results(body, fmt))
+    assert len(rows) == len(executor.select(query)) == 371
+    assert {r["label"].language for r in rows} >= {"zh-hant"}
+
+
+def test_csv_results(executor: QueryExecutor, ref: dict[str, int]) -> None:
+    execution = executor.execute(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g",
+                                 result_format="text/csv")
+    assert execution.media_type == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(execution.read().decode())))
+    assert {r["g"]: int(r["n"]) for r in rows}[MOL] == ref["mol"]
+
+
+@pytest.mark.parametrize("fmt", [RdfFormat.TURTLE, RdfFormat.N_TRIPLES, RdfFormat.N_QUADS, RdfFormat.TRIG,
+                                 RdfFormat.RDF_XML, RdfFormat.JSON_LD, RdfFormat.N3])
+def test_graph_results_parse_back(executor: QueryExecutor, ref: dict[str, int], fmt: RdfFormat) -> None:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{MOL}> {{ ?s ?p ?o }} }}"
+    execution = executor.execute(query, result_format=fmt.media_type)
+    assert execution.kind == "graph"
+    triples = list(pyoxigraph.parse(execution.read(), fmt))
+    assert len(triples) == ref["mol"]
+
+
+@pytest.mark.parametrize("media_type", ["application/sparql-results+json", "application/sparql-results+xml",
+                                        "text/csv", "text/tab-separated-values"])
+def test_ask_in_every_results_format(executor: QueryExecutor, media_type: str) -> None:
+    execution = executor.execute("ASK { ?s ?p ?o }", result_format=media_type)
+    assert execution.kind == "boolean" and b"true" in execution.read()
+    assert executor.ask("ASK { ?s ?p ?o }") is True
+    assert executor.ask("ASK { ?s <http://example.org/none> ?o }") is False
+
+
+def test_describe_and_construct_helpers(executor: QueryExecutor) -> None:
+    data = executor.construct(f"DESCRIBE <{BASE}law/N0060033>", RdfFormat.N_TRIPLES)
+    assert len(list(pyoxigraph.parse(data, RdfFormat.N_TRIPLES))) >= 2
+
+
+def test_format_must_fit_the_form(executor: QueryExecutor) -> None:
+    with pytest.raises(UnsupportedFormat):
+        executor.execute("SELECT * { ?s ?p ?o }", result_format="text/turtle")
+    with pytest.raises(UnsupportedFormat):
+        executor.execute("CONSTRUCT WHERE { ?s ?p ?o }", result_format="text/csv")
+    with pytest.raises(UnsupportedFormat):
+        executor.execute("ASK {}", result_format="text/html")
+
+
+# --- the dataset -----------------------------------------------------------------------------
+
+
+def test_dataset_options(executor: QueryExecutor, ref: dict[str, int]) -> None:
+    assert count(executor) == ref["total"]  # the union default graph (a multiset over the named graphs)
+    assert count(executor, union_default_graph=False) == 0  # the store's own default graph is empty
+    assert count(executor, default_graphs=[MOL]) == ref["mol"]
+    assert count(executor, f"SELECT (COUNT(*) AS ?n) FROM <{MOL}> WHERE {{ ?s ?p ?o }}") == ref["mol"]
+    named = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert count(executor, named) == ref["graphs"]
+    assert count(executor, named, named_graphs=[MOL]) == 1
+    with pytest.raises(QueryError, match="invalid graph IRI"):
+        executor.select(COUNT, default_graphs=["not an IRI"])
+
+
+def test_syntax_error_has_a_position(executor: QueryExecutor, ref: dict[str, int]) -> None:
+    with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
+        executor.execute("SELECT * WHERE { ?s ?p }", result_format="text/csv")
+    assert count(executor) == ref["total"]  # the process is still in use
+
+
+# --- federation ------------------------------------------------------------------------------
+
+
+def test_service_outside_the_allowlist_is_refused_before_running(executor: QueryExecutor) -> None:
+    before = executor.stats()
+    for query in ("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+                  "SELECT * { SERVICE ?x { ?s ?p ?o } }",
+                  "PREFIX : <http://127.0.0.1:9/> SELECT * { SERVICE:x { ?s ?p ?o } }"):
+        with pytest.raises(Refused):
+            executor.execute(query, result_format="text/csv")
+    assert executor.stats() == before
+
+
+def test_an_allowlisted_service_runs_and_its_failure_is_query_failed(built_store: Path) -> None:
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with QueryExecutor(built_store, processes=1, allowlist=[f"http://127.0.0.1:{port}/"]) as ex:
+        with pytest.raises(QueryFailed):
+            ex.select(f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
+        assert ex.select(f"SELECT * {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}") == [{}]
+        assert ex.stats()["killed"] == 0  # an evaluation error leaves the process usable
+
+
+# --- time limits and the pool ------------------------------------------------------------------
+
+
+def test_runaway_query_is_killed_while_others_are_served(fresh: QueryExecutor) -> None:
+    outcome: dict = {}
+    finished = threading.Event()
+
+    def runaway() -> None:
+        t0 = time.monotonic()
+        try:
+            fresh.execute(RUNAWAY, result_format="text/csv", timeout_s=2)
+        except QueryTimeout as e:
+            outcome["error"] = e
+        outcome["elapsed"] = time.monotonic() - t0
+        finished.set()
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    assert wait_until(lambda: fresh.stats()["running"] == 1 or finished.is_set())
+    (busy_pid,) = fresh.stats()["busy_pids"]
+    assert count(fresh) > 0  # answered by the other process ...
+    assert not finished.is_set()  # ... while the runaway is still in flight
+    thread.join(GENEROUS_S)
+    assert isinstance(outcome.get("error"), QueryTimeout) and "2 s" in str(outcome["error"])
+    assert 2 <= outcome["elapsed"] < GENEROUS_S
+    assert fresh.wait_ready(GENEROUS_S)
+    stats = fresh.stats()
+    assert stats["killed"] == 1 and len(stats["pids"]) == 2 and busy_pid not in stats["pids"]
+    assert all(alive(p) for p in stats["pids"]) and wait_until(lambda: not alive(busy_pid))
+    assert count(fresh) > 0
+
+
+def test_order_by_cross_product_times_out_before_the_first_chunk(fresh: QueryExecutor) -> None:
+    with pytest.raises(QueryTimeout):
+        fresh.execute(SORTED_CROSS, result_format="text/csv", timeout_s=1)
+    assert fresh.wait_ready(GENEROUS_S) and count(fresh) > 0
+
+
+def test_large_results_stream_in_bounded_chunks(executor: QueryExecutor) -> None:
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 200000"
+    tracemalloc.start()
+    try:
+        execution = executor.execute(query, result_format="text/tab-separated-values")
+        chunks, total, lines = 1, len(execution.first), execution.first.count(b"\n")
+        assert 0 < len(execution.first) <= CHUNK_BYTES
+        for chunk in execution.chunks():
+            assert 0 < len(chunk) <= CHUNK_BYTES
+            chunks, total, lines = chunks + 1, total + len(chunk), lines + chunk.count(b"\n")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert lines == 200_001 and chunks > 100
+    assert peak < min(total // 10, 8 << 20), (peak, total)  # the parent never held the result
+
+
+def test_deadline_while_streaming_ends_the_iterator(fresh: QueryExecutor) -> None:
+    execution = fresh.execute(ENDLESS, result_format="text/csv", timeout_s=2)
+    assert execution.first
+    with pytest.raises(QueryTimeout):
+        for _ in execution.chunks():
+            pass
+    assert fresh.stats()["killed"] == 1 and fresh.wait_ready(GENEROUS_S)
+
+
+def test_closing_early_recycles_the_process(fresh: QueryExecutor) -> None:
+    execution = fresh.execute(ENDLESS, result_format="text/csv")
+    (busy,) = fresh.stats()["busy_pids"]
+    next(iter(execution.chunks()))
+    execution.close()
+    assert fresh.stats()["killed"] == 1 and fresh.wait_ready(GENEROUS_S)
+    assert busy not in fresh.stats()["pids"] and wait_until(lambda: not alive(busy))
+    gen = iter(fresh.execute(ENDLESS, result_format="text/csv"))
+    next(gen)
+    gen.close()  # a generator closed by the WSGI server
+    assert fresh.stats()["killed"] == 2 and fresh.wait_ready(GENEROUS_S)
+
+
+def test_a_dropped_execution_is_recycled(fresh: QueryExecutor) -> None:
+    execution = fresh.execute(ENDLESS, result_format="text/csv")
+    del execution
+    gc.collect()
+    assert wait_until(lambda: fresh.stats()["killed"] == 1) and fresh.wait_ready(GENEROUS_S)
+    assert count(fresh) > 0
+
+
+def test_small_results_free_their_process_at_once(executor: QueryExecutor) -> None:
+    execution = executor.execute("ASK {}", result_format="application/sparql-results+json")
+    assert executor.stats()["busy"] == 0  # END was read with the first chunk
+    assert execution.first == b'{"head":{},"boolean":true}' and list(execution.chunks()) == []
+
+
+def test_overloaded_when_no_process_frees_up(built_store: Path) -> None:
+    with QueryExecutor(built_store, processes=1) as ex:
+        holder = ex.execute(ENDLESS, result_format="text/csv")
+        with pytest.raises(Overloaded):
+            ex.execute("ASK {}", result_format="text/csv", timeout_s=0.5)
+        holder.close()
+        assert ex.wait_ready(GENEROUS_S) and ex.ask("ASK {}")
+
+
+def test_a_dead_worker_is_replaced(built_store: Path) -> None:
+    with QueryExecutor(built_store, processes=1) as ex:
+        (pid,) = ex.stats()["pids"]
+        os.kill(pid, signal.SIGKILL)
+        assert wait_until(lambda: not alive(pid))
+        with pytest.raises(QueryFailed, match="died"):
+            ex.select(COUNT)
+        assert ex.wait_ready(GENEROUS_S) and ex.stats()["pids"] != [pid] and count(ex) > 0
+
+
+def test_close_stops_every_process(built_store: Path) -> None:
+    ex = QueryExecutor(built_store, processes=3)
+    pids = ex.stats()["pids"]
+    assert len(pids) == 3 and all(map(alive, pids))
+    ex.close()
+    assert wait_until(lambda: not any(map(alive, pids)))
+    with pytest.raises(QueryFailed):
+        ex.ask("ASK {}")
+
+
+def test_workers_die_with_their_parent(built_store: Path) -> None:
+    """Even a busy worker, after its parent is SIGKILLed (no close, no atexit)."""
+    script = (
+        "import os, signal, sys, threading\n"
+        "from plankg.server.executor import QueryExecutor\n"
+        f"ex = QueryExecutor({str(built_store)!r}, processes=2)\n"
+        "t = threading.Thread(target=lambda: ex.execute(%r, result_format='text/csv'), daemon=True)\n"
+        "t.start()\n"
+        "while ex.stats()['running'] == 0: pass\n"
+        "print(*ex.stats()['pids'], flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    ) % RUNAWAY
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=GENEROUS_S)
+    pids = [int(p) for p in proc.stdout.split()]
+    assert len(pids) == 2, proc.stderr
+    assert wait_until(lambda: not any(map(alive, pids)))
+
+
+def test_no_store_is_a_store_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no plankg store"):
+        QueryExecutor(tmp_path / "missing", processes=1)
+
+
+# --- a re-published store ------------------------------------------------------------------------
+
+
+def test_a_republished_store_is_picked_up_by_every_process(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    publish(path, [(EX + "g", nt("v1", 1000))])
+    with QueryExecutor(path, processes=2) as ex:
+        pids = ex.stats()["pids"]
+        assert ex.select(f"SELECT ?o {{ <{EX}s1> ?p ?o }}")[0]["o"].value == "v1-1"
+        publish(path, [(EX + "g", nt("v2", 1000))])
+        cross = "SELECT ?o WHERE { ?s ?p ?o . ?a ?b ?c }"  # a million rows: both stay busy
+        with ex.execute(cross, result_format="text/csv") as a, ex.execute(cross, result_format="text/csv") as b:
+            assert b"v2-" in a.first and b"v2-" in b.first and b"v1-" not in a.first + b.first
+            assert ex.stats()["pids"] == pids  # the same processes reopened the store
+
+
+# --- read-write ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def writable(tmp_path: Path):
+    path = tmp_path / "store"
+    publish(path, [(EX + "g", nt("v", 3))])
+    with QueryExecutor(path, processes=4, read_write=True, timeout_s=GENEROUS_S) as ex:
+        yield ex
+
+
+def test_dumps(executor: QueryExecutor, ref: dict[str, int]) -> None:
+    assert len(list(pyoxigraph.parse(executor.dump_graph(MOL, "text/turtle"), RdfFormat.TURTLE))) == ref["mol"]
+    quads = list(pyoxigraph.parse(executor.dump_graph(None, RdfFormat.N_QUADS), RdfFormat.N_QUADS))
+    assert len(quads) == ref["total"] and {q.graph_name.value for q in quads} >= {MOL}
+
+
+def test_read_only_refuses_writes(executor: QueryExecutor) -> None:
+    with pytest.raises(ReadOnly):
+        executor.update(f"INSERT DATA {{ <{EX}a> <{EX}b> 'c' }}")
+    with pytest.raises(ReadOnly):
+        executor.load(b"", "application/n-triples", EX + "g")
+    with pytest.raises(ReadOnly):
+        executor.clear(EX + "g")
+    assert executor.graph_exists(MOL) and not executor.graph_exists(EX + "none")
+
+
+def test_update_then_query_sees_it(writable: QueryExecutor) -> None:
+    assert writable.processes == 1  # a single writer
+    writable.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}new> <{EX}p> 'added' }} }}")
+    assert writable.select(f"SELECT ?o {{ <{EX}new> ?p ?o }}")[0]["o"].value == "added"
+    with pytest.raises(QuerySyntaxError):
+        writable.update("INSERT DATA { <a> }")
+    with pytest.raises(Refused):
+        writable.update(f"LOAD <{EX}data.ttl>")
+
+
+@pytest.mark.slow  # 200 updates, each flushed to disk (~65 ms)
+def test_concurrent_updates_lose_nothing(writable: QueryExecutor) -> None:
+    writable.update(f"INSERT DATA {{ <{EX}counter> <{EX}value> 0 }}")
+    increment = (f"DELETE {{ <{EX}counter> <{EX}value> ?v }} INSERT {{ <{EX}counter> <{EX}value> ?n }} "
+                 f"WHERE {{ <{EX}counter> <{EX}value> ?v BIND(?v + 1 AS ?n) }}")
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(50):
+                writable.update(increment)
+        except BaseException as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(GENEROUS_S)
+    assert not errors
+    values = writable.select(f"SELECT ?v {{ <{EX}counter> <{EX}value> ?v }}", union_default_graph=False)
+    assert [int(r["v"].value) for r in values] == [200]
+
+
+def test_graph_store_operations(writable: QueryExecutor) -> None:
+    g2 = EX + "g2"
+    assert not writable.graph_exists(g2)
+    writable.load(nt("x", 5), RdfFormat.N_TRIPLES, g2)
+    writable.load(io.BytesIO(nt("y", 5)), "application/n-triples", g2)  # a file is streamed
+    assert writable.graph_exists(g2)
+    assert len(list(pyoxigraph.parse(writable.dump_graph(g2, RdfFormat.N_TRIPLES), RdfFormat.N_TRIPLES))) == 10
+    writable.load(nt("z", 2), "application/n-triples", g2, replace=True)
+    assert count(writable, default_graphs=[g2]) == 2
+    with pytest.raises(QuerySyntaxError):
+        writable.load(b"<a> <b> .\n", "application/n-triples", g2, replace=True)
+    assert count(writable, default_graphs=[g2]) == 2  # a failed replace changed nothing
+    writable.load(b"", "application/n-triples", g2, replace=True)
+    assert writable.graph_exists(g2) and count(writable, default_graphs=[g2]) == 0
+    with pytest.raises(UnsupportedFormat):
+        writable.load(b"", "application/n-quads", g2)
+    assert writable.clear(g2) is True and writable.clear(g2) is False
+    assert not writable.graph_exists(g2)
+    writable.load(nt("d", 4), "text/turtle")  # the default graph
+    assert count(writable, union_default_graph=False) == 4
+    assert writable.clear(None) is True and count(writable, union_default_graph=False) == 0
+    assert count(writable, default_graphs=[EX + "g"]) == 3  # other graphs untouched
+
+
+def test_a_runaway_update_is_killed_and_rolled_back(writable: QueryExecutor) -> None:
+    writable.load(nt("w", 1000), "application/n-triples", EX + "big")
+    before = count(writable)
+    runaway = f"INSERT {{ GRAPH <{EX}out> {{ ?a <{EX}q> ?x }} }} WHERE {{ GRAPH ?g1 {{ ?a ?b ?c }} GRAPH ?g2 {{ ?d ?e ?f }} GRAPH ?g3 {{ ?g ?h ?x }} }}"
+    with pytest.raises(QueryTimeout):
+        writable.update(runaway, timeout_s=2)
+    assert writable.wait_ready(GENEROUS_S)  # the writer's store lock was released by the kill
+    assert count(writable) == before and not writable.graph_exists(EX + "out")
+    writable.update(f"INSERT DATA {{ <{EX}after> <{EX}p> 'ok' }}")
+    assert count(writable) == before + 1
