@@ -171,5 +171,48 @@ def stats(store: Path | None, base: str | None) -> None:
         click.echo(line)
 
 
+@main.command()
+@click.option("--host", envvar="PLANKG_HOST", default="127.0.0.1", show_default=True,
+              help="Interface to listen on [env PLANKG_HOST]; the default is loopback only.")
+@click.option("--port", envvar="PLANKG_PORT", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port [env PLANKG_PORT].")
+@click.option("--workers", envvar="PLANKG_WORKERS", default=None, type=click.IntRange(1),
+              help="gunicorn worker processes [env PLANKG_WORKERS; default: one per CPU; 1 with updates].")
+@click.option("--threads", envvar="PLANKG_THREADS", default=4, show_default=True, type=click.IntRange(1),
+              help="Threads per worker [env PLANKG_THREADS].")
+@click.option("--timeout-s", envvar="PLANKG_QUERY_TIMEOUT_S", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="Query/update time limit in seconds; longer ones get 503 [env PLANKG_QUERY_TIMEOUT_S; default 30].")
+@click.option("--update-token-env", default="PLANKG_UPDATE_TOKEN", show_default=True, metavar="NAME",
+              help="Environment variable holding the bearer token that enables SPARQL Update and "
+                   "Graph Store writes (unset: read-only). Never pass the token itself on the command line.")
+@click.option("--allow-federation", "allow", multiple=True, metavar="PREFIX", envvar="PLANKG_FEDERATION_ALLOWLIST",
+              help="IRI prefix that SERVICE and LOAD may reach; repeatable [env PLANKG_FEDERATION_ALLOWLIST, "
+                   "space-separated; default: none].")
+@click.option("--dev", is_flag=True, help="Flask's single-process development server, for debugging only.")
+@store_options
+def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: float | None, update_token_env: str,
+          allow: tuple[str, ...], dev: bool, store: Path | None, base: str | None) -> None:
+    """Serve the SPARQL 1.1 endpoint (/sparql), Graph Store (/store), linked-data pages and UI.
+
+    Builds the bundled plans first if the store does not exist.
+    """
+    from plankg.config import resolve
+    from plankg.server import serve as server
+
+    settings = resolve(store, base)
+    if not settings.store.exists():
+        from plankg import build as pipeline
+
+        click.echo(f"no store at {settings.store}: building the bundled plans first", err=True)
+        pipeline.build([], settings.store, settings.base)
+    config = {**server.settings_from_env(), "STORE": str(settings.store), "BASE": settings.base,
+              "UPDATE_TOKEN": server.update_token(update_token_env)}
+    if timeout_s is not None:
+        config["QUERY_TIMEOUT_S"] = timeout_s
+    if allow:
+        config["FEDERATION_ALLOWLIST"] = tuple(allow)
+    server.run(config, server.Listen(host=host, port=port, workers=workers, threads=threads, dev=dev))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

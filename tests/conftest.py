@@ -42,3 +42,7 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")
     return SHARED
+
+
+# HTTP servers (`plankg serve` processes), shared by every test module that uses them.
+from server_support import sparql_server, update_server  # noqa: E402, F401

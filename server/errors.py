@@ -1,0 +1,62 @@
+"""The one place where exceptions become HTTP responses.
+
+Client errors carry their status and a one-line reason (``text/plain; charset=utf-8``, like
+Oxigraph server), or an HTML page when a browser asked for HTML. A store or evaluation failure
+is a 500 and is logged; it is never reported as the client's fault.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("plankg.server")
+
+
+class HTTPProblem(Exception):
+    """An error with an HTTP status, a message for the client and optional headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def bad_request(message: str) -> HTTPProblem:
+    return HTTPProblem(400, message)
+
+
+def wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["text/plain", "text/html"]) if request.accept_mimetypes else None
+    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]
+
+
+def problem_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    if wants_html():
+        body = render_template("error.html", status=status, message=message)
+        resp = Response(body, status=status, mimetype="text/html")
+    else:
+        resp = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPProblem)
+    def _problem(e: HTTPProblem):
+        return problem_response(e.status, e.message, e.headers)
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        headers = dict(e.get_headers()) if e.code in (405,) else {}
+        headers.pop("Content-Type", None)
+        return problem_response(e.code or 500, e.description or e.name, headers)
+
+    @app.errorhandler(Exception)
+    def _bug(e: Exception):
+        log.exception("internal error on %s %s", request.method, request.path)
+        return problem_response(500, "internal server error (logged)")

@@ -1,0 +1,334 @@
+"""The SPARQL 1.1 Protocol endpoint, ``/sparql``, and its service description.
+
+Queries: ``GET ?query=``, ``POST`` ``application/x-www-form-urlencoded`` (``query=``) or
+``POST`` ``application/sparql-query`` (the body, UTF-8). ``default-graph-uri`` and
+``named-graph-uri`` (repeatable) replace the query's own dataset, as the protocol says;
+without them the default graph is the union of the named graphs. Updates POSTed here (form
+``update=`` or ``application/sparql-update``) go to :mod:`plankg.server.update`.
+
+Status codes follow Oxigraph server: 400 for a malformed request or query (pyoxigraph's
+message, with its position), 403 for a refused SERVICE target or a write to a read-only
+server, 406 when no result format is acceptable, 413 for a body over ``MAX_BODY_BYTES``, 415
+for a wrong Content-Type or charset, 503 (with ``Retry-After``) for a query over
+``QUERY_TIMEOUT_S`` or a full executor. The first chunk of the results is computed before the
+status line is sent, so a timeout is a 503, never a 200 with a broken body.
+
+``GET /sparql`` without a query returns the SPARQL 1.1 Service Description: Turtle by default,
+RDF/XML, N-Triples or JSON-LD by ``Accept``, and an HTML page for browsers.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, render_template_string, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from plankg.server import conneg
+from plankg.server.errors import HTTPProblem
+from plankg.errors import QueryError
+from plankg.server.executor import (
+    Overloaded,
+    QueryFailed,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnly,
+    UnsupportedFormat,
+)
+from plankg.server.guard import Refused, check_federation, inspect_query
+from plankg.server.runtime import runtime
+
+log = logging.getLogger("plankg.server")
+
+bp = Blueprint("sparql", __name__)
+
+QUERY, UPDATE = "query", "update"
+DEFAULT_GRAPH_URI, NAMED_GRAPH_URI = "default-graph-uri", "named-graph-uri"
+USING_GRAPH_URI, USING_NAMED_GRAPH_URI = "using-graph-uri", "using-named-graph-uri"
+PROTOCOL_PARAMS = (QUERY, UPDATE, DEFAULT_GRAPH_URI, NAMED_GRAPH_URI, USING_GRAPH_URI, USING_NAMED_GRAPH_URI)
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+UTF8 = ("utf-8", "utf8")
+QUERY_MS_HEADER = "X-Plankg-Query-Ms"
+OVERLOAD_RETRY_AFTER_S = 2
+_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+_IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_LINE1_POSITION = re.compile(r"(?:(?<=error at )|(?<=\d-))1:(\d+)\b")  # line 1 in "error at 1:5-1:9"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query or update request: which one, its text, and its protocol parameters."""
+
+    name: str  # QUERY or UPDATE
+    text: str
+    params: MultiDict  # dataset parameters: the URL's, plus the form's for a form POST
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    """Answer a query, pass an update on, or describe the service."""
+    op = read_operation()
+    if op is None:
+        return service_description()
+    if op.name == UPDATE:
+        from plankg.server import update  # update imports this module
+
+        return update.run_update(op)
+    return run_query(op)
+
+
+def read_operation() -> Operation | None:
+    """The operation in the request; None for a GET with no protocol parameter (→ service description)."""
+    if request.method in ("GET", "HEAD"):
+        if UPDATE in request.args:
+            raise HTTPProblem(400, "SPARQL Update requests must use POST")
+        if QUERY not in request.args:
+            if any(p in request.args for p in PROTOCOL_PARAMS):
+                raise HTTPProblem(400, "no query given: add the query=… parameter")
+            return None
+        return Operation(QUERY, _exactly_once(request.args, QUERY), request.args)
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        _check_charset()
+        read_body(current_app.config["MAX_BODY_BYTES"], "MAX_BODY_BYTES")  # cached; the form is parsed from it
+        form = request.form
+        params = MultiDict(list(request.args.items(multi=True)) + list(form.items(multi=True)))
+        if QUERY in params and UPDATE in params:
+            raise HTTPProblem(400, "both query= and update= given: send one operation per request")
+        name = UPDATE if UPDATE in params else QUERY
+        return Operation(name, _exactly_once(params, name), params)
+    if mimetype in (QUERY_TYPE, UPDATE_TYPE):
+        name = QUERY if mimetype == QUERY_TYPE else UPDATE
+        if name == UPDATE:
+            from plankg.server.update import require_writer
+
+            require_writer()  # before reading a body the client may not send
+        _check_charset()
+        for param in (QUERY, UPDATE):
+            if param in request.args:
+                raise HTTPProblem(400, f"{param}= given in the URL of a {mimetype} POST: send the "
+                                       "operation once, in the body")
+        data = read_body(current_app.config["MAX_BODY_BYTES"], "MAX_BODY_BYTES")
+        try:
+            return Operation(name, data.decode("utf-8"), request.args)
+        except UnicodeDecodeError as e:
+            raise HTTPProblem(400, f"the request body is not UTF-8 (byte {e.start}): send UTF-8") from None
+    given = request.headers.get("Content-Type") or "none"
+    raise HTTPProblem(415, f"unsupported Content-Type {given}: POST a query as {QUERY_TYPE} or {FORM} "
+                           f"(query=…), an update as {UPDATE_TYPE} or {FORM} (update=…)")
+
+
+def run_query(op: Operation) -> Response:
+    """Check, execute and stream the query of ``op``."""
+    info = inspect_query(op.text)
+    check_targets(info.services)
+    kind = info.form or conneg.SELECT  # None: no query form, so the executor reports a syntax error
+    rep = conneg.negotiate(kind) if info.form else conneg.OFFERS[kind][0]
+    text, shift = with_base(op.text)
+    with executor_errors(shift):
+        execution = runtime().executor().execute(text, result_format=result_format(rep, kind), **dataset(op.params))
+    resp = Response(_stream(execution), content_type=rep.content_type,
+                    headers={QUERY_MS_HEADER: f"{execution.elapsed_ms:.1f}"})
+    resp.call_on_close(execution.close)  # frees the query process even if the body is never read (HEAD)
+    return resp
+
+
+def with_base(text: str) -> tuple[str, int]:
+    """``text`` with ``BASE <this endpoint>`` in front, and how far that moved line 1.
+
+    The protocol lets relative IRIs resolve against the endpoint's URL, as Oxigraph server
+    does; the executor has no base-IRI option, so the declaration goes on the same line as the
+    text's first one (a BASE in the text still wins: a later BASE overrides an earlier one).
+    """
+    base = request.base_url
+    if _IRI_FORBIDDEN.search(base):
+        return text, 0
+    prefix = f"BASE <{base}> "
+    return prefix + text, len(prefix)
+
+
+def result_format(rep: conneg.Representation, kind: str):
+    """The pyoxigraph format the executor serialises ``kind`` results to."""
+    return rep.results_format if kind in (conneg.SELECT, conneg.ASK) else rep.rdf_format
+
+
+def dataset(params: MultiDict) -> dict:
+    """The protocol dataset: the given graphs replace the query's FROM/FROM NAMED entirely."""
+    default = [absolute_iri(g) for g in params.getlist(DEFAULT_GRAPH_URI)]
+    named = [absolute_iri(g) for g in params.getlist(NAMED_GRAPH_URI)]
+    if not default and not named:
+        return {"union_default_graph": True}
+    return {"union_default_graph": False, "default_graphs": default, "named_graphs": named}
+
+
+def absolute_iri(value: str) -> str:
+    """``value`` if it is an absolute IRI that is safe between ``<>``; else 400."""
+    if _IRI_FORBIDDEN.search(value) or not _IRI_SCHEME.match(value):
+        raise HTTPProblem(400, f"not an absolute IRI: {value!r}")
+    return value
+
+
+def check_targets(targets: list[str | None]) -> None:
+    """403 unless every SERVICE/LOAD target is under FEDERATION_ALLOWLIST (nothing is contacted before)."""
+    if targets:
+        try:
+            check_federation(targets, tuple(current_app.config["FEDERATION_ALLOWLIST"]))
+        except Refused as e:
+            raise HTTPProblem(403, str(e)) from None
+
+
+@contextmanager
+def executor_errors(shift: int = 0, unsupported: int = 406) -> Iterator[None]:
+    """Translate the executor's exceptions into :class:`HTTPProblem` (errors.py makes the response).
+
+    ``shift`` is subtracted from line-1 columns of syntax errors (see :func:`with_base`);
+    ``unsupported`` is the status for a format the executor cannot use (406, or 415 for uploads).
+    """
+    limit = current_app.config["QUERY_TIMEOUT_S"]
+    try:
+        yield
+    except QuerySyntaxError as e:
+        raise HTTPProblem(400, _unshifted(str(e), shift)) from None
+    except QueryTimeout:
+        raise HTTPProblem(503, f"the operation ran longer than the server's limit of {limit:g} s "
+                               "(QUERY_TIMEOUT_S) and was stopped; simplify it or add a LIMIT",
+                          {"Retry-After": str(math.ceil(limit))}) from None
+    except Overloaded:
+        raise HTTPProblem(503, "the server is busy: every query process is in use; retry shortly",
+                          {"Retry-After": str(OVERLOAD_RETRY_AFTER_S)}) from None
+    except UnsupportedFormat as e:
+        raise HTTPProblem(unsupported, str(e)) from None
+    except (Refused, ReadOnly) as e:
+        raise HTTPProblem(403, str(e)) from None
+    except QueryFailed as e:
+        log.error("query evaluation failed on %s %s: %s", request.method, request.path, e)
+        raise HTTPProblem(500, f"the operation failed while being evaluated: {e}") from None
+    except QueryError as e:  # a bad argument, e.g. a graph name that is not an IRI
+        raise HTTPProblem(400, str(e)) from None
+
+
+def _unshifted(message: str, shift: int) -> str:
+    if not shift:
+        return message
+    return _LINE1_POSITION.sub(lambda m: f"1:{max(1, int(m.group(1)) - shift)}", message)
+
+
+def _stream(execution) -> Iterator[bytes]:
+    """The results: the first chunk (already computed), then the rest as the executor makes it."""
+    yield execution.first
+    try:
+        yield from execution.chunks()
+    except (QueryTimeout, QueryFailed) as e:  # too late for a status: cut the response short
+        log.warning("query stopped after its response started (%s); the response is truncated", e)
+        raise
+
+
+def _exactly_once(params: MultiDict, name: str) -> str:
+    values = params.getlist(name)
+    if len(values) != 1:
+        raise HTTPProblem(400, f"{name}= given {len(values)} times: give it exactly once")
+    return values[0]
+
+
+def _check_charset() -> None:
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.lower() not in UTF8:
+        raise HTTPProblem(415, f"unsupported charset {charset}: send the request body as UTF-8")
+
+
+def read_body(limit: int, setting: str) -> bytes:
+    """The whole request body (also kept for ``request.form``); 413 naming the limit if it is larger.
+
+    Werkzeug stops a chunked body at ``max_content_length`` without an error, so one byte
+    more than the limit is read: a body that fills it is too large, never silently cut.
+    """
+    message = f"request body larger than the server's limit of {limit} bytes ({setting})"
+    if request.content_length is not None and request.content_length > limit:
+        raise HTTPProblem(413, message)
+    request.max_content_length = request.max_form_memory_size = limit + 1
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise HTTPProblem(413, message) from None
+    if len(data) > limit:
+        raise HTTPProblem(413, message)
+    return data
+
+
+NAMED_GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g {} } ORDER BY ?g"
+SD_PREFIXES = {"sd": "http://www.w3.org/ns/sparql-service-description#", "formats": "http://www.w3.org/ns/formats/",
+               "dct": "http://purl.org/dc/terms/"}
+SD_TURTLE = """\
+@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix formats: <http://www.w3.org/ns/formats/> .
+@prefix dct: <http://purl.org/dc/terms/> .
+[] a sd:Service ;
+  sd:endpoint <{endpoint}> ;
+  dct:title "plankg: Taiwanese government annual plans (年度施政計畫)"@en ;
+  sd:supportedLanguage sd:SPARQL11Query {update} ;
+  sd:feature sd:UnionDefaultGraph {federation} ;
+  sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;
+  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
+    formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:JSON-LD, formats:RDF_XML,
+    formats:N-Quads, formats:TriG ;
+  sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] {named} ] .
+"""
+
+
+def service_description() -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint, or an HTML page about it."""
+    rep = conneg.negotiate(conneg.SERVICE_DESCRIPTION)
+    with executor_errors():
+        graphs = [row["g"].value for row in runtime().executor().select(NAMED_GRAPHS_QUERY)]
+    if rep.media_type == conneg.HTML:
+        page = render_template_string(SD_PAGE, endpoint=request.base_url, graphs=graphs, config=current_app.config,
+                                      read_write=runtime().read_write, query_page=request.script_root + "/query")
+        return Response(page, content_type=rep.content_type)
+    from pyoxigraph import RdfFormat, parse, serialize
+
+    turtle = SD_TURTLE.format(
+        endpoint=request.base_url, update=", sd:SPARQL11Update" if runtime().read_write else "",
+        federation=", sd:BasicFederatedQuery" if current_app.config["FEDERATION_ALLOWLIST"] else "",
+        named="".join(f"; sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] " for g in graphs))
+    triples = [q.triple for q in parse(turtle, RdfFormat.TURTLE)]
+    return Response(serialize(triples, format=rep.rdf_format, prefixes=SD_PREFIXES), content_type=rep.content_type)
+
+
+SD_PAGE = """{% extends "base.html" %}
+{% block title %}SPARQL endpoint{% endblock %}
+{% block content %}
+<h1>SPARQL endpoint</h1>
+<p>This is the <a href="https://www.w3.org/TR/sparql11-protocol/">SPARQL 1.1 Protocol</a> endpoint of plankg,
+a knowledge graph of Taiwanese government annual plans (年度施政計畫): <code>{{ endpoint }}</code>.
+Write and run queries on the <a href="{{ query_page }}">query page</a>.</p>
+<h2>Use it</h2>
+<pre>curl {{ endpoint }} -H 'Accept: text/csv' \\
+  --data-urlencode 'query=SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g'</pre>
+<p>GET <code>?query=</code>, or POST <code>application/x-www-form-urlencoded</code> (<code>query=</code>) or
+<code>application/sparql-query</code>. <code>default-graph-uri</code> and <code>named-graph-uri</code> select the
+dataset; without them the default graph is the union of all named graphs.
+{% if read_write %}SPARQL Update (POST <code>update=</code> or <code>application/sparql-update</code>) and the
+Graph Store at <code>/store</code> accept writes with the bearer token.{% else %}The server is read-only.{% endif %}</p>
+<h2>Result formats</h2>
+<p>SELECT, ASK: application/sparql-results+json (default), application/sparql-results+xml, text/csv,
+text/tab-separated-values. CONSTRUCT, DESCRIBE: text/turtle (default), application/n-triples, application/ld+json,
+application/rdf+xml, application/n-quads, application/trig. Choose with <code>Accept</code>, or with
+<code>format=</code> (json, xml, csv, tsv, ttl, nt, jsonld, rdfxml, nq, trig) from a browser.</p>
+<h2>Limits</h2>
+<ul>
+<li>A query or update may run {{ config.QUERY_TIMEOUT_S }} s; longer ones are stopped with 503.</li>
+<li>A request body may have {{ config.MAX_BODY_BYTES }} bytes (Graph Store uploads {{ config.MAX_UPLOAD_BYTES }}).</li>
+<li>SERVICE and LOAD may only reach: {{ config.FEDERATION_ALLOWLIST|join(", ") or "nothing (disabled)" }}.</li>
+</ul>
+<h2>Named graphs</h2>
+<ul>{% for g in graphs %}<li><code>{{ g }}</code></li>{% endfor %}</ul>
+{% endblock %}
+"""

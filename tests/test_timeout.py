@@ -1,0 +1,64 @@
+"""A runaway query is stopped with a 503 at the time limit, without blocking other clients."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from server_support import start_server, stop
+
+TIMEOUT_S = 2
+GENEROUS_BOUND_S = TIMEOUT_S + 15  # killing and respawning the query process included
+RUNAWAY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+SIMPLE = "ASK { ?s ?p ?o }"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def strict_server(built_store, tmp_path_factory):
+    server = start_server(built_store, tmp_path_factory.mktemp("timeout") / "server.log",
+                          "--timeout-s", str(TIMEOUT_S), "--workers", "1", "--threads", "4")
+    yield server
+    stop(server)
+
+
+def test_runaway_query_is_503_at_the_limit_while_others_are_served(strict_server):
+    sent = threading.Event()
+    done = threading.Event()
+    outcome: dict = {}
+
+    def runaway():
+        t0 = time.monotonic()
+        sent.set()
+        outcome["status"], outcome["headers"], outcome["body"] = strict_server.get(
+            "/sparql", {"query": RUNAWAY}, timeout=GENEROUS_BOUND_S + 10)
+        outcome["elapsed"] = time.monotonic() - t0
+        done.set()
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    assert sent.wait(5)
+    answered_while_running = False
+    while not done.is_set():
+        status, _, body = strict_server.get("/sparql", {"query": SIMPLE}, headers={"Accept": "application/json"})
+        if status == 200 and not done.is_set():
+            answered_while_running = b"true" in body
+            break
+    thread.join(GENEROUS_BOUND_S + 15)
+    assert answered_while_running, "no simple query was answered while the runaway query ran"
+    assert outcome["status"] == 503, outcome
+    assert outcome["elapsed"] < GENEROUS_BOUND_S
+    assert outcome["elapsed"] >= TIMEOUT_S * 0.9
+    assert "retry-after" in outcome["headers"]
+    assert f"{TIMEOUT_S} s".encode() in outcome["body"]
+
+
+def test_server_keeps_serving_after_a_timeout(strict_server):
+    status, _, _ = strict_server.get("/sparql", {"query": RUNAWAY}, timeout=GENEROUS_BOUND_S + 10)
+    assert status == 503
+    for _ in range(5):
+        status, _, body = strict_server.get("/sparql", {"query": SIMPLE})
+        assert status == 200 and b"true" in body
