@@ -105,18 +105,47 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     return Compiled(plans, mapped, vocab, report, timings)
 
 
-def build(paths: list[str | os.PathLike] | None, store: Path, base: str) -> tuple[Compiled, dict]:
-    """Compile the plans and publish them, with the ontology and vocabularies, to ``store``."""
+def build(paths: list[str | os.PathLike] | None, store: Path, base: str,
+          site: str | None = None) -> tuple[Compiled, dict]:
+    """Compile the plans and publish them, with the ontology, vocabularies, metadata and dumps.
+
+    After validation: the content graphs are dumped (:mod:`plankg.dumps`), the VoID/DCAT
+    metadata graph ``{base}graph/meta`` describes them (:mod:`plankg.meta`; ``site`` is the
+    site root its endpoint and download IRIs use, derived from ``base`` when None), and the
+    dumps are written into the new build directory before the store switch.
+    """
+    from plankg.dumps import make_dumps
+    from plankg.meta import meta_graph_iri, metadata_graph
     from plankg.store import publish  # pyoxigraph: imported where used
 
     compiled = compile_plans(read_inputs(paths), base)
     if not compiled.report.conforms:
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
     t0 = time.perf_counter()
-    payload = [(iri, g.serialize(format="nt", encoding="utf-8")) for iri, g in sorted(compiled.graphs().items())]
-    result = publish(store, payload, metadata={"plans": [p.title for p in compiled.plans], "base": base})
+    graphs = compiled.graphs()
+    payload = [(iri, g.serialize(format="nt", encoding="utf-8")) for iri, g in sorted(graphs.items())]
+    dumps = make_dumps(payload)
+    meta = metadata_graph(graphs, base, dumps, site=site)
+    payload.append((meta_graph_iri(base), _checked_ntriples(meta)))
+    compiled.timings["dumps+meta"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    result = publish(store, payload, extra_files={d.path: d.data for d in dumps}, metadata={
+        "plans": [p.title for p in compiled.plans], "base": base,
+        "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
+    })
     compiled.timings["load"] = time.perf_counter() - t0
     return compiled, result
+
+
+def _checked_ntriples(graph: Graph) -> bytes:
+    """``graph`` as N-Triples, parsed back by Oxigraph to check that nothing was lost."""
+    from pyoxigraph import RdfFormat, parse
+
+    data = graph.serialize(format="nt", encoding="utf-8")
+    parsed = sum(1 for _ in parse(data, RdfFormat.N_TRIPLES))
+    if parsed != len(graph):
+        raise PlanKGError(f"the metadata graph does not round-trip: {len(graph)} triples, {parsed} parsed back")
+    return data
 
 
 __all__ = ["PlanInput", "Compiled", "read_inputs", "compile_plans", "build", "PlanKGError"]

@@ -12,7 +12,7 @@ A publish
 2. deletes the builds that are neither current nor previous (older builds and leftovers of
    killed or failed publishes) and stale temporary symlinks;
 3. bulk-loads every graph into a FRESH ``P.builds/<name>``, optimizes it and closes it;
-4. writes ``BUILD.json`` and fsyncs the build;
+4. writes the extra files (e.g. ``dumps/plankg.nq.gz``), then ``BUILD.json``, and fsyncs the build;
 5. creates a new symlink beside ``P`` and ``os.replace``-s it over ``P`` (an atomic rename on
    POSIX), then fsyncs the parent directory.
 
@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from pyoxigraph import NamedNode, RdfFormat, Store
@@ -105,17 +105,22 @@ def publish(
     graphs: Iterable[tuple[str, NTriples]],
     *,
     metadata: Mapping[str, Any] | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> PublishResult:
     """Replace the store at ``path`` atomically by the given named graphs.
 
     ``graphs`` yields ``(named-graph IRI, N-Triples)`` pairs; each IRI may appear once, and
     the store's default graph stays empty. ``metadata`` (JSON-serialisable) is recorded in
-    ``BUILD.json``. Raises :class:`StoreError` if another publish is running, if ``path`` is
+    ``BUILD.json``. ``extra_files`` maps relative POSIX paths (in a subfolder, e.g.
+    ``dumps/plankg.nq.gz``) to their content, written into the build directory before the
+    switch, so they change atomically with the store. Raises :class:`StoreError` if another
+    publish is running, if an extra file's path is not a plain relative path, if ``path`` is
     something publish did not create, or if a graph cannot be loaded (the message names the
     graph); in every failure case the published store is unchanged.
     """
     started = time.perf_counter()
     layout = _Layout(Path(os.path.abspath(path)))
+    files = {_extra_path(name): data for name, data in (extra_files or {}).items()}
     layout.path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(layout.lock):
         current = _current_build(layout)
@@ -123,6 +128,7 @@ def publish(
         build_dir = _new_build_dir(layout)
         with _discarded_on_failure(build_dir):
             counts = _load(build_dir, graphs)
+            _write_extra_files(build_dir, files)
             info = _build_info(build_dir, counts, current, metadata, time.perf_counter() - started)
             _write_build_info(build_dir, info)
         _switch(layout, build_dir)  # a failure before the rename leaves garbage for next time
@@ -276,6 +282,33 @@ def _count_graphs(store: Store, names: list[str]) -> dict[str, int]:
     for row in store.query(_GRAPH_COUNTS):
         counts[row["g"].value] = int(row["n"].value)
     return dict(sorted(counts.items()))
+
+
+def _extra_path(name: str) -> PurePosixPath:
+    """``name`` as a path inside a subfolder of the build directory, or StoreError.
+
+    Only subfolders: the top level belongs to RocksDB and BUILD.json.
+    """
+    parts = name.split("/")
+    if len(parts) < 2 or any(p in ("", ".", "..") for p in parts) or "\\" in name:
+        raise StoreError(f"invalid extra file path {name!r}: expected a relative path in a subfolder, "
+                         "like 'dumps/file'; nothing was published")
+    return PurePosixPath(name)
+
+
+def _write_extra_files(build_dir: Path, files: Mapping[PurePosixPath, bytes]) -> None:
+    """Write ``files`` under ``build_dir`` and fsync them and their folders."""
+    folders = set()
+    for rel, data in files.items():
+        target = build_dir.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        folders.add(target.parent)
+    for folder in sorted(folders):
+        _fsync_path(folder, os.O_RDONLY | os.O_DIRECTORY)
 
 
 def _build_info(
