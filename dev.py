@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up plankg on a machine that has only Python, then run it.
 
-    python3 dev.py test            # install into ./.venv (first run), run the whole test suite
+    python3 dev.py serve           # install into ./.venv (first run), build if needed, serve on :8000
+    python3 dev.py test            # install, then run the whole test suite
     python3 dev.py build           # install, build the bundled plans into ./var/store
     python3 dev.py ARGS…           # install, then run `plankg ARGS…` (query, export, stats, serve …)
 
@@ -45,8 +46,17 @@ def ensure_installed() -> None:
     STAMP.write_text(digest)
 
 
+def setup_extras(steps: list[str]) -> None:
+    """Front-end assets (npm) and, for the tests, Debian's chromium: see scripts/setup-ui.py."""
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "setup-ui.py"), *steps], cwd=ROOT, check=False)
+
+
 def main(argv: list[str]) -> int:
     ensure_installed()
+    if argv[:1] == ["test"]:
+        setup_extras([])  # assets and browser
+    elif argv[:1] == ["serve"]:
+        setup_extras(["assets"])
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     if argv[:1] == ["test"]:
         return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env)

@@ -49,3 +49,10 @@ def test_readme_documents_every_command_and_exit_code():
 def test_ci_runs_the_readme_test_command():
     assert "python3 dev.py test" in README
     assert "python3 dev.py test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_server_setting_is_documented():
+    from plankg.server.settings import SETTINGS
+
+    for setting in SETTINGS:
+        assert f"`{setting.name}`" in README, setting.name

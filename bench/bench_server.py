@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""Throughput and latency of the SPARQL endpoint against two anchors, in one run on one store.
+
+    .venv/bin/python bench/bench_server.py [--seconds 5] [--workers 2] [--threads 4]
+
+Systems, all reading the same build of the bundled plans:
+  * floor    - the same queries run in-process on pyoxigraph (query + JSON serialisation);
+  * plankg   - `plankg serve` (gunicorn, gthread workers, killable query processes);
+  * oxigraph - Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package on PyPI),
+               when it is installed (`pip install -e .[bench]`).
+
+The query mix is the example queries shipped with the UI (server/queries/*.rq) plus point
+look-ups of plan nodes. Each level of concurrency (1, 4, 16 clients; keep-alive HTTP/1.1
+connections; GET with Accept: application/sparql-results+json) runs for --seconds and at most
+--max-requests requests. Clients run in this process (threads), so the client costs the same
+for every server. Only 127.0.0.1 is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PLAN = "https://w3id.org/plankg/ontology#"
+BASE = "https://w3id.org/plankg/id/"
+LEVELS = (1, 4, 16)
+SMALL = f"SELECT ?l WHERE {{ <{BASE}mol/108/goal/1> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
+
+
+def queries() -> list[str]:
+    mix = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "server" / "queries").glob("*.rq"))]
+    mix += [f"SELECT ?p ?o WHERE {{ <{BASE}mol/108/goal/{g}> ?p ?o }}" for g in range(1, 9)]
+    return mix
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, path: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited with {proc.returncode}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            if c.getresponse().status < 500:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server on port {port} not ready after {timeout} s")
+
+
+def run_level(port: int, path: str, mix: list[str], clients: int, seconds: float, max_requests: int) -> dict:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    budget = [max_requests]
+
+    def client(k: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        i = k
+        while time.monotonic() < stop:
+            with lock:
+                if budget[0] <= 0:
+                    break
+                budget[0] -= 1
+            q = urllib.parse.urlencode({"query": mix[i % len(mix)]})
+            i += 1
+            t0 = time.perf_counter()
+            conn.request("GET", f"{path}?{q}", headers={"Accept": "application/sparql-results+json"})
+            resp = conn.getresponse()
+            resp.read()
+            dt = time.perf_counter() - t0
+            with lock:
+                if resp.status == 200:
+                    latencies.append(dt)
+                else:
+                    errors[0] += 1
+        conn.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    return summary(latencies, wall, errors[0])
+
+
+def summary(latencies: list[float], wall: float, errors: int = 0) -> dict:
+    latencies.sort()
+    n = len(latencies)
+    return {"n": n, "qps": n / wall if wall else 0, "errors": errors,
+            "p50": latencies[n // 2] * 1000 if n else float("nan"),
+            "p99": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan")}
+
+
+def floor(store: Path, mix: list[str], seconds: float, max_requests: int) -> tuple[dict, dict]:
+    """In-process pyoxigraph: the whole mix, and the small query alone."""
+    import io
+
+    import pyoxigraph as ox
+
+    st = ox.Store.read_only(str(store))
+
+    def one(q: str) -> float:
+        t0 = time.perf_counter()
+        r = st.query(q, use_default_graph_as_union=True)
+        r.serialize(io.BytesIO(), ox.QueryResultsFormat.JSON)
+        return time.perf_counter() - t0
+
+    out = []
+    for lat_src in (mix, [SMALL]):
+        lat, stop, i = [], time.monotonic() + seconds, 0
+        t0 = time.perf_counter()
+        while time.monotonic() < stop and i < max_requests:
+            lat.append(one(lat_src[i % len(lat_src)]))
+            i += 1
+        out.append(summary(lat, time.perf_counter() - t0))
+    return out[0], out[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--max-requests", type=int, default=50000)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--threads", type=int, default=4)
+    args = ap.parse_args()
+    mix = queries()
+    procs: list[subprocess.Popen] = []
+    tmp = Path(tempfile.mkdtemp(prefix="plankg-bench-"))
+    try:
+        store = tmp / "store"
+        subprocess.run([str(BIN / "plankg"), "build", "--store", str(store)], check=True, capture_output=True)
+        build_dir = store.resolve()
+        systems: dict[str, tuple[int, str]] = {}
+
+        port = free_port()
+        procs.append(subprocess.Popen([str(BIN / "plankg"), "serve", "--store", str(store), "--port", str(port),
+                                       "--workers", str(args.workers), "--threads", str(args.threads)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        wait_ready(port, "/healthz", procs[-1])
+        systems["plankg"] = (port, "/sparql")
+
+        oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
+        if oxigraph:
+            port = free_port()
+            procs.append(subprocess.Popen([oxigraph, "serve-read-only", "--location", str(build_dir),
+                                           "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            wait_ready(port, "/query?query=ASK%7B%7D", procs[-1])
+            systems["oxigraph"] = (port, "/query")
+        else:
+            print("oxigraph server not installed: pip install -e .[bench]")
+
+        fl_mix, fl_small = floor(store, mix, args.seconds, args.max_requests)
+        results = {}
+        for name, (port, path) in systems.items():
+            run_level(port, path, mix, 4, 1.0, 2000)  # warm-up
+            for c in LEVELS:
+                results[(name, c)] = run_level(port, path, mix, c, args.seconds, args.max_requests)
+            results[(name, "small")] = run_level(port, path, [SMALL], 1, args.seconds, args.max_requests)
+
+        print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; mix of {len(mix)} queries; "
+              f"{args.seconds:.0f} s per level; plankg serve --workers {args.workers} --threads {args.threads}")
+        print(f"{'system':<10}{'clients':>8}{'q/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
+        print(f"{'floor':<10}{1:>8}{fl_mix['qps']:>10.0f}{fl_mix['p50']:>10.2f}{fl_mix['p99']:>10.2f}{0:>8}")
+        for (name, c), r in results.items():
+            if c == "small":
+                continue
+            print(f"{name:<10}{c:>8}{r['qps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>8}")
+        if ("oxigraph", 4) in results:
+            for c in LEVELS:
+                ratio = results[("plankg", c)]["qps"] / results[("oxigraph", c)]["qps"]
+                print(f"ratio plankg/oxigraph throughput at {c:>2} clients: {ratio:.2f}x")
+        small = results[("plankg", "small")]
+        print(f"small query p50: in-process {fl_small['p50']:.3f} ms, plankg HTTP {small['p50']:.3f} ms, "
+              f"overhead {small['p50'] - fl_small['p50']:.3f} ms")
+        if ("oxigraph", "small") in results:
+            print(f"small query p50 via oxigraph server: {results[('oxigraph', 'small')]['p50']:.3f} ms")
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(p.pid, signal.SIGKILL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Set up what the UI and its browser tests need beyond the Python packages.
+
+    python3 scripts/setup-ui.py            # both steps below
+    python3 scripts/setup-ui.py assets     # only the query page's front-end assets
+    python3 scripts/setup-ui.py browser    # only Chromium for tests/test_browser.py
+
+* **assets**: ``npm ci`` in ``server/ui-assets`` (YASGUI, pinned by the committed
+  ``package-lock.json``; install scripts are not run). Repeated only when the lock file changes
+  (a stamp in ``node_modules``). Without ``npm`` it says so and the query page explains how to
+  install later; nothing else breaks.
+* **browser**: Debian's ``chromium`` at ``/usr/bin/chromium`` (plus ``fonts-noto-cjk`` so that
+  Chinese renders in screenshots), installed with ``apt-get`` when it is missing and this runs as
+  root on a machine with apt. Otherwise it says what to do, and the browser tests skip with that
+  reason. Playwright's own browser download (``playwright install``) is never used.
+
+Exit status 0 unless a step that could run failed. Standard library only, so ``dev.py`` can call
+it before the virtual environment exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "server" / "ui-assets"
+LOCK = ASSETS / "package-lock.json"
+STAMP = ASSETS / "node_modules" / ".plankg-npm-ci"
+CHROMIUM = Path("/usr/bin/chromium")
+APT_PACKAGES = ("chromium", "fonts-noto-cjk")
+NPM_CI = ("ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
+
+
+def say(message: str) -> None:
+    print(f"setup-ui: {message}", file=sys.stderr)
+
+
+def assets() -> bool:
+    """``npm ci`` in server/ui-assets once per package-lock.json; False if npm failed."""
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    if STAMP.is_file() and STAMP.read_text() == digest:
+        return True
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm is not installed: the query page will show how to install YASGUI "
+            f"(cd {ASSETS.relative_to(ROOT)} && npm ci --ignore-scripts)")
+        return True
+    say("installing the query page's assets (npm ci in server/ui-assets)")
+    done = subprocess.run([npm, *NPM_CI], cwd=ASSETS)
+    if done.returncode != 0:
+        say(f"npm ci failed with exit status {done.returncode}")
+        return False
+    STAMP.write_text(digest)
+    return True
+
+
+def browser() -> bool:
+    """Chromium at /usr/bin/chromium, installed with apt-get when possible; False if apt failed."""
+    if CHROMIUM.exists():
+        return True
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        why = "apt-get is not available" if apt is None else "this is not running as root"
+        say(f"{CHROMIUM} is missing and {why}: install Debian's chromium package "
+            f"(apt-get install -y {' '.join(APT_PACKAGES)}); until then the browser tests are skipped")
+        return True
+    say(f"installing {' '.join(APT_PACKAGES)} with apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "--no-install-recommends", *APT_PACKAGES]):
+        done = subprocess.run(cmd, env=env)
+        if done.returncode != 0:
+            say(f"{' '.join(cmd[:2])} failed with exit status {done.returncode}; the browser tests will be skipped")
+            return False
+    return CHROMIUM.exists()
+
+
+def main(argv: list[str]) -> int:
+    steps = argv or ["assets", "browser"]
+    unknown = set(steps) - {"assets", "browser"}
+    if unknown:
+        say(f"unknown step(s): {', '.join(sorted(unknown))}; use assets and/or browser")
+        return 2
+    ok = True
+    if "assets" in steps:
+        ok = assets() and ok
+    if "browser" in steps:
+        ok = browser() and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,143 @@
+"""The UI's languages and strings: Traditional Chinese first, English second.
+
+Every user-visible string of the UI (not of the data) is in :data:`STRINGS`, one row per key
+with its zh-Hant and en text; templates call ``t("key", n=…)`` and Python calls
+:func:`text`. Labels that come from the ontology and the vocabularies (class names,
+categories, target groups, units, laws) are not here: they are read from the store in the
+page's language (:func:`rdf_lang`). Plan texts are Chinese in both languages.
+
+The language is ``?lang=`` when given (and then remembered in the ``lang`` cookie), else the
+cookie, else zh-Hant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+ZH = "zh-Hant"
+EN = "en"
+LANGS = (ZH, EN)
+DEFAULT = ZH
+COOKIE = "lang"
+
+STRINGS: Mapping[str, tuple[str, str]] = {
+    # site frame
+    "site": ("施政計畫知識圖譜", "Plan knowledge graph"),
+    "tagline": ("把年度施政計畫變成可查詢的知識圖譜", "Annual government plans as a queryable knowledge graph"),
+    "nav_home": ("計畫總覽", "Overview"),
+    "nav_query": ("SPARQL 查詢", "SPARQL query"),
+    "nav_search": ("搜尋", "Search"),
+    "search_placeholder": ("搜尋目標、策略、計畫、實施內容", "Search goals, strategies, programs, activities"),
+    "switch_to": ("English", "中文"),
+    "switch_title": ("Switch to English", "切換為中文"),
+    "footer": ("資料來源：各機關年度施政計畫；連結資料頁見 /id/…；SPARQL 端點：/sparql",
+               "Source: the agencies' annual plans; linked-data pages under /id/…; SPARQL endpoint: /sparql"),
+    # home
+    "plans_in_store": ("知識圖譜中的計畫", "Plans in the graph"),
+    "publisher": ("發布機關", "Publisher"),
+    "year": ("年度", "Year"),
+    "year_value": ("民國 {roc} 年（西元 {ad} 年）", "ROC year {roc} ({ad})"),
+    "vision": ("施政願景", "Vision"),
+    "aims": ("施政目標", "Aims"),
+    "follows": ("依據：", "Based on: "),
+    "at_a_glance": ("計畫全貌", "The plan at a glance"),
+    "sunburst_help": ("左半圈：年度施政目標及其策略（依目標著色）；右半圈：工作計畫及其重要計畫項目（依計畫類別著色）。"
+                      "指向區塊可看全文，點選可開啟該節點的資料頁。",
+                      "Left half: the annual goals and their strategies (coloured by goal). Right half: the work plans "
+                      "and their programs (coloured by plan category). Hover a segment for its full text; click it to "
+                      "open its linked-data page."),
+    "centre_year": ("{roc} 年度", "{ad}"),
+    "sunburst_label": ("計畫結構圖：目標與策略、工作計畫與重要計畫", "Plan structure: goals and strategies, work plans and programs"),
+    "goals_and_strategies": ("壹、年度施政目標及策略", "Annual goals and strategies"),
+    "work_plans_and_programs": ("貳、年度重要計畫", "Work plans and their programs"),
+    "strategies_n": ("{n} 項策略", "{n} strategies"),
+    "activities_n": ("{n} 項實施內容", "{n} activities"),
+    "programs_n": ("{n} 項重要計畫", "{n} programs"),
+    "legend_goals": ("目標", "Goals"),
+    "legend_categories": ("計畫類別", "Plan categories"),
+    "count_goals": ("施政目標", "goals"),
+    "count_strategies": ("策略", "strategies"),
+    "count_work_plans": ("工作計畫", "work plans"),
+    "count_programs": ("重要計畫", "programs"),
+    "count_activities": ("實施內容", "activities"),
+    "count_links": ("對象與法規連結", "links to target groups and laws"),
+    "unit": ("主辦單位：", "Responsible unit: "),
+    "budget_code": ("預算科目代碼", "Budget code"),
+    "no_plan": ("知識圖譜中沒有計畫。請先執行 plankg build。", "The graph holds no plan yet. Run plankg build first."),
+    "unknown_plan": ("找不到這個計畫：{plan}", "No such plan: {plan}"),
+    "open_page": ("資料頁", "Data page"),
+    # search
+    "search_title": ("搜尋", "Search"),
+    "search_button": ("搜尋", "Search"),
+    "search_hint": ("可輸入多個詞（以空白分隔，每個詞都須出現）。中文不需空白：輸入三字以上時，也會找出含其中兩字詞的項目，依相符的兩字詞數排序。",
+                    "Type one or more words (separated by spaces; all must occur). Chinese needs no spaces: for three "
+                    "or more Chinese characters, items containing some of their character pairs are found too, ranked "
+                    "by how many pairs match."),
+    "search_none": ("沒有符合「{q}」的項目。", "Nothing matches “{q}”."),
+    "search_count": ("共 {m} 筆符合「{q}」。", "{m} results for “{q}”."),
+    "search_capped": ("顯示 {n} 筆，共 {m} 筆符合「{q}」（每頁上限 {cap} 筆）。", "Showing {n} of {m} results for “{q}” (at most {cap} per page)."),
+    "group_count": ("{n} 筆", "{n}"),
+    "group_capped": ("顯示 {n} / {m} 筆", "showing {n} of {m}"),
+    "partial_match": ("部分相符", "partial match"),
+    "in": ("屬於", "in"),
+    # query page
+    "query_title": ("SPARQL 查詢", "SPARQL query"),
+    "query_intro": ("在下方編輯器撰寫 SPARQL，按 ▶ 執行（Ctrl+Enter）。點選左側範例即可載入並執行；每個查詢都有可分享的連結與多種下載格式。",
+                    "Write SPARQL in the editor below and press ▶ to run it (Ctrl+Enter). Click an example on the left to load and run it; "
+                    "every query has a shareable link and downloads in several formats."),
+    "examples": ("範例查詢", "Example queries"),
+    "share": ("分享連結", "Share link"),
+    "open_link": ("開啟", "Open"),
+    "share_help": ("複製此連結即可分享目前的查詢", "Copy this link to share the current query"),
+    "download": ("下載結果", "Download"),
+    "endpoint": ("端點", "Endpoint"),
+    "assets_missing": ("查詢編輯器（YASGUI）尚未安裝。請在專案目錄執行：",
+                       "The query editor (YASGUI) is not installed. In the project folder, run:"),
+    "assets_fallback": ("在安裝前，仍可用下面的簡易表單查詢：", "Until then, this plain form queries the endpoint:"),
+    "run": ("執行", "Run"),
+    "format": ("格式", "Format"),
+}
+
+
+def normalise(lang: str | None) -> str | None:
+    """``lang`` as one of :data:`LANGS` (case-insensitive; ``zh``/``zh-tw`` → zh-Hant), or None."""
+    if not lang:
+        return None
+    low = lang.strip().lower()
+    if low in ("zh-hant", "zh", "zh-tw", "zh-hant-tw"):
+        return ZH
+    if low in ("en", "en-us", "en-gb"):
+        return EN
+    return None
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """The UI string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    zh, en = STRINGS[key]
+    s = en if lang == EN else zh
+    return s.format(**values) if values else s
+
+
+def rdf_lang(lang: str) -> str:
+    """The language tag of the store's labels for UI language ``lang`` (Oxigraph lower-cases tags)."""
+    return "en" if lang == EN else "zh-hant"
+
+
+def zh_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 … (1–99), as plans number their items."""
+    digits = "〇一二三四五六七八九"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
+    return head + (digits[ones] if ones else "")
+
+
+def goal_number(n: int) -> str:
+    """The heading number of a goal: 一、"""
+    return f"{zh_numeral(n)}、"
+
+
+def strategy_number(n: int) -> str:
+    """The number of a strategy: (一)"""
+    return f"({zh_numeral(n)})"
