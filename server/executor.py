@@ -31,60 +31,33 @@ Exceptions (all :class:`plankg.errors.PlanKGError`; the first five are ``QueryEr
 from __future__ import annotations
 
 import json
-import math
 import os
-import queue
-import select
-import subprocess
-import sys
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse_query_results
 
-from plankg.errors import PlanKGError, QueryError, StoreError
+from plankg.errors import QueryError
 from plankg.server import queryworker as qw
 from plankg.server.guard import Refused, check_federation, inspect_query, inspect_update, validate_allowlist
+from plankg.server.lease import Lease, Rest
+from plankg.server.pool import CLOSE_GRACE_S, RESPAWN_BACKOFF_S, SPAWN_TIMEOUT_S, ProcessPool  # noqa: F401
+from plankg.server.queryerrors import (
+    Overloaded,
+    QueryFailed,
+    QuerySyntaxError,
+    QueryTimeout,
+    ReadOnly,
+    UnsupportedFormat,
+)
+from plankg.server.workerproc import READ_BYTES, WORKER_SCRIPT  # noqa: F401 - the former home of these
 
-SPAWN_TIMEOUT_S = 120.0  # reopening a store after a killed write may replay its WAL
-RESPAWN_BACKOFF_S = (0.1, 0.5, 2.0, 5.0)
-CLOSE_GRACE_S = 2.0
-READ_BYTES = 4 * qw.CHUNK_BYTES
 JSON_RESULTS = "application/sparql-results+json"
-WORKER_SCRIPT = os.path.abspath(qw.__file__)  # by path: `-m plankg.server…` would import Flask
 
 __all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout",
            "UnsupportedFormat", "Overloaded", "ReadOnly", "Refused"]
-
-
-class QuerySyntaxError(QueryError):
-    """pyoxigraph could not parse the query, update or data; the message gives the position."""
-
-
-class QueryFailed(QueryError):
-    """The request was valid but its evaluation failed, or its process died."""
-
-
-class QueryTimeout(QueryError):
-    """The request ran past its deadline and its process was killed."""
-
-
-class UnsupportedFormat(QueryError):
-    """The media type does not fit the result (or the upload)."""
-
-
-class Overloaded(PlanKGError):
-    """Every query process stayed busy until the deadline."""
-
-
-class ReadOnly(PlanKGError):
-    """A write was asked of an executor that opened the store read-only."""
-
-
-_WORKER_ERRORS = {"syntax": QuerySyntaxError, "format": UnsupportedFormat}  # others: QueryFailed
 
 
 class Execution:
@@ -96,7 +69,7 @@ class Execution:
     ``close()`` on a response iterable): until then it holds a query process.
     """
 
-    def __init__(self, kind: str, media_type: str, first: bytes, elapsed_ms: float, rest: _Rest):
+    def __init__(self, kind: str, media_type: str, first: bytes, elapsed_ms: float, rest: Rest):
         self.kind, self.media_type, self.first, self.elapsed_ms = kind, media_type, first, elapsed_ms
         self._rest = rest
 
@@ -127,86 +100,6 @@ class Execution:
         self.close()
 
 
-class _Lease:
-    """One request's hold on a process. A clean END or ERROR gives the process back; a
-    deadline, a dead or confused worker, or an exception in the caller kills and replaces it."""
-
-    def __init__(self, pool: QueryExecutor, proc: _Process, deadline: float, limit_s: float):
-        self.pool, self.proc, self.deadline, self.limit_s = pool, proc, deadline, limit_s
-
-    def send(self, request: dict[str, Any], data: bytes | BinaryIO | None = None) -> None:
-        self.proc.send(qw.encode_frame(qw.FRAME_REQUEST, request), self.deadline)
-        self.proc.running = True
-        if data is not None:
-            for chunk in _chunks(data):
-                self.proc.send(qw.encode_frame(qw.FRAME_DATA, chunk), self.deadline)
-            self.proc.send(qw.encode_frame(qw.FRAME_END), self.deadline)
-
-    def frame(self, expected: bytes, frame: tuple[bytes, bytes] | None = None) -> bytes:
-        """The payload of the next frame (or ``frame``), which must be ``expected`` or ERROR.
-        END and ERROR end the lease; ERROR raises the worker's error."""
-        kind, payload = frame or self.proc.read_frame(self.deadline)
-        if kind == qw.FRAME_ERROR:
-            error = json.loads(payload)
-            self.end(recycle=error["kind"] == "internal")  # an internal error: the worker exits
-            raise _WORKER_ERRORS.get(error["kind"], QueryFailed)(error["message"])
-        if kind != expected:
-            raise qw.ProtocolError(f"expected a {expected!r} frame, got {kind!r}")
-        if kind == qw.FRAME_END:
-            self.end()
-        return payload
-
-    def end(self, recycle: bool = False) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            (self.pool._recycle if recycle else self.pool._release)(proc)
-
-    def __enter__(self) -> _Lease:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc_type is None or self.proc is None:
-            return
-        self.end(recycle=True)
-        if exc_type is _Timeout:
-            raise QueryTimeout(f"the query ran longer than {self.limit_s:g} s and was stopped") from None
-        if exc_type in (_Died, qw.ProtocolError):
-            raise QueryFailed("the query process died") from None
-
-
-class _Rest:
-    """The chunks after the first, read on demand. Unlike a generator, ``close`` works even
-    before iteration starts; a stream dropped without ``close`` is recycled by the pool."""
-
-    def __init__(self, lease: _Lease | None, pending: tuple[bytes, bytes] | None = None):
-        self._lease, self._pending = lease, pending
-
-    def __iter__(self) -> _Rest:
-        return self
-
-    def __next__(self) -> bytes:
-        lease = self._lease
-        if lease is None or lease.proc is None:
-            raise StopIteration
-        frame, self._pending = self._pending, None
-        with lease:
-            frame = frame or lease.proc.read_frame(lease.deadline)
-            if frame[0] == qw.FRAME_DATA:
-                return frame[1]
-            lease.frame(qw.FRAME_END, frame)  # END gives the process back; ERROR raises
-        raise StopIteration
-
-    def close(self) -> None:
-        """Stop early: the worker may still be computing, so it is killed and replaced."""
-        if self._lease is not None and self._lease.proc is not None:
-            self._lease.end(recycle=True)
-
-    def __del__(self) -> None:
-        lease = self._lease
-        if lease is not None and lease.proc is not None:  # no locks in __del__: hand it over
-            lease.pool._abandon(lease.proc)
-
-
 class QueryExecutor:
     """A pool of query processes over the store at ``store_path``.
 
@@ -225,27 +118,8 @@ class QueryExecutor:
         self.processes = 1 if read_write else processes
         self.timeout_s = timeout_s
         self.allowlist = validate_allowlist(allowlist)
-        self._cond = threading.Condition()
-        self._idle: list[_Process] = []
-        self._busy: set[_Process] = set()
-        self._live: set[_Process] = set()  # every process not yet reaped, for the exit hook
-        self._starting = 0
-        self._counts = {"spawned": 0, "killed": 0}
-        self._spawn_error: str | None = None
-        self._closed = False
-        self._stopping = threading.Event()
         self._write_lock = threading.Lock()
-        self._events: queue.SimpleQueue[tuple[str, _Process | None]] = queue.SimpleQueue()
-        weakref.finalize(self, _kill_all, self._live)
-        # All processes are started by this thread: PR_SET_PDEATHSIG follows the starting
-        # *thread*, which must live as long as the pool, not a request thread.
-        self._supervisor = threading.Thread(target=self._supervise, name="plankg-query-pool", daemon=True)
-        self._supervisor.start()
-        self._replace(None, self.processes)
-        if not self.wait_ready(SPAWN_TIMEOUT_S) or self._spawn_error:
-            error = self._spawn_error or "the query processes did not start in time"
-            self.close()
-            raise StoreError(error)
+        self._pool = ProcessPool(self.store_path, self.processes, read_write)
 
     # --- queries -------------------------------------------------------------------------
 
@@ -320,33 +194,15 @@ class QueryExecutor:
 
     def stats(self) -> dict[str, Any]:
         """Processes idle/busy/running (a request in flight)/starting, spawned/killed so far, pids."""
-        with self._cond:
-            return {"processes": self.processes, "idle": len(self._idle), "busy": len(self._busy),
-                    "running": sum(p.running for p in self._busy), "starting": self._starting,
-                    "pids": sorted(p.pid for p in [*self._idle, *self._busy]),
-                    "busy_pids": sorted(p.pid for p in self._busy), **self._counts}
+        return self._pool.stats()
 
     def wait_ready(self, timeout: float) -> bool:
         """Wait until all ``processes`` are up (after a kill, say); whether they are."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._full() or self._spawn_error or self._closed, timeout)
-            return self._full()
+        return self._pool.wait_ready(timeout)
 
     def close(self) -> None:
         """Stop all processes: idle ones exit on EOF, busy ones are killed. Idempotent."""
-        with self._cond:
-            if self._closed:
-                return
-            self._closed = True
-            idle, busy = list(self._idle), list(self._busy)
-            self._idle.clear()
-            self._cond.notify_all()
-        self._stopping.set()
-        self._events.put(("stop", None))
-        for proc in busy:
-            proc.kill()  # the thread using it gets QueryFailed and reaps it
-        self._reap(idle, graceful=True)
-        self._supervisor.join(CLOSE_GRACE_S)
+        self._pool.close()
 
     def __enter__(self) -> QueryExecutor:
         return self
@@ -366,7 +222,7 @@ class QueryExecutor:
                 lease.frame(qw.FRAME_END, following)  # all there already: release now
             body = first[1] if first[0] == qw.FRAME_DATA else b""
             return Execution(header["kind"], header["media_type"], body, (time.monotonic() - started) * 1000,
-                             _Rest(lease, following))
+                             Rest(lease, following))
 
     def _call(self, request: dict[str, Any], timeout_s: float | None, data: bytes | BinaryIO | None = None,
               started: float | None = None) -> dict[str, Any]:
@@ -387,132 +243,11 @@ class QueryExecutor:
         finally:
             self._write_lock.release()
 
-    def _lease(self, started: float, timeout_s: float | None) -> _Lease:
+    def _lease(self, started: float, timeout_s: float | None) -> Lease:
         """Check out a free process, waiting until the deadline at most."""
         limit = timeout_s or self.timeout_s
         deadline = started + limit
-        with self._cond:
-            while not self._idle:
-                if self._closed:
-                    raise QueryFailed("the query executor is closed")
-                if self._spawn_error and not self._busy:
-                    raise QueryFailed(f"no query process is running: {self._spawn_error}")
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise Overloaded(f"all {self.processes} query processes stayed busy for {limit:g} s")
-                self._cond.wait(remaining)
-            proc = self._idle.pop()  # the most recently used one: its caches are warm
-            self._busy.add(proc)
-        return _Lease(self, proc, deadline, limit)
-
-    def _release(self, proc: _Process) -> None:
-        """Take back a process that ended its response cleanly."""
-        with self._cond:
-            self._busy.discard(proc)
-            proc.running = False
-            if not self._closed:
-                self._idle.append(proc)
-                self._cond.notify()
-                return
-        self._reap([proc], graceful=True)
-
-    def _recycle(self, proc: _Process) -> None:
-        """Kill a process in an unknown state (deadline, client gone, death) and replace it."""
-        proc.kill()
-        with self._cond:
-            self._busy.discard(proc)
-            proc.running = False
-            self._counts["killed"] += 1
-        self._replace(proc)
-
-    def _abandon(self, proc: _Process) -> None:
-        """From ``__del__`` (no locks there): kill; the supervisor does the rest."""
-        proc.kill()
-        self._events.put(("abandoned", proc))
-
-    def _replace(self, dead: _Process | None, count: int = 1) -> None:
-        """Have the supervisor reap ``dead`` and start ``count`` processes."""
-        with self._cond:
-            closed = self._closed
-            if not closed:
-                self._starting += count
-        if closed:
-            self._reap([dead] if dead else [])
-            return
-        self._events.put(("replace", dead))
-        for _ in range(count - 1):
-            self._events.put(("replace", None))
-
-    def _full(self) -> bool:
-        return self._starting == 0 and len(self._idle) + len(self._busy) == self.processes
-
-    def _supervise(self) -> None:
-        """The pool's own thread: reap dead processes, start replacements."""
-        while True:
-            events = [self._events.get()]
-            while not self._events.empty():
-                events.append(self._events.get())
-            for kind, proc in events:
-                if kind == "abandoned":
-                    with self._cond:
-                        if proc not in self._busy:
-                            continue
-                        self._busy.discard(proc)
-                        self._counts["killed"] += 1
-                    self._replace(proc)  # queued: handled in the next round
-            dead = [proc for kind, proc in events if proc is not None and kind != "abandoned"]
-            stop = any(kind == "stop" for kind, _ in events)
-            if self.read_write or stop:
-                self._reap(dead)  # the writer's store lock is free only once it has exited
-                dead = []
-            if stop:
-                return
-            self._start_processes(sum(kind == "replace" for kind, _ in events))
-            self._reap(dead)
-
-    def _start_processes(self, n: int) -> None:
-        """Start ``n`` processes together; retry with back-off while they fail."""
-        delays = iter(RESPAWN_BACKOFF_S)
-        while n and not self._stopping.is_set():
-            error = None
-            procs = []
-            for _ in range(n):
-                try:
-                    procs.append(_Process(self.store_path, self.read_write))
-                except OSError as e:
-                    error = f"cannot start a query process: {e}"
-            self._live.update(procs)
-            deadline = time.monotonic() + SPAWN_TIMEOUT_S
-            for proc in procs:
-                try:
-                    proc.wait_ready(deadline)
-                except (StoreError, _Died, _Timeout, qw.ProtocolError) as e:
-                    error = str(e) or "the query process exited at start (see its stderr)"
-                    self._reap([proc])
-                    continue
-                n -= 1
-                with self._cond:
-                    closed = self._closed
-                    if not closed:
-                        self._starting -= 1
-                        self._counts["spawned"] += 1
-                        self._spawn_error = None
-                        self._idle.append(proc)
-                        self._cond.notify_all()
-                if closed:  # close() ran while it started
-                    self._reap([proc], graceful=True)
-            if n:
-                with self._cond:
-                    self._spawn_error = error
-                    self._cond.notify_all()
-                self._stopping.wait(next(delays, RESPAWN_BACKOFF_S[-1]))
-
-    def _reap(self, procs: list[_Process], graceful: bool = False) -> None:
-        for proc in procs:
-            if not graceful:
-                proc.kill()
-            proc.reap(CLOSE_GRACE_S)
-            self._live.discard(proc)
+        return Lease(self._pool, self._pool.checkout(deadline, limit), deadline, limit)
 
 
 def _media_type(fmt: str | QueryResultsFormat | RdfFormat, form: str | None) -> str:
@@ -536,127 +271,4 @@ def _graph(iri: str | None) -> str | None:
 
 def _graphs(iris: Iterable[str] | None) -> list[str] | None:
     return None if iris is None else [_graph(i) for i in iris]
-
-
-def _chunks(data: bytes | BinaryIO) -> Iterator[bytes]:
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        view = memoryview(data)
-        for i in range(0, len(view), qw.CHUNK_BYTES):
-            yield bytes(view[i:i + qw.CHUNK_BYTES])
-        return
-    while chunk := data.read(qw.CHUNK_BYTES):
-        yield chunk
-
-
-def _kill_all(live: set[_Process]) -> None:
-    """At exit, or when the executor is collected: no query process outlives it."""
-    for proc in list(live):
-        proc.kill()
-
-
-class _Timeout(Exception):
-    """The deadline passed while waiting on a worker."""
-
-
-class _Died(Exception):
-    """The worker closed its pipe: it exited or was killed."""
-
-
-class _Process:
-    """The parent's handle on one query process: start, frames with deadlines, kill, reap.
-
-    Not thread-safe: one thread at a time (the executor checks a process out to one request).
-    The pipes are non-blocking; waits are ``poll`` calls bounded by the caller's deadline.
-    """
-
-    def __init__(self, store_path: str, read_write: bool):
-        args = [sys.executable, "-P", WORKER_SCRIPT, store_path, str(os.getpid())]
-        self.popen = subprocess.Popen(args + (["--read-write"] if read_write else []),
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
-        self.pid = self.popen.pid
-        self.build: str | None = None
-        self.running = False  # a request was sent and its response is not finished
-        self._wfd = self.popen.stdin.fileno()
-        self._rfd = self.popen.stdout.fileno()
-        os.set_blocking(self._wfd, False)
-        os.set_blocking(self._rfd, False)
-        self._poll_in = select.poll()
-        self._poll_in.register(self._rfd, select.POLLIN)
-        self._poll_out = select.poll()
-        self._poll_out.register(self._wfd, select.POLLOUT)
-        self._buffer = bytearray()
-
-    def wait_ready(self, deadline: float) -> None:
-        """Wait for READY; StoreError (from the worker) or _Died/_Timeout otherwise."""
-        kind, payload = self.read_frame(deadline)
-        if kind == qw.FRAME_ERROR:
-            raise StoreError(json.loads(payload)["message"])
-        if kind != qw.FRAME_READY:
-            raise qw.ProtocolError(f"expected READY, got {kind!r}")
-        self.build = json.loads(payload)["build"]
-
-    def send(self, data: bytes, deadline: float) -> None:
-        """Write encoded frames, waiting for pipe space until ``deadline``."""
-        view = memoryview(data)
-        while view:
-            try:
-                view = view[os.write(self._wfd, view):]
-            except BlockingIOError:
-                self._wait(self._poll_out, deadline)
-            except (BrokenPipeError, ConnectionResetError):
-                raise _Died() from None
-
-    def read_frame(self, deadline: float) -> tuple[bytes, bytes]:
-        """The next frame, reading until ``deadline`` (_Timeout) or the end of the pipe (_Died)."""
-        while (frame := self.buffered_frame()) is None:
-            if time.monotonic() >= deadline:  # also when the worker keeps the pipe full
-                raise _Timeout()
-            try:
-                data = os.read(self._rfd, READ_BYTES)
-            except BlockingIOError:
-                self._wait(self._poll_in, deadline)
-                continue
-            if not data:
-                raise _Died()
-            self._buffer += data
-        return frame
-
-    def buffered_frame(self) -> tuple[bytes, bytes] | None:
-        """A frame already received in full, if any (no waiting)."""
-        if len(self._buffer) < qw.FRAME_PREFIX.size:
-            return None
-        kind, length = qw.FRAME_PREFIX.unpack_from(self._buffer)
-        if length > qw.MAX_FRAME_BYTES:
-            raise qw.ProtocolError(f"frame of {length} bytes")
-        end = qw.FRAME_PREFIX.size + length
-        if len(self._buffer) < end:
-            return None
-        payload = bytes(self._buffer[qw.FRAME_PREFIX.size:end])
-        del self._buffer[:end]
-        return kind, payload
-
-    def kill(self) -> None:
-        """SIGKILL (idempotent); call :meth:`reap` afterwards."""
-        if self.popen.returncode is None:
-            try:
-                self.popen.kill()
-            except ProcessLookupError:
-                pass
-
-    def reap(self, timeout: float | None = None) -> None:
-        """Close the pipes (an idle worker then exits) and wait for the exit; kill if it lingers."""
-        for pipe in (self.popen.stdin, self.popen.stdout):
-            pipe.close()
-        try:
-            self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            self.popen.wait()
-
-    @staticmethod
-    def _wait(poller: select.poll, deadline: float) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not poller.poll(max(1, math.ceil(remaining * 1000))):
-            raise _Timeout()
-
 

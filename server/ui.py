@@ -15,8 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, g, render_template, request, send_from_directory,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, g, make_response, render_template, request,
+                   send_from_directory, url_for)
 from markupsafe import Markup, escape
 
 from plankg.server import i18n, sunburst, ui_data
@@ -247,5 +247,9 @@ def search():
         if total:
             in_kind.sort(key=lambda h: (-h.score, h.item.order))
             groups.append((kind, ui_data.class_label(kind, current_lang()), in_kind, total))
-    return render_template("search.html", q=q, groups=groups, total=len(hits), shown=len(shown), cap=cap,
-                           strategy_number=i18n.strategy_number, goal_number=i18n.goal_number)
+    resp = make_response(render_template("search.html", q=q, groups=groups, total=len(hits), shown=len(shown),
+                                         cap=cap, strategy_number=i18n.strategy_number,
+                                         goal_number=i18n.goal_number))
+    if len(hits) > len(shown):  # never truncate silently: the page says so, and so does this header
+        resp.headers["X-Plankg-Truncated"] = f"{len(shown)} of {len(hits)}"
+    return resp

@@ -197,6 +197,7 @@ def test_search_cap_says_how_many_are_shown(built_store):
         assert total > 5
         assert f"顯示 5 筆，共 {total} 筆符合「勞工」（每頁上限 5 筆）。" in html
         assert html.count('class="hit ') == 5
+        assert app.test_client().get("/search?q=勞工").headers["X-Plankg-Truncated"] == f"5 of {total}"
         assert "Showing 5 of" in page(app.test_client(), "/search?q=勞工&lang=en")
     finally:
         app.extensions["plankg"].close()
