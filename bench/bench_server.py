@@ -42,7 +42,10 @@ SMALL = f"SELECT ?l WHERE {{ <{BASE}mol/108/goal/1> <http://www.w3.org/2000/01/r
 
 
 def queries() -> list[str]:
+    from plankg.server.guard import inspect_query
+
     mix = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "server" / "queries").glob("*.rq"))]
+    mix = [q for q in mix if inspect_query(q).form in ("SELECT", "ASK")]  # the mix asks for SPARQL JSON
     mix += [f"SELECT ?p ?o WHERE {{ <{BASE}mol/108/goal/{g}> ?p ?o }}" for g in range(1, 9)]
     return mix
 
