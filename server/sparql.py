@@ -135,8 +135,17 @@ def run_query(op: Operation) -> Response:
     text, shift = with_base(op.text)
     with executor_errors(shift):
         execution = runtime().executor().execute(text, result_format=result_format(rep, kind), **dataset(op.params))
-    resp = Response(_stream(execution), content_type=rep.content_type,
-                    headers={QUERY_MS_HEADER: f"{execution.elapsed_ms:.1f}"})
+        rest = execution.chunks()
+        try:
+            second = next(rest, None)  # one more chunk before the headers: small results go out whole
+        except BaseException:
+            execution.close()
+            raise
+    headers = {QUERY_MS_HEADER: f"{execution.elapsed_ms:.1f}"}
+    if second is None:  # the whole result is in hand: one write, with a Content-Length
+        execution.close()
+        return Response(execution.first, content_type=rep.content_type, headers=headers)
+    resp = Response(_stream(execution.first, second, rest), content_type=rep.content_type, headers=headers)
     resp.call_on_close(execution.close)  # frees the query process even if the body is never read (HEAD)
     return resp
 
@@ -221,11 +230,12 @@ def _unshifted(message: str, shift: int) -> str:
     return _LINE1_POSITION.sub(lambda m: f"1:{max(1, int(m.group(1)) - shift)}", message)
 
 
-def _stream(execution) -> Iterator[bytes]:
-    """The results: the first chunk (already computed), then the rest as the executor makes it."""
-    yield execution.first
+def _stream(first: bytes, second: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    """The results: the two chunks already computed, then the rest as the executor makes it."""
+    yield first
+    yield second
     try:
-        yield from execution.chunks()
+        yield from rest
     except (QueryTimeout, QueryFailed) as e:  # too late for a status: cut the response short
         log.warning("query stopped after its response started (%s); the response is truncated", e)
         raise

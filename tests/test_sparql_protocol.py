@@ -483,3 +483,18 @@ def test_graph_store_direct_identification_and_multipart_post(update_server):
     status, _, body = update_server.get("/store", {"graph": update_server.url + path},
                                         headers={"Accept": "application/n-triples"})
     assert status == 200 and len(body.splitlines()) == 3
+
+
+def test_small_result_is_sent_whole_with_a_content_length(sparql_server):
+    status, headers, body = query(sparql_server, SELECT_LAWS)
+    assert status == 200
+    assert int(headers["content-length"]) == len(body)
+    assert "chunked" not in headers.get("transfer-encoding", "")
+
+
+def test_large_result_is_streamed_in_chunks(sparql_server):
+    cross = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 20000"
+    status, headers, body = query(sparql_server, cross, accept="text/csv")
+    assert status == 200
+    assert "content-length" not in headers  # streamed: the size is not known when headers go out
+    assert body.count(b"\r\n") == 20001
