@@ -5,7 +5,8 @@
     python3 scripts/setup-ui.py assets     # only the query page's front-end assets
     python3 scripts/setup-ui.py browser    # only Chromium for tests/test_browser.py
 
-* **assets**: ``npm ci`` in ``server/ui-assets`` (YASGUI, pinned by the committed
+* **assets**: ``npm ci`` in ``server/ui-assets`` (Debian's ``nodejs``/``npm`` are installed first
+  with ``apt-get`` when ``npm`` is missing and this runs as root) (YASGUI, pinned by the committed
   ``package-lock.json``; install scripts are not run). Repeated only when the lock file changes
   (a stamp in ``node_modules``). Without ``npm`` it says so and the query page explains how to
   install later; nothing else breaks.
@@ -45,8 +46,8 @@ def assets() -> bool:
     digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
     if STAMP.is_file() and STAMP.read_text() == digest:
         return True
-    npm = shutil.which("npm")
-    if npm is None:
+    npm = shutil.which("npm") or (apt_install(("nodejs", "npm")) and shutil.which("npm"))
+    if not npm:
         say("npm is not installed: the query page will show how to install YASGUI "
             f"(cd {ASSETS.relative_to(ROOT)} && npm ci --ignore-scripts)")
         return True
@@ -59,23 +60,30 @@ def assets() -> bool:
     return True
 
 
+def apt_install(packages: tuple[str, ...]) -> bool:
+    """Install Debian ``packages`` with apt-get when this runs as root on a machine with apt."""
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        why = "apt-get is not available" if apt is None else "this is not running as root"
+        say(f"cannot install {' '.join(packages)}: {why} (apt-get install -y {' '.join(packages)})")
+        return False
+    say(f"installing {' '.join(packages)} with apt-get")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "--no-install-recommends", *packages]):
+        done = subprocess.run(cmd, env=env)
+        if done.returncode != 0:
+            say(f"{' '.join(cmd[:2])} failed with exit status {done.returncode}")
+            return False
+    return True
+
+
 def browser() -> bool:
     """Chromium at /usr/bin/chromium, installed with apt-get when possible; False if apt failed."""
     if CHROMIUM.exists():
         return True
-    apt = shutil.which("apt-get")
-    if apt is None or os.geteuid() != 0:
-        why = "apt-get is not available" if apt is None else "this is not running as root"
-        say(f"{CHROMIUM} is missing and {why}: install Debian's chromium package "
-            f"(apt-get install -y {' '.join(APT_PACKAGES)}); until then the browser tests are skipped")
-        return True
-    say(f"installing {' '.join(APT_PACKAGES)} with apt-get")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "--no-install-recommends", *APT_PACKAGES]):
-        done = subprocess.run(cmd, env=env)
-        if done.returncode != 0:
-            say(f"{' '.join(cmd[:2])} failed with exit status {done.returncode}; the browser tests will be skipped")
-            return False
+    if not apt_install(APT_PACKAGES):
+        say(f"{CHROMIUM} is missing: until it is installed the browser tests are skipped")
+        return shutil.which("apt-get") is None or os.geteuid() != 0  # could not try: not a failure
     return CHROMIUM.exists()
 
 
