@@ -146,8 +146,11 @@ def sparql_server(built_store, tmp_path_factory):
 @pytest.fixture(scope="session")
 def update_server(built_store, tmp_path_factory):
     """A read-write `plankg serve` (a random token in the environment) on a copy of the store."""
-    tmp = tmp_path_factory.mktemp("serve-rw")
-    server = start_server(copy_store(built_store, tmp / "store"), tmp / "server.log",
-                          token=secrets.token_urlsafe(24))
+    server = start_writable_server(built_store, tmp_path_factory.mktemp("serve-rw"))
     yield server
     stop(server)
+
+
+def start_writable_server(built_store, tmp):
+    """A read-write `plankg serve` with a random token, on its own copy of ``built_store`` in ``tmp``."""
+    return start_server(copy_store(built_store, tmp / "store"), tmp / "server.log", token=secrets.token_urlsafe(24))

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from server_support import copy_store, start_server, stop
+from server_support import start_writable_server, stop
 
 W3C_DIR = ROOT / "tests" / "w3c"
 RUNNER = W3C_DIR / "node_modules" / ".bin" / "rdf-test-suite"
@@ -74,9 +73,7 @@ def runner() -> Path:
 
 @pytest.fixture(scope="module")
 def w3c_server(built_store, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("w3c")
-    server = start_server(copy_store(built_store, tmp / "store"), tmp / "server.log",
-                          token=secrets.token_urlsafe(24))
+    server = start_writable_server(built_store, tmp_path_factory.mktemp("w3c"))  # DROP ALL needs its own store
     yield server
     stop(server)
 
