@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput and latency of the SPARQL endpoint against two anchors, in one run on one store.
 
-    .venv/bin/python bench/bench_server.py [--seconds 5] [--workers 2] [--threads 4]
+    .venv/bin/python bench/bench_server.py [--rounds 5] [--seconds 2] [--workers 2] [--threads 16]
 
 Systems, all reading the same build of the bundled plans:
   * floor    - the same queries run in-process on pyoxigraph (query + JSON serialisation);
@@ -11,8 +11,8 @@ Systems, all reading the same build of the bundled plans:
 
 The query mix is the example queries shipped with the UI (server/queries/*.rq) plus point
 look-ups of plan nodes. Each level of concurrency (1, 4, 16 clients; keep-alive HTTP/1.1
-connections; GET with Accept: application/sparql-results+json) runs for --seconds and at most
---max-requests requests. Clients run in this process (threads), so the client costs the same
+connections; GET with Accept: application/sparql-results+json) runs in --rounds rounds of
+--seconds each (at most --max-requests requests), the systems taking turns round by round. Clients run in this process (threads), so the client costs the same
 for every server. Only 127.0.0.1 is used.
 """
 
@@ -24,7 +24,6 @@ import os
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -89,12 +89,17 @@ def run_level(port: int, path: str, mix: list[str], clients: int, seconds: float
             q = urllib.parse.urlencode({"query": mix[i % len(mix)]})
             i += 1
             t0 = time.perf_counter()
-            conn.request("GET", f"{path}?{q}", headers={"Accept": "application/sparql-results+json"})
-            resp = conn.getresponse()
-            resp.read()
+            try:
+                conn.request("GET", f"{path}?{q}", headers={"Accept": "application/sparql-results+json"})
+                resp = conn.getresponse()
+                resp.read()
+                ok = resp.status == 200
+            except (http.client.HTTPException, ConnectionError):  # a closed keep-alive connection
+                conn.close()
+                ok = False
             dt = time.perf_counter() - t0
             with lock:
-                if resp.status == 200:
+                if ok:
                     latencies.append(dt)
                 else:
                     errors[0] += 1
@@ -113,42 +118,47 @@ def run_level(port: int, path: str, mix: list[str], clients: int, seconds: float
 def summary(latencies: list[float], wall: float, errors: int = 0) -> dict:
     latencies.sort()
     n = len(latencies)
-    return {"n": n, "qps": n / wall if wall else 0, "errors": errors,
+    return {"n": n, "wall": wall, "latencies": latencies, "qps": n / wall if wall else 0, "errors": errors,
             "p50": latencies[n // 2] * 1000 if n else float("nan"),
             "p99": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan")}
 
 
-def floor(store: Path, mix: list[str], seconds: float, max_requests: int) -> tuple[dict, dict]:
-    """In-process pyoxigraph: the whole mix, and the small query alone."""
-    import io
+class Floor:
+    """In-process pyoxigraph on the same store: one client running the queries back to back."""
 
-    import pyoxigraph as ox
+    def __init__(self, store: Path):
+        import pyoxigraph as ox
 
-    st = ox.Store.read_only(str(store))
+        self.ox = ox
+        self.store = ox.Store.read_only(str(store))
 
-    def one(q: str) -> float:
-        t0 = time.perf_counter()
-        r = st.query(q, use_default_graph_as_union=True)
-        r.serialize(io.BytesIO(), ox.QueryResultsFormat.JSON)
-        return time.perf_counter() - t0
+    def run(self, mix: list[str], seconds: float, max_requests: int) -> dict:
+        import io
 
-    out = []
-    for lat_src in (mix, [SMALL]):
         lat, stop, i = [], time.monotonic() + seconds, 0
         t0 = time.perf_counter()
         while time.monotonic() < stop and i < max_requests:
-            lat.append(one(lat_src[i % len(lat_src)]))
+            t1 = time.perf_counter()
+            result = self.store.query(mix[i % len(mix)], use_default_graph_as_union=True)
+            result.serialize(io.BytesIO(), self.ox.QueryResultsFormat.JSON)
+            lat.append(time.perf_counter() - t1)
             i += 1
-        out.append(summary(lat, time.perf_counter() - t0))
-    return out[0], out[1]
+        return summary(lat, time.perf_counter() - t0)
+
+
+def merged(parts: list[dict]) -> dict:
+    """One summary of several rounds: all requests over all their time."""
+    return summary([x for p in parts for x in p["latencies"]], sum(p["wall"] for p in parts),
+                   sum(p["errors"] for p in parts))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--seconds", type=float, default=2.0, help="length of one round of one level")
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--max-requests", type=int, default=50000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=16)
     args = ap.parse_args()
     mix = queries()
     procs: list[subprocess.Popen] = []
@@ -177,16 +187,28 @@ def main() -> None:
         else:
             print("oxigraph server not installed: pip install -e .[bench]")
 
-        fl_mix, fl_small = floor(store, mix, args.seconds, args.max_requests)
-        results = {}
+        floor = Floor(store)
         for name, (port, path) in systems.items():
             run_level(port, path, mix, 4, 1.0, 2000)  # warm-up
+        # Rounds alternate between the systems, so a change in the machine's speed during the
+        # run (other tenants, clock scaling) hits them alike.
+        parts: dict[tuple[str, Any], list[dict]] = {}
+        for r in range(args.rounds):
+            order = list(systems.items()) if r % 2 == 0 else list(reversed(systems.items()))
             for c in LEVELS:
-                results[(name, c)] = run_level(port, path, mix, c, args.seconds, args.max_requests)
-            results[(name, "small")] = run_level(port, path, [SMALL], 1, args.seconds, args.max_requests)
+                if c == 1:
+                    parts.setdefault(("floor", 1), []).append(floor.run(mix, args.seconds, args.max_requests))
+                for name, (port, path) in order:
+                    parts.setdefault((name, c), []).append(run_level(port, path, mix, c, args.seconds, args.max_requests))
+            parts.setdefault(("floor", "small"), []).append(floor.run([SMALL], args.seconds, args.max_requests))
+            for name, (port, path) in order:
+                parts.setdefault((name, "small"), []).append(run_level(port, path, [SMALL], 1, args.seconds,
+                                                                       args.max_requests))
+        results = {key: merged(p) for key, p in parts.items()}
+        fl_mix, fl_small = results.pop(("floor", 1)), results.pop(("floor", "small"))
 
         print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; mix of {len(mix)} queries; "
-              f"{args.seconds:.0f} s per level; plankg serve --workers {args.workers} --threads {args.threads}")
+              f"{args.rounds} rounds of {args.seconds:g} s per level and system; plankg serve --workers {args.workers} --threads {args.threads}")
         print(f"{'system':<10}{'clients':>8}{'q/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
         print(f"{'floor':<10}{1:>8}{fl_mix['qps']:>10.0f}{fl_mix['p50']:>10.2f}{fl_mix['p99']:>10.2f}{0:>8}")
         for (name, c), r in results.items():
