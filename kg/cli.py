@@ -178,8 +178,8 @@ def stats(store: Path | None, base: str | None) -> None:
               help="TCP port [env PLANKG_PORT].")
 @click.option("--workers", envvar="PLANKG_WORKERS", default=None, type=click.IntRange(1),
               help="gunicorn worker processes [env PLANKG_WORKERS; default: one per CPU; 1 with updates].")
-@click.option("--threads", envvar="PLANKG_THREADS", default=4, show_default=True, type=click.IntRange(1),
-              help="Threads per worker [env PLANKG_THREADS].")
+@click.option("--threads", envvar="PLANKG_THREADS", default=16, show_default=True, type=click.IntRange(1),
+              help="Connections each worker serves at once, a thread each [env PLANKG_THREADS].")
 @click.option("--timeout-s", envvar="PLANKG_QUERY_TIMEOUT_S", default=None, type=click.FloatRange(min=0, min_open=True),
               help="Query/update time limit in seconds; longer ones get 503 [env PLANKG_QUERY_TIMEOUT_S; default 30].")
 @click.option("--update-token-env", default="PLANKG_UPDATE_TOKEN", show_default=True, metavar="NAME",

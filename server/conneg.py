@@ -18,11 +18,13 @@ Negotiated responses get ``Vary: Accept`` (``g.negotiated``, see :mod:`plankg.se
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import g, request
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from plankg.server.errors import HTTPProblem
 
@@ -44,6 +46,7 @@ RDFXML = "application/rdf+xml"
 NQUADS = "application/n-quads"
 TRIG = "application/trig"
 HTML = "text/html"
+ACCEPT_CACHE_SIZE = 256  # distinct (kind, Accept header) choices remembered
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,8 @@ def negotiate(kind: str) -> Representation:
         wanted = request.form.get(FORMAT_PARAM)
     if wanted:
         chosen = _by_format_param(offers, wanted)
-    elif not request.accept_mimetypes:
-        chosen = offers[0]
     else:
-        chosen = _by_accept(offers, _without_parameters(request.accept_mimetypes))
+        chosen = _by_accept_header(kind, request.headers.get("Accept", ""))
     if chosen is None:
         raise not_acceptable(kind)
     return chosen
@@ -144,6 +145,15 @@ def _by_format_param(offers: tuple[Representation, ...], wanted: str) -> Represe
         return representation_for(wanted, offers)
     name = wanted.strip().lower()
     return next((rep for rep in offers if name in rep.names), None)
+
+
+@functools.lru_cache(maxsize=ACCEPT_CACHE_SIZE)
+def _by_accept_header(kind: str, header: str) -> Representation | None:
+    """The choice for an ``Accept`` header value (clients send the same few, so it is cached)."""
+    accept = parse_accept_header(header, MIMEAccept)
+    if not accept:
+        return OFFERS[kind][0]
+    return _by_accept(OFFERS[kind], _without_parameters(accept))
 
 
 def _by_accept(offers: tuple[Representation, ...], accept: MIMEAccept) -> Representation | None:

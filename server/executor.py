@@ -1,63 +1,68 @@
-"""Run SPARQL in a pool of killable query processes (the other end: :mod:`.queryworker`).
+"""Run SPARQL on the store within time limits: the server's query executor.
 
-pyoxigraph cannot cancel a query, and aggregates and ORDER BY compute inside ``query()``, so
-the only hard time limit is to kill the process running it (engines reference §1.5).
-:class:`QueryExecutor` keeps ``processes`` worker processes, each holding the store. A request
-checks one out (waiting, within its deadline, if all are busy), talks to it over its pipes and
-gives it back; after a timeout, a client that went away or a dead worker, the process is killed
-and a supervisor thread starts a replacement, so requests never wait for a spawn they did not
-need. Thread-safe; create one per server process (after gunicorn forks), share it.
+Each operation runs as a job on an engine thread (:mod:`.jobs`) of this process, and the
+request thread waits for its first chunk until the deadline. pyoxigraph releases the GIL
+while it evaluates and serialises, so jobs run in parallel, and a request costs no pipe, no
+copy and no second process. Results stream in chunks of at most ``CHUNK_BYTES``.
 
-Every query and update passes :mod:`.guard` first: SERVICE and LOAD targets must be on the
-``allowlist`` (empty by default: none), so no caller can bypass the check.
+Time limits: at its deadline a request gets :class:`QueryTimeout` and its job is cancelled; a
+streaming result stops at its next write. pyoxigraph cannot cancel work inside one call
+(aggregates, ORDER BY, updates compute inside ``query()``/``update()``), so a job still
+running ``STUCK_GRACE_S`` after its deadline is *stuck* and the executor calls ``on_stuck``:
+under ``plankg serve`` the worker process then retires (:mod:`.worker`), which ends the work;
+its other requests finish first and gunicorn starts a fresh process. Elsewhere (the Flask dev
+server, a script) the default only logs: the work runs on until it ends.
+
+Writes (read-write mode) run one at a time, in order, behind a lock; an update or load is all
+or nothing, also when its process ends mid-way. Every query and update passes :mod:`.guard`
+first: SERVICE and LOAD targets must be on the ``allowlist`` (empty by default: none).
 
 Exceptions (all :class:`plankg.errors.PlanKGError`; the first five are ``QueryError``s):
 
 =====================  ======================================================================
 ``QuerySyntaxError``   pyoxigraph rejected the query, update or data (the message has the
                        position)
-``QueryFailed``        evaluation failed (a failed SERVICE, an I/O error), or the process died
-``QueryTimeout``       over the time limit; the process was killed. From ``execute`` before
-                       the first chunk, from the chunk iterator after it (body truncated)
+``QueryFailed``        evaluation failed (a failed SERVICE, an I/O error)
+``QueryTimeout``       over the time limit. From ``execute`` before the first chunk, from
+                       the chunk iterator after it (body truncated)
 ``UnsupportedFormat``  the media type does not fit the result or the upload
 ``QueryError``         a bad argument: a graph name that is not an absolute IRI
-``Overloaded``         no process became free before the deadline
 ``ReadOnly``           a write on an executor that opened the store read-only
 ``Refused``            a SERVICE/LOAD target not on the allowlist
-``StoreError``         (constructor) the processes could not open the store
+``StoreError``         (constructor) the store could not be opened
 =====================  ======================================================================
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO
 
+import pyoxigraph as ox
 from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse_query_results
 
 from plankg.errors import QueryError
-from plankg.server import queryworker as qw
-from plankg.server.guard import Refused, check_federation, inspect_query, inspect_update, validate_allowlist
-from plankg.server.lease import Lease, Rest
-from plankg.server.pool import CLOSE_GRACE_S, RESPAWN_BACKOFF_S, SPAWN_TIMEOUT_S, ProcessPool  # noqa: F401
+from plankg.server import storeops
+from plankg.server.guard import QueryInfo, Refused, check_federation, inspect_query, inspect_update, validate_allowlist
+from plankg.server.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled, Channel, ChunkWriter, EngineThreads, Job, Watchdog
 from plankg.server.queryerrors import (
-    Overloaded,
     QueryFailed,
     QuerySyntaxError,
     QueryTimeout,
     ReadOnly,
     UnsupportedFormat,
 )
-from plankg.server.workerproc import READ_BYTES, WORKER_SCRIPT  # noqa: F401 - the former home of these
+
+log = logging.getLogger("plankg.server")
 
 JSON_RESULTS = "application/sparql-results+json"
 
-__all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout",
-           "UnsupportedFormat", "Overloaded", "ReadOnly", "Refused"]
+__all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "UnsupportedFormat",
+           "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
 
 
 class Execution:
@@ -65,12 +70,14 @@ class Execution:
 
     ``kind`` is "solutions", "boolean" or "graph"; ``media_type`` is pyoxigraph's name for the
     body's format (``text/csv; charset=utf-8`` …); ``elapsed_ms`` is the time to the first
-    chunk. Iterate to the end or :meth:`close` (``with`` does; so does werkzeug, which calls
-    ``close()`` on a response iterable): until then it holds a query process.
+    chunk; ``complete`` says whether ``first`` is the whole body. Iterate to the end or
+    :meth:`close` (``with`` does; so does werkzeug, which calls ``close()`` on a response
+    iterable): until then the job may go on serialising.
     """
 
-    def __init__(self, kind: str, media_type: str, first: bytes, elapsed_ms: float, rest: Rest):
+    def __init__(self, kind: str, media_type: str, first: bytes, elapsed_ms: float, rest: _Rest):
         self.kind, self.media_type, self.first, self.elapsed_ms = kind, media_type, first, elapsed_ms
+        self.complete = rest.ended
         self._rest = rest
 
     def chunks(self) -> Iterator[bytes]:
@@ -82,7 +89,7 @@ class Execution:
             if self.first:
                 yield self.first
             yield from self._rest
-        finally:  # a consumer that stops early (the generator is closed) recycles the process
+        finally:
             self._rest.close()
 
     def read(self) -> bytes:
@@ -100,47 +107,82 @@ class Execution:
         self.close()
 
 
-class QueryExecutor:
-    """A pool of query processes over the store at ``store_path``.
+class _Rest:
+    """The chunks of a result after the first, read from its channel until the deadline."""
 
-    ``processes`` workers (always 1 with ``read_write``: a single writer runs everything in
-    order); ``timeout_s`` is the default wall-clock limit of a request, waiting for a free
-    process included; ``allowlist`` holds the IRI prefixes SERVICE and LOAD may reach.
-    Raises StoreError if the processes cannot open the store.
+    def __init__(self, channel: Channel, deadline: float, limit_s: float):
+        self.channel, self.deadline, self.limit_s = channel, deadline, limit_s
+        self.ended = channel.drained()
+
+    def __iter__(self) -> _Rest:
+        return self
+
+    def __next__(self) -> bytes:
+        if self.ended:
+            raise StopIteration
+        chunk = _wait(self.channel, self.deadline, self.limit_s)
+        if chunk is None:
+            self.ended = True
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        if not self.ended:
+            self.ended = True
+            self.channel.cancel()
+
+    def __del__(self) -> None:  # a result dropped unread must not keep its job parked
+        self.close()
+
+
+class QueryExecutor:
+    """Runs queries and writes on the store at ``store_path``, in this process.
+
+    ``timeout_s`` is the default wall-clock limit of a request; ``read_write`` opens the store
+    for writing (one process may); ``allowlist`` holds the IRI prefixes SERVICE and LOAD may
+    reach; ``on_stuck(what)`` is called for work that outlived its deadline (see the module
+    text). Raises StoreError if the store cannot be opened.
     """
 
-    def __init__(self, store_path: str | os.PathLike[str], *, processes: int = 4, timeout_s: float = 30.0,
-                 read_write: bool = False, allowlist: Iterable[str] = ()):
-        if processes < 1 or timeout_s <= 0:
-            raise ValueError("processes must be ≥ 1 and timeout_s > 0")
+    def __init__(self, store_path: str | os.PathLike[str], *, timeout_s: float = 30.0, read_write: bool = False,
+                 allowlist: Iterable[str] = (), on_stuck: Callable[[str], Any] | None = None):
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be > 0")
         self.store_path = os.path.abspath(os.fspath(store_path))
         self.read_write = read_write
-        self.processes = 1 if read_write else processes
         self.timeout_s = timeout_s
         self.allowlist = validate_allowlist(allowlist)
+        self.on_stuck = on_stuck or log_stuck
+        self._stores = storeops.Stores(self.store_path, read_write)
         self._write_lock = threading.Lock()
-        self._pool = ProcessPool(self.store_path, self.processes, read_write)
+        self._threads = EngineThreads("plankg-engine")
+        self._watchdog = Watchdog(lambda job: self.on_stuck(job.what))
+        self._closed = False
 
     # --- queries -------------------------------------------------------------------------
 
     def execute(self, query: str, *, result_format: str | QueryResultsFormat | RdfFormat,
                 union_default_graph: bool = True, default_graphs: Iterable[str] | None = None,
-                named_graphs: Iterable[str] | None = None, timeout_s: float | None = None) -> Execution:
-        """Start ``query``; return once its first chunk (or its empty end) is computed.
+                named_graphs: Iterable[str] | None = None, timeout_s: float | None = None,
+                info: QueryInfo | None = None) -> Execution:
+        """Start ``query``; return once its first chunk (or its end) is computed.
 
         ``result_format``: a media type (``application/sparql-results+json``, ``…+xml``,
         ``text/csv``, ``text/tab-separated-values``; ``text/turtle``, ``application/n-triples``,
         ``application/n-quads``, ``application/trig``, ``application/rdf+xml``,
         ``application/ld+json``, ``text/n3``) or a pyoxigraph format object. It must suit the
-        query form (``guard.inspect_query(q).form``), else UnsupportedFormat. The dataset
-        options behave as in :meth:`plankg.store.OxigraphStore.query`.
+        query form, else UnsupportedFormat. The dataset options behave as in
+        :meth:`plankg.store.OxigraphStore.query`. ``info``: ``guard.inspect_query(query)``, if
+        the caller has it already.
         """
-        info = inspect_query(query)
+        info = info or inspect_query(query)
         check_federation(info.services, self.allowlist)
         media_type = _media_type(result_format, info.form)
-        request = {"op": "query", "query": query, "format": media_type, "union": union_default_graph,
-                   "default_graphs": _graphs(default_graphs), "named_graphs": _graphs(named_graphs)}
-        return self._stream(request, timeout_s)
+        dataset = {"union_default_graph": union_default_graph, "default_graphs": _graphs(default_graphs),
+                   "named_graphs": _graphs(named_graphs)}
+        store = self._stores.current()
+        return self._stream(f"query {_brief(query)}", timeout_s,
+                            lambda out: storeops.run_query(store, query, media_type, dataset, out))
 
     def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
         """SELECT rows as {variable: pyoxigraph term} (unbound variables absent). ``options``:
@@ -161,48 +203,65 @@ class QueryExecutor:
     # --- writes and the Graph Store Protocol -----------------------------------------------
 
     def update(self, text: str, *, timeout_s: float | None = None) -> None:
-        """Run a SPARQL update and flush it; all or nothing (also when killed at the deadline)."""
+        """Run a SPARQL update and flush it; all or nothing."""
         info = inspect_update(text)
         check_federation(info.loads + info.services, self.allowlist)
-        self._write({"op": "update", "update": text}, timeout_s)
+        self._write(f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text))
 
     def load(self, data: bytes | BinaryIO, format: str | RdfFormat, graph: str | None = None, *,
              replace: bool = False, timeout_s: float | None = None) -> None:
         """Add the triples in ``data`` (bytes, or a binary file read in chunks) to ``graph``
         (None: the default graph). ``replace`` drops the old content in the same transaction
         (Graph Store PUT). Malformed data → QuerySyntaxError, and nothing changes."""
-        media_type = format if isinstance(format, str) else format.media_type
-        if RdfFormat.from_media_type(media_type) is None:
-            raise UnsupportedFormat(f"cannot load {media_type}")
-        self._write({"op": "load", "format": media_type, "graph": _graph(graph), "replace": replace},
-                    timeout_s, data)
+        fmt = RdfFormat.from_media_type(format if isinstance(format, str) else format.media_type)
+        if fmt is None:
+            raise UnsupportedFormat(f"cannot load {format}")
+        if fmt.supports_datasets:
+            raise UnsupportedFormat(f"{fmt.name} holds a dataset; load one graph at a time")
+        graph = _graph(graph)
+        self._write(f"load into {graph or 'the default graph'}", timeout_s,
+                    lambda raw: storeops.load(raw, data, fmt, graph, replace))
 
     def clear(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         """Remove a named graph (None: empty the default graph); whether it existed."""
-        return self._write({"op": "clear", "graph": _graph(graph)}, timeout_s)["existed"]
+        graph = _graph(graph)
+        return self._write(f"clear {graph or 'the default graph'}", timeout_s,
+                           lambda raw: storeops.clear(raw, graph))
 
     def graph_exists(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
-        return self._call({"op": "exists", "graph": _graph(graph)}, timeout_s)["exists"]
+        graph = _graph(graph)
+        store = self._stores.current()
+        return self._call("graph lookup", timeout_s, lambda: storeops.graph_exists(store, graph))
 
     def dump_graph(self, graph: str | None, format: str | RdfFormat, *, timeout_s: float | None = None) -> bytes:
         """One named graph, serialised whole; None: the whole store as in
         :meth:`plankg.store.OxigraphStore.dump` (graph names kept in N-Quads/TriG/JSON-LD)."""
-        request = {"op": "dump", "graph": _graph(graph), "format": _media_type(format, "CONSTRUCT")}
-        return self._stream(request, timeout_s).read()
+        fmt = RdfFormat.from_media_type(_media_type(format, "CONSTRUCT"))
+        graph = _graph(graph)
+        store = self._stores.current()
+        return self._stream(f"dump {graph or 'store'}", timeout_s,
+                            lambda out: storeops.dump(store, graph, fmt, out)).read()
 
-    # --- the pool ------------------------------------------------------------------------
+    # --- state -----------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        """Processes idle/busy/running (a request in flight)/starting, spawned/killed so far, pids."""
-        return self._pool.stats()
+        """Jobs running now, jobs reported stuck so far, engine threads started so far."""
+        return {"running": len(self._watchdog.running()), "stuck": self._watchdog.stuck,
+                "threads": self._threads.started}
 
-    def wait_ready(self, timeout: float) -> bool:
-        """Wait until all ``processes`` are up (after a kill, say); whether they are."""
-        return self._pool.wait_ready(timeout)
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job runs (stuck ones excepted); whether that happened in time."""
+        deadline = time.monotonic() + timeout
+        for job in self._watchdog.running():
+            if not job.reported and not job.done.wait(max(0.0, deadline - time.monotonic())):
+                return False
+        return True
 
     def close(self) -> None:
-        """Stop all processes: idle ones exit on EOF, busy ones are killed. Idempotent."""
-        self._pool.close()
+        """Stop taking work; idle engine threads end. Idempotent."""
+        self._closed = True
+        self._threads.stop()
+        self._watchdog.close()
 
     def __enter__(self) -> QueryExecutor:
         return self
@@ -210,44 +269,99 @@ class QueryExecutor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _stream(self, request: dict[str, Any], timeout_s: float | None) -> Execution:
-        """Send a request answered by HEADER DATA* END; return at the first chunk."""
-        started = time.monotonic()
-        with self._lease(started, timeout_s) as lease:
-            lease.send(request)
-            header = json.loads(lease.frame(qw.FRAME_HEADER))
-            first = lease.proc.read_frame(lease.deadline)
-            following = lease.proc.buffered_frame() if first[0] == qw.FRAME_DATA else first
-            if following is not None and following[0] != qw.FRAME_DATA:
-                lease.frame(qw.FRAME_END, following)  # all there already: release now
-            body = first[1] if first[0] == qw.FRAME_DATA else b""
-            return Execution(header["kind"], header["media_type"], body, (time.monotonic() - started) * 1000,
-                             Rest(lease, following))
+    # --- running jobs ------------------------------------------------------------------------
 
-    def _call(self, request: dict[str, Any], timeout_s: float | None, data: bytes | BinaryIO | None = None,
-              started: float | None = None) -> dict[str, Any]:
-        """Send a request (and a load's data) answered by END; its payload."""
-        with self._lease(started or time.monotonic(), timeout_s) as lease:
-            lease.send(request, data)
-            return json.loads(lease.frame(qw.FRAME_END))
+    def _stream(self, what: str, timeout_s: float | None,
+                produce: Callable[[ChunkWriter], None]) -> Execution:
+        """Run ``produce(writer)`` as a job (it sets ``writer.kind`` and ``writer.media_type``
+        before it writes); return at the first chunk."""
+        limit, started = timeout_s or self.timeout_s, time.monotonic()
+        channel = Channel()
+        writer = ChunkWriter(channel)
 
-    def _write(self, request: dict[str, Any], timeout_s: float | None, data: bytes | BinaryIO | None = None
-               ) -> dict[str, Any]:
+        def job_body() -> None:
+            produce(writer)
+            writer.finish()
+
+        self._submit(what, started + limit, channel, job_body)
+        first = _wait(channel, started + limit, limit)
+        rest = _Rest(channel, started + limit, limit)
+        if first is None:
+            first, rest.ended = b"", True
+        return Execution(writer.kind, writer.media_type, first,
+                         (time.monotonic() - started) * 1000, rest)
+
+    def _call(self, what: str, timeout_s: float | None, fn: Callable[[], Any]) -> Any:
+        """Run ``fn()`` as a job; its result."""
+        limit, started = timeout_s or self.timeout_s, time.monotonic()
+        channel, result = Channel(), []
+
+        def job_body() -> None:
+            result.append(fn())
+            channel.put(b"", last=True)
+
+        self._submit(what, started + limit, channel, job_body)
+        _wait(channel, started + limit, limit)
+        return result[0]
+
+    def _write(self, what: str, timeout_s: float | None, fn: Callable[[ox.Store], Any]) -> Any:
+        """Run the write ``fn(raw store)`` as a job, after the writes before it; then flush. A
+        write still waiting for the ones before it at its deadline is dropped (QueryTimeout)."""
         if not self.read_write:
             raise ReadOnly("this endpoint is read-only")
-        started = time.monotonic()
-        if not self._write_lock.acquire(timeout=timeout_s or self.timeout_s):
-            raise Overloaded("other writes held the store until the deadline")
-        try:
-            return self._call(request, timeout_s, data, started)
-        finally:
-            self._write_lock.release()
+        limit, started = timeout_s or self.timeout_s, time.monotonic()
+        raw = self._stores.writable()
 
-    def _lease(self, started: float, timeout_s: float | None) -> Lease:
-        """Check out a free process, waiting until the deadline at most."""
-        limit = timeout_s or self.timeout_s
-        deadline = started + limit
-        return Lease(self._pool, self._pool.checkout(deadline, limit), deadline, limit)
+        def locked() -> Any:
+            if not self._write_lock.acquire(timeout=max(0.0, started + limit - time.monotonic())):
+                raise Cancelled  # the request has had its QueryTimeout: this write never happens
+            try:
+                if time.monotonic() >= started + limit:
+                    raise Cancelled
+                out = fn(raw)
+                raw.flush()
+                return out
+            finally:
+                self._write_lock.release()
+
+        return self._call(what, timeout_s, locked)
+
+    def _submit(self, what: str, deadline: float, channel: Channel, body: Callable[[], None]) -> None:
+        if self._closed:
+            raise QueryFailed("the query executor is closed")
+        job = Job(what, deadline)
+
+        def run() -> None:
+            try:
+                body()
+            except Cancelled:
+                pass
+            except BaseException as e:  # noqa: BLE001 - handed to the request thread, which raises it
+                channel.fail(storeops.translate(e))
+            finally:
+                self._watchdog.remove(job)
+
+        self._watchdog.add(job)
+        self._threads.submit(run)
+
+
+def _wait(channel: Channel, deadline: float, limit_s: float) -> bytes | None:
+    """The channel's next chunk; QueryTimeout (and the job cancelled) at the deadline."""
+    try:
+        return channel.get(deadline)
+    except TimeoutError:
+        channel.cancel()
+        raise QueryTimeout(f"the operation ran longer than {limit_s:g} s and was stopped") from None
+
+
+def log_stuck(what: str) -> None:
+    log.warning("%s outlived its time limit and cannot be stopped in this process; it runs until it ends "
+                "(under `plankg serve` the worker process would retire)", what)
+
+
+def _brief(text: str, n: int = 60) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= n else flat[:n] + "…")
 
 
 def _media_type(fmt: str | QueryResultsFormat | RdfFormat, form: str | None) -> str:
@@ -271,4 +385,3 @@ def _graph(iri: str | None) -> str | None:
 
 def _graphs(iris: Iterable[str] | None) -> list[str] | None:
     return None if iris is None else [_graph(i) for i in iris]
-

@@ -1,14 +1,16 @@
 """Per-process resources of the server, kept on ``app.extensions["plankg"]``.
 
-The query executor owns child processes, so it is created lazily in the process that serves
-requests (after gunicorn forks its workers), never in the master.
+The query executor holds the store and engine threads, so it is created lazily in the process
+that serves requests (after gunicorn forks its workers), never in the master. ``on_stuck`` is
+what to do when a job outlives its deadline (see :mod:`.executor`): the gunicorn worker
+(:mod:`.worker`) sets it to retire the process; by default it is only logged.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app
@@ -20,6 +22,7 @@ class Runtime:
         self._executor = None
         self._pid: int | None = None
         self._lock = threading.Lock()
+        self.on_stuck: Callable[[str], Any] | None = None
 
     @property
     def read_write(self) -> bool:
@@ -33,13 +36,21 @@ class Runtime:
 
                 self._executor = QueryExecutor(
                     self.config["STORE"],
-                    processes=1 if self.read_write else int(self.config["QUERY_PROCESSES"]),
                     timeout_s=float(self.config["QUERY_TIMEOUT_S"]),
                     read_write=self.read_write,
                     allowlist=tuple(self.config.get("FEDERATION_ALLOWLIST") or ()),
+                    on_stuck=self._stuck,
                 )
                 self._pid = os.getpid()
             return self._executor
+
+    def _stuck(self, what: str) -> None:
+        if self.on_stuck is not None:
+            self.on_stuck(what)
+        else:
+            from plankg.server.executor import log_stuck
+
+            log_stuck(what)
 
     def close(self) -> None:
         with self._lock:

@@ -1,10 +1,11 @@
 """``plankg serve``: run the web server under gunicorn (or Flask's dev server with ``--dev``).
 
-Production runs **gunicorn** with ``gthread`` workers: each worker process creates its own
-app and query executor after the fork (``preload_app=False``), so no query process or store
-handle is shared across a fork. pyoxigraph releases the GIL while it evaluates, so threads
-give real parallelism. With an update token the server is read-write and runs **one** worker
-(one process may open the store for writing; the executor serialises writes).
+Production runs **gunicorn** with plankg's worker class (:mod:`.worker`: a thread per
+connection, keep-alive, retirement of a worker whose query outlived its limit). Each worker
+process creates its own app and query executor after the fork (``preload_app=False``), so no
+store handle is shared across a fork. pyoxigraph releases the GIL while it evaluates, so
+threads give real parallelism. With an update token the server is read-write and runs **one**
+worker (one process may open the store for writing; the executor serialises writes).
 
 Settings come from, in order: the command's options, ``PLANKG_<SETTING>`` environment
 variables (e.g. ``PLANKG_MAX_BODY_BYTES``), the defaults in :mod:`plankg.server.settings`.
@@ -31,8 +32,8 @@ log = logging.getLogger("plankg.server")
 ENV_PREFIX = "PLANKG_"
 DEFAULT_TOKEN_ENV = "PLANKG_UPDATE_TOKEN"
 MIN_TOKEN_LENGTH = 16
-DEFAULT_THREADS = 4
-WORKER_CLASS = "gthread"
+DEFAULT_THREADS = 16  # connections served at once per worker (a thread each)
+WORKER_CLASS = "plankg.server.worker.PlankgWorker"
 WORKER_TIMEOUT_MARGIN_S = 30.0  # gunicorn kills a worker silent this much longer than a query may run
 GRACEFUL_TIMEOUT_S = 30.0  # in-flight requests get this long to finish on SIGTERM
 KEEPALIVE_S = 5
@@ -113,7 +114,7 @@ def _configure_logging() -> None:
 
 
 def _close_executor(server, worker) -> None:  # gunicorn hook: (arbiter, worker)
-    """Stop the worker's query processes when gunicorn stops the worker."""
+    """Close the worker's query executor when gunicorn stops the worker."""
     app = getattr(worker, "wsgi", None)
     runtime = getattr(app, "extensions", {}).get("plankg") if app is not None else None
     if runtime is not None:

@@ -20,11 +20,10 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("STORE", "var/store", "Store directory (a plankg build)."),
     Setting("BASE", "https://w3id.org/plankg/id/", "IRI base of the identifiers served under /id/."),
-    Setting("QUERY_TIMEOUT_S", 30.0, "Wall-clock limit of one SPARQL query or update; the query process is killed."),
+    Setting("QUERY_TIMEOUT_S", 30.0, "Wall-clock limit of one SPARQL query or update; past it → 503, and work that cannot be cancelled ends with its worker process."),
     Setting("MAX_BODY_BYTES", 1 << 20, "Largest request body for a query or update (bytes); larger → 413."),
     Setting("MAX_UPLOAD_BYTES", 64 << 20, "Largest Graph Store Protocol upload (bytes); larger → 413."),
     Setting("MAX_HTML_ROWS", 1000, "Most rows shown in an HTML result page; more are cut and the page says so."),
-    Setting("QUERY_PROCESSES", 4, "Query processes per server worker (each holds a read-only store)."),
     Setting("UPDATE_TOKEN", None, "Bearer token that enables SPARQL Update and Graph Store writes; unset = read-only."),
     Setting("FEDERATION_ALLOWLIST", (), "IRI prefixes that SERVICE and LOAD may reach; empty = none."),
     Setting("CORS_ORIGINS", "*", "Value of Access-Control-Allow-Origin."),

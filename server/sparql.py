@@ -10,8 +10,9 @@ Status codes follow Oxigraph server: 400 for a malformed request or query (pyoxi
 message, with its position), 403 for a refused SERVICE target or a write to a read-only
 server, 406 when no result format is acceptable, 413 for a body over ``MAX_BODY_BYTES``, 415
 for a wrong Content-Type or charset, 503 (with ``Retry-After``) for a query over
-``QUERY_TIMEOUT_S`` or a full executor. The first chunk of the results is computed before the
-status line is sent, so a timeout is a 503, never a 200 with a broken body.
+``QUERY_TIMEOUT_S``. The first chunk of the results is computed before the
+status line is sent, so a timeout is a 503, never a 200 with a broken body; a result that
+is complete by then (most are) goes out whole, with a Content-Length.
 
 ``GET /sparql`` without a query returns the SPARQL 1.1 Service Description: Turtle by default,
 RDF/XML, N-Triples or JSON-LD by ``Accept``, and an HTML page for browsers.
@@ -19,6 +20,7 @@ RDF/XML, N-Triples or JSON-LD by ``Accept``, and an HTML page for browsers.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -29,12 +31,12 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, render_template_string, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.sansio.utils import get_current_url
 
 from plankg.server import conneg
 from plankg.server.errors import HTTPProblem
 from plankg.errors import QueryError
 from plankg.server.executor import (
-    Overloaded,
     QueryFailed,
     QuerySyntaxError,
     QueryTimeout,
@@ -57,7 +59,7 @@ QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 UTF8 = ("utf-8", "utf8")
 QUERY_MS_HEADER = "X-Plankg-Query-Ms"
-OVERLOAD_RETRY_AFTER_S = 2
+URL_CACHE_SIZE = 64  # distinct endpoint URLs (hosts, proxies) remembered
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _LINE1_POSITION = re.compile(r"(?:(?<=error at )|(?<=\d-))1:(\d+)\b")  # line 1 in "error at 1:5-1:9"
@@ -134,10 +136,11 @@ def run_query(op: Operation) -> Response:
     rep = conneg.negotiate(kind) if info.form else conneg.OFFERS[kind][0]
     text, shift = with_base(op.text)
     with executor_errors(shift):
-        execution = runtime().executor().execute(text, result_format=result_format(rep, kind), **dataset(op.params))
+        execution = runtime().executor().execute(text, result_format=result_format(rep, kind), info=info,
+                                                 **dataset(op.params))
         rest = execution.chunks()
         try:
-            second = next(rest, None)  # one more chunk before the headers: small results go out whole
+            second = None if execution.complete else next(rest, None)  # small results go out whole
         except BaseException:
             execution.close()
             raise
@@ -146,7 +149,7 @@ def run_query(op: Operation) -> Response:
         execution.close()
         return Response(execution.first, content_type=rep.content_type, headers=headers)
     resp = Response(_stream(execution.first, second, rest), content_type=rep.content_type, headers=headers)
-    resp.call_on_close(execution.close)  # frees the query process even if the body is never read (HEAD)
+    resp.call_on_close(execution.close)  # cancels the job even if the body is never read (HEAD)
     return resp
 
 
@@ -157,11 +160,21 @@ def with_base(text: str) -> tuple[str, int]:
     does; the executor has no base-IRI option, so the declaration goes on the same line as the
     text's first one (a BASE in the text still wins: a later BASE overrides an earlier one).
     """
-    base = request.base_url
+    base = endpoint_url()
     if _IRI_FORBIDDEN.search(base):
         return text, 0
     prefix = f"BASE <{base}> "
     return prefix + text, len(prefix)
+
+
+def endpoint_url() -> str:
+    """``request.base_url``, remembered: Werkzeug rebuilds it (IRI decoding included) on every call."""
+    return _current_url(request.scheme, request.host, request.root_path, request.path)
+
+
+@functools.lru_cache(maxsize=URL_CACHE_SIZE)
+def _current_url(scheme: str, host: str, root_path: str, path: str) -> str:
+    return get_current_url(scheme, host, root_path, path)
 
 
 def result_format(rep: conneg.Representation, kind: str):
@@ -210,9 +223,6 @@ def executor_errors(shift: int = 0, unsupported: int = 406) -> Iterator[None]:
         raise HTTPProblem(503, f"the operation ran longer than the server's limit of {limit:g} s "
                                "(QUERY_TIMEOUT_S) and was stopped; simplify it or add a LIMIT",
                           {"Retry-After": str(math.ceil(limit))}) from None
-    except Overloaded:
-        raise HTTPProblem(503, "the server is busy: every query process is in use; retry shortly",
-                          {"Retry-After": str(OVERLOAD_RETRY_AFTER_S)}) from None
     except UnsupportedFormat as e:
         raise HTTPProblem(unsupported, str(e)) from None
     except (Refused, ReadOnly) as e:

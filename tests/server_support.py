@@ -1,6 +1,6 @@
 """Real `plankg serve` processes on loopback ports, for tests that talk HTTP to the server.
 
-`start_server` runs the installed console script (gunicorn, gthread workers) with ``--port 0``:
+`start_server` runs the installed console script (gunicorn, plankg's worker class) with ``--port 0``:
 gunicorn binds a free port and logs it, so there is no race for a port. The server's stderr
 (gunicorn's log and plankg's access log) goes to a file the tests can read. `stop` sends
 SIGTERM to the process we started (a graceful gunicorn shutdown) and waits for it.

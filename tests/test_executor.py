@@ -1,6 +1,8 @@
-"""plankg.server.executor: the pool of killable query processes, on real stores and processes.
+"""plankg.server.executor: queries and writes as jobs on engine threads, on real stores.
 
-Waits are events, counters or generous deadlines; nothing depends on how fast the machine is.
+Work that cannot be cancelled (an endless aggregate) is tested in a child process, which the
+executor's ``on_stuck`` ends, as the server's worker does. Waits are events, counters or
+generous deadlines; nothing depends on how fast the machine is.
 """
 
 from __future__ import annotations
@@ -8,8 +10,6 @@ from __future__ import annotations
 import csv
 import gc
 import io
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -24,7 +24,6 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from plankg.errors import QueryError, StoreError
 from plankg.server.executor import (
-    Overloaded,
     QueryExecutor,
     QueryFailed,
     QuerySyntaxError,
@@ -33,7 +32,7 @@ from plankg.server.executor import (
     Refused,
     UnsupportedFormat,
 )
-from plankg.server.queryworker import CHUNK_BYTES
+from plankg.server.jobs import CHUNK_BYTES
 from plankg.store import open_store, publish
 
 BASE = "https://w3id.org/plankg/id/"
@@ -55,28 +54,19 @@ def ref(built_store: Path) -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def executor(built_store: Path):
-    with QueryExecutor(built_store, processes=2, timeout_s=GENEROUS_S) as ex:
+    with QueryExecutor(built_store, timeout_s=GENEROUS_S) as ex:
         yield ex
 
 
 @pytest.fixture
 def fresh(built_store: Path):
-    """A pool of its own, for tests that kill processes."""
-    with QueryExecutor(built_store, processes=2, timeout_s=GENEROUS_S) as ex:
+    """An executor of its own, for tests that count its jobs."""
+    with QueryExecutor(built_store, timeout_s=GENEROUS_S) as ex:
         yield ex
 
 
 def count(ex: QueryExecutor, query: str = COUNT, **options) -> int:
     return int(ex.select(query, **options)[0]["n"].value)
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a running (not zombie) process."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def wait_until(condition, timeout: float = GENEROUS_S) -> bool:
@@ -109,7 +99,7 @@ def test_select_results_parse_back(executor: QueryExecutor, media_type) -> None:
 
 
 def test_csv_results(executor: QueryExecutor, ref: dict[str, int]) -> None:
-    execution = executor.execute(f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g",
+    execution = executor.execute("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
                                  result_format="text/csv")
     assert execution.media_type == "text/csv; charset=utf-8"
     rows = list(csv.DictReader(io.StringIO(execution.read().decode())))
@@ -167,7 +157,7 @@ def test_dataset_options(executor: QueryExecutor, ref: dict[str, int]) -> None:
 def test_syntax_error_has_a_position(executor: QueryExecutor, ref: dict[str, int]) -> None:
     with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
         executor.execute("SELECT * WHERE { ?s ?p }", result_format="text/csv")
-    assert count(executor) == ref["total"]  # the process is still in use
+    assert count(executor) == ref["total"]
 
 
 # --- federation ------------------------------------------------------------------------------
@@ -187,49 +177,71 @@ def test_an_allowlisted_service_runs_and_its_failure_is_query_failed(built_store
     with socket.socket() as s:  # a port with nobody listening
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with QueryExecutor(built_store, processes=1, allowlist=[f"http://127.0.0.1:{port}/"]) as ex:
+    with QueryExecutor(built_store, allowlist=[f"http://127.0.0.1:{port}/"]) as ex:
         with pytest.raises(QueryFailed):
             ex.select(f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
         assert ex.select(f"SELECT * {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}") == [{}]
-        assert ex.stats()["killed"] == 0  # an evaluation error leaves the process usable
+        assert ex.stats()["stuck"] == 0 and ex.ask("ASK {}")  # an evaluation error harms nothing else
 
 
-# --- time limits and the pool ------------------------------------------------------------------
+# --- time limits ---------------------------------------------------------------------------------
+
+STUCK_SCRIPT = """
+import os, sys, threading
+from plankg.server.executor import QueryExecutor, QueryTimeout
+
+def stuck(what):
+    print("stuck", what, flush=True)
+    os._exit(0)  # what the server's worker does, once its other requests are done
+
+ex = QueryExecutor(sys.argv[1], timeout_s=float(sys.argv[2]), read_write=sys.argv[3] == "rw", on_stuck=stuck)
+op = sys.argv[4]
+started = threading.Event()
+def runaway():
+    started.set()
+    try:
+        if sys.argv[3] == "rw":
+            ex.update(op)
+        else:
+            ex.execute(op, result_format="text/csv")
+        print("finished", flush=True)
+    except QueryTimeout as e:
+        print("timeout", e, flush=True)
+thread = threading.Thread(target=runaway)
+thread.start()
+started.wait()
+while ex.stats()["running"] == 0:
+    pass
+print("answered", ex.ask("ASK { ?s ?p ?o }"), flush=True)
+thread.join()
+threading.Event().wait()  # only on_stuck ends this process
+"""
 
 
-def test_runaway_query_is_killed_while_others_are_served(fresh: QueryExecutor) -> None:
-    outcome: dict = {}
-    finished = threading.Event()
-
-    def runaway() -> None:
-        t0 = time.monotonic()
-        try:
-            fresh.execute(RUNAWAY, result_format="text/csv", timeout_s=2)
-        except QueryTimeout as e:
-            outcome["error"] = e
-        outcome["elapsed"] = time.monotonic() - t0
-        finished.set()
-
-    thread = threading.Thread(target=runaway)
-    thread.start()
-    assert wait_until(lambda: fresh.stats()["running"] == 1 or finished.is_set())
-    (busy_pid,) = fresh.stats()["busy_pids"]
-    assert count(fresh) > 0  # answered by the other process ...
-    assert not finished.is_set()  # ... while the runaway is still in flight
-    thread.join(GENEROUS_S)
-    assert isinstance(outcome.get("error"), QueryTimeout) and "2 s" in str(outcome["error"])
-    assert 2 <= outcome["elapsed"] < GENEROUS_S
-    assert fresh.wait_ready(GENEROUS_S)
-    stats = fresh.stats()
-    assert stats["killed"] == 1 and len(stats["pids"]) == 2 and busy_pid not in stats["pids"]
-    assert all(alive(p) for p in stats["pids"]) and wait_until(lambda: not alive(busy_pid))
-    assert count(fresh) > 0
+def run_stuck(store: Path, op: str, mode: str = "ro", limit_s: float = 1.0) -> list[str]:
+    proc = subprocess.run([sys.executable, "-c", STUCK_SCRIPT, str(store), str(limit_s), mode, op],
+                          capture_output=True, text=True, timeout=GENEROUS_S)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()
 
 
-def test_order_by_cross_product_times_out_before_the_first_chunk(fresh: QueryExecutor) -> None:
+@pytest.mark.parametrize("query", [RUNAWAY, SORTED_CROSS])
+def test_uncancellable_work_times_out_and_is_reported_stuck(built_store: Path, query: str) -> None:
+    lines = run_stuck(built_store, query)
+    assert lines[0] == "answered True"  # another query was served while it ran
+    assert lines[1].startswith("timeout ") and "1 s" in lines[1]  # the request got its answer in time
+    assert lines[2].startswith("stuck query ")  # and the process was told, so it could end the work
+    assert len(lines) == 3
+
+
+def test_deadline_while_streaming_cancels_the_job(fresh: QueryExecutor) -> None:
+    execution = fresh.execute(ENDLESS, result_format="text/csv", timeout_s=2)
+    assert execution.first
     with pytest.raises(QueryTimeout):
-        fresh.execute(SORTED_CROSS, result_format="text/csv", timeout_s=1)
-    assert fresh.wait_ready(GENEROUS_S) and count(fresh) > 0
+        for _ in execution.chunks():
+            pass
+    assert wait_until(lambda: fresh.stats()["running"] == 0)  # stopped at its next write
+    assert fresh.stats()["stuck"] == 0 and count(fresh) > 0
 
 
 def test_large_results_stream_in_bounded_chunks(executor: QueryExecutor) -> None:
@@ -238,7 +250,7 @@ def test_large_results_stream_in_bounded_chunks(executor: QueryExecutor) -> None
     try:
         execution = executor.execute(query, result_format="text/tab-separated-values")
         chunks, total, lines = 1, len(execution.first), execution.first.count(b"\n")
-        assert 0 < len(execution.first) <= CHUNK_BYTES
+        assert 0 < len(execution.first) <= CHUNK_BYTES and not execution.complete
         for chunk in execution.chunks():
             assert 0 < len(chunk) <= CHUNK_BYTES
             chunks, total, lines = chunks + 1, total + len(chunk), lines + chunk.count(b"\n")
@@ -246,111 +258,64 @@ def test_large_results_stream_in_bounded_chunks(executor: QueryExecutor) -> None
     finally:
         tracemalloc.stop()
     assert lines == 200_001 and chunks > 100
-    assert peak < min(total // 10, 8 << 20), (peak, total)  # the parent never held the result
+    assert peak < min(total // 10, 8 << 20), (peak, total)  # the result was never held whole
 
 
-def test_deadline_while_streaming_ends_the_iterator(fresh: QueryExecutor) -> None:
-    execution = fresh.execute(ENDLESS, result_format="text/csv", timeout_s=2)
-    assert execution.first
-    with pytest.raises(QueryTimeout):
-        for _ in execution.chunks():
-            pass
-    assert fresh.stats()["killed"] == 1 and fresh.wait_ready(GENEROUS_S)
-
-
-def test_closing_early_recycles_the_process(fresh: QueryExecutor) -> None:
+def test_closing_early_cancels_the_job(fresh: QueryExecutor) -> None:
     execution = fresh.execute(ENDLESS, result_format="text/csv")
-    (busy,) = fresh.stats()["busy_pids"]
     next(iter(execution.chunks()))
     execution.close()
-    assert fresh.stats()["killed"] == 1 and fresh.wait_ready(GENEROUS_S)
-    assert busy not in fresh.stats()["pids"] and wait_until(lambda: not alive(busy))
+    assert wait_until(lambda: fresh.stats()["running"] == 0)
     gen = iter(fresh.execute(ENDLESS, result_format="text/csv"))
     next(gen)
     gen.close()  # a generator closed by the WSGI server
-    assert fresh.stats()["killed"] == 2 and fresh.wait_ready(GENEROUS_S)
+    assert wait_until(lambda: fresh.stats()["running"] == 0) and fresh.stats()["stuck"] == 0
 
 
-def test_a_dropped_execution_is_recycled(fresh: QueryExecutor) -> None:
+def test_a_dropped_execution_is_cancelled(fresh: QueryExecutor) -> None:
     execution = fresh.execute(ENDLESS, result_format="text/csv")
     del execution
     gc.collect()
-    assert wait_until(lambda: fresh.stats()["killed"] == 1) and fresh.wait_ready(GENEROUS_S)
+    assert wait_until(lambda: fresh.stats()["running"] == 0)
     assert count(fresh) > 0
 
 
-def test_small_results_free_their_process_at_once(executor: QueryExecutor) -> None:
+def test_small_results_come_whole(executor: QueryExecutor) -> None:
     execution = executor.execute("ASK {}", result_format="application/sparql-results+json")
-    assert executor.stats()["busy"] == 0  # END was read with the first chunk
-    assert execution.first == b'{"head":{},"boolean":true}' and list(execution.chunks()) == []
+    assert execution.complete and execution.first == b'{"head":{},"boolean":true}'
+    assert list(execution.chunks()) == []
 
 
-def test_overloaded_when_no_process_frees_up(built_store: Path) -> None:
-    with QueryExecutor(built_store, processes=1) as ex:
-        holder = ex.execute(ENDLESS, result_format="text/csv")
-        with pytest.raises(Overloaded):
-            ex.execute("ASK {}", result_format="text/csv", timeout_s=0.5)
-        holder.close()
-        assert ex.wait_ready(GENEROUS_S) and ex.ask("ASK {}")
-
-
-def test_a_dead_worker_is_replaced(built_store: Path) -> None:
-    with QueryExecutor(built_store, processes=1) as ex:
-        (pid,) = ex.stats()["pids"]
-        os.kill(pid, signal.SIGKILL)
-        assert wait_until(lambda: not alive(pid))
-        with pytest.raises(QueryFailed, match="died"):
-            ex.select(COUNT)
-        assert ex.wait_ready(GENEROUS_S) and ex.stats()["pids"] != [pid] and count(ex) > 0
-
-
-def test_close_stops_every_process(built_store: Path) -> None:
-    ex = QueryExecutor(built_store, processes=3)
-    pids = ex.stats()["pids"]
-    assert len(pids) == 3 and all(map(alive, pids))
-    ex.close()
-    assert wait_until(lambda: not any(map(alive, pids)))
-    with pytest.raises(QueryFailed):
-        ex.ask("ASK {}")
-
-
-def test_workers_die_with_their_parent(built_store: Path) -> None:
-    """Even a busy worker, after its parent is SIGKILLed (no close, no atexit)."""
-    script = (
-        "import os, signal, sys, threading\n"
-        "from plankg.server.executor import QueryExecutor\n"
-        f"ex = QueryExecutor({str(built_store)!r}, processes=2)\n"
-        "t = threading.Thread(target=lambda: ex.execute(%r, result_format='text/csv'), daemon=True)\n"
-        "t.start()\n"
-        "while ex.stats()['running'] == 0: pass\n"
-        "print(*ex.stats()['pids'], flush=True)\n"
-        "os.kill(os.getpid(), signal.SIGKILL)\n"
-    ) % RUNAWAY
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=GENEROUS_S)
-    pids = [int(p) for p in proc.stdout.split()]
-    assert len(pids) == 2, proc.stderr
-    assert wait_until(lambda: not any(map(alive, pids)))
+def test_engine_threads_are_reused(built_store: Path) -> None:
+    with QueryExecutor(built_store) as ex:
+        for _ in range(20):
+            assert ex.ask("ASK {}")
+        assert ex.stats()["threads"] == 1
 
 
 def test_no_store_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no plankg store"):
-        QueryExecutor(tmp_path / "missing", processes=1)
+        QueryExecutor(tmp_path / "missing")
+    with pytest.raises(StoreError, match="no plankg store"):
+        QueryExecutor(tmp_path / "missing", read_write=True)
 
 
 # --- a re-published store ------------------------------------------------------------------------
 
 
-def test_a_republished_store_is_picked_up_by_every_process(tmp_path: Path) -> None:
+def test_a_republished_store_is_picked_up(tmp_path: Path) -> None:
     path = tmp_path / "store"
     publish(path, [(EX + "g", nt("v1", 1000))])
-    with QueryExecutor(path, processes=2) as ex:
-        pids = ex.stats()["pids"]
+    with QueryExecutor(path) as ex:
+        running = ex.execute("SELECT ?o WHERE { ?s ?p ?o . ?a ?b ?c }", result_format="text/csv")
+        assert b"v1-" in running.first
         assert ex.select(f"SELECT ?o {{ <{EX}s1> ?p ?o }}")[0]["o"].value == "v1-1"
         publish(path, [(EX + "g", nt("v2", 1000))])
         cross = "SELECT ?o WHERE { ?s ?p ?o . ?a ?b ?c }"  # a million rows: both stay busy
         with ex.execute(cross, result_format="text/csv") as a, ex.execute(cross, result_format="text/csv") as b:
             assert b"v2-" in a.first and b"v2-" in b.first and b"v1-" not in a.first + b.first
-            assert ex.stats()["pids"] == pids  # the same processes reopened the store
+        assert b"v1-" in next(running.chunks())  # a result in flight keeps its snapshot
+        running.close()
 
 
 # --- read-write ------------------------------------------------------------------------------------
@@ -360,7 +325,7 @@ def test_a_republished_store_is_picked_up_by_every_process(tmp_path: Path) -> No
 def writable(tmp_path: Path):
     path = tmp_path / "store"
     publish(path, [(EX + "g", nt("v", 3))])
-    with QueryExecutor(path, processes=4, read_write=True, timeout_s=GENEROUS_S) as ex:
+    with QueryExecutor(path, read_write=True, timeout_s=GENEROUS_S) as ex:
         yield ex
 
 
@@ -381,7 +346,6 @@ def test_read_only_refuses_writes(executor: QueryExecutor) -> None:
 
 
 def test_update_then_query_sees_it(writable: QueryExecutor) -> None:
-    assert writable.processes == 1  # a single writer
     writable.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}new> <{EX}p> 'added' }} }}")
     assert writable.select(f"SELECT ?o {{ <{EX}new> ?p ?o }}")[0]["o"].value == "added"
     with pytest.raises(QuerySyntaxError):
@@ -438,13 +402,39 @@ def test_graph_store_operations(writable: QueryExecutor) -> None:
     assert count(writable, default_graphs=[EX + "g"]) == 3  # other graphs untouched
 
 
-def test_a_runaway_update_is_killed_and_rolled_back(writable: QueryExecutor) -> None:
-    writable.load(nt("w", 1000), "application/n-triples", EX + "big")
-    before = count(writable)
-    runaway = f"INSERT {{ GRAPH <{EX}out> {{ ?a <{EX}q> ?x }} }} WHERE {{ GRAPH ?g1 {{ ?a ?b ?c }} GRAPH ?g2 {{ ?d ?e ?f }} GRAPH ?g3 {{ ?g ?h ?x }} }}"
+def test_a_write_waiting_past_its_deadline_never_happens(writable: QueryExecutor) -> None:
+    gate, entered = threading.Event(), threading.Event()
+
+    class Slow(io.RawIOBase):  # an upload whose client stalls: its load holds the write lock
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer) -> int:
+            entered.set()
+            gate.wait(GENEROUS_S)
+            return 0
+
+    holder = threading.Thread(target=lambda: writable.load(Slow(), "application/n-triples", EX + "slow"))
+    holder.start()
+    assert entered.wait(GENEROUS_S)
     with pytest.raises(QueryTimeout):
-        writable.update(runaway, timeout_s=2)
-    assert writable.wait_ready(GENEROUS_S)  # the writer's store lock was released by the kill
-    assert count(writable) == before and not writable.graph_exists(EX + "out")
+        writable.update(f"INSERT DATA {{ <{EX}late> <{EX}p> 'x' }}", timeout_s=0.5)
+    gate.set()
+    holder.join(GENEROUS_S)
+    assert writable.wait_idle(GENEROUS_S)
+    assert not writable.ask(f"ASK {{ <{EX}late> ?p ?o }}")
     writable.update(f"INSERT DATA {{ <{EX}after> <{EX}p> 'ok' }}")
-    assert count(writable) == before + 1
+    assert writable.ask(f"ASK {{ <{EX}after> ?p ?o }}")
+
+
+def test_a_runaway_update_is_rolled_back_when_its_process_ends(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    publish(path, [(EX + "g", nt("v", 1000))])
+    runaway = (f"INSERT {{ GRAPH <{EX}out> {{ ?a <{EX}q> ?x }} }} WHERE {{ GRAPH ?g1 {{ ?a ?b ?c }} "
+               f"GRAPH ?g2 {{ ?d ?e ?f }} GRAPH ?g3 {{ ?g ?h ?x }} }}")
+    lines = run_stuck(path, runaway, mode="rw", limit_s=2)
+    assert lines[0] == "answered True" and lines[1].startswith("timeout ") and lines[2].startswith("stuck update ")
+    with QueryExecutor(path, read_write=True) as ex:  # the ended process released the store
+        assert count(ex) == 1000 and not ex.graph_exists(EX + "out")
+        ex.update(f"INSERT DATA {{ <{EX}after> <{EX}p> 'ok' }}")
+        assert count(ex) == 1001

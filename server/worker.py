@@ -1,0 +1,277 @@
+"""The gunicorn worker class of ``plankg serve``: a thread per connection, and retirement.
+
+gunicorn's ``gthread`` worker passes every request of a kept-alive connection from its poller
+thread to a pool thread and back (three thread hand-offs per request, about 0.3 ms here).
+:class:`PlankgWorker` gives each connection one thread for its life instead, which reads a
+request, runs the app and waits for the next request on the same socket, with HTTP parsing,
+the WSGI environ and responses all done by gunicorn's own code (its sync worker's, plus
+keep-alive).
+
+Capacity: at most ``threads`` connections per worker. The worker accepts only while it has a
+free thread, so a full worker leaves new connections to the other workers; when every worker
+is full, a connection waiting to be accepted makes the worker close its longest-idle
+kept-alive connection (an idle connection may always be closed, RFC 9112 §9.3).
+
+Retirement: when the query executor reports work that outlived its deadline and cannot be
+stopped (:mod:`.executor`), :meth:`PlankgWorker.retire` stops accepting, closes idle
+connections, lets the requests in flight finish (each within its own deadline; at most
+``graceful_timeout``), and ends the process, which ends the stuck work. gunicorn starts a
+fresh worker; the other workers serve meanwhile.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import select
+import selectors
+import socket
+import ssl
+import sys
+import threading
+import time
+from datetime import datetime
+
+from gunicorn import http, util
+from gunicorn.http import wsgi
+from gunicorn.workers import base
+
+READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
+DRAIN_TIMEOUT_S = 5.0  # reading what is left of a request body before the next request
+HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this often
+EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
+
+
+class _Conn:
+    """A client connection and whether its thread is waiting for its next request."""
+
+    __slots__ = ("sock", "idle_since")
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.idle_since: float | None = None
+
+
+class PlankgWorker(base.Worker):
+    """A gunicorn worker serving each connection on a thread of its own (see the module text)."""
+
+    def init_process(self) -> None:
+        self._cond = threading.Condition()
+        self._conns: set[_Conn] = set()
+        self._busy = 0
+        self._retiring: str | None = None
+        super().init_process()
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        runtime = getattr(self.wsgi, "extensions", {}).get("plankg")
+        if runtime is not None:
+            runtime.on_stuck = self.retire
+
+    # --- retirement ------------------------------------------------------------------------
+
+    def retire(self, what: str) -> None:
+        """End this process once its other requests are done: ``what`` cannot be stopped otherwise."""
+        with self._cond:
+            if self._retiring is not None:
+                return
+            self._retiring = what
+        self.log.warning("retiring worker %s: %s outlived its time limit and only ending the process stops "
+                         "it; requests in flight finish first, then a fresh worker starts", self.pid, what)
+        self.alive = False
+        try:
+            os.write(self.PIPE[1], b"r")  # wake the main loop
+        except OSError:
+            pass
+
+    # --- the main loop -----------------------------------------------------------------------
+
+    def run(self) -> None:
+        for listener in self.sockets:
+            listener.setblocking(False)
+        selector = selectors.DefaultSelector()
+        for listener in self.sockets:
+            selector.register(listener, selectors.EVENT_READ)
+        selector.register(self.PIPE[0], selectors.EVENT_READ)
+        try:
+            while self.alive:
+                self.notify()
+                if not self.is_parent_alive():
+                    break
+                if self._full():
+                    self._make_room(selector)
+                    continue
+                for key, _ in selector.select(HEARTBEAT_S):
+                    if key.fileobj == self.PIPE[0]:
+                        self._drain_pipe()
+                    elif self.alive:
+                        self._accept(key.fileobj)
+        finally:
+            selector.close()
+        self._stop()
+
+    def is_parent_alive(self) -> bool:
+        if self.ppid != os.getppid():
+            self.log.info("parent changed, shutting down: %s", self)
+            return False
+        return True
+
+    def _full(self) -> bool:
+        with self._cond:
+            return len(self._conns) >= self.cfg.threads
+
+    def _make_room(self, selector: selectors.BaseSelector) -> None:
+        """Wait for a free thread; if a client waits to connect, close the longest-idle connection."""
+        waiting = any(key.fileobj != self.PIPE[0] for key, _ in selector.select(HEARTBEAT_S))
+        with self._cond:
+            idle = [c for c in self._conns if c.idle_since is not None]
+            if waiting and idle:
+                _shut(min(idle, key=lambda c: c.idle_since).sock)
+            if len(self._conns) >= self.cfg.threads:
+                self._cond.wait(HEARTBEAT_S)
+
+    def _accept(self, listener: socket.socket) -> None:
+        try:
+            sock, addr = listener.accept()
+        except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+            return  # another worker took it
+        sock.setblocking(True)
+        sock.settimeout(READ_TIMEOUT_S)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn = _Conn(sock)
+        with self._cond:
+            self._conns.add(conn)
+        threading.Thread(target=self._serve, args=(listener, conn, addr), daemon=True,
+                         name=f"plankg-conn-{sock.fileno()}").start()
+
+    def _drain_pipe(self) -> None:
+        try:
+            while os.read(self.PIPE[0], 64):
+                pass
+        except OSError:
+            pass
+
+    def _stop(self) -> None:
+        """Stop accepting, close idle connections, let requests in flight end; exit if retiring."""
+        for listener in self.sockets:
+            try:
+                listener.close()  # this process's copy: the other workers go on accepting
+            except OSError:
+                pass
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        with self._cond:
+            while self._conns and time.monotonic() < deadline:
+                for conn in self._conns:
+                    if conn.idle_since is not None:
+                        _shut(conn.sock)
+                self.notify()
+                self._cond.wait(min(HEARTBEAT_S, max(0.0, deadline - time.monotonic())))
+            retiring = self._retiring
+        if retiring is not None:
+            self.log.info("worker %s retired", self.pid)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_RETIRED)  # the stuck work ends with the process
+
+    # --- one connection ----------------------------------------------------------------------
+
+    def _serve(self, listener: socket.socket, conn: _Conn, addr) -> None:
+        sock, req = conn.sock, None
+        try:
+            parser = http.get_parser(self.cfg, sock, addr)
+            server = listener.getsockname()
+            while self._next_request(conn, parser):
+                req = next(parser)
+                with self._cond:
+                    self._busy += 1
+                try:
+                    keep = self._handle(req, sock, addr, server)
+                finally:
+                    with self._cond:
+                        self._busy -= 1
+                if not keep or not parser.finish_body(deadline=time.monotonic() + DRAIN_TIMEOUT_S):
+                    break
+        except (StopIteration, http.errors.NoMoreData, socket.timeout):
+            pass
+        except ssl.SSLError:
+            pass
+        except OSError as e:
+            if e.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF):
+                self.log.exception("Socket error processing request.")
+        except Exception as e:  # noqa: BLE001 - gunicorn's own reply to a malformed request (400 …)
+            self.handle_error(req, sock, addr, e)
+        finally:
+            util.close_graceful(sock)
+            with self._cond:
+                self._conns.discard(conn)
+                self._cond.notify_all()
+
+    def _next_request(self, conn: _Conn, parser) -> bool:
+        """Wait until the next request starts (idle up to ``keepalive`` s after a response); False: close."""
+        if parser.req_count:
+            if not (self.alive and self.cfg.keepalive):
+                return False
+            timeout = self.cfg.keepalive
+        else:
+            timeout = READ_TIMEOUT_S
+        with parser.unreader.buf.getbuffer() as pending:
+            if pending.nbytes:  # pipelined: the next request is here already
+                return True
+        with self._cond:
+            conn.idle_since = time.monotonic()
+        try:
+            readable, _, _ = select.select([conn.sock], [], [], timeout)
+        except (OSError, ValueError):  # closed under us
+            readable = []
+        with self._cond:
+            conn.idle_since = None
+        return bool(readable)
+
+    def _handle(self, req, sock: socket.socket, addr, server) -> bool:
+        """Serve one request (as gunicorn's workers do); whether the connection may stay open."""
+        environ, resp = {}, None
+        try:
+            self.cfg.pre_request(self, req)
+            started = datetime.now()
+            resp, environ = wsgi.create(req, sock, addr, server, self.cfg)
+            environ["wsgi.multithread"] = True
+            self.nr += 1
+            if self.nr >= self.max_requests and self.alive:
+                self.log.info("Autorestarting worker after current request.")
+                self.alive = False
+            if not self.alive or not self.cfg.keepalive:
+                resp.force_close()
+            body = self.wsgi(environ, resp.start_response)
+            try:
+                if isinstance(body, environ["wsgi.file_wrapper"]):
+                    resp.write_file(body)
+                else:
+                    for chunk in body:
+                        resp.write(chunk)
+                resp.close()
+            finally:
+                self.log.access(resp, req, environ, datetime.now() - started)
+                if hasattr(body, "close"):
+                    body.close()
+            return not resp.should_close()
+        except OSError:
+            raise
+        except Exception:
+            if resp is not None and resp.headers_sent:
+                self.log.exception("Error handling request")  # too late for a status: close
+                return False
+            raise
+        finally:
+            try:
+                self.cfg.post_request(self, req, environ, resp)
+            except Exception:  # noqa: BLE001 - a user hook; gunicorn logs and goes on too
+                self.log.exception("Exception in post_request hook")
+
+
+def _shut(sock: socket.socket) -> None:
+    """Wake the thread waiting on ``sock``: its next read sees the end of the stream."""
+    try:
+        sock.shutdown(socket.SHUT_RD)
+    except OSError:
+        pass
