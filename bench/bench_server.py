@@ -9,8 +9,10 @@ Systems, all reading the same build of the bundled plans:
   * oxigraph - Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package on PyPI),
                when it is installed (`pip install -e .[bench]`).
 
-The query mix is the example queries shipped with the UI (server/queries/*.rq) plus point
-look-ups of plan nodes. Each level of concurrency (1, 4, 16 clients; keep-alive HTTP/1.1
+The query mix is the example queries shipped with the UI (server/queries/*.rq), each asked
+for as SPARQL JSON results (SELECT, ASK) or Turtle (CONSTRUCT), as the issue that set the
+targets defines it. A mix of point look-ups of plan nodes (small queries, where the cost per
+request dominates) is measured too, at 4 clients. Each level of concurrency (1, 4, 16 clients; keep-alive HTTP/1.1
 connections; GET with Accept: application/sparql-results+json) runs in --rounds rounds of
 --seconds each (at most --max-requests requests), the systems taking turns round by round. Clients run in this process (threads), so the client costs the same
 for every server. Only 127.0.0.1 is used.
@@ -38,16 +40,29 @@ BIN = Path(sys.executable).parent
 PLAN = "https://w3id.org/plankg/ontology#"
 BASE = "https://w3id.org/plankg/id/"
 LEVELS = (1, 4, 16)
-SMALL = f"SELECT ?l WHERE {{ <{BASE}mol/108/goal/1> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
+SMALL = (f"SELECT ?l WHERE {{ <{BASE}mol/108/goal/1> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}",
+         "application/sparql-results+json")
 
 
-def queries() -> list[str]:
+JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
+
+
+def example_queries() -> list[tuple[str, str]]:
+    """The example queries of the query page, each with the media type it is asked for."""
     from plankg.server.guard import inspect_query
 
-    mix = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "server" / "queries").glob("*.rq"))]
-    mix = [q for q in mix if inspect_query(q).form in ("SELECT", "ASK")]  # the mix asks for SPARQL JSON
-    mix += [f"SELECT ?p ?o WHERE {{ <{BASE}mol/108/goal/{g}> ?p ?o }}" for g in range(1, 9)]
-    return mix
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "server" / "queries").glob("*.rq"))]
+    return [(q, JSON_RESULTS if inspect_query(q).form in ("SELECT", "ASK") else TURTLE) for q in texts]
+
+
+def lookup_queries() -> list[tuple[str, str]]:
+    """Point look-ups of plan nodes: small queries, where the per-request cost dominates."""
+    return [(f"SELECT ?p ?o WHERE {{ <{BASE}mol/108/goal/{g}> ?p ?o }}", JSON_RESULTS) for g in range(1, 9)]
+
+
+def queries() -> list[tuple[str, str]]:
+    """The default mix: the example queries, as the benchmark's issue defines it."""
+    return example_queries()
 
 
 def free_port() -> int:
@@ -86,11 +101,12 @@ def run_level(port: int, path: str, mix: list[str], clients: int, seconds: float
                 if budget[0] <= 0:
                     break
                 budget[0] -= 1
-            q = urllib.parse.urlencode({"query": mix[i % len(mix)]})
+            text, accept = mix[i % len(mix)]
+            q = urllib.parse.urlencode({"query": text})
             i += 1
             t0 = time.perf_counter()
             try:
-                conn.request("GET", f"{path}?{q}", headers={"Accept": "application/sparql-results+json"})
+                conn.request("GET", f"{path}?{q}", headers={"Accept": accept})
                 resp = conn.getresponse()
                 resp.read()
                 ok = resp.status == 200
@@ -139,8 +155,12 @@ class Floor:
         t0 = time.perf_counter()
         while time.monotonic() < stop and i < max_requests:
             t1 = time.perf_counter()
-            result = self.store.query(mix[i % len(mix)], use_default_graph_as_union=True)
-            result.serialize(io.BytesIO(), self.ox.QueryResultsFormat.JSON)
+            text, accept = mix[i % len(mix)]
+            result = self.store.query(text, use_default_graph_as_union=True)
+            if isinstance(result, self.ox.QueryTriples):
+                self.ox.serialize(result, io.BytesIO(), self.ox.RdfFormat.from_media_type(accept))
+            else:
+                result.serialize(io.BytesIO(), self.ox.QueryResultsFormat.from_media_type(accept))
             lat.append(time.perf_counter() - t1)
             i += 1
         return summary(lat, time.perf_counter() - t0)
@@ -160,7 +180,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--threads", type=int, default=16)
     args = ap.parse_args()
-    mix = queries()
+    mix, lookups = queries(), lookup_queries()
     procs: list[subprocess.Popen] = []
     tmp = Path(tempfile.mkdtemp(prefix="plankg-bench-"))
     try:
@@ -204,6 +224,8 @@ def main() -> None:
             for name, (port, path) in order:
                 parts.setdefault((name, "small"), []).append(run_level(port, path, [SMALL], 1, args.seconds,
                                                                        args.max_requests))
+                parts.setdefault((name, "lookups"), []).append(run_level(port, path, lookups, 4, args.seconds,
+                                                                         args.max_requests))
         results = {key: merged(p) for key, p in parts.items()}
         fl_mix, fl_small = results.pop(("floor", 1)), results.pop(("floor", "small"))
 
@@ -212,13 +234,15 @@ def main() -> None:
         print(f"{'system':<10}{'clients':>8}{'q/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
         print(f"{'floor':<10}{1:>8}{fl_mix['qps']:>10.0f}{fl_mix['p50']:>10.2f}{fl_mix['p99']:>10.2f}{0:>8}")
         for (name, c), r in results.items():
-            if c == "small":
-                continue
-            print(f"{name:<10}{c:>8}{r['qps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>8}")
+            if c in LEVELS:
+                print(f"{name:<10}{c:>8}{r['qps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>8}")
         if ("oxigraph", 4) in results:
             for c in LEVELS:
                 ratio = results[("plankg", c)]["qps"] / results[("oxigraph", c)]["qps"]
                 print(f"ratio plankg/oxigraph throughput at {c:>2} clients: {ratio:.2f}x")
+            pk, ox_ = results[("plankg", "lookups")], results[("oxigraph", "lookups")]
+            print(f"point look-ups only, 4 clients: plankg {pk['qps']:.0f} q/s, oxigraph {ox_['qps']:.0f} q/s, "
+                  f"ratio {pk['qps'] / ox_['qps']:.2f}x")
         small = results[("plankg", "small")]
         print(f"small query p50: in-process {fl_small['p50']:.3f} ms, plankg HTTP {small['p50']:.3f} ms, "
               f"overhead {small['p50'] - fl_small['p50']:.3f} ms")

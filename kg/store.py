@@ -229,6 +229,8 @@ def store_info(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def has_dataset_clause(sparql: str) -> bool:
     """Whether ``sparql`` has a FROM or FROM NAMED clause (ignoring strings, IRIs, comments)."""
+    if "from" not in sparql.lower():  # most queries: no need to scan
+        return False
     return any(m.group("from") for m in _FROM_SCAN.finditer(sparql))
 
 
