@@ -58,7 +58,6 @@ class PlankgWorker(base.Worker):
     def init_process(self) -> None:
         self._cond = threading.Condition()
         self._conns: set[_Conn] = set()
-        self._busy = 0
         self._retiring: str | None = None
         super().init_process()
 
@@ -122,7 +121,10 @@ class PlankgWorker(base.Worker):
 
     def _make_room(self, selector: selectors.BaseSelector) -> None:
         """Wait for a free thread; if a client waits to connect, close the longest-idle connection."""
-        waiting = any(key.fileobj != self.PIPE[0] for key, _ in selector.select(HEARTBEAT_S))
+        ready = [key.fileobj for key, _ in selector.select(HEARTBEAT_S)]
+        if self.PIPE[0] in ready:
+            self._drain_pipe()
+        waiting = any(fileobj != self.PIPE[0] for fileobj in ready)
         with self._cond:
             idle = [c for c in self._conns if c.idle_since is not None]
             if waiting and idle:
@@ -142,7 +144,7 @@ class PlankgWorker(base.Worker):
         conn = _Conn(sock)
         with self._cond:
             self._conns.add(conn)
-        threading.Thread(target=self._serve, args=(listener, conn, addr), daemon=True,
+        threading.Thread(target=self._serve, args=(listener.getsockname(), conn, addr), daemon=True,
                          name=f"plankg-conn-{sock.fileno()}").start()
 
     def _drain_pipe(self) -> None:
@@ -176,20 +178,13 @@ class PlankgWorker(base.Worker):
 
     # --- one connection ----------------------------------------------------------------------
 
-    def _serve(self, listener: socket.socket, conn: _Conn, addr) -> None:
+    def _serve(self, server, conn: _Conn, addr) -> None:
         sock, req = conn.sock, None
         try:
             parser = http.get_parser(self.cfg, sock, addr)
-            server = listener.getsockname()
             while self._next_request(conn, parser):
                 req = next(parser)
-                with self._cond:
-                    self._busy += 1
-                try:
-                    keep = self._handle(req, sock, addr, server)
-                finally:
-                    with self._cond:
-                        self._busy -= 1
+                keep = self._handle(req, sock, addr, server)
                 if not keep or not parser.finish_body(deadline=time.monotonic() + DRAIN_TIMEOUT_S):
                     break
         except (StopIteration, http.errors.NoMoreData, socket.timeout):
