@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +34,7 @@ from pyoxigraph import (
 
 from plankg.errors import QueryError, StoreError
 from plankg.namespaces import PREFIXES
+from plankg.sparql_lexer import is_keyword, tokens
 from plankg.publish import BUILD_INFO, NTriples, PublishResult, publish
 
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
@@ -42,21 +42,6 @@ QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 ROCKSDB_MARKER = "CURRENT"  # the file every RocksDB directory has
 UNION_TRIPLES_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } }"
 """All triples of all graphs, each once (graph names dropped); run with the union default graph."""
-
-# Tokens of a SPARQL query that may contain the word FROM without being the keyword.
-_FROM_SCAN = re.compile(
-    r'''
-      """.*?"""  |  \'\'\'.*?\'\'\'                    # long strings
-    | "(?:[^"\\\n]|\\.)*"  |  '(?:[^'\\\n]|\\.)*'     # strings
-    | <[^<>"{}|^`\\\x00-\x20]*>                       # IRIs
-    | \#[^\n]*                                        # comments
-    | [?$]\w+                                         # variables
-    | [\w.-]*:[\w.:%-]*                               # prefixed names
-    | (?P<from>\bFROM\b)
-    | [\w.-]+                                         # any other word, consumed whole (linear time)
-    ''',
-    re.VERBOSE | re.DOTALL | re.IGNORECASE,
-)
 
 
 @runtime_checkable
@@ -231,7 +216,7 @@ def has_dataset_clause(sparql: str) -> bool:
     """Whether ``sparql`` has a FROM or FROM NAMED clause (ignoring strings, IRIs, comments)."""
     if "from" not in sparql.lower():  # most queries: no need to scan
         return False
-    return any(m.group("from") for m in _FROM_SCAN.finditer(sparql))
+    return any(m.lastgroup == "name" and is_keyword(m["name"], "FROM") for m in tokens(sparql))
 
 
 def _query_graph(iri: str) -> NamedNode:

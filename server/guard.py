@@ -11,7 +11,8 @@ Threat model
 The attacker controls the whole request text. This module does not parse SPARQL; pyoxigraph
 parses the real request afterwards. It tokenizes the text the way SPARQL's lexer does (comments
 ``#…`` to the end of the line, ``'…'``, ``"…"``, ``'''…'''`` and ``\"\"\"…\"\"\"`` with escapes,
-IRIs ``<…>``, variables, language tags, prefixed names) and looks for the keywords wherever
+IRIs ``<…>``, variables, language tags, prefixed names; :mod:`plankg.sparql_lexer`) and
+looks for the keywords wherever
 oxigraph's parser could see them. Its one job is to never miss a SERVICE or LOAD that
 pyoxigraph would run; when in doubt it reports a target it could not resolve (``None``), which
 :func:`check_federation` always refuses. So a mistake here can refuse a valid request, but not
@@ -46,29 +47,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from plankg.errors import PlanKGError
+from plankg.sparql_lexer import TOKEN
 from plankg.store import has_dataset_clause
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 HTTP_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-_LOCAL = r"(?:[\w:%-]++|\\.|\.++(?=[\w:%\\-]))*+"  # a prefixed name's local part (no final dot)
-_IRI = r"""<(?:[^<>"{}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>"""
-_STRING = r"""
-      \"\"\"(?:[^"\\]++|\\.|"(?!""))*+\"\"\"  |  '''(?:[^'\\]++|\\.|'(?!''))*+'''
-    | "(?:[^"\\\r\n]++|\\.)*+"  |  '(?:[^'\\\r\n]++|\\.)*+'
-"""  # long strings first: `'''` opens one, it is not an empty string and a quote
-_TOKEN = re.compile(
-    r"[ \t\r\n]*+(?:"
-    r"(?P<name>[\w.-]++(?::" + _LOCAL + r")?|:" + _LOCAL + r")"  # keyword, word, number, pname
-    r"|(?P<var>[?$]\w++)"
-    r"|(?P<iri>" + _IRI + r")"
-    r"|(?P<comment>\#[^\r\n]*+)"
-    r"|(?P<str>(?x:" + _STRING + r"))"
-    r"|(?P<lang>@[A-Za-z]++(?:-[A-Za-z0-9]++)*+)"
-    r"|(?P<punct>.))",
-    re.DOTALL,
-)
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
@@ -191,7 +176,7 @@ class _Scan:
         self.services: list[Target] = []
         self.loads: list[Target] = []
         self.prefixes: dict[str, list[str]] = {}
-        self._matches = _TOKEN.finditer(text)
+        self._matches = TOKEN.finditer(text)
         self._tokens: list[tuple[str, str]] = []
         if full:  # all tokens are needed: one comprehension is cheaper than lazy scanning
             self._tokens = [(m.lastgroup, m[m.lastindex]) for m in self._matches if m.lastgroup != "comment"]

@@ -24,7 +24,6 @@ a POST may also be ``multipart/form-data`` (a browser form), each file part merg
 from __future__ import annotations
 
 import hmac
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from flask import Blueprint, Response, current_app, request
 from pyoxigraph import RdfFormat
 
 from plankg.server import conneg
+from plankg.sparql_lexer import tokens
 from plankg.server.errors import HTTPProblem
 from plankg.server.guard import inspect_update
 from plankg.server.runtime import runtime
@@ -84,21 +84,6 @@ def run_update(op: Operation) -> Response:
 
 # --- using-graph-uri / using-named-graph-uri --------------------------------------------------
 
-_TOKENS = re.compile(
-    r'''
-      """.*?"""  |  \'\'\'.*?\'\'\'                    # long strings
-    | "(?:[^"\\\n]|\\.)*"  |  '(?:[^'\\\n]|\\.)*'     # strings
-    | <[^<>"{}|^`\\\x00-\x20]*>                       # IRIs
-    | \#[^\n]*                                        # comments
-    | [?$]\w+                                         # variables
-    | [\w.-]*:[\w.:%-]*                               # prefixed names, blank nodes
-    | (?P<brace>[{}]) | (?P<semi>;)
-    | (?P<word>[A-Za-z]+)
-    ''',
-    re.VERBOSE | re.DOTALL,
-)
-
-
 @dataclass
 class _Op:
     """One operation of an update request: its top-level keywords and brace groups."""
@@ -142,18 +127,21 @@ def with_using(text: str, using: list[str], using_named: list[str]) -> str:
 
 def _operations(text: str) -> Iterator[_Op]:
     op, depth, group_start = _Op([], {}), 0, 0
-    for m in _TOKENS.finditer(text):
-        if m.group("word") and depth == 0:
-            op.words.append((m.group("word").upper(), m.start()))
-        elif m.group("brace") == "{":
+    for m in tokens(text):
+        kind, token = m.lastgroup, m[m.lastgroup]
+        if kind == "name" and depth == 0 and token.isascii() and token.isalpha():
+            op.words.append((token.upper(), m.start(kind)))
+        elif kind != "punct":
+            continue
+        elif token == "{":
             if depth == 0:
-                group_start = m.start()
+                group_start = m.start(kind)
             depth += 1
-        elif m.group("brace") == "}":
+        elif token == "}":
             depth -= 1
             if depth == 0 and op.words:
                 op.groups[len(op.words) - 1] = (group_start, m.end())
-        elif m.group("semi") and depth == 0:
+        elif token == ";" and depth == 0:
             yield op
             op = _Op([], {})
     yield op
