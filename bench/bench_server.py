@@ -6,6 +6,8 @@
 Systems, all reading the same build of the bundled plans:
   * floor    - the same queries run in-process on pyoxigraph (query + JSON serialisation);
   * plankg   - `plankg serve` (gunicorn, gthread workers, killable query processes);
+  * bare-flask - with --ceiling: bench/bare_flask.py, Flask alone under the same gunicorn
+               worker class, the ceiling of the stack;
   * oxigraph - Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package on PyPI),
                when it is installed (`pip install -e .[bench]`).
 
@@ -179,6 +181,8 @@ def main() -> None:
     ap.add_argument("--max-requests", type=int, default=50000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--threads", type=int, default=16)
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also serve bench/bare_flask.py (Flask alone, no plankg features) for comparison")
     args = ap.parse_args()
     mix, lookups = queries(), lookup_queries()
     procs: list[subprocess.Popen] = []
@@ -195,6 +199,16 @@ def main() -> None:
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         wait_ready(port, "/healthz", procs[-1])
         systems["plankg"] = (port, "/sparql")
+
+        if args.ceiling:
+            port = free_port()
+            procs.append(subprocess.Popen([str(BIN / "gunicorn"), "--chdir", str(ROOT), "-k", "plankg.server.worker.PlankgWorker",
+                                           "--workers", str(args.workers), "--threads", str(args.threads),
+                                           "--bind", f"127.0.0.1:{port}", "bench.bare_flask:app"],
+                                          env={**os.environ, "PLANKG_BENCH_STORE": str(build_dir)},
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            wait_ready(port, "/sparql?query=ASK%7B%7D", procs[-1])
+            systems["bare-flask"] = (port, "/sparql")
 
         oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
         if oxigraph:
@@ -237,17 +251,18 @@ def main() -> None:
             if c in LEVELS:
                 print(f"{name:<10}{c:>8}{r['qps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>8}")
         if ("oxigraph", 4) in results:
-            for c in LEVELS:
-                ratio = results[("plankg", c)]["qps"] / results[("oxigraph", c)]["qps"]
-                print(f"ratio plankg/oxigraph throughput at {c:>2} clients: {ratio:.2f}x")
+            for name in [n for n in systems if n != "oxigraph"]:
+                for c in LEVELS:
+                    ratio = results[(name, c)]["qps"] / results[("oxigraph", c)]["qps"]
+                    print(f"ratio {name}/oxigraph throughput at {c:>2} clients: {ratio:.2f}x")
             pk, ox_ = results[("plankg", "lookups")], results[("oxigraph", "lookups")]
             print(f"point look-ups only, 4 clients: plankg {pk['qps']:.0f} q/s, oxigraph {ox_['qps']:.0f} q/s, "
                   f"ratio {pk['qps'] / ox_['qps']:.2f}x")
         small = results[("plankg", "small")]
         print(f"small query p50: in-process {fl_small['p50']:.3f} ms, plankg HTTP {small['p50']:.3f} ms, "
               f"overhead {small['p50'] - fl_small['p50']:.3f} ms")
-        if ("oxigraph", "small") in results:
-            print(f"small query p50 via oxigraph server: {results[('oxigraph', 'small')]['p50']:.3f} ms")
+        for name in [n for n in systems if n != "plankg"]:
+            print(f"small query p50 via {name}: {results[(name, 'small')]['p50']:.3f} ms")
     finally:
         for p in procs:
             try:
