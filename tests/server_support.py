@@ -151,6 +151,7 @@ def update_server(built_store, tmp_path_factory):
     stop(server)
 
 
-def start_writable_server(built_store, tmp):
-    """A read-write `plankg serve` with a random token, on its own copy of ``built_store`` in ``tmp``."""
-    return start_server(copy_store(built_store, tmp / "store"), tmp / "server.log", token=secrets.token_urlsafe(24))
+def start_writable_server(built_store, tmp, *args: str):
+    """A read-write `plankg serve ARGS…` with a random token, on its own copy of ``built_store`` in ``tmp``."""
+    return start_server(copy_store(built_store, tmp / "store"), tmp / "server.log", *args,
+                        token=secrets.token_urlsafe(24))

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from server_support import start_server, stop
+from server_support import start_server, start_writable_server, stop
 
 TIMEOUT_S = 2
 GENEROUS_BOUND_S = TIMEOUT_S + 15  # retiring the worker and starting a fresh one included
@@ -95,3 +95,32 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+RUNAWAY_UPDATE = ("INSERT { GRAPH <http://example.org/out> { ?a <http://example.org/q> ?x } } "
+                  "WHERE { GRAPH ?g1 { ?a ?b ?c } GRAPH ?g2 { ?d ?e ?f } GRAPH ?g3 { ?g ?h ?x } }")
+
+
+def test_a_runaway_update_is_503_and_rolled_back_and_the_next_writer_opens_the_store(built_store, tmp_path):
+    """The single writer retires with its transaction open: the fresh worker must get the store's
+    lock (the old process has exited) and see nothing of the stopped update."""
+    server = start_writable_server(built_store, tmp_path, "--timeout-s", str(TIMEOUT_S))
+    try:
+        headers = {**server.auth(), "Content-Type": "application/sparql-update"}
+        status, _, body = server.request("POST", "/sparql", RUNAWAY_UPDATE, headers, timeout=GENEROUS_BOUND_S + 10)
+        assert status == 503 and f"{TIMEOUT_S} s".encode() in body
+        deadline = time.monotonic() + GENEROUS_BOUND_S
+        while not _RETIRED.search(server.log()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _RETIRED.search(server.log()), server.log()
+        insert = "INSERT DATA { <http://example.org/after> <http://example.org/p> 'ok' }"
+        status, _, _ = server.request("POST", "/sparql", insert, headers, timeout=GENEROUS_BOUND_S)
+        assert status == 204
+        ask = "ASK { GRAPH <http://example.org/out> { ?s ?p ?o } }"
+        status, _, body = server.get("/sparql", {"query": ask}, headers={"Accept": "text/csv"})
+        assert status == 200 and b"false" in body
+        status, _, body = server.get("/sparql", {"query": "ASK { <http://example.org/after> ?p 'ok' }"},
+                                     headers={"Accept": "text/csv"})
+        assert status == 200 and b"true" in body
+    finally:
+        stop(server)
