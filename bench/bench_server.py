@@ -5,7 +5,7 @@
 
 Systems, all reading the same build of the bundled plans:
   * floor    - the same queries run in-process on pyoxigraph (query + JSON serialisation);
-  * plankg   - `plankg serve` (gunicorn, gthread workers, killable query processes);
+  * plankg   - `plankg serve` (gunicorn with plankg's worker class, queries on engine threads);
   * bare-flask - with --ceiling: bench/bare_flask.py, Flask alone under the same gunicorn
                worker class, the ceiling of the stack;
   * oxigraph - Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package on PyPI),
