@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, render_template_string, request
+from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.utils import get_current_url
@@ -309,46 +309,14 @@ def service_description() -> Response:
     with executor_errors():
         graphs = [row["g"].value for row in runtime().executor().select(NAMED_GRAPHS_QUERY)]
     if rep.media_type == conneg.HTML:
-        page = render_template_string(SD_PAGE, endpoint=request.base_url, graphs=graphs, config=current_app.config,
+        page = render_template("service_description.html", endpoint=endpoint_url(), graphs=graphs, config=current_app.config,
                                       read_write=runtime().read_write, query_page=request.script_root + "/query")
         return Response(page, content_type=rep.content_type)
     from pyoxigraph import RdfFormat, parse, serialize
 
     turtle = SD_TURTLE.format(
-        endpoint=request.base_url, update=", sd:SPARQL11Update" if runtime().read_write else "",
+        endpoint=endpoint_url(), update=", sd:SPARQL11Update" if runtime().read_write else "",
         federation=", sd:BasicFederatedQuery" if current_app.config["FEDERATION_ALLOWLIST"] else "",
         named="".join(f"; sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] " for g in graphs))
     triples = [q.triple for q in parse(turtle, RdfFormat.TURTLE)]
     return Response(serialize(triples, format=rep.rdf_format, prefixes=SD_PREFIXES), content_type=rep.content_type)
-
-
-SD_PAGE = """{% extends "base.html" %}
-{% block title %}SPARQL endpoint{% endblock %}
-{% block content %}
-<h1>SPARQL endpoint</h1>
-<p>This is the <a href="https://www.w3.org/TR/sparql11-protocol/">SPARQL 1.1 Protocol</a> endpoint of plankg,
-a knowledge graph of Taiwanese government annual plans (年度施政計畫): <code>{{ endpoint }}</code>.
-Write and run queries on the <a href="{{ query_page }}">query page</a>.</p>
-<h2>Use it</h2>
-<pre>curl {{ endpoint }} -H 'Accept: text/csv' \\
-  --data-urlencode 'query=SELECT ?g (COUNT(*) AS ?triples) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g'</pre>
-<p>GET <code>?query=</code>, or POST <code>application/x-www-form-urlencoded</code> (<code>query=</code>) or
-<code>application/sparql-query</code>. <code>default-graph-uri</code> and <code>named-graph-uri</code> select the
-dataset; without them the default graph is the union of all named graphs.
-{% if read_write %}SPARQL Update (POST <code>update=</code> or <code>application/sparql-update</code>) and the
-Graph Store at <code>/store</code> accept writes with the bearer token.{% else %}The server is read-only.{% endif %}</p>
-<h2>Result formats</h2>
-<p>SELECT, ASK: application/sparql-results+json (default), application/sparql-results+xml, text/csv,
-text/tab-separated-values. CONSTRUCT, DESCRIBE: text/turtle (default), application/n-triples, application/ld+json,
-application/rdf+xml, application/n-quads, application/trig. Choose with <code>Accept</code>, or with
-<code>format=</code> (json, xml, csv, tsv, ttl, nt, jsonld, rdfxml, nq, trig) from a browser.</p>
-<h2>Limits</h2>
-<ul>
-<li>A query or update may run {{ config.QUERY_TIMEOUT_S }} s; longer ones are stopped with 503.</li>
-<li>A request body may have {{ config.MAX_BODY_BYTES }} bytes (Graph Store uploads {{ config.MAX_UPLOAD_BYTES }}).</li>
-<li>SERVICE and LOAD may only reach: {{ config.FEDERATION_ALLOWLIST|join(", ") or "nothing (disabled)" }}.</li>
-</ul>
-<h2>Named graphs</h2>
-<ul>{% for g in graphs %}<li><code>{{ g }}</code></li>{% endfor %}</ul>
-{% endblock %}
-"""
