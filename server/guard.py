@@ -34,8 +34,7 @@ let a federated one through. Facts about oxigraph 0.5 this relies on (each is a 
 
 Targets are reported as written after prefix expansion: relative IRIs (resolved against BASE
 by oxigraph) can never match an allowlist entry, so they are refused. Cost: about 0.6 µs per
-token; a query that does not contain ``service`` scans only its prologue (~5–15 µs), plus
-``has_dataset_clause`` when it contains ``from``.
+token; a query that does not contain ``service`` scans only its prologue (~5–15 µs).
 """
 
 from __future__ import annotations
@@ -48,7 +47,6 @@ from urllib.parse import urlsplit
 
 from plankg.errors import PlanKGError
 from plankg.sparql_lexer import TOKEN
-from plankg.store import has_dataset_clause
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 HTTP_SCHEMES = ("http", "https")
@@ -84,7 +82,6 @@ class QueryInfo:
 
     form: str | None
     services: list[str | None] = field(default_factory=list)
-    has_from: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,11 +93,10 @@ class UpdateInfo:
 
 
 def inspect_query(text: str) -> QueryInfo:
-    """The form, SERVICE targets and FROM presence of the query ``text``."""
-    lowered = text.lower()  # for the cheap pre-checks only: an ASCII word survives lower()
+    """The form and SERVICE targets of the query ``text``."""
+    lowered = text.lower()  # for the cheap pre-check only: an ASCII word survives lower()
     scan = _Scan(text, update=False, full="service" in lowered)
-    has_from = "from" in lowered and has_dataset_clause(text)
-    return QueryInfo(scan.form, scan.resolve(scan.services), has_from)
+    return QueryInfo(scan.form, scan.resolve(scan.services))
 
 
 def inspect_update(text: str) -> UpdateInfo:

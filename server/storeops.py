@@ -131,7 +131,7 @@ def clear(raw: ox.Store, graph: str | None) -> bool:
 
 def translate(error: BaseException) -> BaseException:
     """The executor's exception for one raised by a job (others are passed on unchanged)."""
-    if isinstance(error, PlanKGError) and not type(error) is QueryError:
+    if isinstance(error, PlanKGError) and type(error) is not QueryError:
         return error
     if isinstance(error, (SyntaxError, QueryError)):  # QueryError: OxigraphStore's "invalid SPARQL"
         return QuerySyntaxError(str(error))

@@ -47,13 +47,6 @@ def test_form_is_the_first_form_keyword_after_the_prologue(query: str, form: str
     assert inspect_query(query).form == form
 
 
-def test_has_from() -> None:
-    assert inspect_query("SELECT * FROM <http://g> WHERE { ?s ?p ?o }").has_from
-    assert inspect_query("SELECT * from named <http://g> { ?s ?p ?o }").has_from
-    assert not inspect_query("SELECT * WHERE { ?s ?p 'FROM' } # FROM <x>").has_from
-    assert not inspect_query("SELECT ?from WHERE { ?from <http://x/FROM> ?o }").has_from
-
-
 # --- SERVICE ---------------------------------------------------------------------------------
 
 
@@ -110,7 +103,7 @@ def test_service_is_not_found_where_it_is_not_a_keyword(query: str) -> None:
 
 def test_a_query_without_service_costs_only_its_prologue() -> None:
     info = inspect_query("PREFIX ex: <http://x/> SELECT * WHERE { " + "?s ex:p ?o . " * 1000 + "}")
-    assert info == QueryInfo("SELECT", [], False)
+    assert info == QueryInfo("SELECT", [])
 
 
 # --- LOAD ------------------------------------------------------------------------------------

@@ -108,6 +108,7 @@ def test_a_from_clause_wins_over_the_union_default_graph(published: Path) -> Non
     (f"select * from named <{G1}> {{ graph ?g {{ ?s ?p ?o }} }}", True),
     ("SELECT * WHERE { ?s <http://ex/FROM> 'FROM' } # FROM <x>", False),
     ("PREFIX from: <http://ex/> SELECT ?from WHERE { ?from from:FROM \"\"\"a\nFROM\"\"\" }", False),
+    ("SELECT ?from WHERE { ?from <http://x/FROM> ?o }", False),
     ("SELECT * WHERE { ?s ?p ?o }", False),
 ])
 def test_has_dataset_clause(query: str, expected: bool) -> None:
