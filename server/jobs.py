@@ -138,7 +138,6 @@ class Job:
         self.id = next(self._ids)
         self.what = what
         self.deadline = deadline
-        self.started = time.monotonic()
         self.done = threading.Event()
         self.reported = False
 
