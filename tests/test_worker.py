@@ -70,3 +70,70 @@ def test_a_malformed_request_gets_400_from_gunicorn(one_thread):
     assert reply.startswith(b"HTTP/1.1 400")
     status, _, _ = one_thread.get("/healthz")
     assert status == 200
+
+
+# --- the response writer, on a real socket pair ------------------------------------------------
+
+class _Sends:
+    """A socket that records each ``sendall`` (what the response writer hands the kernel)."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock, self.sends = sock, []
+
+    def sendall(self, data: bytes) -> None:
+        self.sends.append(bytes(data))
+        self.sock.sendall(data)
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+
+def _respond(request: bytes, status: str, headers: list[tuple[str, str]], body: list[bytes]) -> tuple[list[bytes], bytes]:
+    """Parse ``request`` with gunicorn, answer it with the worker's response writer; (sends, wire bytes)."""
+    from gunicorn import http as ghttp
+    from gunicorn.config import Config
+    from gunicorn.http import wsgi
+
+    from plankg.server.worker import _Response
+
+    client, server = socket.socketpair()
+    with client, server:
+        client.sendall(request)
+        req = next(ghttp.get_parser(Config(), server, ("127.0.0.1", 1)))
+        recorder = _Sends(server)
+        resp, _ = wsgi.create(req, recorder, ("127.0.0.1", 1), ("127.0.0.1", 2), Config(), response_class=_Response)
+        resp.start_response(status, headers)
+        for chunk in body:
+            resp.write(chunk)
+        resp.close()
+        server.shutdown(socket.SHUT_WR)
+        wire = b""
+        while data := client.recv(65536):
+            wire += data
+    return recorder.sends, wire
+
+
+def test_a_response_with_a_length_goes_out_in_one_send():
+    sends, wire = _respond(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "200 OK",
+                           [("Content-Type", "text/plain"), ("Content-Length", "5")], [b"hello"])
+    assert len(sends) == 1
+    assert wire.startswith(b"HTTP/1.1 200 OK\r\n") and wire.endswith(b"\r\n\r\nhello")
+
+
+def test_a_streamed_response_sends_headers_with_its_first_chunk_and_ends_the_chunks():
+    sends, wire = _respond(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", "200 OK", [("Content-Type", "text/plain")],
+                           [b"one", b"two"])
+    assert len(sends) == 3  # header block + first chunk, second chunk, last chunk
+    assert sends[0].startswith(b"HTTP/1.1 200 OK\r\n") and sends[0].endswith(b"\r\n\r\n3\r\none\r\n")
+    assert b"transfer-encoding: chunked" in wire.lower()
+    assert wire.endswith(b"3\r\none\r\n3\r\ntwo\r\n0\r\n\r\n")
+
+
+@pytest.mark.parametrize("request_line, status", [(b"HEAD / HTTP/1.1", "200 OK"), (b"POST / HTTP/1.1", "204 No Content")])
+def test_a_response_without_a_body_still_sends_its_header_block(request_line, status):
+    length = b"Content-Length: 0\r\n" if request_line.startswith(b"POST") else b""
+    sends, wire = _respond(request_line + b"\r\nHost: x\r\n" + length + b"\r\n", status,
+                           [("Content-Type", "text/plain"), ("Content-Length", "5")] if status.startswith("200") else [],
+                           [b"hello"] if status.startswith("200") else [])
+    assert len(sends) == 1
+    assert wire.startswith(b"HTTP/1.1 " + status.encode()) and wire.endswith(b"\r\n\r\n")
