@@ -13,7 +13,7 @@ Media-type parameters in ``Accept`` (``;charset=utf-8``) are ignored: every text
 served as UTF-8. A few aliases sent by real clients are accepted (``application/json`` for
 SPARQL JSON results, ``application/xml`` / ``text/xml`` for SPARQL XML results,
 ``text/plain`` for N-Triples …); the response always carries the canonical media type.
-Negotiated responses get ``Vary: Accept`` (``g.negotiated``, see :mod:`plankg.server.http`).
+Negotiated responses get ``Vary: Accept`` (:func:`plankg.server.http.mark_negotiated`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import request
 from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from plankg.server.errors import HTTPProblem
+from plankg.server.http import mark_negotiated
 
 SELECT, ASK, CONSTRUCT, DESCRIBE = "SELECT", "ASK", "CONSTRUCT", "DESCRIBE"
 SERVICE_DESCRIPTION = "service-description"
@@ -109,7 +110,7 @@ def negotiate(kind: str) -> Representation:
     Raises :class:`HTTPProblem` 406 when neither ``format`` nor ``Accept`` allows any offer.
     """
     offers = OFFERS[kind]
-    g.negotiated = True
+    mark_negotiated()
     wanted = request.args.get(FORMAT_PARAM)
     if wanted is None and request.mimetype == FORM:
         wanted = request.form.get(FORMAT_PARAM)

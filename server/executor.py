@@ -60,6 +60,7 @@ from plankg.server.queryerrors import (
 log = logging.getLogger("plankg.server")
 
 JSON_RESULTS = "application/sparql-results+json"
+IDLE_POLL_S = 0.01  # how often wait_idle looks
 
 __all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "UnsupportedFormat",
            "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
@@ -156,7 +157,7 @@ class QueryExecutor:
         self._stores = storeops.Stores(self.store_path, read_write)
         self._write_lock = threading.Lock()
         self._threads = EngineThreads("plankg-engine")
-        self._watchdog = Watchdog(lambda job: self.on_stuck(job.what))
+        self._watchdog = Watchdog(lambda job: self.on_stuck(job.describe()))
         self._closed = False
 
     # --- queries -------------------------------------------------------------------------
@@ -181,7 +182,7 @@ class QueryExecutor:
         dataset = {"union_default_graph": union_default_graph, "default_graphs": _graphs(default_graphs),
                    "named_graphs": _graphs(named_graphs)}
         store = self._stores.current()
-        return self._stream(f"query {_brief(query)}", timeout_s,
+        return self._stream(lambda: f"query {_brief(query)}", timeout_s,
                             lambda out: storeops.run_query(store, query, media_type, dataset, out))
 
     def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
@@ -206,7 +207,7 @@ class QueryExecutor:
         """Run a SPARQL update and flush it; all or nothing."""
         info = inspect_update(text)
         check_federation(info.loads + info.services, self.allowlist)
-        self._write(f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text))
+        self._write(lambda: f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text))
 
     def load(self, data: bytes | BinaryIO, format: str | RdfFormat, graph: str | None = None, *,
              replace: bool = False, timeout_s: float | None = None) -> None:
@@ -219,19 +220,19 @@ class QueryExecutor:
         if fmt.supports_datasets:
             raise UnsupportedFormat(f"{fmt.name} holds a dataset; load one graph at a time")
         graph = _graph(graph)
-        self._write(f"load into {graph or 'the default graph'}", timeout_s,
+        self._write(lambda: f"load into {graph or 'the default graph'}", timeout_s,
                     lambda raw: storeops.load(raw, data, fmt, graph, replace))
 
     def clear(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         """Remove a named graph (None: empty the default graph); whether it existed."""
         graph = _graph(graph)
-        return self._write(f"clear {graph or 'the default graph'}", timeout_s,
+        return self._write(lambda: f"clear {graph or 'the default graph'}", timeout_s,
                            lambda raw: storeops.clear(raw, graph))
 
     def graph_exists(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         graph = _graph(graph)
         store = self._stores.current()
-        return self._call("graph lookup", timeout_s, lambda: storeops.graph_exists(store, graph))
+        return self._call(lambda: "graph lookup", timeout_s, lambda: storeops.graph_exists(store, graph))
 
     def dump_graph(self, graph: str | None, format: str | RdfFormat, *, timeout_s: float | None = None) -> bytes:
         """One named graph, serialised whole; None: the whole store as in
@@ -239,7 +240,7 @@ class QueryExecutor:
         fmt = RdfFormat.from_media_type(_media_type(format, "CONSTRUCT"))
         graph = _graph(graph)
         store = self._stores.current()
-        return self._stream(f"dump {graph or 'store'}", timeout_s,
+        return self._stream(lambda: f"dump {graph or 'store'}", timeout_s,
                             lambda out: storeops.dump(store, graph, fmt, out)).read()
 
     # --- state -----------------------------------------------------------------------------
@@ -252,9 +253,10 @@ class QueryExecutor:
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job runs (stuck ones excepted); whether that happened in time."""
         deadline = time.monotonic() + timeout
-        for job in self._watchdog.running():
-            if not job.reported and not job.done.wait(max(0.0, deadline - time.monotonic())):
+        while any(not job.reported for job in self._watchdog.running()):
+            if time.monotonic() >= deadline:
                 return False
+            time.sleep(IDLE_POLL_S)
         return True
 
     def close(self) -> None:
@@ -271,7 +273,7 @@ class QueryExecutor:
 
     # --- running jobs ------------------------------------------------------------------------
 
-    def _stream(self, what: str, timeout_s: float | None,
+    def _stream(self, what: Callable[[], str], timeout_s: float | None,
                 produce: Callable[[ChunkWriter], None]) -> Execution:
         """Run ``produce(writer)`` as a job (it sets ``writer.kind`` and ``writer.media_type``
         before it writes); return at the first chunk."""
@@ -291,7 +293,7 @@ class QueryExecutor:
         return Execution(writer.kind, writer.media_type, first,
                          (time.monotonic() - started) * 1000, rest)
 
-    def _call(self, what: str, timeout_s: float | None, fn: Callable[[], Any]) -> Any:
+    def _call(self, what: Callable[[], str], timeout_s: float | None, fn: Callable[[], Any]) -> Any:
         """Run ``fn()`` as a job; its result."""
         limit, started = timeout_s or self.timeout_s, time.monotonic()
         channel, result = Channel(), []
@@ -304,7 +306,7 @@ class QueryExecutor:
         _wait(channel, started + limit, limit)
         return result[0]
 
-    def _write(self, what: str, timeout_s: float | None, fn: Callable[[ox.Store], Any]) -> Any:
+    def _write(self, what: Callable[[], str], timeout_s: float | None, fn: Callable[[ox.Store], Any]) -> Any:
         """Run the write ``fn(raw store)`` as a job, after the writes before it; then flush. A
         write still waiting for the ones before it at its deadline is dropped (QueryTimeout)."""
         if not self.read_write:
@@ -326,7 +328,7 @@ class QueryExecutor:
 
         return self._call(what, timeout_s, locked)
 
-    def _submit(self, what: str, deadline: float, channel: Channel, body: Callable[[], None]) -> None:
+    def _submit(self, what: Callable[[], str], deadline: float, channel: Channel, body: Callable[[], None]) -> None:
         if self._closed:
             raise QueryFailed("the query executor is closed")
         job = Job(what, deadline)

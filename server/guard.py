@@ -39,6 +39,7 @@ token; a query that does not contain ``service`` scans only its prologue (~5–1
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Iterable
@@ -51,6 +52,7 @@ from plankg.sparql_lexer import TOKEN
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 HTTP_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
+QUERY_CACHE_SIZE = 256  # distinct query texts whose inspection is remembered
 
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -81,7 +83,7 @@ class QueryInfo:
     ``None`` for a variable or a name that cannot be resolved."""
 
     form: str | None
-    services: list[str | None] = field(default_factory=list)
+    services: tuple[str | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,12 @@ class UpdateInfo:
     services: list[str | None] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=QUERY_CACHE_SIZE)
 def inspect_query(text: str) -> QueryInfo:
-    """The form and SERVICE targets of the query ``text``."""
+    """The form and SERVICE targets of the query ``text`` (remembered: clients repeat queries)."""
     lowered = text.lower()  # for the cheap pre-check only: an ASCII word survives lower()
     scan = _Scan(text, update=False, full="service" in lowered)
-    return QueryInfo(scan.form, scan.resolve(scan.services))
+    return QueryInfo(scan.form, tuple(scan.resolve(scan.services)))
 
 
 def inspect_update(text: str) -> UpdateInfo:

@@ -1,7 +1,10 @@
 """Cross-cutting HTTP behaviour: CORS, ``Vary: Accept``, the access log and ``/healthz``.
 
-The access log writes one line per request when its body has been sent: method, path, status,
-bytes and the time spent (query time included), so streamed results are counted whole.
+One WSGI middleware, :class:`_Around`, wraps the Flask app. It adds the CORS headers and
+``Vary: Accept`` (for responses whose view negotiated, :func:`mark_negotiated`) to the header
+list the app starts its response with, and writes the access log: one line per request when
+its body has been sent, with method, path, status, bytes and the time spent (query time
+included), so streamed results are counted whole. Preflight ``OPTIONS`` requests get 204.
 """
 
 from __future__ import annotations
@@ -9,42 +12,65 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
 log = logging.getLogger("plankg.access")
 
-CORS_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
-    "Access-Control-Expose-Headers": "Content-Location, Link, Location, X-Plankg-Truncated, X-Plankg-Query-Ms",
-    "Access-Control-Max-Age": "600",
-}
+NEGOTIATED = "plankg.negotiated"  # environ key: the response depends on the Accept header
+EXPOSED = "Content-Location, Link, Location, X-Plankg-Truncated, X-Plankg-Query-Ms"
+PREFLIGHT_HEADERS = (
+    ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type"),
+    ("Access-Control-Max-Age", "600"),
+)
+LOGGED_QUERY_CHARS = 200  # of a long query string, the access log keeps the start
 
 
-class _AccessLog:
-    """WSGI middleware: counts the bytes of the body as they are sent and logs on close."""
+def mark_negotiated() -> None:
+    """Say that this request's response was chosen by its ``Accept`` header (``Vary: Accept``)."""
+    request.environ[NEGOTIATED] = True
 
-    def __init__(self, wsgi_app):
+
+class _Around:
+    """WSGI middleware: CORS and Vary headers on every response, and the access log."""
+
+    def __init__(self, wsgi_app, cors_origins: str):
         self.wsgi_app = wsgi_app
+        self.cors = ("Access-Control-Allow-Origin", cors_origins)
 
     def __call__(self, environ, start_response):
         t0 = time.perf_counter()
-        status_holder: list[str] = []
+        status_code = ["-"]
 
         def _start(status, headers, exc_info=None):
-            status_holder.append(status.split(" ", 1)[0])
+            status_code[0] = status.split(" ", 1)[0]
+            headers.append(self.cors)
+            if environ["REQUEST_METHOD"] == "OPTIONS":
+                headers.extend(PREFLIGHT_HEADERS)
+            headers.append(("Access-Control-Expose-Headers", EXPOSED))
+            if environ.get(NEGOTIATED):
+                _vary_accept(headers)
             return start_response(status, headers, exc_info)
 
         body = self.wsgi_app(environ, _start)
         return _Counted(body, lambda n: log.info(
-            "%s %s %s %d bytes %.1f ms", environ.get("REQUEST_METHOD"), _path(environ),
-            status_holder[0] if status_holder else "-", n, (time.perf_counter() - t0) * 1000))
+            "%s %s %s %d bytes %.1f ms", environ["REQUEST_METHOD"], _path(environ), status_code[0], n,
+            (time.perf_counter() - t0) * 1000))
+
+
+def _vary_accept(headers: list[tuple[str, str]]) -> None:
+    for i, (name, value) in enumerate(headers):
+        if name.lower() == "vary":
+            if "accept" not in {v.strip().lower() for v in value.split(",")}:
+                headers[i] = (name, f"{value}, Accept")
+            return
+    headers.append(("Vary", "Accept"))
 
 
 def _path(environ) -> str:
     qs = environ.get("QUERY_STRING")
     path = environ.get("PATH_INFO", "")
-    return f"{path}?{qs[:200]}" if qs else path
+    return f"{path}?{qs[:LOGGED_QUERY_CHARS]}" if qs else path
 
 
 class _Counted:
@@ -67,24 +93,12 @@ class _Counted:
 
 
 def init_app(app: Flask) -> None:
-    app.wsgi_app = _AccessLog(app.wsgi_app)
+    app.wsgi_app = _Around(app.wsgi_app, app.config["CORS_ORIGINS"])
 
     @app.before_request
     def _preflight():
-        g.t0 = time.perf_counter()
         if request.method == "OPTIONS":
             return Response(status=204)
-
-    @app.after_request
-    def _headers(resp: Response) -> Response:
-        resp.headers["Access-Control-Allow-Origin"] = app.config["CORS_ORIGINS"]
-        if request.method == "OPTIONS":
-            resp.headers.update(CORS_HEADERS)
-        else:
-            resp.headers["Access-Control-Expose-Headers"] = CORS_HEADERS["Access-Control-Expose-Headers"]
-        if getattr(g, "negotiated", False):
-            resp.vary.add("Accept")
-        return resp
 
     @app.get("/healthz")
     def healthz():

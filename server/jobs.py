@@ -16,7 +16,6 @@ call that never writes (an aggregate, ORDER BY, an update) cannot be cancelled. 
 
 from __future__ import annotations
 
-import collections
 import itertools
 import queue
 import threading
@@ -28,6 +27,7 @@ CHUNK_BYTES = 64 * 1024
 QUEUED_CHUNKS = 2
 FLUSH_INTERVAL_S = 0.2  # a slowly growing result is sent at least this often
 STUCK_GRACE_S = 1.0  # after its deadline, a cancelled job has this long to end
+WATCH_INTERVAL_S = 0.25  # how often the watchdog looks for stuck jobs
 
 
 class Cancelled(Exception):
@@ -35,62 +35,67 @@ class Cancelled(Exception):
 
 
 class Channel:
-    """Chunks from one producer (the job) to one consumer (the request), ending with ``None``
-    or the job's exception. ``put`` blocks while ``QUEUED_CHUNKS`` are waiting."""
+    """Chunks from one producer (the job) to one consumer (the request), ending with the chunk
+    marked last or with the job's exception. ``put`` blocks while ``QUEUED_CHUNKS`` are waiting.
+
+    Built on two C-level ``SimpleQueue``s, so a hand-off costs no Python-level lock: the chunks,
+    and the room the consumer gives back (``False`` once it has given up)."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._chunks: collections.deque[bytes] = collections.deque()
-        self._ended = False
-        self._error: BaseException | None = None
+        self._chunks: queue.SimpleQueue[tuple[bytes, bool] | _Failed] = queue.SimpleQueue()
+        self._room: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        for _ in range(QUEUED_CHUNKS):
+            self._room.put(True)
         self._cancelled = False
+        self._ended = False  # the consumer has read the last chunk
 
     def put(self, chunk: bytes, last: bool = False) -> None:
-        with self._cond:
-            while len(self._chunks) >= QUEUED_CHUNKS and not self._cancelled:
-                self._cond.wait()
-            if self._cancelled:
-                raise Cancelled
-            if chunk:
-                self._chunks.append(chunk)
-            self._ended = self._ended or last
-            self._cond.notify_all()
+        if not last and not self._room.get():  # the last chunk needs no room: the job ends after it
+            self._room.put(False)
+            raise Cancelled
+        if self._cancelled:
+            raise Cancelled
+        self._chunks.put((chunk, last))
 
     def fail(self, error: BaseException) -> None:
-        with self._cond:
-            self._error, self._ended = error, True
-            self._cond.notify_all()
+        self._chunks.put(_Failed(error))
 
     def get(self, deadline: float) -> bytes | None:
         """The next chunk, ``None`` at the end; the job's exception; TimeoutError at ``deadline``."""
-        with self._cond:
-            while not self._chunks and not self._ended:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError
-                self._cond.wait(remaining)
-            if self._chunks:
-                chunk = self._chunks.popleft()
-                self._cond.notify_all()
-                return chunk
-            if self._error is not None:
-                raise self._error
+        if self._ended:
             return None
+        try:
+            item = self._chunks.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise TimeoutError from None
+        if isinstance(item, _Failed):
+            self._ended = True
+            raise item.error
+        chunk, last = item
+        if last:
+            self._ended = True
+            return chunk or None
+        self._room.put(True)
+        return chunk
 
     def drained(self) -> bool:
-        """Whether everything has been read and the job has ended without an error."""
-        with self._cond:
-            return self._ended and not self._chunks and self._error is None
+        """Whether the last chunk has been read (so the job ended without an error)."""
+        return self._ended
 
     def cancel(self) -> None:
-        with self._cond:
-            self._cancelled = True
-            self._chunks.clear()
-            self._cond.notify_all()
+        self._cancelled = True
+        self._room.put(False)  # wakes a producer waiting for room
 
     @property
     def cancelled(self) -> bool:
         return self._cancelled
+
+
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error = error
 
 
 class ChunkWriter:
@@ -130,15 +135,16 @@ class ChunkWriter:
 
 
 class Job:
-    """One operation on an engine thread: what it is (for messages), its deadline, whether it ended."""
+    """One operation on an engine thread: what it is (for messages), its deadline, whether it
+    has been reported stuck. ``describe()`` makes the message only when one is needed."""
 
     _ids = itertools.count(1)
+    __slots__ = ("id", "describe", "deadline", "reported")
 
-    def __init__(self, what: str, deadline: float):
+    def __init__(self, describe: Callable[[], str], deadline: float):
         self.id = next(self._ids)
-        self.what = what
+        self.describe = describe
         self.deadline = deadline
-        self.done = threading.Event()
         self.reported = False
 
 
@@ -184,53 +190,39 @@ class EngineThreads:
 
 class Watchdog:
     """Watches running jobs; calls ``on_stuck(job)`` once for each one still running
-    ``STUCK_GRACE_S`` after its deadline. One thread, started with the first job."""
+    ``STUCK_GRACE_S`` after its deadline. One thread, started with the first job, looking every
+    ``WATCH_INTERVAL_S``: adding and removing a job is a dict operation, no lock."""
 
     def __init__(self, on_stuck: Callable[[Job], Any]):
         self.on_stuck = on_stuck
-        self._cond = threading.Condition()
         self._jobs: dict[int, Job] = {}
         self._thread: threading.Thread | None = None
-        self._closed = False
-        self._wake_at: float | None = None  # when the watchdog looks next (None: when told)
+        self._start_lock = threading.Lock()
+        self._closed = threading.Event()
         self.stuck = 0
 
     def add(self, job: Job) -> None:
-        with self._cond:
-            self._jobs[job.id] = job
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._watch, name="plankg-watchdog", daemon=True)
-                self._thread.start()
-            if self._wake_at is None or job.deadline + STUCK_GRACE_S < self._wake_at:
-                self._cond.notify()  # rarely: jobs mostly share one time limit, so they come due in order
+        self._jobs[job.id] = job
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None and not self._closed.is_set():
+                    self._thread = threading.Thread(target=self._watch, name="plankg-watchdog", daemon=True)
+                    self._thread.start()
 
     def remove(self, job: Job) -> None:
-        job.done.set()
-        with self._cond:
-            self._jobs.pop(job.id, None)
+        self._jobs.pop(job.id, None)
 
     def running(self) -> list[Job]:
-        with self._cond:
-            return list(self._jobs.values())
+        return list(self._jobs.copy().values())
 
     def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify()
+        self._closed.set()
 
     def _watch(self) -> None:
-        while True:
-            with self._cond:
-                if self._closed:
-                    return
-                now = time.monotonic()
-                due = [j for j in self._jobs.values() if not j.reported and j.deadline + STUCK_GRACE_S <= now]
-                for job in due:
+        while not self._closed.wait(WATCH_INTERVAL_S):
+            now = time.monotonic()
+            for job in self.running():
+                if not job.reported and job.deadline + STUCK_GRACE_S <= now:
                     job.reported = True
-                self.stuck += len(due)
-                pending = [j.deadline + STUCK_GRACE_S for j in self._jobs.values() if not j.reported]
-                self._wake_at = min(pending) if pending else None
-                if not due:
-                    self._cond.wait(self._wake_at - now if pending else None)
-            for job in due:
-                self.on_stuck(job)
+                    self.stuck += 1
+                    self.on_stuck(job)

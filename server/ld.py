@@ -40,7 +40,7 @@ import os
 import re
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
 from pyoxigraph import NamedNode
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.routing import BuildError
@@ -49,6 +49,7 @@ from plankg.dumps import DUMPS_DIR, MEDIA_GZIP
 from plankg.server import ld_data, ld_ontology, ld_page
 from plankg.server.conneg import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Representation
 from plankg.server.errors import HTTPProblem, wants_html
+from plankg.server.http import mark_negotiated
 from plankg.server.ld_view import page_lang, t
 
 bp = Blueprint("ld", __name__)
@@ -72,7 +73,7 @@ DATASET_PATH, CATALOG_PATH = "dataset", "catalog"
 
 def negotiate() -> str:
     """The extension of the best format for this request's ``Accept``, or 406."""
-    g.negotiated = True
+    mark_negotiated()
     if not request.accept_mimetypes:
         return next(iter(FORMATS))
     # media-type parameters (charset, JSON-LD profile) would make Werkzeug match nothing

@@ -111,6 +111,10 @@ def run(config: dict[str, Any], listen: Listen) -> None:
 
 def _configure_logging() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format=LOG_FORMAT)
+    # Facts no format of ours or gunicorn's shows; not collecting them saves ~10 µs per line
+    # (the logging HOWTO, "Optimization"): there is one access-log line per request.
+    logging.logThreads = False
+    logging.logMultiprocessing = False
 
 
 def _close_executor(server, worker) -> None:  # gunicorn hook: (arbiter, worker)
