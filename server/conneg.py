@@ -111,8 +111,9 @@ def negotiate(kind: str) -> Representation:
     """
     offers = OFFERS[kind]
     mark_negotiated()
-    wanted = request.args.get(FORMAT_PARAM)
-    if wanted is None and request.mimetype == FORM:
+    args = request.args
+    wanted = args[FORMAT_PARAM] if FORMAT_PARAM in args else None  # (get() raises and catches a KeyError)
+    if wanted is None and request.method == "POST" and request.mimetype == FORM:
         wanted = request.form.get(FORMAT_PARAM)
     if wanted:
         chosen = _by_format_param(offers, wanted)

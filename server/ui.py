@@ -85,7 +85,7 @@ def _template_globals() -> dict:
 
 @bp.after_app_request
 def _remember_lang(resp: Response) -> Response:
-    wanted = i18n.normalise(request.args.get("lang"))
+    wanted = i18n.normalise(request.args["lang"]) if "lang" in request.args else None
     if wanted and wanted != request.cookies.get(i18n.COOKIE):
         resp.set_cookie(i18n.COOKIE, wanted, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     if resp.mimetype == "text/html":
