@@ -149,43 +149,51 @@ class Job:
 
 
 class EngineThreads:
-    """Daemon threads that run jobs: an idle one if there is one, else a new one. Daemon,
-    because a stuck job must not hold up the end of the process."""
+    """Daemon threads that run jobs: the idle one that finished last if there is one, else a
+    new one. Last in, first out, because that thread's caches are the warmest: handing jobs
+    round all the idle threads costs ~0.5 ms of CPU per example query. Daemon, because a stuck
+    job must not hold up the end of the process."""
 
     def __init__(self, name: str):
         self.name = name
-        self._queue: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._idle = 0
+        self._idle: list[queue.SimpleQueue[Callable[[], None] | None]] = []  # each idle thread's inbox
         self._started = 0
+        self._stopped = False
 
     def submit(self, fn: Callable[[], None]) -> None:
         with self._lock:
-            spawn = self._idle == 0
-            if spawn:
+            inbox = self._idle.pop() if self._idle else None
+            if inbox is None:
                 self._started += 1
-            else:
-                self._idle -= 1
-        self._queue.put(fn)
-        if spawn:
-            threading.Thread(target=self._run, name=f"{self.name}-{self._started}", daemon=True).start()
+                number = self._started
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._run, args=(inbox,), name=f"{self.name}-{number}", daemon=True).start()
+        inbox.put(fn)
 
     def stop(self) -> None:
         """Let idle threads end (busy ones end after their job)."""
         with self._lock:
-            idle, self._idle = self._idle, 0
-        for _ in range(idle):
-            self._queue.put(None)
+            idle, self._idle, self._stopped = self._idle, [], True
+        for inbox in idle:
+            inbox.put(None)
 
     @property
     def started(self) -> int:
         return self._started
 
-    def _run(self) -> None:
-        while (fn := self._queue.get()) is not None:
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    def _run(self, inbox: queue.SimpleQueue[Callable[[], None] | None]) -> None:
+        while (fn := inbox.get()) is not None:
             fn()
             with self._lock:
-                self._idle += 1
+                if self._stopped:
+                    return
+                self._idle.append(inbox)
 
 
 class Watchdog:

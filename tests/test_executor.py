@@ -32,7 +32,7 @@ from plankg.server.executor import (
     Refused,
     UnsupportedFormat,
 )
-from plankg.server.jobs import CHUNK_BYTES
+from plankg.server.jobs import CHUNK_BYTES, EngineThreads
 from plankg.store import open_store, publish
 
 BASE = "https://w3id.org/plankg/id/"
@@ -438,3 +438,23 @@ def test_a_runaway_update_is_rolled_back_when_its_process_ends(tmp_path: Path) -
         assert count(ex) == 1000 and not ex.graph_exists(EX + "out")
         ex.update(f"INSERT DATA {{ <{EX}after> <{EX}p> 'ok' }}")
         assert count(ex) == 1001
+
+
+def test_an_idle_engine_thread_that_finished_last_runs_the_next_job() -> None:
+    threads = EngineThreads("test-engine")
+    burst = threading.Barrier(4)
+
+    def until_all_idle() -> None:
+        while threads.idle < threads.started:  # a thread is idle once it has put itself back
+            time.sleep(0.001)
+
+    for _ in range(4):
+        threads.submit(burst.wait)  # all four at once: four threads
+    until_all_idle()
+    ran_on: list[str] = []
+    for _ in range(6):
+        threads.submit(lambda: ran_on.append(threading.current_thread().name))
+        until_all_idle()
+    threads.stop()
+    assert threads.started == 4
+    assert len(set(ran_on)) == 1  # round-robin over the idle threads would use all four
