@@ -2,7 +2,7 @@
 
 Each operation runs as a job on an engine thread (:mod:`.jobs`) of this process, and the
 request thread waits for its first chunk until the deadline. pyoxigraph releases the GIL
-while it evaluates and serialises, so jobs run in parallel, and a request costs no pipe, no
+while it evaluates and serialises (see :mod:`.jobs`), so jobs run in parallel, and a request costs no pipe, no
 copy and no second process. Results stream in chunks of at most ``CHUNK_BYTES``.
 
 Time limits: at its deadline a request gets :class:`QueryTimeout` and its job is cancelled; a

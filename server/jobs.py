@@ -2,7 +2,8 @@
 
 A *job* is one store operation (a query and the serialisation of its result, an update, a
 load …). It runs on an engine thread; pyoxigraph releases the GIL while it evaluates and
-serialises, so jobs run in parallel with each other and with the request threads. A job's
+serialises (it takes it back to hand each 8 KiB of output to ``write()``, and to return), so
+jobs run in parallel with each other and with the request threads. A job's
 result reaches the request thread through a :class:`Channel` of chunks of at most
 ``CHUNK_BYTES``, at most ``QUEUED_CHUNKS`` of them ahead of the reader (back-pressure: a slow
 client parks the job inside pyoxigraph's ``write()`` call, costing no CPU).

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 
-from conftest import PLAN_NS, SEED, run_plankg
+from conftest import SEED, run_plankg
 
-COUNT = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @pytest.fixture()
