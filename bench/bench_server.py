@@ -169,6 +169,13 @@ class Floor:
         return summary(lat, time.perf_counter() - t0)
 
 
+def per_round(a: list[dict], b: list[dict], compare) -> tuple[float, float, float]:
+    """min, median and max of ``compare`` over rounds: each round's two measurements were
+    taken minutes apart at most, so these pairs see the same machine."""
+    values = sorted(compare(x, y) for x, y in zip(a, b))
+    return values[0], values[len(values) // 2], values[-1]
+
+
 def merged(parts: list[dict]) -> dict:
     """One summary of several rounds: all requests over all their time."""
     return summary([x for p in parts for x in p["latencies"]], sum(p["wall"] for p in parts),
@@ -255,13 +262,17 @@ def main() -> None:
             for name in [n for n in systems if n != "oxigraph"]:
                 for c in LEVELS:
                     ratio = results[(name, c)]["qps"] / results[("oxigraph", c)]["qps"]
-                    print(f"ratio {name}/oxigraph throughput at {c:>2} clients: {ratio:.2f}x")
+                    paired = per_round(parts[(name, c)], parts[("oxigraph", c)], lambda a, b: a["qps"] / b["qps"])
+                    print(f"ratio {name}/oxigraph throughput at {c:>2} clients: {ratio:.2f}x "
+                          f"(per round: median {paired[1]:.2f}x, {paired[0]:.2f}-{paired[2]:.2f})")
             pk, ox_ = results[("plankg", "lookups")], results[("oxigraph", "lookups")]
             print(f"point look-ups only, 4 clients: plankg {pk['qps']:.0f} q/s, oxigraph {ox_['qps']:.0f} q/s, "
                   f"ratio {pk['qps'] / ox_['qps']:.2f}x")
         small = results[("plankg", "small")]
+        paired = per_round(parts[("plankg", "small")], parts[("floor", "small")], lambda a, b: a["p50"] - b["p50"])
         print(f"small query p50: in-process {fl_small['p50']:.3f} ms, plankg HTTP {small['p50']:.3f} ms, "
-              f"overhead {small['p50'] - fl_small['p50']:.3f} ms")
+              f"overhead {small['p50'] - fl_small['p50']:.3f} ms "
+              f"(per round: median {paired[1]:.3f}, {paired[0]:.3f}-{paired[2]:.3f})")
         for name in [n for n in systems if n != "plankg"]:
             print(f"small query p50 via {name}: {results[(name, 'small')]['p50']:.3f} ms")
     finally:
