@@ -19,6 +19,11 @@ from flask import Flask, Response, request
 log = logging.getLogger("plankg.access")
 
 NEGOTIATED = "plankg.negotiated"  # environ key: the response depends on the Accept header
+# environ keys set by the server's worker (.worker) for a query that may run on the request's thread:
+OVERDUE = "plankg.overdue"  # a callable that answers the request while its thread is stuck at the limit
+OVERDUE_REPLY = "plankg.overdue_reply"  # set when the app is asked again for that answer
+ANSWERED = "plankg.answered"  # set on a request that the overdue answer replaced: not logged again
+STARTED = "plankg.started"  # when the request reached the app (time.perf_counter)
 EXPOSED = "Content-Location, Link, Location, X-Plankg-Truncated, X-Plankg-Query-Ms"
 PREFLIGHT_HEADERS = (
     ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
@@ -41,7 +46,7 @@ class _Around:
         self.cors = ("Access-Control-Allow-Origin", cors_origins)
 
     def __call__(self, environ, start_response):
-        t0 = time.perf_counter()
+        t0 = environ.setdefault(STARTED, time.perf_counter())  # an overdue answer's copy keeps the request's
         status_code = ["-"]
 
         def _start(status, headers, exc_info=None):
@@ -59,7 +64,7 @@ class _Around:
             body: Iterable[bytes] = ()
         else:
             body = self.wsgi_app(environ, _start)
-        return _Counted(body, lambda n: log.info(
+        return _Counted(body, lambda n: environ.get(ANSWERED) or log.info(
             "%s %s %s %d bytes %.1f ms", environ["REQUEST_METHOD"], _path(environ), status_code[0], n,
             (time.perf_counter() - t0) * 1000))
 

@@ -28,7 +28,7 @@ CHUNK_BYTES = 64 * 1024
 QUEUED_CHUNKS = 2
 FLUSH_INTERVAL_S = 0.2  # a slowly growing result is sent at least this often
 STUCK_GRACE_S = 1.0  # after its deadline, a cancelled job has this long to end
-WATCH_INTERVAL_S = 0.25  # how often the watchdog looks for stuck jobs
+WATCH_INTERVAL_S = 0.1  # how often the watchdog looks for overdue and stuck jobs
 
 
 class Cancelled(Exception):
@@ -136,17 +136,50 @@ class ChunkWriter:
 
 
 class Job:
-    """One operation on an engine thread: what it is (for messages), its deadline, whether it
-    has been reported stuck. ``describe()`` makes the message only when one is needed."""
+    """One operation: what it is (for messages), its deadline, whether it has been reported
+    stuck. ``describe()`` makes the message only when one is needed.
+
+    ``overdue``, for a job that runs on its request's own thread (:meth:`.executor.QueryExecutor.execute`
+    with ``overdue=``): nobody waits for it at the deadline, so the watchdog calls
+    ``overdue()`` there, once, to answer the request (``answered`` then says so)."""
 
     _ids = itertools.count(1)
-    __slots__ = ("id", "describe", "deadline", "reported")
+    __slots__ = ("id", "describe", "deadline", "reported", "overdue", "answered")
 
-    def __init__(self, describe: Callable[[], str], deadline: float):
+    def __init__(self, describe: Callable[[], str], deadline: float, overdue: Callable[[], Any] | None = None):
         self.id = next(self._ids)
         self.describe = describe
         self.deadline = deadline
         self.reported = False
+        self.overdue = overdue
+        self.answered = False
+
+
+class InlineWriter:
+    """The binary file pyoxigraph serialises into when a job runs on its request's thread:
+    the whole result is kept, up to ``max_bytes`` (then :class:`Full`). Past the job's
+    deadline, or once the watchdog has answered the request, ``write()`` raises
+    :class:`Cancelled`."""
+
+    def __init__(self, job: Job, max_bytes: int):
+        self.job, self.max_bytes = job, max_bytes
+        self.kind = self.media_type = ""  # set by the job before it writes
+        self.buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        if self.job.answered or time.monotonic() >= self.job.deadline:
+            raise Cancelled
+        self.buffer += data
+        if len(self.buffer) > self.max_bytes:
+            raise Full
+        return len(data)
+
+    def flush(self) -> None:
+        """pyoxigraph calls this at the end."""
+
+
+class Full(Exception):
+    """Raised inside :meth:`InlineWriter.write` when the result outgrows its buffer."""
 
 
 class EngineThreads:
@@ -198,9 +231,10 @@ class EngineThreads:
 
 
 class Watchdog:
-    """Watches running jobs; calls ``on_stuck(job)`` once for each one still running
-    ``STUCK_GRACE_S`` after its deadline. One thread, started with the first job, looking every
-    ``WATCH_INTERVAL_S``: adding and removing a job is a dict operation, no lock."""
+    """Watches running jobs; calls ``job.overdue()`` once for a job that has one at its
+    deadline, and ``on_stuck(job)`` once for each one still running ``STUCK_GRACE_S`` after
+    it. One thread, started with the first job, looking every ``WATCH_INTERVAL_S``: adding and
+    removing a job is a dict operation, no lock."""
 
     def __init__(self, on_stuck: Callable[[Job], Any]):
         self.on_stuck = on_stuck
@@ -231,6 +265,9 @@ class Watchdog:
         while not self._closed.wait(WATCH_INTERVAL_S):
             now = time.monotonic()
             for job in self.running():
+                if job.overdue is not None and not job.answered and job.deadline <= now:
+                    job.answered = True
+                    job.overdue()
                 if not job.reported and job.deadline + STUCK_GRACE_S <= now:
                     job.reported = True
                     self.stuck += 1

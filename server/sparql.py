@@ -33,7 +33,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.utils import get_current_url
 
-from plankg.server import conneg
+from plankg.server import conneg, http
 from plankg.server.errors import HTTPProblem
 from plankg.errors import QueryError
 from plankg.server.executor import (
@@ -77,6 +77,8 @@ class Operation:
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """Answer a query, pass an update on, or describe the service."""
+    if http.OVERDUE_REPLY in request.environ:  # the worker asks again for a query stuck at its limit
+        raise timeout_problem()
     op = read_operation()
     if op is None:
         return service_description()
@@ -137,7 +139,7 @@ def run_query(op: Operation) -> Response:
     text, shift = with_base(op.text)
     with executor_errors(shift):
         execution = runtime().executor().execute(text, result_format=result_format(rep, kind), info=info,
-                                                 **dataset(op.params))
+                                                 overdue=request.environ.get(http.OVERDUE), **dataset(op.params))
         rest = execution.chunks()
         try:
             second = None if execution.complete else next(rest, None)  # small results go out whole
@@ -214,15 +216,12 @@ def executor_errors(shift: int = 0, unsupported: int = 406) -> Iterator[None]:
     ``shift`` is subtracted from line-1 columns of syntax errors (see :func:`with_base`);
     ``unsupported`` is the status for a format the executor cannot use (406, or 415 for uploads).
     """
-    limit = current_app.config["QUERY_TIMEOUT_S"]
     try:
         yield
     except QuerySyntaxError as e:
         raise HTTPProblem(400, _unshifted(str(e), shift)) from None
     except QueryTimeout:
-        raise HTTPProblem(503, f"the operation ran longer than the server's limit of {limit:g} s "
-                               "(QUERY_TIMEOUT_S) and was stopped; simplify it or add a LIMIT",
-                          {"Retry-After": str(math.ceil(limit))}) from None
+        raise timeout_problem() from None
     except UnsupportedFormat as e:
         raise HTTPProblem(unsupported, str(e)) from None
     except (Refused, ReadOnly) as e:
@@ -232,6 +231,12 @@ def executor_errors(shift: int = 0, unsupported: int = 406) -> Iterator[None]:
         raise HTTPProblem(500, f"the operation failed while being evaluated: {e}") from None
     except QueryError as e:  # a bad argument, e.g. a graph name that is not an IRI
         raise HTTPProblem(400, str(e)) from None
+
+
+def timeout_problem() -> HTTPProblem:
+    limit = current_app.config["QUERY_TIMEOUT_S"]
+    return HTTPProblem(503, f"the operation ran longer than the server's limit of {limit:g} s (QUERY_TIMEOUT_S) "
+                            "and was stopped; simplify it or add a LIMIT", {"Retry-After": str(math.ceil(limit))})
 
 
 def _unshifted(message: str, shift: int) -> str:

@@ -12,6 +12,14 @@ free thread, so a full worker leaves new connections to the other workers; when 
 is full, a connection waiting to be accepted makes the worker close its longest-idle
 kept-alive connection (an idle connection may always be closed, RFC 9112 §9.3).
 
+Answering at the time limit: a SPARQL query runs on its connection's thread (see
+:meth:`.executor.QueryExecutor.execute`, ``overdue``), where nothing can interrupt pyoxigraph.
+Each request's environ carries ``plankg.overdue``, a callable that the executor's watchdog
+calls at the deadline: if nothing of the response has been sent, the worker asks the app again
+for that request with ``plankg.overdue_reply`` set (the app answers 503, in its own words and
+headers), sends that from another thread and closes the connection; the stuck thread's own
+response, if it ever comes, is dropped (:meth:`_Conn.claim`).
+
 Retirement: when the query executor reports work that outlived its deadline and cannot be
 stopped (:mod:`.executor`), :meth:`PlankgWorker.retire` stops accepting, closes idle
 connections, lets the requests in flight finish (each within its own deadline; at most
@@ -36,6 +44,8 @@ from gunicorn import http, util
 from gunicorn.http import wsgi
 from gunicorn.workers import base
 
+from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
+
 READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
 DRAIN_TIMEOUT_S = 5.0  # reading what is left of a request body before the next request
 HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this often
@@ -43,13 +53,35 @@ EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
 
 
 class _Conn:
-    """A client connection and whether its thread is waiting for its next request."""
+    """A client connection: whether its thread is waiting for its next request, and who may
+    answer its current request. ``current`` is the response that the watchdog may still
+    replace with the overdue answer (until its first byte is sent); ``overdue`` is set once
+    it has: the connection then closes, whatever its thread does when it gets control back."""
 
-    __slots__ = ("sock", "idle_since")
+    __slots__ = ("sock", "idle_since", "lock", "current", "overdue")
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.idle_since: float | None = None
+        self.lock = threading.Lock()
+        self.current: _Response | None = None
+        self.overdue = False
+
+    def claim(self) -> None:
+        """Before the current response sends its first byte: OSError (EPIPE) if the overdue
+        answer went first."""
+        with self.lock:
+            if self.overdue:
+                raise OSError(errno.EPIPE, "the request was answered at its time limit")
+            self.current = None
+
+    def claim_overdue(self, resp: _Response) -> bool:
+        """Whether the overdue answer may replace ``resp`` (nothing of it sent yet)."""
+        with self.lock:
+            if self.current is not resp:
+                return False
+            self.current, self.overdue = None, True
+            return True
 
 
 class PlankgWorker(base.Worker):
@@ -163,7 +195,7 @@ class PlankgWorker(base.Worker):
                 pass
         deadline = time.monotonic() + self.cfg.graceful_timeout
         with self._cond:
-            while self._conns and time.monotonic() < deadline:
+            while any(not c.overdue for c in self._conns) and time.monotonic() < deadline:  # not the stuck
                 for conn in self._conns:
                     if conn.idle_since is not None:
                         _shut(conn.sock)
@@ -184,7 +216,7 @@ class PlankgWorker(base.Worker):
             parser = http.get_parser(self.cfg, sock, addr)
             while self._next_request(conn, parser):
                 req = next(parser)
-                keep = self._handle(req, sock, addr, server)
+                keep = self._handle(req, conn, addr, server)
                 if not keep or not parser.finish_body(deadline=time.monotonic() + DRAIN_TIMEOUT_S):
                     break
         except (StopIteration, http.errors.NoMoreData, socket.timeout):
@@ -223,14 +255,16 @@ class PlankgWorker(base.Worker):
             conn.idle_since = None
         return bool(readable)
 
-    def _handle(self, req, sock: socket.socket, addr, server) -> bool:
+    def _handle(self, req, conn: _Conn, addr, server) -> bool:
         """Serve one request (as gunicorn's workers do); whether the connection may stay open."""
-        environ, resp = {}, None
+        environ, resp, sock = {}, None, conn.sock
         try:
             self.cfg.pre_request(self, req)
             started = datetime.now()
             resp, environ = wsgi.create(req, sock, addr, server, self.cfg, response_class=_Response)
             environ["wsgi.multithread"] = True
+            resp.conn, conn.current = conn, resp
+            environ[OVERDUE] = lambda: self._overdue(conn, resp, req, environ)
             self.nr += 1
             if self.nr >= self.max_requests and self.alive:
                 self.log.info("Autorestarting worker after current request.")
@@ -263,13 +297,47 @@ class PlankgWorker(base.Worker):
             except Exception:  # noqa: BLE001 - a user hook; gunicorn logs and goes on too
                 self.log.exception("Exception in post_request hook")
 
+    # --- a request stuck at its time limit -------------------------------------------------
+
+    def _overdue(self, conn: _Conn, resp: _Response, req, environ: dict) -> None:
+        """Called by the query executor's watchdog when the query that ``resp`` waits for, on
+        the request's own thread, reaches its time limit: answer in the app's words (it says
+        503), from another thread, and close the connection."""
+        if conn.claim_overdue(resp):
+            again = {**environ, OVERDUE_REPLY: True}
+            environ[ANSWERED] = True  # the stuck request's own log line would repeat the reply's
+            threading.Thread(target=self._reply_overdue, args=(conn, req, again), daemon=True,
+                             name="plankg-overdue").start()
+
+    def _reply_overdue(self, conn: _Conn, req, environ: dict) -> None:
+        reply = _Response(req, conn.sock, self.cfg)
+        reply.force_close()
+        try:
+            body = self.wsgi(environ, reply.start_response)
+            try:
+                for chunk in body:
+                    reply.write(chunk)
+                reply.close()
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+        except OSError:
+            pass  # the client is gone
+        finally:
+            try:
+                conn.sock.shutdown(socket.SHUT_RDWR)  # the stuck thread's socket: the client sees the end
+            except OSError:
+                pass
+
 
 class _Response(wsgi.Response):
     """gunicorn's response, except that the header block goes out with the first body bytes:
-    one ``send`` and one TCP segment instead of two, so the client wakes once, not twice."""
+    one ``send`` and one TCP segment instead of two, so the client wakes once, not twice; and
+    that its first byte claims the connection (:meth:`_Conn.claim`), when it has one."""
 
     _held = b""
     _hold = True
+    conn: _Conn | None = None
 
     def send_headers(self) -> None:
         if self.headers_sent:
@@ -289,6 +357,7 @@ class _Response(wsgi.Response):
         self._send(data)
 
     def sendfile(self, respiter) -> bool:
+        self._claim()
         self._hold = False  # gunicorn sends the file itself, right after the header block
         return super().sendfile(respiter)
 
@@ -300,7 +369,13 @@ class _Response(wsgi.Response):
     def _send(self, data: bytes) -> None:
         held, self._held = self._held, b""
         if held or data:
+            self._claim()
             self.sock.sendall(held + data if held else data)
+
+    def _claim(self) -> None:
+        if self.conn is not None:
+            self.conn.claim()
+            self.conn = None
 
 
 def _shut(sock: socket.socket) -> None:

@@ -60,6 +60,26 @@ def test_runaway_query_is_503_at_the_limit_while_others_are_served(strict_server
     assert f"{TIMEOUT_S} s".encode() in outcome["body"]
 
 
+_LOGGED_503 = re.compile(r"GET /sparql\?query=SELECT\S* 503 \d+ bytes ([\d.]+) ms")
+
+
+def test_the_answer_at_the_limit_is_the_apps_and_is_logged_once_with_the_request_time(strict_server):
+    """The query's thread is stuck in pyoxigraph: the worker answers for it, through the app
+    (CORS, Vary) and its access log, and the stuck request adds no second line."""
+    before = len(_LOGGED_503.findall(strict_server.log()))
+    status, headers, _ = strict_server.get("/sparql", {"query": RUNAWAY}, headers={"Origin": "http://elsewhere"},
+                                           timeout=GENEROUS_BOUND_S + 10)
+    assert status == 503
+    assert headers.get("access-control-allow-origin") == "*" and "Accept" in headers.get("vary", "")
+    assert headers.get("connection") == "close"
+    deadline = time.monotonic() + GENEROUS_BOUND_S
+    while len(_LOGGED_503.findall(strict_server.log())) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    logged = _LOGGED_503.findall(strict_server.log())[before:]
+    assert len(logged) == 1, strict_server.log()
+    assert float(logged[0]) >= TIMEOUT_S * 1000 * 0.9  # the request's time, not the answer's
+
+
 def test_server_keeps_serving_after_a_timeout(strict_server):
     status, _, _ = strict_server.get("/sparql", {"query": RUNAWAY}, timeout=GENEROUS_BOUND_S + 10)
     assert status == 503

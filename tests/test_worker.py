@@ -6,6 +6,7 @@ is served only if the worker frees the thread an idle kept-alive connection hold
 
 from __future__ import annotations
 
+import errno
 import http.client
 import socket
 
@@ -137,3 +138,59 @@ def test_a_response_without_a_body_still_sends_its_header_block(request_line, st
                            [b"hello"] if status.startswith("200") else [])
     assert len(sends) == 1
     assert wire.startswith(b"HTTP/1.1 " + status.encode()) and wire.endswith(b"\r\n\r\n")
+
+
+# --- the overdue answer: a request stuck at its time limit is answered from another thread ---------
+
+def _claimable(client: socket.socket, server: socket.socket, conn=None):
+    """A request sent on ``client``, parsed on ``server``, and the worker's response to it, on
+    ``conn`` (default: a new connection) as the worker keeps it."""
+    from gunicorn import http as ghttp
+    from gunicorn.config import Config
+    from gunicorn.http import wsgi
+
+    from plankg.server.worker import _Conn, _Response
+
+    client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    req = next(ghttp.get_parser(Config(), server, ("127.0.0.1", 1)))
+    conn = conn or _Conn(server)
+    resp, _ = wsgi.create(req, server, ("127.0.0.1", 1), ("127.0.0.1", 2), Config(), response_class=_Response)
+    resp.conn, conn.current = conn, resp
+    return conn, resp
+
+
+def test_the_overdue_answer_replaces_a_response_that_has_not_started():
+    client, server = socket.socketpair()
+    with client, server:
+        conn, resp = _claimable(client, server)
+        assert conn.claim_overdue(resp)
+        resp.start_response("200 OK", [("Content-Length", "5")])
+        with pytest.raises(OSError) as caught:
+            resp.write(b"hello")
+        assert caught.value.errno == errno.EPIPE
+        server.shutdown(socket.SHUT_WR)
+        assert client.recv(100) == b""  # nothing of the late response reached the client
+
+
+def test_a_response_that_has_started_cannot_be_replaced():
+    client, server = socket.socketpair()
+    with client, server:
+        conn, resp = _claimable(client, server)
+        resp.start_response("200 OK", [("Content-Length", "5")])
+        resp.write(b"hello")
+        assert not conn.claim_overdue(resp)
+        assert not conn.overdue
+        assert client.recv(1000).endswith(b"hello")
+
+
+def test_an_overdue_answer_for_an_earlier_request_cannot_replace_the_next():
+    client, server = socket.socketpair()
+    with client, server:
+        conn, first = _claimable(client, server)
+        first.start_response("204 No Content", [])
+        first.close()
+        _, second = _claimable(client, server, conn)  # the next request on the same connection
+        assert not conn.claim_overdue(first)
+        second.start_response("204 No Content", [])
+        second.close()
+        assert client.recv(1000).count(b"HTTP/1.1 204") == 2
