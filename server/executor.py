@@ -2,10 +2,12 @@
 
 Each operation runs as a job on an engine thread (:mod:`.jobs`) of this process, and the
 request thread waits for its first chunk until the deadline. pyoxigraph releases the GIL
-while it evaluates and serialises (see :mod:`.jobs`), so jobs run in parallel, and a request costs no pipe, no
-copy and no second process. Results stream in chunks of at most ``CHUNK_BYTES``. A query
-whose caller can answer its client while the query is stuck (``execute(overdue=…)``: the
-server's worker) runs on the calling thread instead, which saves two thread hand-offs.
+while it evaluates and serialises (see :mod:`.jobs`), so jobs run in parallel, and a request
+costs no pipe, no copy and no second process. Results stream in chunks of at most
+``CHUNK_BYTES``. A query whose caller can answer its client while the query is stuck
+(``execute(overdue=…)``: the server's worker) runs on the calling thread instead, which saves
+two thread hand-offs. Where a job runs is :mod:`.runner`'s business; this module says which
+operations there are.
 
 Time limits: at its deadline a request gets :class:`QueryTimeout` and its job is cancelled; a
 streaming result stops at its next write. pyoxigraph cannot cancel work inside one call
@@ -41,7 +43,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
@@ -50,18 +52,8 @@ from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse_query_res
 from plankg.errors import QueryError
 from plankg.server import storeops
 from plankg.server.guard import QueryInfo, Refused, check_federation, inspect_query, inspect_update, validate_allowlist
-from plankg.server.jobs import (
-    CHUNK_BYTES,
-    STUCK_GRACE_S,
-    Cancelled,
-    Channel,
-    ChunkWriter,
-    EngineThreads,
-    Full,
-    InlineWriter,
-    Job,
-    Watchdog,
-)
+from plankg.server.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled
+from plankg.server.runner import INLINE_MAX_BYTES, Execution, Runner
 from plankg.server.queryerrors import (
     QueryFailed,
     QuerySyntaxError,
@@ -73,99 +65,9 @@ from plankg.server.queryerrors import (
 log = logging.getLogger("plankg.server")
 
 JSON_RESULTS = "application/sparql-results+json"
-IDLE_POLL_S = 0.01  # how often wait_idle looks
-INLINE_MAX_BYTES = 1 << 20  # a result run on the request's thread is kept whole up to this size
 
 __all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "UnsupportedFormat",
            "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
-
-
-class Execution:
-    """A running query whose first chunk is ready: ``first``, then ``chunks()``; or iterate it.
-
-    ``kind`` is "solutions", "boolean" or "graph"; ``media_type`` is pyoxigraph's name for the
-    body's format (``text/csv; charset=utf-8`` …); ``elapsed_ms`` is the time to the first
-    chunk; ``complete`` says whether ``first`` is the whole body. Iterate to the end or
-    :meth:`close` (``with`` does; so does werkzeug, which calls ``close()`` on a response
-    iterable): until then the job may go on serialising.
-    """
-
-    def __init__(self, kind: str, media_type: str, first: bytes, elapsed_ms: float, rest: _Rest | _Ended):
-        self.kind, self.media_type, self.first, self.elapsed_ms = kind, media_type, first, elapsed_ms
-        self.complete = rest.ended
-        self._rest = rest
-
-    def chunks(self) -> Iterator[bytes]:
-        """The chunks after ``first`` (≤ CHUNK_BYTES each); an iterator with ``close()``."""
-        return self._rest
-
-    def __iter__(self) -> Iterator[bytes]:
-        try:
-            if self.first:
-                yield self.first
-            yield from self._rest
-        finally:
-            self._rest.close()
-
-    def read(self) -> bytes:
-        """The whole body (for small results)."""
-        with self:
-            return b"".join(self)
-
-    def close(self) -> None:
-        self._rest.close()
-
-    def __enter__(self) -> Execution:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class _Rest:
-    """The chunks of a result after the first, read from its channel until the deadline."""
-
-    def __init__(self, channel: Channel, deadline: float, limit_s: float):
-        self.channel, self.deadline, self.limit_s = channel, deadline, limit_s
-        self.ended = channel.drained()
-
-    def __iter__(self) -> _Rest:
-        return self
-
-    def __next__(self) -> bytes:
-        if self.ended:
-            raise StopIteration
-        chunk = _wait(self.channel, self.deadline, self.limit_s)
-        if chunk is None:
-            self.ended = True
-            raise StopIteration
-        return chunk
-
-    def close(self) -> None:
-        if not self.ended:
-            self.ended = True
-            self.channel.cancel()
-
-    def __del__(self) -> None:  # a result dropped unread must not keep its job parked
-        self.close()
-
-
-class _Ended:
-    """The rest of a result that is whole in ``Execution.first``."""
-
-    ended = True
-
-    def __iter__(self) -> _Ended:
-        return self
-
-    def __next__(self) -> bytes:
-        raise StopIteration
-
-    def close(self) -> None:
-        pass
-
-
-_ENDED = _Ended()
 
 
 class QueryExecutor:
@@ -190,9 +92,7 @@ class QueryExecutor:
         self.on_stuck = on_stuck or log_stuck
         self._stores = storeops.Stores(self.store_path, read_write)
         self._write_lock = threading.Lock()
-        self._threads = EngineThreads("plankg-engine")
-        self._watchdog = Watchdog(lambda job: self.on_stuck(job.describe()))
-        self._closed = False
+        self._runner = Runner(lambda what: self.on_stuck(what), inline_max_bytes)
 
     # --- queries -------------------------------------------------------------------------
 
@@ -226,13 +126,7 @@ class QueryExecutor:
         store = self._stores.current()
         what = lambda: f"query {_brief(query)}"  # noqa: E731
         produce = lambda out: storeops.run_query(store, query, media_type, dataset, out)  # noqa: E731
-        started = time.monotonic()
-        deadline = started + (timeout_s or self.timeout_s)
-        if overdue is not None:
-            execution = self._inline(what, started, deadline, overdue, produce)
-            if execution is not None:
-                return execution
-        return self._stream(what, deadline - started, produce, started)
+        return self._runner.stream(what, *self._limits(timeout_s), produce, overdue)
 
     def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
         """SELECT rows as {variable: pyoxigraph term} (unbound variables absent). ``options``:
@@ -281,7 +175,8 @@ class QueryExecutor:
     def graph_exists(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         graph = _graph(graph)
         store = self._stores.current()
-        return self._call(lambda: "graph lookup", timeout_s, lambda: storeops.graph_exists(store, graph))
+        return self._runner.call(lambda: "graph lookup", *self._limits(timeout_s),
+                                 lambda: storeops.graph_exists(store, graph))
 
     def dump_graph(self, graph: str | None, format: str | RdfFormat, *, timeout_s: float | None = None) -> bytes:
         """One named graph, serialised whole; None: the whole store as in
@@ -289,30 +184,22 @@ class QueryExecutor:
         fmt = RdfFormat.from_media_type(_media_type(format, "CONSTRUCT"))
         graph = _graph(graph)
         store = self._stores.current()
-        return self._stream(lambda: f"dump {graph or 'store'}", timeout_s,
-                            lambda out: storeops.dump(store, graph, fmt, out)).read()
+        return self._runner.stream(lambda: f"dump {graph or 'store'}", *self._limits(timeout_s),
+                                   lambda out: storeops.dump(store, graph, fmt, out)).read()
 
     # --- state -----------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
         """Jobs running now, jobs reported stuck so far, engine threads started so far."""
-        return {"running": len(self._watchdog.running()), "stuck": self._watchdog.stuck,
-                "threads": self._threads.started}
+        return self._runner.stats()
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job runs (stuck ones excepted); whether that happened in time."""
-        deadline = time.monotonic() + timeout
-        while any(not job.reported for job in self._watchdog.running()):
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(IDLE_POLL_S)
-        return True
+        return self._runner.wait_idle(timeout)
 
     def close(self) -> None:
         """Stop taking work; idle engine threads end. Idempotent."""
-        self._closed = True
-        self._threads.stop()
-        self._watchdog.close()
+        self._runner.close()
 
     def __enter__(self) -> QueryExecutor:
         return self
@@ -322,64 +209,10 @@ class QueryExecutor:
 
     # --- running jobs ------------------------------------------------------------------------
 
-    def _inline(self, what: Callable[[], str], started: float, deadline: float, overdue: Callable[[], Any],
-                produce: Callable[[InlineWriter], None]) -> Execution | None:
-        """Run ``produce(writer)`` on this thread; the whole result, or None if it is larger
-        than ``inline_max_bytes``."""
-        if self._closed:
-            raise QueryFailed("the query executor is closed")
-        job = Job(what, deadline, overdue)
-        writer = InlineWriter(job, self.inline_max_bytes)
-        self._watchdog.add(job)
-        try:
-            produce(writer)
-        except Full:
-            return None
-        except Cancelled:
-            raise _timeout(deadline - started) from None
-        except BaseException as e:  # noqa: BLE001 - pyoxigraph's errors, translated as on an engine thread
-            raise storeops.translate(e) from None
-        finally:
-            self._watchdog.remove(job)
-        if job.answered:  # the watchdog answered the request meanwhile
-            raise _timeout(deadline - started)
-        return Execution(writer.kind, writer.media_type, bytes(writer.buffer), (time.monotonic() - started) * 1000,
-                         _ENDED)
-
-    def _stream(self, what: Callable[[], str], timeout_s: float | None,
-                produce: Callable[[ChunkWriter], None], started: float | None = None) -> Execution:
-        """Run ``produce(writer)`` as a job (it sets ``writer.kind`` and ``writer.media_type``
-        before it writes); return at the first chunk. The time limit counts from ``started``
-        (default: now)."""
-        limit = timeout_s or self.timeout_s
-        started = time.monotonic() if started is None else started
-        channel = Channel()
-        writer = ChunkWriter(channel)
-
-        def job_body() -> None:
-            produce(writer)
-            writer.finish()
-
-        self._submit(what, started + limit, channel, job_body)
-        first = _wait(channel, started + limit, limit)
-        rest = _Rest(channel, started + limit, limit)
-        if first is None:
-            first, rest.ended = b"", True
-        return Execution(writer.kind, writer.media_type, first,
-                         (time.monotonic() - started) * 1000, rest)
-
-    def _call(self, what: Callable[[], str], timeout_s: float | None, fn: Callable[[], Any]) -> Any:
-        """Run ``fn()`` as a job; its result."""
-        limit, started = timeout_s or self.timeout_s, time.monotonic()
-        channel, result = Channel(), []
-
-        def job_body() -> None:
-            result.append(fn())
-            channel.put(b"", last=True)
-
-        self._submit(what, started + limit, channel, job_body)
-        _wait(channel, started + limit, limit)
-        return result[0]
+    def _limits(self, timeout_s: float | None) -> tuple[float, float]:
+        """(started, deadline) of an operation that starts now."""
+        started = time.monotonic()
+        return started, started + (timeout_s or self.timeout_s)
 
     def _write(self, what: Callable[[], str], timeout_s: float | None, fn: Callable[[ox.Store], Any]) -> Any:
         """Run the write ``fn(raw store)`` as a job, after the writes before it; then flush. A
@@ -401,39 +234,7 @@ class QueryExecutor:
             finally:
                 self._write_lock.release()
 
-        return self._call(what, timeout_s, locked)
-
-    def _submit(self, what: Callable[[], str], deadline: float, channel: Channel, body: Callable[[], None]) -> None:
-        if self._closed:
-            raise QueryFailed("the query executor is closed")
-        job = Job(what, deadline)
-
-        def run() -> None:
-            try:
-                body()
-            except Cancelled:
-                pass
-            except BaseException as e:  # noqa: BLE001 - handed to the request thread, which raises it
-                channel.fail(storeops.translate(e))
-            finally:
-                self._watchdog.remove(job)
-
-        self._watchdog.add(job)
-        self._threads.submit(run)
-
-
-def _wait(channel: Channel, deadline: float, limit_s: float) -> bytes | None:
-    """The channel's next chunk; QueryTimeout (and the job cancelled) at the deadline."""
-    try:
-        return channel.get(deadline)
-    except TimeoutError:
-        channel.cancel()
-        raise _timeout(limit_s) from None
-
-
-def _timeout(limit_s: float) -> QueryTimeout:
-    return QueryTimeout(f"the operation ran longer than {limit_s:g} s and was stopped")
-
+        return self._runner.call(what, started, started + limit, locked)
 
 def log_stuck(what: str) -> None:
     log.warning("%s outlived its time limit and cannot be stopped in this process; it runs until it ends "
