@@ -14,8 +14,7 @@ for a wrong Content-Type or charset, 503 (with ``Retry-After``) for a query over
 status line is sent, so a timeout is a 503, never a 200 with a broken body; a result that
 is complete by then (most are) goes out whole, with a Content-Length.
 
-``GET /sparql`` without a query returns the SPARQL 1.1 Service Description: Turtle by default,
-RDF/XML, N-Triples or JSON-LD by ``Accept``, and an HTML page for browsers.
+``GET /sparql`` without a query returns the SPARQL 1.1 Service Description (:mod:`.service`).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.utils import get_current_url
@@ -81,6 +80,8 @@ def endpoint() -> Response:
         raise timeout_problem()
     op = read_operation()
     if op is None:
+        from plankg.server.service import service_description  # it uses this module
+
         return service_description()
     if op.name == UPDATE:
         from plankg.server import update  # update imports this module
@@ -286,42 +287,3 @@ def read_body(limit: int, setting: str) -> bytes:
     if len(data) > limit:
         raise HTTPProblem(413, message)
     return data
-
-
-NAMED_GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g {} } ORDER BY ?g"
-SD_PREFIXES = {"sd": "http://www.w3.org/ns/sparql-service-description#", "formats": "http://www.w3.org/ns/formats/",
-               "dct": "http://purl.org/dc/terms/"}
-SD_TURTLE = """\
-@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix formats: <http://www.w3.org/ns/formats/> .
-@prefix dct: <http://purl.org/dc/terms/> .
-[] a sd:Service ;
-  sd:endpoint <{endpoint}> ;
-  dct:title "plankg: Taiwanese government annual plans (年度施政計畫)"@en ;
-  sd:supportedLanguage sd:SPARQL11Query {update} ;
-  sd:feature sd:UnionDefaultGraph {federation} ;
-  sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;
-  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
-    formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:JSON-LD, formats:RDF_XML,
-    formats:N-Quads, formats:TriG ;
-  sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] {named} ] .
-"""
-
-
-def service_description() -> Response:
-    """The SPARQL 1.1 Service Description of this endpoint, or an HTML page about it."""
-    rep = conneg.negotiate(conneg.SERVICE_DESCRIPTION)
-    with executor_errors():
-        graphs = [row["g"].value for row in runtime().executor().select(NAMED_GRAPHS_QUERY)]
-    if rep.media_type == conneg.HTML:
-        page = render_template("service_description.html", endpoint=endpoint_url(), graphs=graphs, config=current_app.config,
-                                      read_write=runtime().read_write, query_page=request.script_root + "/query")
-        return Response(page, content_type=rep.content_type)
-    from pyoxigraph import RdfFormat, parse, serialize
-
-    turtle = SD_TURTLE.format(
-        endpoint=endpoint_url(), update=", sd:SPARQL11Update" if runtime().read_write else "",
-        federation=", sd:BasicFederatedQuery" if current_app.config["FEDERATION_ALLOWLIST"] else "",
-        named="".join(f"; sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] " for g in graphs))
-    triples = [q.triple for q in parse(turtle, RdfFormat.TURTLE)]
-    return Response(serialize(triples, format=rep.rdf_format, prefixes=SD_PREFIXES), content_type=rep.content_type)
