@@ -18,7 +18,7 @@ Each request's environ carries ``plankg.overdue``, a callable that the executor'
 calls at the deadline: if nothing of the response has been sent, the worker asks the app again
 for that request with ``plankg.overdue_reply`` set (the app answers 503, in its own words and
 headers), sends that from another thread and closes the connection; the stuck thread's own
-response, if it ever comes, is dropped (:meth:`_Conn.claim`).
+response, if it ever comes, is dropped (:meth:`Connection.claim`).
 
 Retirement: when the query executor reports work that outlived its deadline and cannot be
 stopped (:mod:`.executor`), :meth:`PlankgWorker.retire` stops accepting, closes idle
@@ -44,6 +44,7 @@ from gunicorn import http, util
 from gunicorn.http import wsgi
 from gunicorn.workers import base
 
+from plankg.server.connection import Connection, Response, shut
 from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
 
 READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
@@ -52,44 +53,12 @@ HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this o
 EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
 
 
-class _Conn:
-    """A client connection: whether its thread is waiting for its next request, and who may
-    answer its current request. ``current`` is the response that the watchdog may still
-    replace with the overdue answer (until its first byte is sent); ``overdue`` is set once
-    it has: the connection then closes, whatever its thread does when it gets control back."""
-
-    __slots__ = ("sock", "idle_since", "lock", "current", "overdue")
-
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
-        self.idle_since: float | None = None
-        self.lock = threading.Lock()
-        self.current: _Response | None = None
-        self.overdue = False
-
-    def claim(self) -> None:
-        """Before the current response sends its first byte: OSError (EPIPE) if the overdue
-        answer went first."""
-        with self.lock:
-            if self.overdue:
-                raise OSError(errno.EPIPE, "the request was answered at its time limit")
-            self.current = None
-
-    def claim_overdue(self, resp: _Response) -> bool:
-        """Whether the overdue answer may replace ``resp`` (nothing of it sent yet)."""
-        with self.lock:
-            if self.current is not resp:
-                return False
-            self.current, self.overdue = None, True
-            return True
-
-
 class PlankgWorker(base.Worker):
     """A gunicorn worker serving each connection on a thread of its own (see the module text)."""
 
     def init_process(self) -> None:
         self._cond = threading.Condition()
-        self._conns: set[_Conn] = set()
+        self._conns: set[Connection] = set()
         self._retiring: str | None = None
         super().init_process()
 
@@ -160,7 +129,7 @@ class PlankgWorker(base.Worker):
         with self._cond:
             idle = [c for c in self._conns if c.idle_since is not None]
             if waiting and idle:
-                _shut(min(idle, key=lambda c: c.idle_since).sock)
+                shut(min(idle, key=lambda c: c.idle_since).sock)
             if len(self._conns) >= self.cfg.threads:
                 self._cond.wait(HEARTBEAT_S)
 
@@ -173,7 +142,7 @@ class PlankgWorker(base.Worker):
         sock.settimeout(READ_TIMEOUT_S)
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conn = _Conn(sock)
+        conn = Connection(sock)
         with self._cond:
             self._conns.add(conn)
         threading.Thread(target=self._serve, args=(listener.getsockname(), conn, addr), daemon=True,
@@ -198,7 +167,7 @@ class PlankgWorker(base.Worker):
             while any(not c.overdue for c in self._conns) and time.monotonic() < deadline:  # not the stuck
                 for conn in self._conns:
                     if conn.idle_since is not None:
-                        _shut(conn.sock)
+                        shut(conn.sock)
                 self.notify()
                 self._cond.wait(min(HEARTBEAT_S, max(0.0, deadline - time.monotonic())))
             retiring = self._retiring
@@ -210,7 +179,7 @@ class PlankgWorker(base.Worker):
 
     # --- one connection ----------------------------------------------------------------------
 
-    def _serve(self, server, conn: _Conn, addr) -> None:
+    def _serve(self, server, conn: Connection, addr) -> None:
         sock, req = conn.sock, None
         try:
             parser = http.get_parser(self.cfg, sock, addr)
@@ -234,7 +203,7 @@ class PlankgWorker(base.Worker):
                 self._conns.discard(conn)
                 self._cond.notify_all()
 
-    def _next_request(self, conn: _Conn, parser) -> bool:
+    def _next_request(self, conn: Connection, parser) -> bool:
         """Wait until the next request starts (idle up to ``keepalive`` s after a response); False: close."""
         if parser.req_count:
             if not (self.alive and self.cfg.keepalive):
@@ -255,13 +224,13 @@ class PlankgWorker(base.Worker):
             conn.idle_since = None
         return bool(readable)
 
-    def _handle(self, req, conn: _Conn, addr, server) -> bool:
+    def _handle(self, req, conn: Connection, addr, server) -> bool:
         """Serve one request (as gunicorn's workers do); whether the connection may stay open."""
         environ, resp, sock = {}, None, conn.sock
         try:
             self.cfg.pre_request(self, req)
             started = datetime.now()
-            resp, environ = wsgi.create(req, sock, addr, server, self.cfg, response_class=_Response)
+            resp, environ = wsgi.create(req, sock, addr, server, self.cfg, response_class=Response)
             environ["wsgi.multithread"] = True
             resp.conn, conn.current = conn, resp
             environ[OVERDUE] = lambda: self._overdue(conn, resp, req, environ)
@@ -299,7 +268,7 @@ class PlankgWorker(base.Worker):
 
     # --- a request stuck at its time limit -------------------------------------------------
 
-    def _overdue(self, conn: _Conn, resp: _Response, req, environ: dict) -> None:
+    def _overdue(self, conn: Connection, resp: Response, req, environ: dict) -> None:
         """Called by the query executor's watchdog when the query that ``resp`` waits for, on
         the request's own thread, reaches its time limit: answer in the app's words (it says
         503), from another thread, and close the connection."""
@@ -309,8 +278,8 @@ class PlankgWorker(base.Worker):
             threading.Thread(target=self._reply_overdue, args=(conn, req, again), daemon=True,
                              name="plankg-overdue").start()
 
-    def _reply_overdue(self, conn: _Conn, req, environ: dict) -> None:
-        reply = _Response(req, conn.sock, self.cfg)
+    def _reply_overdue(self, conn: Connection, req, environ: dict) -> None:
+        reply = Response(req, conn.sock, self.cfg)
         reply.force_close()
         try:
             body = self.wsgi(environ, reply.start_response)
@@ -328,59 +297,3 @@ class PlankgWorker(base.Worker):
                 conn.sock.shutdown(socket.SHUT_RDWR)  # the stuck thread's socket: the client sees the end
             except OSError:
                 pass
-
-
-class _Response(wsgi.Response):
-    """gunicorn's response, except that the header block goes out with the first body bytes:
-    one ``send`` and one TCP segment instead of two, so the client wakes once, not twice; and
-    that its first byte claims the connection (:meth:`_Conn.claim`), when it has one."""
-
-    _held = b""
-    _hold = True
-    conn: _Conn | None = None
-
-    def send_headers(self) -> None:
-        if self.headers_sent:
-            return
-        lines = self.default_headers()
-        lines.extend([f"{k}: {v}\r\n" for k, v in self.headers])
-        block = f"{''.join(lines)}\r\n".encode("latin-1")
-        self.headers_sent = True
-        if self._hold:
-            self._held = block
-        else:
-            self.sock.sendall(block)
-
-    def _emit_body(self, data: bytes) -> None:
-        if self.chunked:
-            data = b"%X\r\n%s\r\n" % (len(data), data)
-        self._send(data)
-
-    def sendfile(self, respiter) -> bool:
-        self._claim()
-        self._hold = False  # gunicorn sends the file itself, right after the header block
-        return super().sendfile(respiter)
-
-    def close(self) -> None:
-        if not self.headers_sent:
-            self.send_headers()
-        self._send(b"0\r\n\r\n" if self.chunked else b"")
-
-    def _send(self, data: bytes) -> None:
-        held, self._held = self._held, b""
-        if held or data:
-            self._claim()
-            self.sock.sendall(held + data if held else data)
-
-    def _claim(self) -> None:
-        if self.conn is not None:
-            self.conn.claim()
-            self.conn = None
-
-
-def _shut(sock: socket.socket) -> None:
-    """Wake the thread waiting on ``sock``: its next read sees the end of the stream."""
-    try:
-        sock.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass

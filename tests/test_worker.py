@@ -95,14 +95,14 @@ def _respond(request: bytes, status: str, headers: list[tuple[str, str]], body: 
     from gunicorn.config import Config
     from gunicorn.http import wsgi
 
-    from plankg.server.worker import _Response
+    from plankg.server.connection import Response
 
     client, server = socket.socketpair()
     with client, server:
         client.sendall(request)
         req = next(ghttp.get_parser(Config(), server, ("127.0.0.1", 1)))
         recorder = _Sends(server)
-        resp, _ = wsgi.create(req, recorder, ("127.0.0.1", 1), ("127.0.0.1", 2), Config(), response_class=_Response)
+        resp, _ = wsgi.create(req, recorder, ("127.0.0.1", 1), ("127.0.0.1", 2), Config(), response_class=Response)
         resp.start_response(status, headers)
         for chunk in body:
             resp.write(chunk)
@@ -149,12 +149,12 @@ def _claimable(client: socket.socket, server: socket.socket, conn=None):
     from gunicorn.config import Config
     from gunicorn.http import wsgi
 
-    from plankg.server.worker import _Conn, _Response
+    from plankg.server.connection import Connection, Response
 
     client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     req = next(ghttp.get_parser(Config(), server, ("127.0.0.1", 1)))
-    conn = conn or _Conn(server)
-    resp, _ = wsgi.create(req, server, ("127.0.0.1", 1), ("127.0.0.1", 2), Config(), response_class=_Response)
+    conn = conn or Connection(server)
+    resp, _ = wsgi.create(req, server, ("127.0.0.1", 1), ("127.0.0.1", 2), Config(), response_class=Response)
     resp.conn, conn.current = conn, resp
     return conn, resp
 
