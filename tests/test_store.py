@@ -110,6 +110,8 @@ def test_a_from_clause_wins_over_the_union_default_graph(published: Path) -> Non
     ("PREFIX from: <http://ex/> SELECT ?from WHERE { ?from from:FROM \"\"\"a\nFROM\"\"\" }", False),
     ("SELECT ?from WHERE { ?from <http://x/FROM> ?o }", False),
     ("SELECT * WHERE { ?s ?p ?o }", False),
+    (f"# 計畫目標\nSELECT * FrOm <{G1}> {{ ?s ?p ?o }}", True),
+    ("# 計畫目標\nSELECT * WHERE { ?s ?p '計畫' }", False),
 ])
 def test_has_dataset_clause(query: str, expected: bool) -> None:
     assert has_dataset_clause(query) is expected
