@@ -60,13 +60,14 @@ def assets() -> bool:
     return True
 
 
-def apt_install(packages: tuple[str, ...]) -> bool:
-    """Install Debian ``packages`` with apt-get when this runs as root on a machine with apt."""
+def apt_install(packages: tuple[str, ...]) -> bool | None:
+    """Install Debian ``packages`` with apt-get when this runs as root on a machine with apt.
+    True: installed; False: apt-get failed; None: could not try (no apt-get, or not root)."""
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
         why = "apt-get is not available" if apt is None else "this is not running as root"
         say(f"cannot install {' '.join(packages)}: {why} (apt-get install -y {' '.join(packages)})")
-        return False
+        return None
     say(f"installing {' '.join(packages)} with apt-get")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for cmd in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "--no-install-recommends", *packages]):
@@ -81,9 +82,10 @@ def browser() -> bool:
     """Chromium at /usr/bin/chromium, installed with apt-get when possible; False if apt failed."""
     if CHROMIUM.exists():
         return True
-    if not apt_install(APT_PACKAGES):
+    installed = apt_install(APT_PACKAGES)
+    if not installed:
         say(f"{CHROMIUM} is missing: until it is installed the browser tests are skipped")
-        return shutil.which("apt-get") is None or os.geteuid() != 0  # could not try: not a failure
+        return installed is None  # could not try: not a failure
     return CHROMIUM.exists()
 
 
