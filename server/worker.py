@@ -44,6 +44,7 @@ from gunicorn import http, util
 from gunicorn.http import wsgi
 from gunicorn.workers import base
 
+from plankg.errors import PlanKGError
 from plankg.server.connection import Connection, Response, shut
 from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
 
@@ -255,9 +256,12 @@ class PlankgWorker(base.Worker):
             return not resp.should_close()
         except OSError:
             raise
-        except Exception:
-            if resp is not None and resp.headers_sent:
-                self.log.exception("Error handling request")  # too late for a status: close
+        except Exception as e:
+            if resp is not None and resp.headers_sent:  # too late for a status: close, so the body is seen cut
+                if isinstance(e, PlanKGError):  # a time limit or a failed evaluation, not a bug: one line
+                    self.log.warning("%s %s: response cut short: %s", req.method, req.path, e)
+                else:
+                    self.log.exception("Error handling request")
                 return False
             raise
         finally:

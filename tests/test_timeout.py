@@ -3,9 +3,11 @@ the worker process that ran it retires, which ends the work, and a fresh one tak
 
 from __future__ import annotations
 
+import http.client
 import re
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -78,6 +80,30 @@ def test_the_answer_at_the_limit_is_the_apps_and_is_logged_once_with_the_request
     logged = _LOGGED_503.findall(strict_server.log())[before:]
     assert len(logged) == 1, strict_server.log()
     assert float(logged[0]) >= TIMEOUT_S * 1000 * 0.9  # the request's time, not the answer's
+
+
+ENDLESS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # streams rows for far longer than the limit
+
+
+def test_a_result_still_streaming_at_the_limit_is_cut_short_and_logged_in_one_line(strict_server):
+    """Too late for a status: the client must see the body end unfinished, never a short body that
+    looks whole; the log says so in one line, without a traceback (it is not a bug)."""
+    tracebacks = strict_server.log().count("Traceback")
+    conn = http.client.HTTPConnection("127.0.0.1", strict_server.port, timeout=GENEROUS_BOUND_S)
+    try:
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": ENDLESS}), headers={"Accept": "text/csv"})
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.getheader("transfer-encoding") == "chunked"
+        with pytest.raises(http.client.IncompleteRead):
+            while resp.read(1 << 16):
+                time.sleep(0.01)  # a modest reader: the result is endless whatever the pace
+    finally:
+        conn.close()
+    deadline = time.monotonic() + GENEROUS_BOUND_S
+    while "response cut short" not in strict_server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert f"GET /sparql: response cut short: the operation ran longer than {TIMEOUT_S} s" in strict_server.log()
+    assert strict_server.log().count("Traceback") == tracebacks
 
 
 def test_server_keeps_serving_after_a_timeout(strict_server):
