@@ -57,11 +57,11 @@ EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
 class PlankgWorker(base.Worker):
     """A gunicorn worker serving each connection on a thread of its own (see the module text)."""
 
-    def init_process(self) -> None:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)  # in the arbiter, before the fork: plain objects only
         self._cond = threading.Condition()
         self._conns: set[Connection] = set()
         self._retiring: str | None = None
-        super().init_process()
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
@@ -208,7 +208,7 @@ class PlankgWorker(base.Worker):
         """Wait until the next request starts (idle up to ``keepalive`` s after a response); False: close."""
         if parser.req_count:
             if not (self.alive and self.cfg.keepalive):
-                return False
+                return _has_data(conn.sock)  # a request sent before our response said close: serve it
             timeout = self.cfg.keepalive
         else:
             timeout = READ_TIMEOUT_S
@@ -242,6 +242,8 @@ class PlankgWorker(base.Worker):
             if not self.alive or not self.cfg.keepalive:
                 resp.force_close()
             body = self.wsgi(environ, resp.start_response)
+            if not self.alive:  # retiring since the request came: say so before the held headers go out
+                resp.force_close()
             try:
                 if isinstance(body, environ["wsgi.file_wrapper"]):
                     resp.write_file(body)
@@ -301,3 +303,11 @@ class PlankgWorker(base.Worker):
                 conn.sock.shutdown(socket.SHUT_RDWR)  # the stuck thread's socket: the client sees the end
             except OSError:
                 pass
+
+
+def _has_data(sock) -> bool:
+    """Whether ``sock`` has bytes to read now."""
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False

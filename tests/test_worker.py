@@ -194,3 +194,63 @@ def test_an_overdue_answer_for_an_earlier_request_cannot_replace_the_next():
         second.start_response("204 No Content", [])
         second.close()
         assert client.recv(1000).count(b"HTTP/1.1 204") == 2
+
+
+# --- retiring: no request that a client has already sent is dropped ---------------------------------
+
+@pytest.fixture
+def retiring_worker():
+    """The worker object as gunicorn makes it, after retire() began (not forked, not running)."""
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    from plankg.server.worker import PlankgWorker
+
+    cfg = Config()
+    worker = PlankgWorker(1, 0, [], None, 30, cfg, Logger(cfg))
+    worker.alive = False  # what retire() sets
+    yield worker
+    worker.tmp.close()
+
+
+def test_a_retiring_worker_serves_a_request_that_arrived_after_its_last_response(retiring_worker):
+    from gunicorn import http as ghttp
+
+    from plankg.server.connection import Connection
+
+    worker = retiring_worker
+    client, server = socket.socketpair()
+    with client, server:
+        client.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+        parser = ghttp.get_parser(worker.cfg, server, ("127.0.0.1", 1))
+        next(parser)  # the first request, answered (without Connection: close) before retiring began
+        parser.finish_body()
+        conn = Connection(server)
+        assert not worker._next_request(conn, parser)  # nothing more has come: close
+        client.sendall(b"GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert worker._next_request(conn, parser)  # it has come: serve it (it will say close)
+        assert next(parser).path == "/two"
+
+
+def test_a_response_finished_after_retiring_began_tells_the_client_to_close(retiring_worker):
+    from gunicorn import http as ghttp
+
+    from plankg.server.connection import Connection
+
+    worker = retiring_worker
+    worker.alive = True
+
+    def app(environ, start_response):  # retire() is called while the request is in the app
+        worker.alive = False
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    worker.wsgi = app
+    client, server = socket.socketpair()
+    with client, server:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        req = next(ghttp.get_parser(worker.cfg, server, ("127.0.0.1", 1)))
+        keep = worker._handle(req, Connection(server), ("127.0.0.1", 1), ("127.0.0.1", 2))
+        head = client.recv(1000).split(b"\r\n\r\n")[0].lower()
+    assert not keep
+    assert b"connection: close" in head  # so the client does not send its next request here
