@@ -116,7 +116,8 @@ class QueryExecutor:
         a small query); if it is still running at its deadline, the watchdog calls
         ``overdue()`` and this call raises QueryTimeout whenever it gets control back. A
         result over ``inline_max_bytes`` is computed again on an engine thread and streamed,
-        so that no more is held in memory.
+        so that no more is held in memory; the same query with the same options goes there
+        straight away next time.
         """
         info = info or inspect_query(query)
         check_federation(info.services, self.allowlist)
@@ -126,7 +127,9 @@ class QueryExecutor:
         store = self._stores.current()
         what = lambda: f"query {_brief(query)}"  # noqa: E731
         produce = lambda out: storeops.run_query(store, query, media_type, dataset, out)  # noqa: E731
-        return self._runner.stream(what, *self._limits(timeout_s), produce, overdue)
+        key = (query, media_type, union_default_graph, _frozen(dataset["default_graphs"]),
+               _frozen(dataset["named_graphs"]))
+        return self._runner.stream(what, *self._limits(timeout_s), produce, overdue, key)
 
     def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
         """SELECT rows as {variable: pyoxigraph term} (unbound variables absent). ``options``:
@@ -263,6 +266,10 @@ def _graph(iri: str | None) -> str | None:
         return NamedNode(iri).value
     except ValueError as e:
         raise QueryError(f"invalid graph IRI {iri!r}: {e}") from None
+
+
+def _frozen(iris: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if iris is None else tuple(iris)
 
 
 def _graphs(iris: Iterable[str] | None) -> list[str] | None:

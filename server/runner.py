@@ -8,13 +8,15 @@ On an engine thread (:mod:`.jobs`) the caller waits on the job's channel until t
 so it can always give up in time. On the caller's thread (``stream(…, overdue=…)``) the job
 saves two thread hand-offs, but nothing can interrupt pyoxigraph there: the watchdog calls
 ``overdue()`` at the deadline so that the caller's server can answer for it (:mod:`.worker`).
-A result larger than ``inline_max_bytes`` is computed again on an engine thread, streaming.
+A result larger than ``inline_max_bytes`` is computed again on an engine thread, streaming;
+the operation is remembered (``LARGE_REMEMBERED`` of them), so the next time it goes there
+straight away.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from plankg.server import storeops
@@ -23,6 +25,7 @@ from plankg.server.queryerrors import QueryFailed, QueryTimeout
 
 IDLE_POLL_S = 0.01  # how often wait_idle looks
 INLINE_MAX_BYTES = 1 << 20  # a result run on the caller's thread is kept whole up to this size
+LARGE_REMEMBERED = 256  # operations whose result outgrew that, remembered (they go to an engine thread)
 
 Produce = Callable[[Any], None]  # writes a result into the writer it is given
 
@@ -124,15 +127,24 @@ class Runner:
         self._threads = EngineThreads("plankg-engine")
         self._watchdog = Watchdog(lambda job: on_stuck(job.describe()))
         self._closed = False
+        self._large: dict[Hashable, None] = {}  # keys of results that outgrew inline_max_bytes, oldest first
+        self.reruns = 0  # results computed again on an engine thread after outgrowing the buffer
 
     def stream(self, what: Callable[[], str], started: float, deadline: float, produce: Produce,
-               overdue: Callable[[], Any] | None = None) -> Execution:
+               overdue: Callable[[], Any] | None = None, key: Hashable | None = None) -> Execution:
         """Run ``produce(writer)`` (it sets ``writer.kind`` and ``writer.media_type`` before it
-        writes); return at the first chunk. With ``overdue``, on this thread if the result fits."""
-        if overdue is not None:
+        writes); return at the first chunk. With ``overdue``, on this thread if the result fits.
+        ``key`` names the operation (a query and its options): one whose result has outgrown
+        the buffer before goes straight to an engine thread, so it is not computed twice again."""
+        if overdue is not None and (key is None or key not in self._large):
             execution = self._inline(what, started, deadline, overdue, produce)
             if execution is not None:
                 return execution
+            self.reruns += 1
+            if key is not None:
+                self._large[key] = None
+                if len(self._large) > LARGE_REMEMBERED:
+                    self._large.pop(next(iter(self._large)), None)  # the oldest
         return self._stream(what, started, deadline, produce)
 
     def call(self, what: Callable[[], str], started: float, deadline: float, fn: Callable[[], Any]) -> Any:
@@ -148,9 +160,10 @@ class Runner:
         return result[0]
 
     def stats(self) -> dict[str, Any]:
-        """Jobs running now, jobs reported stuck so far, engine threads started so far."""
+        """Jobs running now, jobs reported stuck so far, engine threads started so far, results
+        computed again after outgrowing the buffer of the caller's thread."""
         return {"running": len(self._watchdog.running()), "stuck": self._watchdog.stuck,
-                "threads": self._threads.started}
+                "threads": self._threads.started, "reruns": self.reruns}
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job runs (stuck ones excepted); whether that happened in time."""

@@ -203,6 +203,20 @@ def test_a_result_over_the_inline_limit_is_streamed_from_an_engine_thread(built_
     assert len(rows) == ref["total"] + 1  # the header row, then every triple once: not the first attempt's
 
 
+def test_a_result_that_outgrew_the_inline_limit_goes_to_an_engine_thread_straight_away_next_time(
+        built_store: Path, ref: dict) -> None:
+    query = "SELECT * WHERE { ?s ?p ?o }"
+    with QueryExecutor(built_store, timeout_s=GENEROUS_S, inline_max_bytes=1000) as ex:
+        for _ in range(3):
+            body = ex.execute(query, result_format="text/csv", overdue=lambda: None).read().decode()
+            assert len(list(csv.reader(io.StringIO(body)))) == ref["total"] + 1
+        assert ex.stats()["reruns"] == 1  # computed twice only the first time
+        ex.execute(query, result_format="text/tab-separated-values", overdue=lambda: None).read()
+        assert ex.stats()["reruns"] == 2  # another format is another result
+        small = ex.execute(COUNT, result_format="text/csv", overdue=lambda: None)
+        assert small.complete and ex.stats()["reruns"] == 2
+
+
 def test_errors_of_a_query_on_the_calling_thread_are_the_same(fresh: QueryExecutor) -> None:
     with pytest.raises(QuerySyntaxError, match="1:"):
         fresh.execute("SELECT WHERE", result_format="text/csv", overdue=lambda: None)
