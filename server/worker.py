@@ -24,7 +24,9 @@ Retirement: when the query executor reports work that outlived its deadline and 
 stopped (:mod:`.executor`), :meth:`PlankgWorker.retire` stops accepting, closes idle
 connections, lets the requests in flight finish (each within its own deadline; at most
 ``graceful_timeout``), and ends the process, which ends the stuck work. gunicorn starts a
-fresh worker; the other workers serve meanwhile.
+fresh worker; the other workers serve meanwhile. No request a keep-alive client has sent is
+dropped: responses finished after retirement began say ``Connection: close``, and a request
+that arrived after its connection's last response is still served.
 """
 
 from __future__ import annotations
