@@ -241,11 +241,9 @@ class PlankgWorker(base.Worker):
             if self.nr >= self.max_requests and self.alive:
                 self.log.info("Autorestarting worker after current request.")
                 self.alive = False
-            if not self.alive or not self.cfg.keepalive:
-                resp.force_close()
             body = self.wsgi(environ, resp.start_response)
-            if not self.alive:  # retiring since the request came: say so before the held headers go out
-                resp.force_close()
+            if not self.alive or not self.cfg.keepalive:  # after the app: retiring may have begun meanwhile,
+                resp.force_close()  # and the headers are still held, so they can say close
             try:
                 if isinstance(body, environ["wsgi.file_wrapper"]):
                     resp.write_file(body)
