@@ -8,6 +8,8 @@ Systems, all reading the same build of the bundled plans:
   * plankg   - `plankg serve` (gunicorn with plankg's worker class, queries on engine threads);
   * bare-flask - with --ceiling: bench/bare_flask.py, Flask alone under the same gunicorn
                worker class, the ceiling of the stack;
+  * bare-wsgi - with --ceiling: bench/bare_wsgi.py, a WSGI function without a framework under
+               the same worker class: what gunicorn and WSGI cost by themselves;
   * oxigraph - Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package on PyPI),
                when it is installed (`pip install -e .[bench]`).
 
@@ -209,14 +211,17 @@ def main() -> None:
         systems["plankg"] = (port, "/sparql")
 
         if args.ceiling:
-            port = free_port()
-            procs.append(subprocess.Popen([str(BIN / "gunicorn"), "--chdir", str(ROOT), "-k", "plankg.server.worker.PlankgWorker",
-                                           "--workers", str(args.workers), "--threads", str(args.threads),
-                                           "--bind", f"127.0.0.1:{port}", "bench.bare_flask:app"],
-                                          env={**os.environ, "PLANKG_BENCH_STORE": str(build_dir)},
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
-            wait_ready(port, "/sparql?query=ASK%7B%7D", procs[-1])
-            systems["bare-flask"] = (port, "/sparql")
+            for name, module in (("bare-flask", "bench.bare_flask"), ("bare-wsgi", "bench.bare_wsgi")):
+                port = free_port()
+                procs.append(subprocess.Popen([str(BIN / "gunicorn"), "--chdir", str(ROOT), "-k",
+                                               "plankg.server.worker.PlankgWorker", "--workers", str(args.workers),
+                                               "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}",
+                                               f"{module}:app"],
+                                              env={**os.environ, "PLANKG_BENCH_STORE": str(build_dir)},
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                              start_new_session=True))
+                wait_ready(port, "/sparql?query=ASK%7B%7D", procs[-1])
+                systems[name] = (port, "/sparql")
 
         oxigraph = shutil.which("oxigraph", path=str(BIN)) or shutil.which("oxigraph")
         if oxigraph:
@@ -265,6 +270,9 @@ def main() -> None:
                     paired = per_round(parts[(name, c)], parts[("oxigraph", c)], lambda a, b: a["qps"] / b["qps"])
                     print(f"ratio {name}/oxigraph throughput at {c:>2} clients: {ratio:.2f}x "
                           f"(per round: median {paired[1]:.2f}x, {paired[0]:.2f}-{paired[2]:.2f})")
+            floor_ratio = fl_mix["qps"] / results[("oxigraph", 1)]["qps"]
+            print(f"ratio floor/oxigraph throughput at  1 client:  {floor_ratio:.2f}x (pyoxigraph in-process, "
+                  "no HTTP at all, against Oxigraph server over HTTP)")
             pk, ox_ = results[("plankg", "lookups")], results[("oxigraph", "lookups")]
             print(f"point look-ups only, 4 clients: plankg {pk['qps']:.0f} q/s, oxigraph {ox_['qps']:.0f} q/s, "
                   f"ratio {pk['qps'] / ox_['qps']:.2f}x")
