@@ -20,9 +20,10 @@ class Connection:
     """A client connection: whether its thread is waiting for its next request, and who may
     answer its current request. ``current`` is the response that the watchdog may still
     replace with the overdue answer (until its first byte is sent); ``overdue`` is set once
-    it has: the connection then closes, whatever its thread does when it gets control back."""
+    it has: the connection then closes, whatever its thread does when it gets control back.
+    ``replied`` is set once the overdue answer has been sent (or could not be)."""
 
-    __slots__ = ("sock", "idle_since", "lock", "current", "overdue")
+    __slots__ = ("sock", "idle_since", "lock", "current", "overdue", "replied")
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
@@ -30,6 +31,7 @@ class Connection:
         self.lock = threading.Lock()
         self.current: Response | None = None
         self.overdue = False
+        self.replied = False
 
     def claim(self) -> None:
         """Before the current response sends its first byte: OSError (EPIPE) if the overdue

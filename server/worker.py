@@ -21,12 +21,17 @@ headers), sends that from another thread and closes the connection; the stuck th
 response, if it ever comes, is dropped (:meth:`Connection.claim`).
 
 Retirement: when the query executor reports work that outlived its deadline and cannot be
-stopped (:mod:`.executor`), :meth:`PlankgWorker.retire` stops accepting, closes idle
-connections, lets the requests in flight finish (each within its own deadline; at most
-``graceful_timeout``), and ends the process, which ends the stuck work. gunicorn starts a
-fresh worker; the other workers serve meanwhile. No request a keep-alive client has sent is
+stopped (:mod:`.executor`), :meth:`PlankgWorker.retire` stops accepting, lets the requests in
+flight finish (each within its own deadline; at most ``graceful_timeout``) and the stuck
+request's 503 go out, closes kept-alive connections once they have been idle for
+``IDLE_GRACE_S``, and ends the process, which ends the stuck work. gunicorn starts a fresh
+worker; the other workers serve meanwhile. No request a keep-alive client has sent is
 dropped: responses finished after retirement began say ``Connection: close``, and a request
-that arrived after its connection's last response is still served.
+that arrives on an idle connection before it is closed is served (so a client sending
+requests back to back is never cut off between two of them). Only a client that sends on a
+connection idle for longer, at the very moment it is closed, can find it closed: the race
+every server has when it closes an idle connection, which HTTP clients recover from by
+retrying (RFC 9112 §9.3.1).
 """
 
 from __future__ import annotations
@@ -53,11 +58,14 @@ from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
 READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
 DRAIN_TIMEOUT_S = 5.0  # reading what is left of a request body before the next request
 HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this often
+IDLE_GRACE_S = 0.25  # when stopping, an idle kept-alive connection is closed after this long
 EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
 
 
 class PlankgWorker(base.Worker):
     """A gunicorn worker serving each connection on a thread of its own (see the module text)."""
+
+    idle_grace_s = IDLE_GRACE_S
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)  # in the arbiter, before the fork: plain objects only
@@ -159,20 +167,25 @@ class PlankgWorker(base.Worker):
             pass
 
     def _stop(self) -> None:
-        """Stop accepting, close idle connections, let requests in flight end; exit if retiring."""
+        """Stop accepting, let requests in flight end, close connections idle for
+        ``idle_grace_s`` (requests arriving before are served, and told to close); exit if
+        retiring."""
         for listener in self.sockets:
             try:
                 listener.close()  # this process's copy: the other workers go on accepting
             except OSError:
                 pass
-        deadline = time.monotonic() + self.cfg.graceful_timeout
+        stopping = time.monotonic()
+        deadline = stopping + self.cfg.graceful_timeout
+        poll = min(HEARTBEAT_S, self.idle_grace_s / 2) or HEARTBEAT_S  # a thread ending wakes the wait too
         with self._cond:
-            while any(not c.overdue for c in self._conns) and time.monotonic() < deadline:  # not the stuck
+            # Wait for every connection but the stuck ones, and for their 503s to be sent.
+            while any(not c.replied for c in self._conns) and (now := time.monotonic()) < deadline:
                 for conn in self._conns:
-                    if conn.idle_since is not None:
+                    if conn.idle_since is not None and now - max(conn.idle_since, stopping) >= self.idle_grace_s:
                         shut(conn.sock)
                 self.notify()
-                self._cond.wait(min(HEARTBEAT_S, max(0.0, deadline - time.monotonic())))
+                self._cond.wait(min(poll, max(0.0, deadline - now)))
             retiring = self._retiring
         if retiring is not None:
             self.log.info("worker %s retired", self.pid)
@@ -207,11 +220,13 @@ class PlankgWorker(base.Worker):
                 self._cond.notify_all()
 
     def _next_request(self, conn: Connection, parser) -> bool:
-        """Wait until the next request starts (idle up to ``keepalive`` s after a response); False: close."""
+        """Wait until the next request starts (idle up to ``keepalive`` s after a response); False: close.
+
+        A stopping worker waits ``idle_grace_s`` at most: its last response on this connection
+        went out before it began to stop, without ``Connection: close``, so the client may be
+        sending its next request just now; that one is served (and told to close)."""
         if parser.req_count:
-            if not (self.alive and self.cfg.keepalive):
-                return _has_data(conn.sock)  # a request sent before our response said close: serve it
-            timeout = self.cfg.keepalive
+            timeout = self.cfg.keepalive if self.alive else min(self.cfg.keepalive, self.idle_grace_s)
         else:
             timeout = READ_TIMEOUT_S
         with parser.unreader.buf.getbuffer() as pending:
@@ -303,11 +318,7 @@ class PlankgWorker(base.Worker):
                 conn.sock.shutdown(socket.SHUT_RDWR)  # the stuck thread's socket: the client sees the end
             except OSError:
                 pass
+            with self._cond:
+                conn.replied = True  # a retiring worker may end now (_stop)
+                self._cond.notify_all()
 
-
-def _has_data(sock) -> bool:
-    """Whether ``sock`` has bytes to read now."""
-    try:
-        return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):
-        return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import http.client
 import socket
+import threading
 
 import pytest
 
@@ -16,6 +17,7 @@ from server_support import start_server, stop
 
 ASK = "/sparql?query=ASK%7B%7D"
 GENEROUS_S = 30
+STOP_WAIT_S = 0.5  # a worker that did not wait for the overdue answer would have ended by then
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +228,7 @@ def test_a_retiring_worker_serves_a_request_that_arrived_after_its_last_response
         next(parser)  # the first request, answered (without Connection: close) before retiring began
         parser.finish_body()
         conn = Connection(server)
+        worker.idle_grace_s = 0.0  # look once, do not wait
         assert not worker._next_request(conn, parser)  # nothing more has come: close
         client.sendall(b"GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
         assert worker._next_request(conn, parser)  # it has come: serve it (it will say close)
@@ -254,3 +257,107 @@ def test_a_response_finished_after_retiring_began_tells_the_client_to_close(reti
         head = client.recv(1000).split(b"\r\n\r\n")[0].lower()
     assert not keep
     assert b"connection: close" in head  # so the client does not send its next request here
+
+
+def _ok(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
+def _serving(worker, server_sock):
+    """A connection thread of ``worker`` serving ``server_sock``, as the main loop starts one."""
+    from plankg.server.connection import Connection
+
+    conn = Connection(server_sock)
+    worker._conns.add(conn)
+    thread = threading.Thread(target=worker._serve, args=(("127.0.0.1", 2), conn, ("127.0.0.1", 1)), daemon=True)
+    thread.start()
+    return thread
+
+
+def _response(client: socket.socket) -> bytes:
+    """One response to a request for _ok: its header block, lower-cased, and body."""
+    data = b""
+    while not data.endswith(b"\r\n\r\nok"):
+        chunk = client.recv(1000)
+        if not chunk:
+            raise AssertionError(f"connection closed after {data!r}")
+        data += chunk
+    return data.lower()
+
+
+def test_a_stopping_worker_serves_a_request_sent_on_a_connection_idle_since_before_it_stopped(retiring_worker):
+    worker = retiring_worker
+    worker.alive, worker.wsgi, worker.idle_grace_s = True, _ok, GENEROUS_S  # the request below comes within it
+    worker.cfg.set("keepalive", GENEROUS_S)
+    client, server = socket.socketpair()
+    with client, server:
+        serving = _serving(worker, server)
+        client.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"connection: keep-alive" in _response(client)  # so the client sends its next request here
+        worker.alive = False  # what retire() sets; then the main loop stops
+        stopping = threading.Thread(target=worker._stop, daemon=True)
+        stopping.start()
+        client.sendall(b"GET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+        second = _response(client)
+        assert second.startswith(b"http/1.1 200") and b"connection: close" in second
+        assert client.recv(100) == b""  # then the connection ends, and with it the worker's wait
+        stopping.join(GENEROUS_S)
+        serving.join(GENEROUS_S)
+    assert not stopping.is_alive() and not serving.is_alive()
+
+
+def test_a_stopping_worker_closes_a_connection_that_stays_idle(retiring_worker):
+    worker = retiring_worker
+    worker.alive, worker.wsgi, worker.idle_grace_s = True, _ok, 0.0
+    worker.cfg.set("keepalive", GENEROUS_S)
+    client, server = socket.socketpair()
+    with client, server:
+        serving = _serving(worker, server)
+        client.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"connection: keep-alive" in _response(client)
+        worker.alive = False
+        worker._stop()  # returns once the idle connection is closed and its thread has ended
+        assert client.recv(100) == b""
+        serving.join(GENEROUS_S)
+    assert not serving.is_alive() and not worker._conns
+
+
+def test_a_retiring_worker_ends_only_after_the_overdue_answer_is_sent(retiring_worker):
+    from plankg.server.http import OVERDUE, OVERDUE_REPLY
+
+    worker = retiring_worker
+    released, reply_may_go, stuck = threading.Event(), threading.Event(), threading.Event()
+
+    def app(environ, start_response):
+        if OVERDUE_REPLY in environ:  # asked again, for the answer at the time limit
+            reply_may_go.wait(GENEROUS_S)
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", "4")])
+            return [b"late"]
+        environ[OVERDUE]()  # what the executor's watchdog does at the deadline of a stuck query
+        stuck.set()
+        released.wait(GENEROUS_S)
+        return _ok(environ, start_response)
+
+    worker.alive, worker.wsgi, worker.idle_grace_s = True, app, 0.0
+    client, server = socket.socketpair()
+    with client, server:
+        _serving(worker, server)
+        client.sendall(b"GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert stuck.wait(GENEROUS_S)
+        worker.alive = False
+        stopping = threading.Thread(target=worker._stop, daemon=True)  # a retiring process ends right after it
+        stopping.start()
+        try:
+            stopping.join(STOP_WAIT_S)
+            waited = stopping.is_alive()  # still there while the 503 is being made
+            reply_may_go.set()
+            stopping.join(GENEROUS_S)
+            assert not stopping.is_alive()
+            client.setblocking(False)
+            sent = client.recv(1000)  # out before _stop returned
+        finally:
+            reply_may_go.set()
+            released.set()
+    assert waited
+    assert sent.startswith(b"HTTP/1.1 503") and sent.endswith(b"late")
