@@ -10,7 +10,10 @@ keep-alive).
 Capacity: at most ``threads`` connections per worker. The worker accepts only while it has a
 free thread, so a full worker leaves new connections to the other workers; when every worker
 is full, a connection waiting to be accepted makes the worker close its longest-idle
-kept-alive connection (an idle connection may always be closed, RFC 9112 §9.3).
+kept-alive connection (an idle connection may always be closed, RFC 9112 §9.3), once that
+has been idle for ``IDLE_GRACE_S``: a client sending requests back to back is idle only
+between a response and its next request, and closing its connection then would cut off that
+request.
 
 Answering at the time limit: a SPARQL query runs on its connection's thread (see
 :meth:`.executor.QueryExecutor.execute`, ``overdue``), where nothing can interrupt pyoxigraph.
@@ -132,17 +135,24 @@ class PlankgWorker(base.Worker):
             return len(self._conns) >= self.cfg.threads
 
     def _make_room(self, selector: selectors.BaseSelector) -> None:
-        """Wait for a free thread; if a client waits to connect, close the longest-idle connection."""
+        """Wait for a free thread; if a client waits to connect, close the longest-idle
+        connection, if it has been idle for ``idle_grace_s``."""
         ready = [key.fileobj for key, _ in selector.select(HEARTBEAT_S)]
         if self.PIPE[0] in ready:
             self._drain_pipe()
         waiting = any(fileobj != self.PIPE[0] for fileobj in ready)
         with self._cond:
-            idle = [c for c in self._conns if c.idle_since is not None]
+            now = time.monotonic()
+            idle = [c for c in self._conns if c.idle_since is not None and now - c.idle_since >= self.idle_grace_s]
             if waiting and idle:
                 shut(min(idle, key=lambda c: c.idle_since).sock)
             if len(self._conns) >= self.cfg.threads:
-                self._cond.wait(HEARTBEAT_S)
+                self._cond.wait(self._poll_s() if waiting else HEARTBEAT_S)
+
+    def _poll_s(self) -> float:
+        """How often to look again for connections that have been idle for ``idle_grace_s``
+        (a connection thread that ends wakes the wait earlier)."""
+        return min(HEARTBEAT_S, self.idle_grace_s / 2) or HEARTBEAT_S
 
     def _accept(self, listener: socket.socket) -> None:
         try:
@@ -177,7 +187,6 @@ class PlankgWorker(base.Worker):
                 pass
         stopping = time.monotonic()
         deadline = stopping + self.cfg.graceful_timeout
-        poll = min(HEARTBEAT_S, self.idle_grace_s / 2) or HEARTBEAT_S  # a thread ending wakes the wait too
         with self._cond:
             # Wait for every connection but the stuck ones, and for their 503s to be sent.
             while any(not c.replied for c in self._conns) and (now := time.monotonic()) < deadline:
@@ -185,7 +194,7 @@ class PlankgWorker(base.Worker):
                     if conn.idle_since is not None and now - max(conn.idle_since, stopping) >= self.idle_grace_s:
                         shut(conn.sock)
                 self.notify()
-                self._cond.wait(min(poll, max(0.0, deadline - now)))
+                self._cond.wait(min(self._poll_s(), max(0.0, deadline - now)))
             retiring = self._retiring
         if retiring is not None:
             self.log.info("worker %s retired", self.pid)

@@ -361,3 +361,45 @@ def test_a_retiring_worker_ends_only_after_the_overdue_answer_is_sent(retiring_w
             released.set()
     assert waited
     assert sent.startswith(b"HTTP/1.1 503") and sent.endswith(b"late")
+
+
+@pytest.mark.parametrize("grace_s, closed", [(GENEROUS_S, False), (0.0, True)])
+def test_a_full_worker_closes_an_idle_connection_for_a_waiting_client_only_after_the_grace(retiring_worker,
+                                                                                          grace_s, closed):
+    """A client sending back to back is idle for an instant between a response and its next
+    request: its connection must not be taken from it then (the request would be cut off)."""
+    import os
+    import selectors
+    import time
+
+    from plankg.server.connection import Connection
+
+    worker = retiring_worker
+    worker.alive, worker.idle_grace_s = True, grace_s
+    worker.cfg.set("threads", 1)
+    worker.PIPE = os.pipe()
+    listener = socket.create_server(("127.0.0.1", 0))
+    selector = selectors.DefaultSelector()
+    client, server = socket.socketpair()
+    waiting = socket.socket()
+    try:
+        conn = Connection(server)
+        conn.idle_since = time.monotonic()  # it has just sent a response; its client is about to send again
+        worker._conns.add(conn)  # the worker's only thread
+        selector.register(listener, selectors.EVENT_READ)
+        waiting.connect(listener.getsockname())  # a client waits to be accepted
+        worker._make_room(selector)
+        server.setblocking(False)  # what the connection's thread would read next
+        if closed:
+            assert server.recv(1) == b""  # shut: the thread sees the end, and its thread is freed
+        else:
+            with pytest.raises(BlockingIOError):  # left alone: the thread waits for the next request
+                server.recv(1)
+    finally:
+        waiting.close()
+        selector.close()
+        listener.close()
+        client.close()
+        server.close()
+        for fd in worker.PIPE:
+            os.close(fd)
