@@ -201,10 +201,8 @@ def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: fl
 
     settings = resolve(store, base)
     if not settings.store.exists():
-        from plankg import build as pipeline
-
         click.echo(f"no store at {settings.store}: building the bundled plans first", err=True)
-        pipeline.build([], settings.store, settings.base)
+        _build_elsewhere(settings.store, settings.base)
     config = {**server.settings_from_env(), "STORE": str(settings.store), "BASE": settings.base,
               "UPDATE_TOKEN": server.update_token(update_token_env)}
     if timeout_s is not None:
@@ -212,6 +210,18 @@ def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: fl
     if allow:
         config["FEDERATION_ALLOWLIST"] = tuple(allow)
     server.run(config, server.Listen(host=host, port=port, workers=workers, threads=threads, dev=dev))
+
+
+def _build_elsewhere(store: Path, base: str) -> None:
+    """``plankg build`` in a process of its own. Opening a store starts the engine's background
+    threads, and a gunicorn worker forked from a process that has them inherits the engine's
+    state without the threads: such a worker can crash when it exits (SIGSEGV seen)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "plankg.cli", "build", "--store", str(store), "--base", base],
+                          stdout=sys.stderr)
+    if done.returncode:
+        raise SystemExit(done.returncode)  # the build has said why
 
 
 if __name__ == "__main__":  # pragma: no cover

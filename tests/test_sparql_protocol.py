@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import socket
 import urllib.parse
@@ -463,8 +464,11 @@ def test_serve_builds_the_bundled_plans_when_the_store_is_missing(tmp_path):
         status, _, body = query(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ ?p a <{PLAN_NS}Program> }}")
         assert status == 200 and bindings(body, "n") == ["44"]
         assert "building the bundled plans first" in server.log()
+        # The build ran in a process of its own: the one that forks the workers has no engine threads.
+        assert len(os.listdir(f"/proc/{server.proc.pid}/task")) == 1
     finally:
         stop(server)
+    assert "SIGSEGV" not in server.log()
 
 
 def test_graph_store_direct_identification_and_multipart_post(update_server):
