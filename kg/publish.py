@@ -115,23 +115,27 @@ def publish(
     ``dumps/plankg.nq.gz``) to their content, written into the build directory before the
     switch, so they change atomically with the store. Raises :class:`StoreError` if another
     publish is running, if an extra file's path is not a plain relative path, if ``path`` is
-    something publish did not create, or if a graph cannot be loaded (the message names the
-    graph); in every failure case the published store is unchanged.
+    something publish did not create, if a graph cannot be loaded (the message names the
+    graph), or if the file system refuses (no such directory, no permission, no space); in
+    every failure case the published store is unchanged.
     """
     started = time.perf_counter()
     layout = _Layout(Path(os.path.abspath(path)))
     files = {_extra_path(name): data for name, data in (extra_files or {}).items()}
-    layout.path.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(layout.lock):
-        current = _current_build(layout)
-        removed = _collect_garbage(layout, keep={current, _previous_of(current)})
-        build_dir = _new_build_dir(layout)
-        with _discarded_on_failure(build_dir):
-            counts = _load(build_dir, graphs)
-            _write_extra_files(build_dir, files)
-            info = _build_info(build_dir, counts, current, metadata, time.perf_counter() - started)
-            _write_build_info(build_dir, info)
-        _switch(layout, build_dir)  # a failure before the rename leaves garbage for next time
+    try:
+        layout.path.parent.mkdir(parents=True, exist_ok=True)
+        with _exclusive_lock(layout.lock):
+            current = _current_build(layout)
+            removed = _collect_garbage(layout, keep={current, _previous_of(current)})
+            build_dir = _new_build_dir(layout)
+            with _discarded_on_failure(build_dir):
+                counts = _load(build_dir, graphs)
+                _write_extra_files(build_dir, files)
+                info = _build_info(build_dir, counts, current, metadata, time.perf_counter() - started)
+                _write_build_info(build_dir, info)
+            _switch(layout, build_dir)  # a failure before the rename leaves garbage for next time
+    except OSError as e:
+        raise StoreError(f"cannot publish the store at {layout.path}: {e}") from None
     return PublishResult(
         path=layout.path,
         build_dir=build_dir,

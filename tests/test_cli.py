@@ -86,6 +86,17 @@ def test_query_syntax_error_is_one_line_with_exit_2(built_store):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", ["build", "serve"])
+def test_a_store_path_the_file_system_refuses_is_exit_3_without_a_traceback(tmp_path, command):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    proc = run_plankg(command, "--store", str(blocker / "store"), *(["--port", "0"] if command == "serve" else []))
+    assert proc.returncode == 3
+    assert f"plankg: error: cannot publish the store at {blocker / 'store'}" in proc.stderr
+    assert f"'{blocker}'" in proc.stderr  # the system's reason, naming the path in the way
+    assert "Traceback" not in proc.stderr
+
+
 def test_missing_store_is_exit_3_with_hint(tmp_path):
     proc = run_plankg("query", "--store", str(tmp_path / "nowhere"), COUNT_PROGRAMS)
     assert proc.returncode == 3
