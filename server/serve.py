@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -81,6 +82,7 @@ def run(config: dict[str, Any], listen: Listen) -> None:
     if read_write and workers != 1:
         log.warning("updates are enabled: running 1 worker (the store has a single writer), not %d", workers)
         workers = 1
+    check_listen(listen.host, listen.port)
     mode = "read-write (SPARQL Update and Graph Store writes need the bearer token)" if read_write else "read-only"
     shape = "Flask dev server, one process" if listen.dev else f"{workers} worker(s) x {listen.threads} thread(s)"
     log.info("plankg serving %s on http://%s:%d/sparql, %s, %s", config["STORE"], listen.host, listen.port, mode, shape)
@@ -107,6 +109,23 @@ def run(config: dict[str, Any], listen: Listen) -> None:
         "worker_exit": _close_executor,
     }
     _GunicornApp(config, options).run()
+
+
+def check_listen(host: str, port: int) -> None:
+    """PlanKGError (exit 2) at once if ``host:port`` cannot be listened on: in use, not an
+    address of this machine, or a privileged port. gunicorn would retry five times, a second
+    apart, and exit 1, which plankg's exit codes reserve for a graph that violates the shapes.
+    (Port 0 lets the system choose.)"""
+    if port == 0:
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind(address)
+    except OSError as e:
+        raise PlanKGError(f"cannot listen on {_bracketed(host)}:{port}: {e.strerror or e}") from None
 
 
 def _configure_logging() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -95,6 +96,15 @@ def test_a_store_path_the_file_system_refuses_is_exit_3_without_a_traceback(tmp_
     assert f"plankg: error: cannot publish the store at {blocker / 'store'}" in proc.stderr
     assert f"'{blocker}'" in proc.stderr  # the system's reason, naming the path in the way
     assert "Traceback" not in proc.stderr
+
+
+def test_serve_on_a_port_in_use_is_exit_2_at_once(built_store):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        proc = run_plankg("serve", "--store", str(built_store), "--port", str(port))
+    assert proc.returncode == 2
+    assert f"plankg: error: cannot listen on 127.0.0.1:{port}: Address already in use" in proc.stderr
+    assert "Traceback" not in proc.stderr and "Starting gunicorn" not in proc.stderr
 
 
 def test_missing_store_is_exit_3_with_hint(tmp_path):
