@@ -199,10 +199,13 @@ def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: fl
     from plankg.config import resolve
     from plankg.server import serve as server
 
+    from plankg.store import store_info
+
     settings = resolve(store, base)
     if not settings.store.exists():
         click.echo(f"no store at {settings.store}: building the bundled plans first", err=True)
         _build_elsewhere(settings.store, settings.base)
+    store_info(settings.store)  # a directory that is not a plankg store: exit 3 now, not a 500 per request
     config = {**server.settings_from_env(), "STORE": str(settings.store), "BASE": settings.base,
               "UPDATE_TOKEN": server.update_token(update_token_env)}
     if timeout_s is not None:

@@ -1,8 +1,9 @@
 """The one place where exceptions become HTTP responses.
 
 Client errors carry their status and a one-line reason (``text/plain; charset=utf-8``, like
-Oxigraph server), or an HTML page when a browser asked for HTML. A store or evaluation failure
-is a 500 and is logged; it is never reported as the client's fault.
+Oxigraph server), or an HTML page when a browser asked for HTML. A store that cannot be
+opened is a 503 (logged in one line); an evaluation failure or a bug is a 500 and is logged;
+neither is ever reported as the client's fault.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from plankg.errors import StoreError
+
 log = logging.getLogger("plankg.server")
+
+STORE_RETRY_AFTER_S = "60"  # Retry-After of a 503 for a store that cannot be opened
 
 
 class HTTPProblem(Exception):
@@ -55,6 +60,11 @@ def init_app(app: Flask) -> None:
         headers = dict(e.get_headers()) if e.code in (405,) else {}
         headers.pop("Content-Type", None)
         return problem_response(e.code or 500, e.description or e.name, headers)
+
+    @app.errorhandler(StoreError)
+    def _store(e: StoreError):
+        log.error("%s %s: %s", request.method, request.path, e)
+        return problem_response(503, f"the store is not available: {e}", {"Retry-After": STORE_RETRY_AFTER_S})
 
     @app.errorhandler(Exception)
     def _bug(e: Exception):

@@ -107,6 +107,13 @@ def test_serve_on_a_port_in_use_is_exit_2_at_once(built_store):
     assert "Traceback" not in proc.stderr and "Starting gunicorn" not in proc.stderr
 
 
+def test_serve_on_a_directory_that_is_not_a_store_is_exit_3(tmp_path):
+    proc = run_plankg("serve", "--store", str(tmp_path), "--port", "0")
+    assert proc.returncode == 3
+    assert f"plankg: error: no plankg store at {tmp_path}" in proc.stderr and "plankg build" in proc.stderr
+    assert "Traceback" not in proc.stderr and "Starting gunicorn" not in proc.stderr
+
+
 def test_missing_store_is_exit_3_with_hint(tmp_path):
     proc = run_plankg("query", "--store", str(tmp_path / "nowhere"), COUNT_PROGRAMS)
     assert proc.returncode == 3

@@ -502,3 +502,17 @@ def test_large_result_is_streamed_in_chunks(sparql_server):
     assert status == 200
     assert "content-length" not in headers  # streamed: the size is not known when headers go out
     assert body.count(b"\r\n") == 20001
+
+
+def test_a_store_that_cannot_be_opened_is_503_with_the_reason(tmp_path):
+    from plankg.server import create_app
+
+    app = create_app({"STORE": str(tmp_path)})  # `plankg serve` refuses this at start; the store may go later
+    try:
+        client = app.test_client()
+        resp = client.get("/sparql", query_string={"query": "ASK {}"})
+        assert resp.status_code == 503 and resp.headers["Retry-After"] == "60"
+        assert resp.get_data(as_text=True).startswith(f"the store is not available: no plankg store at {tmp_path}")
+        assert client.get("/healthz").status_code == 503
+    finally:
+        app.extensions["plankg"].close()
