@@ -38,6 +38,7 @@ WORKER_CLASS = "plankg.server.worker.PlankgWorker"
 WORKER_TIMEOUT_MARGIN_S = 30.0  # gunicorn kills a worker silent this much longer than a query may run
 GRACEFUL_TIMEOUT_S = 30.0  # in-flight requests get this long to finish on SIGTERM
 KEEPALIVE_S = 5
+MAX_REQUEST_LINE_BYTES = 8190  # method, URL and version: gunicorn's largest bounded limit (its default is 4094)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -101,6 +102,7 @@ def run(config: dict[str, Any], listen: Listen) -> None:
         "timeout": int(timeout_s + WORKER_TIMEOUT_MARGIN_S),
         "graceful_timeout": int(max(GRACEFUL_TIMEOUT_S, timeout_s)),
         "keepalive": KEEPALIVE_S,
+        "limit_request_line": MAX_REQUEST_LINE_BYTES,  # longer URLs get 414 (send long queries with POST)
         "accesslog": None,  # plankg.access logs each request once its body has been sent
         "errorlog": "-",
         "loglevel": "info",

@@ -52,6 +52,7 @@ from datetime import datetime
 
 from gunicorn import http, util
 from gunicorn.http import wsgi
+from gunicorn.http.errors import LimitRequestLine
 from gunicorn.workers import base
 
 from plankg.errors import PlanKGError
@@ -295,6 +296,25 @@ class PlankgWorker(base.Worker):
                 self.cfg.post_request(self, req, environ, resp)
             except Exception:  # noqa: BLE001 - a user hook; gunicorn logs and goes on too
                 self.log.exception("Exception in post_request hook")
+
+    def handle_error(self, req, client, addr, exc) -> None:
+        """gunicorn's answer to a request it cannot parse, except that a URL over the limit gets
+        a plain-text 414 that says what to do instead: a SPARQL query in a URL grows nine bytes
+        per Chinese character."""
+        if not isinstance(exc, LimitRequestLine):
+            super().handle_error(req, client, addr, exc)
+            return
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        message = (f"the request line is longer than the server's limit of {self.cfg.limit_request_line} bytes: "
+                   "send a long query with POST, as application/sparql-query or as a form (query=…)\n").encode()
+        cors = getattr(self.wsgi, "config", {}).get("CORS_ORIGINS")
+        head = ("HTTP/1.1 414 URI Too Long\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + (f"Access-Control-Allow-Origin: {cors}\r\n" if cors else "")
+                + f"Content-Length: {len(message)}\r\n\r\n")
+        try:
+            util.write_nonblock(client, head.encode("latin-1") + message)
+        except OSError:
+            pass  # the client is gone
 
     # --- a request stuck at its time limit -------------------------------------------------
 

@@ -10,6 +10,7 @@ import errno
 import http.client
 import socket
 import threading
+import urllib.parse
 
 import pytest
 
@@ -403,3 +404,24 @@ def test_a_full_worker_closes_an_idle_connection_for_a_waiting_client_only_after
         server.close()
         for fd in worker.PIPE:
             os.close(fd)
+
+
+def test_a_long_get_query_is_served_and_one_over_the_limit_gets_414_saying_use_post(one_thread):
+    from plankg.server.serve import MAX_REQUEST_LINE_BYTES
+
+    comment = "#" + "青年" * 300 + "\n"  # 600 Chinese characters: 5,400 bytes once percent-encoded
+    url = "/sparql?" + urllib.parse.urlencode({"query": comment + "ASK {}"})
+    assert 4094 < len(url) < MAX_REQUEST_LINE_BYTES - 20  # over gunicorn's default, under ours
+    status, _, body = one_thread.get(url, headers={"Accept": "text/csv"}, timeout=GENEROUS_S)
+    assert status == 200 and b"true" in body
+
+    too_long = "/sparql?" + urllib.parse.urlencode({"query": comment * 2 + "ASK {}"})
+    conn = http.client.HTTPConnection("127.0.0.1", one_thread.port, timeout=GENEROUS_S)
+    try:
+        conn.request("GET", too_long)
+        resp = conn.getresponse()
+        text = resp.read().decode()
+    finally:
+        conn.close()
+    assert resp.status == 414 and resp.getheader("Content-Type") == "text/plain; charset=utf-8"
+    assert f"limit of {MAX_REQUEST_LINE_BYTES} bytes" in text and "POST" in text
