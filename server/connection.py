@@ -21,13 +21,16 @@ class Connection:
     answer its current request. ``current`` is the response that the watchdog may still
     replace with the overdue answer (until its first byte is sent); ``overdue`` is set once
     it has: the connection then closes, whatever its thread does when it gets control back.
-    ``replied`` is set once the overdue answer has been sent (or could not be)."""
+    ``replied`` is set once the overdue answer has been sent (or could not be).
+    ``reading_since`` is when the head of the request being read began to arrive (None while
+    none is being read)."""
 
-    __slots__ = ("sock", "idle_since", "lock", "current", "overdue", "replied")
+    __slots__ = ("sock", "idle_since", "reading_since", "lock", "current", "overdue", "replied")
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.idle_since: float | None = None
+        self.reading_since: float | None = None
         self.lock = threading.Lock()
         self.current: Response | None = None
         self.overdue = False

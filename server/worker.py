@@ -13,7 +13,8 @@ is full, a connection waiting to be accepted makes the worker close its longest-
 kept-alive connection (an idle connection may always be closed, RFC 9112 §9.3), once that
 has been idle for ``IDLE_GRACE_S``: a client sending requests back to back is idle only
 between a response and its next request, and closing its connection then would cut off that
-request.
+request. A request's line and headers must arrive within ``HEAD_TIMEOUT_S`` of their first
+byte, or the connection is closed: a client sending a byte now and then cannot hold a thread.
 
 Answering at the time limit: a SPARQL query runs on its connection's thread (see
 :meth:`.executor.QueryExecutor.execute`, ``overdue``), where nothing can interrupt pyoxigraph.
@@ -60,6 +61,7 @@ from plankg.server.connection import Connection, Response, shut
 from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
 
 READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
+HEAD_TIMEOUT_S = 30.0  # a request's line and headers must arrive whole within this long of their first byte
 DRAIN_TIMEOUT_S = 5.0  # reading what is left of a request body before the next request
 HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this often
 IDLE_GRACE_S = 0.25  # when stopping, an idle kept-alive connection is closed after this long
@@ -70,6 +72,7 @@ class PlankgWorker(base.Worker):
     """A gunicorn worker serving each connection on a thread of its own (see the module text)."""
 
     idle_grace_s = IDLE_GRACE_S
+    head_timeout_s = HEAD_TIMEOUT_S
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)  # in the arbiter, before the fork: plain objects only
@@ -113,6 +116,7 @@ class PlankgWorker(base.Worker):
                 self.notify()
                 if not self.is_parent_alive():
                     break
+                self._cut_slow_heads()
                 if self._full():
                     self._make_room(selector)
                     continue
@@ -149,6 +153,16 @@ class PlankgWorker(base.Worker):
                 shut(min(idle, key=lambda c: c.idle_since).sock)
             if len(self._conns) >= self.cfg.threads:
                 self._cond.wait(self._poll_s() if waiting else HEARTBEAT_S)
+
+    def _cut_slow_heads(self) -> None:
+        """Close connections whose request head has been arriving for over ``head_timeout_s``:
+        a client sending a byte now and then would otherwise keep a thread for ever (the read
+        timeout applies to each read). The thread sees the end of the stream and frees itself."""
+        now = time.monotonic()
+        with self._cond:
+            for conn in self._conns:
+                if conn.reading_since is not None and now - conn.reading_since > self.head_timeout_s:
+                    shut(conn.sock)
 
     def _poll_s(self) -> float:
         """How often to look again for connections that have been idle for ``idle_grace_s``
@@ -210,7 +224,9 @@ class PlankgWorker(base.Worker):
         try:
             parser = http.get_parser(self.cfg, sock, addr)
             while self._next_request(conn, parser):
+                conn.reading_since = time.monotonic()
                 req = next(parser)
+                conn.reading_since = None
                 keep = self._handle(req, conn, addr, server)
                 if not keep or not parser.finish_body(deadline=time.monotonic() + DRAIN_TIMEOUT_S):
                     break

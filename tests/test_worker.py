@@ -10,6 +10,7 @@ import errno
 import http.client
 import socket
 import threading
+import time
 import urllib.parse
 
 import pytest
@@ -425,3 +426,33 @@ def test_a_long_get_query_is_served_and_one_over_the_limit_gets_414_saying_use_p
         conn.close()
     assert resp.status == 414 and resp.getheader("Content-Type") == "text/plain; charset=utf-8"
     assert f"limit of {MAX_REQUEST_LINE_BYTES} bytes" in text and "POST" in text
+
+
+def test_a_request_head_that_arrives_too_slowly_loses_its_connection(retiring_worker):
+    """The read timeout applies to each read, so without a limit on the whole head a client
+    sending a byte now and then would keep a connection thread for ever."""
+    from plankg.server.connection import Connection
+
+    worker = retiring_worker
+    worker.alive, worker.wsgi = True, _ok
+    slow_client, slow_server = socket.socketpair()
+    quick_client, quick_server = socket.socketpair()
+    with slow_client, slow_server, quick_client, quick_server:
+        serving = _serving(worker, slow_server)
+        slow_client.sendall(b"GET / HTTP/1.1\r\nHo")  # and then nothing more for now
+        conn = next(c for c in worker._conns if c.sock is slow_server)
+        deadline = time.monotonic() + GENEROUS_S
+        while conn.reading_since is None and time.monotonic() < deadline:  # its thread is reading the head
+            time.sleep(0.01)
+        assert conn.reading_since is not None
+        conn.reading_since -= 2 * GENEROUS_S  # as if its first byte had come long ago
+        quick = Connection(quick_server)
+        quick.reading_since = time.monotonic()  # its head began to arrive just now
+        worker._conns.add(quick)
+        worker.head_timeout_s = GENEROUS_S
+        worker._cut_slow_heads()
+        serving.join(GENEROUS_S)
+        assert not serving.is_alive() and slow_client.recv(100) == b""  # closed, no response
+        quick_server.setblocking(False)
+        with pytest.raises(BlockingIOError):  # left alone
+            quick_server.recv(1)
