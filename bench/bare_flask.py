@@ -9,29 +9,14 @@ next to plankg and Oxigraph server:
 
 from __future__ import annotations
 
-import io
-import os
-
-import pyoxigraph as ox
 from flask import Flask, Response, request
 
+from bench.bare_wsgi import JSON_RESULTS, answer
+
 app = Flask(__name__)
-_store: list[ox.Store] = []
-
-
-def store() -> ox.Store:
-    if not _store:
-        _store.append(ox.Store.read_only(os.path.realpath(os.environ["PLANKG_BENCH_STORE"])))
-    return _store[0]
 
 
 @app.get("/sparql")
 def sparql() -> Response:
-    accept = request.headers.get("Accept", "application/sparql-results+json")
-    result = store().query(request.args["query"], use_default_graph_as_union=True)
-    out = io.BytesIO()
-    if isinstance(result, ox.QueryTriples):
-        ox.serialize(result, out, ox.RdfFormat.from_media_type(accept))
-    else:
-        result.serialize(out, ox.QueryResultsFormat.from_media_type(accept))
-    return Response(out.getvalue(), content_type=accept)
+    accept = request.headers.get("Accept", JSON_RESULTS)
+    return Response(answer(request.args["query"], accept), content_type=accept)
