@@ -76,12 +76,13 @@ class QueryExecutor:
     ``timeout_s`` is the default wall-clock limit of a request; ``read_write`` opens the store
     for writing (one process may); ``allowlist`` holds the IRI prefixes SERVICE and LOAD may
     reach; ``on_stuck(what)`` is called for work that outlived its deadline (see the module
-    text). Raises StoreError if the store cannot be opened.
+    text); a read-only store of at most ``memory_max_quads`` quads is queried from a copy in
+    memory. Raises StoreError if the store cannot be opened.
     """
 
     def __init__(self, store_path: str | os.PathLike[str], *, timeout_s: float = 30.0, read_write: bool = False,
                  allowlist: Iterable[str] = (), on_stuck: Callable[[str], Any] | None = None,
-                 inline_max_bytes: int = INLINE_MAX_BYTES):
+                 inline_max_bytes: int = INLINE_MAX_BYTES, memory_max_quads: int = 0):
         if timeout_s <= 0:
             raise ValueError("timeout_s must be > 0")
         self.store_path = os.path.abspath(os.fspath(store_path))
@@ -90,7 +91,7 @@ class QueryExecutor:
         self.inline_max_bytes = inline_max_bytes
         self.allowlist = validate_allowlist(allowlist)
         self.on_stuck = on_stuck or log_stuck
-        self._stores = storeops.Stores(self.store_path, read_write)
+        self._stores = storeops.Stores(self.store_path, read_write, memory_max_quads)
         self._write_lock = threading.Lock()
         self._runner = Runner(lambda what: self.on_stuck(what), inline_max_bytes)
 

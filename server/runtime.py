@@ -40,6 +40,7 @@ class Runtime:
                     read_write=self.read_write,
                     allowlist=tuple(self.config.get("FEDERATION_ALLOWLIST") or ()),
                     on_stuck=self._stuck,
+                    memory_max_quads=int(self.config.get("MEMORY_MAX_QUADS") or 0),
                 )
                 self._pid = os.getpid()
             return self._executor

@@ -29,13 +29,15 @@ KINDS = {ox.QueryBoolean: "boolean", ox.QuerySolutions: "solutions", ox.QueryTri
 
 
 class Stores:
-    """The store at ``path``. Read-only: the build ``path`` points to, reopened when a new
-    build is published (one ``stat`` per request; a failed reopen keeps the old snapshot).
-    Read-write: opened once, for writing; the process must be the store's only writer."""
+    """The store at ``path``. Read-only: the build ``path`` points to, copied into memory if
+    it has at most ``memory_max_quads`` quads, reopened when a new build is published (one
+    ``stat`` per request; a failed reopen keeps the old snapshot). Read-write: opened once, for
+    writing, on disk; the process must be the store's only writer."""
 
-    def __init__(self, path: str, read_write: bool):
+    def __init__(self, path: str, read_write: bool, memory_max_quads: int = 0):
         self.path = path
         self.read_write = read_write
+        self.memory_max_quads = memory_max_quads
         self._lock = threading.Lock()
         self.reopen_error = ""
         self.raw: ox.Store | None = None
@@ -52,8 +54,10 @@ class Stores:
                 if isinstance(graph, ox.NamedNode) and graph.value.startswith(TMP_GRAPH_PREFIX):
                     self.raw.remove_graph(graph)
         else:
-            self.store = open_store(path)
+            self.store = self._open()
         self._opened = _identity(self.store.build_dir)
+        log.info("serving %s from %s", self.store.build_dir.name, "memory" if self.store.in_memory
+                 else "disk, read-write" if read_write else "disk")
 
     def current(self) -> OxigraphStore:
         if not self.read_write and _identity(self.path) != self._opened:  # re-published
@@ -65,17 +69,25 @@ class Stores:
         return self.raw
 
     def _reopen(self) -> None:
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            return  # another request thread is opening the new build: answer from the old one
+        try:
             if _identity(self.path) == self._opened:
                 return  # another request thread did it
             try:
-                store = open_store(self.path)
+                store = self._open()
             except StoreError as e:
                 if str(e) != self.reopen_error:  # once, not on every request
                     log.warning("keeping the old store: %s", e)
                 self.reopen_error = str(e)
                 return
             self.store, self._opened = store, _identity(store.build_dir)
+            log.info("serving %s from %s", store.build_dir.name, "memory" if store.in_memory else "disk")
+        finally:
+            self._lock.release()
+
+    def _open(self) -> OxigraphStore:
+        return open_store(self.path, memory_max_quads=self.memory_max_quads)
 
 
 def run_query(store: OxigraphStore, query: str, media_type: str, dataset: dict[str, Any], out: ChunkWriter) -> None:

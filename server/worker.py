@@ -85,6 +85,10 @@ class PlankgWorker(base.Worker):
         runtime = getattr(self.wsgi, "extensions", {}).get("plankg")
         if runtime is not None:
             runtime.on_stuck = self.retire
+            try:
+                runtime.executor()  # open (or copy into memory) the store now, not on the first request
+            except PlanKGError as e:
+                self.log.warning("%s", e)  # requests get 503 with the reason until it opens
 
     # --- retirement ------------------------------------------------------------------------
 

@@ -368,10 +368,12 @@ def test_no_store_is_a_store_error(tmp_path: Path) -> None:
 # --- a re-published store ------------------------------------------------------------------------
 
 
-def test_a_republished_store_is_picked_up(tmp_path: Path) -> None:
+@pytest.mark.parametrize("memory_max_quads", [0, 10_000], ids=["disk", "memory"])
+def test_a_republished_store_is_picked_up(tmp_path: Path, memory_max_quads: int) -> None:
     path = tmp_path / "store"
     publish(path, [(EX + "g", nt("v1", 1000))])
-    with QueryExecutor(path) as ex:
+    with QueryExecutor(path, memory_max_quads=memory_max_quads) as ex:
+        assert ex._stores.current().in_memory is bool(memory_max_quads)
         running = ex.execute("SELECT ?o WHERE { ?s ?p ?o . ?a ?b ?c }", result_format="text/csv")
         assert b"v1-" in running.first
         assert ex.select(f"SELECT ?o {{ <{EX}s1> ?p ?o }}")[0]["o"].value == "v1-1"
@@ -381,6 +383,20 @@ def test_a_republished_store_is_picked_up(tmp_path: Path) -> None:
             assert b"v2-" in a.first and b"v2-" in b.first and b"v1-" not in a.first + b.first
         assert b"v1-" in next(running.chunks())  # a result in flight keeps its snapshot
         running.close()
+
+
+def test_requests_answer_from_the_old_build_while_another_thread_opens_the_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    publish(path, [(EX + "g", nt("v1", 3))])
+    with QueryExecutor(path, memory_max_quads=10_000) as ex:
+        publish(path, [(EX + "g", nt("v2", 3))])
+        stores = ex._stores
+        assert stores._lock.acquire(timeout=GENEROUS_S)  # as a request thread opening the new build
+        try:
+            assert ex.select(f"SELECT ?o {{ <{EX}s1> ?p ?o }}")[0]["o"].value == "v1-1"
+        finally:
+            stores._lock.release()
+        assert ex.select(f"SELECT ?o {{ <{EX}s1> ?p ?o }}")[0]["o"].value == "v2-1"
 
 
 # --- read-write ------------------------------------------------------------------------------------

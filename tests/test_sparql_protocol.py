@@ -29,7 +29,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 DIRECT = {"Content-Type": "application/sparql-query"}
 SELECT_LAWS = f"SELECT ?law WHERE {{ ?law a <{PLAN_NS}Law> }} ORDER BY ?law LIMIT 3"
 TYPES = "SELECT DISTINCT ?t WHERE { ?s a ?t }"
-CONSTRUCT = f"CONSTRUCT {{ ?law a <{PLAN_NS}Law> ; ?p ?o }} WHERE {{ ?law a <{PLAN_NS}Law> ; ?p ?o }} LIMIT 40"
+CONSTRUCT = f"CONSTRUCT {{ ?law ?p ?o }} WHERE {{ ?law a <{PLAN_NS}Law> ; ?p ?o }} LIMIT 40"
 ONE_MIB = 1 << 20
 
 
@@ -154,7 +154,7 @@ def test_construct_is_served_in_every_rdf_format(sparql_server, accept, rdflib_f
             got.add((s, p, o))
     else:
         got = Graph().parse(data=body, format=rdflib_format)
-    assert len(expected) == 40 and isomorphic(got, expected)
+    assert len(expected) == 40 and isomorphic(got, expected)  # 40 distinct solutions, one triple each
 
 
 def test_negotiated_responses_vary_on_accept(sparql_server):
@@ -453,6 +453,13 @@ def test_serve_logs_each_request_and_runs_one_worker_when_writable(sparql_server
     query(sparql_server, "ASK { ?s ?p ?o }")
     assert re.search(r"plankg\.access: GET /sparql\?query=ASK\S* 200 \d+ bytes", sparql_server.log())
     assert re.search(r"read-write .*, 1 worker\(s\)", update_server.log())
+
+
+def test_each_worker_copies_a_small_store_into_memory_at_start_and_a_writable_one_stays_on_disk(
+        sparql_server, update_server):
+    build = sparql_server.store.resolve().name
+    assert sparql_server.log().count(f"serving {build} from memory") >= 2  # one per worker
+    assert "from disk, read-write" in update_server.log() and "from memory" not in update_server.log()
 
 
 @pytest.mark.slow

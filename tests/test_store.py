@@ -16,6 +16,7 @@ import pytest
 
 from plankg.errors import QueryError, StoreError
 from plankg.publish import BUILD_INFO
+from plankg.server.ui_data import QUERIES_DIR
 from plankg.store import (
     GraphStore,
     OxigraphStore,
@@ -178,6 +179,38 @@ def test_republish_replaces_the_graphs_completely(published: Path) -> None:
         assert store.graphs() == [G1, G3]
         assert rows(store.query(SELECT_ALL)) == [(EX + "a", "new"), (EX + "d", "4")]
     assert store_info(published)["previous"] == first
+
+
+@pytest.mark.parametrize(("limit", "in_memory"), [(3, True), (2, False), (0, False)])
+def test_a_store_within_the_memory_limit_is_copied_into_memory(published: Path, limit: int, in_memory: bool) -> None:
+    with open_store(published) as disk, open_store(published, memory_max_quads=limit) as store:
+        assert store.in_memory is in_memory and not disk.in_memory
+        assert store.build_dir == disk.build_dir and store.is_current()
+        assert store.graphs() == [G1, G2] and store.count() == 3 and store.count(G1) == 2
+        assert rows(store.query(SELECT_ALL)) == [(EX + "a", "1"), (EX + "b", "2"), (EX + "c", "3")]
+        assert rows(store.query(SELECT_ALL, default_graphs=[G2])) == [(EX + "c", "3")]
+        assert rows(store.query(SELECT_ALL, union_default_graph=False)) == []
+        assert rows(store.query(f"SELECT ?s ?o FROM <{G2}> WHERE {{ ?s ?p ?o }}")) == [(EX + "c", "3")]
+        dumps = []
+        for s in (disk, store):
+            out = io.BytesIO()
+            s.dump(out, pyoxigraph.RdfFormat.N_QUADS)
+            dumps.append(sorted(out.getvalue().splitlines()))
+        assert dumps[0] == dumps[1] and len(dumps[0]) == 3
+
+
+def test_a_build_without_a_quad_count_stays_on_disk(published: Path) -> None:
+    info = published.resolve() / BUILD_INFO
+    info.write_text(json.dumps({k: v for k, v in json.loads(info.read_text()).items() if k != "triples"}))
+    with open_store(published, memory_max_quads=1_000_000) as store:
+        assert not store.in_memory and store.count() == 3
+
+
+def test_a_memory_copy_keeps_its_snapshot_across_a_republish(published: Path) -> None:
+    with open_store(published, memory_max_quads=100) as old:
+        publish(published, V2)
+        assert not old.is_current() and old.in_memory
+        assert rows(old.query(SELECT_ALL)) == [(EX + "a", "1"), (EX + "b", "2"), (EX + "c", "3")]
 
 
 def test_a_reader_keeps_its_snapshot_across_a_republish(published: Path) -> None:
@@ -379,3 +412,29 @@ def test_dataset_clause_scan_consumes_a_long_word_in_one_match():
     assert has_dataset_clause("SELECT * WHERE { ?s ?p 'from' . ?s ?p " + word + " }") is False
     assert has_dataset_clause("SELECT * WHERE { ?s ?p 'x' . ?s ?p " + word + " } # from") is False
     assert has_dataset_clause("SELECT * fRoM <g> WHERE { ?s ?p " + word + " }") is True
+
+
+def _answers(result) -> list:
+    """A query result as a sorted list of plain values (an ASK result as a one-item list).
+    The order of GROUP_CONCAT's parts is not defined (SPARQL 1.1 §18.5.1.7): the example
+    queries join them with 、, so each value's 、-separated parts are sorted."""
+    if isinstance(result, pyoxigraph.QueryBoolean):
+        return [bool(result)]
+    if isinstance(result, pyoxigraph.QueryTriples):
+        return sorted(str(t) for t in result)
+    return sorted(tuple(_sorted_parts(v) for v in row) for row in result)
+
+
+def _sorted_parts(term) -> str:
+    if not isinstance(term, pyoxigraph.Literal):
+        return str(term)
+    return "、".join(sorted(term.value.split("、"))) + f"@{term.language}^^{term.datatype.value}"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in QUERIES_DIR.glob("*.rq")))
+def test_every_example_query_answers_the_same_from_memory_as_from_disk(built_store: Path, name: str) -> None:
+    query = (QUERIES_DIR / name).read_text(encoding="utf-8")
+    with open_store(built_store) as disk, open_store(built_store, memory_max_quads=1_000_000) as memory:
+        assert memory.in_memory and memory.count() == disk.count()
+        expected = _answers(disk.query(query))
+        assert expected and _answers(memory.query(query)) == expected
