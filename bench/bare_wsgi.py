@@ -16,20 +16,29 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 
-_store: list[ox.Store] = []
+from plankg.server.settings import DEFAULTS
+from plankg.store import OxigraphStore, open_store
+
+_store: list[OxigraphStore] = []
 JSON_RESULTS = "application/sparql-results+json"
 
 
-def store() -> ox.Store:
-    if not _store:
-        _store.append(ox.Store.read_only(os.path.realpath(os.environ["PLANKG_BENCH_STORE"])))
-    return _store[0]
+def open_bench_store(path: str | os.PathLike[str]) -> OxigraphStore:
+    """The store at ``path`` opened as ``plankg serve`` opens it: copied into memory if it is
+    small enough (``PLANKG_MEMORY_MAX_QUADS``, as for the server; 0 = read from disk)."""
+    limit = int(os.environ.get("PLANKG_MEMORY_MAX_QUADS", DEFAULTS["MEMORY_MAX_QUADS"]))
+    return open_store(path, memory_max_quads=limit)
 
 
-def answer(query: str, accept: str) -> bytes:
-    """``query`` run on the store and serialised as ``accept``: all the work the ceilings do
-    (``bench/bare_flask.py`` does it too)."""
-    result = store().query(query, use_default_graph_as_union=True)
+def answer(query: str, accept: str, store: OxigraphStore | None = None) -> bytes:
+    """``query`` run on ``store`` (by default ``$PLANKG_BENCH_STORE``) and serialised as
+    ``accept``: all the work the ceilings do (``bench/bare_flask.py`` and the in-process floor
+    of ``bench/bench_server.py`` do it too)."""
+    if store is None:
+        if not _store:
+            _store.append(open_bench_store(os.environ["PLANKG_BENCH_STORE"]))
+        store = _store[0]
+    result = store.query(query)
     out = io.BytesIO()
     if isinstance(result, ox.QueryTriples):
         ox.serialize(result, out, ox.RdfFormat.from_media_type(accept))

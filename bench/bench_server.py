@@ -4,14 +4,19 @@
     .venv/bin/python bench/bench_server.py [--rounds 5] [--seconds 2] [--workers 2] [--threads 16]
 
 Systems, all reading the same build of the bundled plans:
-  * floor    - the same queries run in-process on pyoxigraph (query + JSON serialisation);
+  * floor    - the same queries run in-process on pyoxigraph (query + JSON serialisation), on
+               the store opened as plankg serve opens it;
   * plankg   - `plankg serve` (gunicorn with plankg's worker class, queries on engine threads);
   * bare-flask - with --ceiling: bench/bare_flask.py, Flask alone under the same gunicorn
                worker class, the ceiling of the stack;
   * bare-wsgi - with --ceiling: bench/bare_wsgi.py, a WSGI function without a framework under
                the same worker class: what gunicorn and WSGI cost by themselves;
   * oxigraph - Oxigraph server (`oxigraph serve-read-only`, the `oxigraph` package on PyPI),
-               when it is installed (`pip install -e .[bench]`).
+               when it is installed (`pip install -e .[bench]`): the issue's anchor;
+  * oxigraph-mem - Oxigraph server on an in-memory store (`oxigraph serve`, the same data
+               POSTed to /store): the like-for-like anchor, since plankg serves a small store
+               from a copy in memory (MEMORY_MAX_QUADS; PLANKG_MEMORY_MAX_QUADS=0 in the
+               environment makes plankg, the ceilings and the floor read from disk instead).
 
 The query mix is the example queries shipped with the UI (server/queries/*.rq), each asked
 for as SPARQL JSON results (SELECT, ASK) or Turtle (CONSTRUCT), as the issue that set the
@@ -41,6 +46,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))  # bench.bare_wsgi, when this file is run as a script
 PLAN = "https://w3id.org/plankg/ontology#"
 BASE = "https://w3id.org/plankg/id/"
 LEVELS = (1, 4, 16)
@@ -88,6 +94,24 @@ def wait_ready(port: int, path: str, proc: subprocess.Popen, timeout: float = 60
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"server on port {port} not ready after {timeout} s")
+
+
+def load_into(port: int, store: Path) -> None:
+    """POST the whole store as N-Quads to the Oxigraph server on ``port``."""
+    import io
+
+    from plankg.store import open_store
+    from pyoxigraph import RdfFormat
+
+    out = io.BytesIO()
+    with open_store(store) as kg:
+        kg.dump(out, RdfFormat.N_QUADS)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", "/store", out.getvalue(), {"Content-Type": "application/n-quads"})
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status not in (200, 201, 204):
+        raise SystemExit(f"loading Oxigraph server on port {port}: HTTP {resp.status}")
 
 
 def run_level(port: int, path: str, mix: list[tuple[str, str]], clients: int, seconds: float, max_requests: int) -> dict:
@@ -145,27 +169,23 @@ def summary(latencies: list[float], wall: float, errors: int = 0) -> dict:
 
 
 class Floor:
-    """In-process pyoxigraph on the same store: one client running the queries back to back."""
+    """In-process pyoxigraph on the same store, opened as plankg serve opens it: one client
+    running the queries back to back."""
 
     def __init__(self, store: Path):
-        import pyoxigraph as ox
+        from bench.bare_wsgi import open_bench_store
 
-        self.ox = ox
-        self.store = ox.Store.read_only(str(store))
+        self.store = open_bench_store(store)
 
     def run(self, mix: list[tuple[str, str]], seconds: float, max_requests: int) -> dict:
-        import io
+        from bench.bare_wsgi import answer
 
         lat, stop, i = [], time.monotonic() + seconds, 0
         t0 = time.perf_counter()
         while time.monotonic() < stop and i < max_requests:
             t1 = time.perf_counter()
             text, accept = mix[i % len(mix)]
-            result = self.store.query(text, use_default_graph_as_union=True)
-            if isinstance(result, self.ox.QueryTriples):
-                self.ox.serialize(result, io.BytesIO(), self.ox.RdfFormat.from_media_type(accept))
-            else:
-                result.serialize(io.BytesIO(), self.ox.QueryResultsFormat.from_media_type(accept))
+            answer(text, accept, self.store)
             lat.append(time.perf_counter() - t1)
             i += 1
         return summary(lat, time.perf_counter() - t0)
@@ -231,6 +251,12 @@ def main() -> None:
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
             wait_ready(port, "/query?query=ASK%7B%7D", procs[-1])
             systems["oxigraph"] = (port, "/query")
+            port = free_port()  # the like-for-like anchor: Oxigraph server on an in-memory store
+            procs.append(subprocess.Popen([oxigraph, "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            wait_ready(port, "/query?query=ASK%7B%7D", procs[-1])
+            load_into(port, store)
+            systems["oxigraph-mem"] = (port, "/query")
         else:
             print("oxigraph server not installed: pip install -e .[bench]")
 
@@ -263,18 +289,19 @@ def main() -> None:
         for (name, c), r in results.items():
             if c in LEVELS:
                 print(f"{name:<10}{c:>8}{r['qps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>8}")
-        if ("oxigraph", 4) in results:
-            for name in [n for n in systems if n != "oxigraph"]:
+        anchors = [a for a in ("oxigraph", "oxigraph-mem") if (a, 4) in results]
+        for anchor in anchors:
+            for name in [n for n in systems if n not in anchors]:
                 for c in LEVELS:
-                    ratio = results[(name, c)]["qps"] / results[("oxigraph", c)]["qps"]
-                    paired = per_round(parts[(name, c)], parts[("oxigraph", c)], lambda a, b: a["qps"] / b["qps"])
-                    print(f"ratio {name}/oxigraph throughput at {c:>2} clients: {ratio:.2f}x "
+                    ratio = results[(name, c)]["qps"] / results[(anchor, c)]["qps"]
+                    paired = per_round(parts[(name, c)], parts[(anchor, c)], lambda a, b: a["qps"] / b["qps"])
+                    print(f"ratio {name}/{anchor} throughput at {c:>2} clients: {ratio:.2f}x "
                           f"(per round: median {paired[1]:.2f}x, {paired[0]:.2f}-{paired[2]:.2f})")
-            floor_ratio = fl_mix["qps"] / results[("oxigraph", 1)]["qps"]
-            print(f"ratio floor/oxigraph throughput at  1 client:  {floor_ratio:.2f}x (pyoxigraph in-process, "
+            floor_ratio = fl_mix["qps"] / results[(anchor, 1)]["qps"]
+            print(f"ratio floor/{anchor} throughput at  1 client:  {floor_ratio:.2f}x (pyoxigraph in-process, "
                   "no HTTP at all, against Oxigraph server over HTTP)")
-            pk, ox_ = results[("plankg", "lookups")], results[("oxigraph", "lookups")]
-            print(f"point look-ups only, 4 clients: plankg {pk['qps']:.0f} q/s, oxigraph {ox_['qps']:.0f} q/s, "
+            pk, ox_ = results[("plankg", "lookups")], results[(anchor, "lookups")]
+            print(f"point look-ups only, 4 clients: plankg {pk['qps']:.0f} q/s, {anchor} {ox_['qps']:.0f} q/s, "
                   f"ratio {pk['qps'] / ox_['qps']:.2f}x")
         small = results[("plankg", "small")]
         paired = per_round(parts[("plankg", "small")], parts[("floor", "small")], lambda a, b: a["p50"] - b["p50"])
