@@ -23,7 +23,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QUERY_TIMEOUT_S", 30.0, "Wall-clock limit of one SPARQL query or update; past it → 503, and work that cannot be cancelled ends with its worker process."),
     Setting("MAX_BODY_BYTES", 1 << 20, "Largest request body for a query or update (bytes); larger → 413."),
     Setting("MAX_UPLOAD_BYTES", 64 << 20, "Largest Graph Store Protocol upload (bytes); larger → 413."),
-    Setting("MEMORY_MAX_QUADS", 1_000_000, "A read-only store of at most this many quads is queried from a copy in each worker's memory (about 0.7 KiB a quad; several times faster than reading from disk); 0 = always from disk."),
+    Setting("MEMORY_MAX_QUADS", 250_000, "A read-only store of at most this many quads is queried from a copy in each worker's memory (about 0.7 KiB a quad; several times faster than reading from disk), made when the worker starts (about 1 s per 100,000 quads); 0 = always from disk."),
     Setting("MAX_HTML_ROWS", 1000, "Most rows shown in an HTML result page; more are cut and the page says so."),
     Setting("UPDATE_TOKEN", None, "Bearer token that enables SPARQL Update and Graph Store writes; unset = read-only."),
     Setting("FEDERATION_ALLOWLIST", (), "IRI prefixes that SERVICE and LOAD may reach; empty = none."),

@@ -73,6 +73,7 @@ class PlankgWorker(base.Worker):
 
     idle_grace_s = IDLE_GRACE_S
     head_timeout_s = HEAD_TIMEOUT_S
+    heartbeat_s = HEARTBEAT_S
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)  # in the arbiter, before the fork: plain objects only
@@ -85,10 +86,20 @@ class PlankgWorker(base.Worker):
         runtime = getattr(self.wsgi, "extensions", {}).get("plankg")
         if runtime is not None:
             runtime.on_stuck = self.retire
+            done = threading.Event()
+            beat = threading.Thread(target=self._beat_until, args=(done,), daemon=True, name="plankg-heartbeat")
+            beat.start()  # copying a large store into memory takes seconds: the arbiter must not think us hung
             try:
                 runtime.executor()  # open (or copy into memory) the store now, not on the first request
             except PlanKGError as e:
                 self.log.warning("%s", e)  # requests get 503 with the reason until it opens
+            finally:
+                done.set()
+                beat.join()
+
+    def _beat_until(self, done: threading.Event) -> None:
+        while not done.wait(self.heartbeat_s):
+            self.notify()
 
     # --- retirement ------------------------------------------------------------------------
 

@@ -456,3 +456,37 @@ def test_a_request_head_that_arrives_too_slowly_loses_its_connection(retiring_wo
         quick_server.setblocking(False)
         with pytest.raises(BlockingIOError):  # left alone
             quick_server.recv(1)
+
+
+# --- starting: copying the store into memory ---------------------------------------------------------
+
+def test_a_worker_copying_its_store_into_memory_keeps_telling_the_arbiter_it_is_alive(tmp_path):
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    from plankg.server import create_app
+    from plankg.server.worker import PlankgWorker
+    from plankg.store import publish
+
+    store = tmp_path / "store"
+    lines = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(50_000))
+    publish(store, [("https://w3id.org/plankg/id/graph/test", lines.encode())])
+    app = create_app({"STORE": str(store), "MEMORY_MAX_QUADS": 100_000})
+
+    class Application:  # what gunicorn's Application gives a worker: the WSGI app
+        def wsgi(self):
+            return app
+
+    cfg = Config()
+    worker = PlankgWorker(1, 0, [], Application(), 30, cfg, Logger(cfg))
+    worker.heartbeat_s = 0.001  # the copy of 50,000 quads takes far longer than this
+    try:
+        worker.notify()  # as gunicorn does: the file's time becomes the monotonic clock's
+        before = worker.tmp.last_update()
+        worker.load_wsgi()
+        assert worker.tmp.last_update() > before  # the arbiter saw it alive while the store was copied
+        executor = app.extensions["plankg"].executor()
+        assert executor._stores.current().in_memory and executor._stores.current().count() == 50_000
+    finally:
+        app.extensions["plankg"].close()
+        worker.tmp.close()
