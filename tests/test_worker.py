@@ -428,6 +428,29 @@ def test_a_long_get_query_is_served_and_one_over_the_limit_gets_414_saying_use_p
     assert f"limit of {MAX_REQUEST_LINE_BYTES} bytes" in text and "POST" in text
 
 
+@pytest.mark.parametrize(("request_head", "status", "says"), [
+    (b"GET /sparql HTTP/9.9\r\nHost: x\r\n\r\n", "400 Bad Request", "only HTTP/1.0 and HTTP/1.1"),
+    (b"GET /sparql HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", "431 Request Header Fields Too Large",
+     "limit"),
+    (b"GET /sparql HTTP/1.1\r\nHost: x\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n", "431 Request Header Fields Too Large",
+     "limit"),
+    (b"GET /sparql HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", "400 Bad Request", "in header name"),
+])
+def test_a_request_the_server_cannot_parse_gets_a_plain_text_answer_a_browser_can_read(
+        one_thread, request_head: bytes, status: str, says: str):
+    with socket.create_connection(("127.0.0.1", one_thread.port), timeout=GENEROUS_S) as sock:
+        sock.sendall(request_head)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.decode("utf-8").partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    assert lines[0] == f"HTTP/1.1 {status}"
+    assert "Content-Type: text/plain; charset=utf-8" in lines and "Access-Control-Allow-Origin: *" in lines
+    assert f"Content-Length: {len(body.encode())}" in lines
+    assert body.startswith(status.split(" ", 1)[1] + ": ") and says in body and "<html>" not in body
+
+
 def test_a_request_head_that_arrives_too_slowly_loses_its_connection(retiring_worker):
     """The read timeout applies to each read, so without a limit on the whole head a client
     sending a byte now and then would keep a connection thread for ever."""
