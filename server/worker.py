@@ -53,10 +53,10 @@ from datetime import datetime
 
 from gunicorn import http, util
 from gunicorn.http import wsgi
-from gunicorn.http.errors import LimitRequestLine
 from gunicorn.workers import base
 
 from plankg.errors import PlanKGError
+from plankg.server.badrequest import ErrorPage
 from plankg.server.connection import Connection, Response, shut
 from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
 
@@ -329,28 +329,13 @@ class PlankgWorker(base.Worker):
                 self.log.exception("Exception in post_request hook")
 
     def handle_error(self, req, client, addr, exc) -> None:
-        """gunicorn's answer to a request it cannot parse (its status and its log lines), sent
-        as plain text with the CORS header like the app's own errors, so that a SPARQL client,
-        or a browser on another origin, can read why. A URL over the limit gets a 414 that says
-        what to do instead: a SPARQL query in a URL grows nine bytes per Chinese character."""
-        page = _Page()
+        """gunicorn's answer to a request it cannot parse (its status and log lines), sent as
+        plain text with the CORS header (:mod:`.badrequest`)."""
+        page = ErrorPage()
         super().handle_error(req, page, addr, exc)
-        status = page.status()
-        if status is None:  # not the page we know: send it as gunicorn made it
-            message, head = b"", page.data
-        else:
-            if isinstance(exc, LimitRequestLine):
-                text = (f"the request line is longer than the server's limit of {self.cfg.limit_request_line} "
-                        "bytes: send a long query with POST, as application/sparql-query or as a form (query=…)")
-            else:  # a server error's details are in the log, not for the client
-                text = status.split(" ", 1)[1] + ("" if status.startswith("5") else f": {exc}")
-            message = (text + "\n").encode()
-            cors = getattr(self.wsgi, "config", {}).get("CORS_ORIGINS")
-            head = (f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                    + (f"Access-Control-Allow-Origin: {cors}\r\n" if cors else "")
-                    + f"Content-Length: {len(message)}\r\n\r\n").encode("latin-1")
+        cors = getattr(self.wsgi, "config", {}).get("CORS_ORIGINS")
         try:
-            util.write_nonblock(client, head + message)
+            util.write_nonblock(client, page.as_plain_text(exc, self.cfg.limit_request_line, cors))
         except OSError:
             pass  # the client is gone
 
@@ -389,21 +374,3 @@ class PlankgWorker(base.Worker):
                 conn.replied = True  # a retiring worker may end now (_stop)
                 self._cond.notify_all()
 
-
-class _Page:
-    """Takes the error page gunicorn writes (``util.write_nonblock``) in place of the socket."""
-
-    def __init__(self) -> None:
-        self.data = b""
-
-    def gettimeout(self) -> float:
-        return 0.0  # non-blocking already: write_nonblock just sends
-
-    def sendall(self, data: bytes) -> None:
-        self.data += data
-
-    def status(self) -> str | None:
-        """``"400 Bad Request"`` from the page's status line, or None if it has none."""
-        line = self.data.split(b"\r\n", 1)[0].decode("latin-1")
-        version, _, status = line.partition(" ")
-        return status if version.startswith("HTTP/") and status[:3].isdigit() else None
