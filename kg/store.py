@@ -87,7 +87,7 @@ class GraphStore(Protocol):
 
 
 class OxigraphStore:
-    """A :class:`GraphStore` over an on-disk pyoxigraph store opened read-only.
+    """A :class:`GraphStore` over an on-disk pyoxigraph store opened read-only, or a copy of it in memory.
 
     ``path`` is the store path as given (usually the symlink publish maintains) and
     ``build_dir`` the directory actually opened; ``in_memory`` says whether ``store`` is a
