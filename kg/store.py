@@ -213,8 +213,8 @@ def open_store(path: str | os.PathLike[str], *, memory_max_quads: int = 0) -> Ox
 def _published_quads(build_dir: Path) -> int:
     """The quad count BUILD.json gives for ``build_dir``, or -1 if it gives none."""
     try:
-        n = json.loads((build_dir / BUILD_INFO).read_text(encoding="utf-8")).get("triples")
-    except (OSError, ValueError, AttributeError):
+        n = store_info(build_dir).get("triples")
+    except StoreError:
         return -1
     return n if isinstance(n, int) and not isinstance(n, bool) else -1
 

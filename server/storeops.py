@@ -56,8 +56,7 @@ class Stores:
         else:
             self.store = self._open()
         self._opened = _identity(self.store.build_dir)
-        log.info("serving %s from %s", self.store.build_dir.name, "memory" if self.store.in_memory
-                 else "disk, read-write" if read_write else "disk")
+        self._announce()
 
     def current(self) -> OxigraphStore:
         if not self.read_write and _identity(self.path) != self._opened:  # re-published
@@ -82,9 +81,13 @@ class Stores:
                 self.reopen_error = str(e)
                 return
             self.store, self._opened = store, _identity(store.build_dir)
-            log.info("serving %s from %s", store.build_dir.name, "memory" if store.in_memory else "disk")
+            self._announce()
         finally:
             self._lock.release()
+
+    def _announce(self) -> None:
+        where = "memory" if self.store.in_memory else "disk, read-write" if self.read_write else "disk"
+        log.info("serving %s from %s", self.store.build_dir.name, where)
 
     def _open(self) -> OxigraphStore:
         return open_store(self.path, memory_max_quads=self.memory_max_quads)
