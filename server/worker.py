@@ -56,6 +56,7 @@ from gunicorn.http import wsgi
 from gunicorn.workers import base
 
 from plankg.errors import PlanKGError
+from plankg.server import sandbox
 from plankg.server.badrequest import ErrorPage
 from plankg.server.connection import Connection, Response, shut
 from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
@@ -86,6 +87,7 @@ class PlankgWorker(base.Worker):
         runtime = getattr(self.wsgi, "extensions", {}).get("plankg")
         if runtime is not None:
             runtime.on_stuck = self.retire
+            self._sandbox(runtime.config)
             done = threading.Event()
             beat = threading.Thread(target=self._beat_until, args=(done,), daemon=True, name="plankg-heartbeat")
             beat.start()  # copying a large store into memory takes seconds: the arbiter must not think us hung
@@ -96,6 +98,18 @@ class PlankgWorker(base.Worker):
             finally:
                 done.set()
                 beat.join()
+
+    def _sandbox(self, config) -> None:
+        """With no federation allowlist this process may open no outbound connection at all
+        (:mod:`.sandbox`: a second wall behind the guard); before any thread or store opens."""
+        allowlist = tuple(config.get("FEDERATION_ALLOWLIST") or ())
+        if allowlist:
+            self.log.info("worker %s may open outbound connections: SERVICE and LOAD may reach %s",
+                          self.pid, ", ".join(allowlist))
+        elif sandbox.forbid_network():
+            self.log.info("worker %s opens no outbound connections (seccomp: new sockets only for AF_UNIX), "
+                          "as no SERVICE or LOAD target is allowed", self.pid)
+        # else sandbox has logged why the filter is not in place
 
     def _beat_until(self, done: threading.Event) -> None:
         while not done.wait(self.heartbeat_s):
