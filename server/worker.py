@@ -13,8 +13,15 @@ is full, a connection waiting to be accepted makes the worker close its longest-
 kept-alive connection (an idle connection may always be closed, RFC 9112 §9.3), once that
 has been idle for ``IDLE_GRACE_S``: a client sending requests back to back is idle only
 between a response and its next request, and closing its connection then would cut off that
-request. A request's line and headers must arrive within ``HEAD_TIMEOUT_S`` of their first
-byte, or the connection is closed: a client sending a byte now and then cannot hold a thread.
+request. A connection whose request is still arriving (head, or the body the app waits for)
+after ``ARRIVING_GRACE_S`` is closed the same way, so clients that trickle requests cannot
+keep complete ones waiting; a request that has arrived is never cut off.
+
+Slow clients: a request's line and headers must arrive within ``HEAD_TIMEOUT_S`` of their
+first byte, and its body within ``BODY_TIMEOUT_S`` plus one second per ``BODY_MIN_RATE``
+bytes received, or the connection is closed (the app answers 408 for a body); the read
+timeout alone bounds only the pause between two bytes. These limits can be set in the
+environment (``PLANKG_HEAD_TIMEOUT_S`` …).
 
 Answering at the time limit: a SPARQL query runs on its connection's thread (see
 :meth:`.executor.QueryExecutor.execute`, ``overdue``), where nothing can interrupt pyoxigraph.
@@ -53,31 +60,40 @@ from datetime import datetime
 
 from gunicorn import http, util
 from gunicorn.http import wsgi
+from gunicorn.http.body import LengthReader
 from gunicorn.workers import base
 
 from plankg.errors import PlanKGError
+from plankg.server import memory
 from plankg.server import sandbox
 from plankg.server.badrequest import ErrorPage
-from plankg.server.connection import Connection, Response, shut
+from plankg.server.connection import Connection, CountingSocket, RequestBody, Response, shut
 from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
 
 READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
 HEAD_TIMEOUT_S = 30.0  # a request's line and headers must arrive whole within this long of their first byte
+BODY_TIMEOUT_S = 30.0  # a request body must arrive within this long of its head, plus 1 s per BODY_MIN_RATE bytes
+BODY_MIN_RATE = 500  # bytes/s that a request body must keep up on average after BODY_TIMEOUT_S
+ARRIVING_GRACE_S = 0.5  # when full and a client waits, a request still arriving after this long is closed
 DRAIN_TIMEOUT_S = 5.0  # reading what is left of a request body before the next request
 HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this often
 IDLE_GRACE_S = 0.25  # when stopping, an idle kept-alive connection is closed after this long
 EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
+LIMITS_ENV = "PLANKG_"  # the environment variable PLANKG_HEAD_TIMEOUT_S sets HEAD_TIMEOUT_S, and so on
 
 
 class PlankgWorker(base.Worker):
     """A gunicorn worker serving each connection on a thread of its own (see the module text)."""
 
     idle_grace_s = IDLE_GRACE_S
-    head_timeout_s = HEAD_TIMEOUT_S
     heartbeat_s = HEARTBEAT_S
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)  # in the arbiter, before the fork: plain objects only
+        self.head_timeout_s = _limit("HEAD_TIMEOUT_S", HEAD_TIMEOUT_S)
+        self.body_timeout_s = _limit("BODY_TIMEOUT_S", BODY_TIMEOUT_S)
+        self.body_min_rate = _limit("BODY_MIN_RATE", BODY_MIN_RATE)
+        self.arriving_grace_s = _limit("ARRIVING_GRACE_S", ARRIVING_GRACE_S)
         self._cond = threading.Condition()
         self._conns: set[Connection] = set()
         self._retiring: str | None = None
@@ -98,6 +114,7 @@ class PlankgWorker(base.Worker):
             finally:
                 done.set()
                 beat.join()
+            runtime.watch_memory(self.retire, self.cfg.workers)  # past MEMORY_LIMIT_MIB: 503s, and retire (.memory)
 
     def _sandbox(self, config) -> None:
         """With no federation allowlist this process may open no outbound connection at all
@@ -117,14 +134,16 @@ class PlankgWorker(base.Worker):
 
     # --- retirement ------------------------------------------------------------------------
 
-    def retire(self, what: str) -> None:
-        """End this process once its other requests are done: ``what`` cannot be stopped otherwise."""
+    def retire(self, what: str, why: str | None = None) -> None:
+        """End this process once its other requests are done: ``what`` cannot be stopped otherwise
+        (``why``, for the log: by default, that it outlived its time limit)."""
         with self._cond:
             if self._retiring is not None:
                 return
             self._retiring = what
-        self.log.warning("retiring worker %s: %s outlived its time limit and only ending the process stops "
-                         "it; requests in flight finish first, then a fresh worker starts", self.pid, what)
+        why = why or f"{what} outlived its time limit and only ending the process stops it"
+        self.log.warning("retiring worker %s: %s; requests in flight finish first, then a fresh worker starts",
+                         self.pid, why)
         self.alive = False
         try:
             os.write(self.PIPE[1], b"r")  # wake the main loop
@@ -145,7 +164,7 @@ class PlankgWorker(base.Worker):
                 self.notify()
                 if not self.is_parent_alive():
                     break
-                self._cut_slow_heads()
+                self._cut_slow_requests()
                 if self._full():
                     self._make_room(selector)
                     continue
@@ -169,28 +188,48 @@ class PlankgWorker(base.Worker):
             return len(self._conns) >= self.cfg.threads
 
     def _make_room(self, selector: selectors.BaseSelector) -> None:
-        """Wait for a free thread; if a client waits to connect, close the longest-idle
-        connection, if it has been idle for ``idle_grace_s``."""
+        """Wait for a free thread; if a client waits to connect, close the connection that has
+        been idle, or its request arriving, the longest: if idle for ``idle_grace_s``, or
+        arriving for ``arriving_grace_s``."""
         ready = [key.fileobj for key, _ in selector.select(HEARTBEAT_S)]
         if self.PIPE[0] in ready:
             self._drain_pipe()
         waiting = any(fileobj != self.PIPE[0] for fileobj in ready)
         with self._cond:
-            now = time.monotonic()
-            idle = [c for c in self._conns if c.idle_since is not None and now - c.idle_since >= self.idle_grace_s]
-            if waiting and idle:
-                shut(min(idle, key=lambda c: c.idle_since).sock)
+            if waiting:
+                self._evict(time.monotonic())
             if len(self._conns) >= self.cfg.threads:
                 self._cond.wait(self._poll_s() if waiting else HEARTBEAT_S)
 
-    def _cut_slow_heads(self) -> None:
-        """Close connections whose request head has been arriving for over ``head_timeout_s``:
-        a client sending a byte now and then would otherwise keep a thread for ever (the read
+    def _evict(self, now: float) -> None:
+        """Close the longest-idle or longest-arriving connection past its grace, if any (under ``_cond``)."""
+        oldest, victim = now, None
+        for conn in self._conns:
+            idle, head, body = conn.idle_since, conn.reading_since, conn.body_since  # each may change meanwhile
+            for since, grace in ((idle, self.idle_grace_s), (head, self.arriving_grace_s),
+                                 (body, self.arriving_grace_s)):
+                if since is not None and now - since >= grace and since < oldest:
+                    oldest, victim = since, conn
+        if victim is not None:
+            if victim.body_since is not None:
+                victim.cut = "the server is busy and cannot wait for it"
+            shut(victim.sock)
+
+    def _cut_slow_requests(self) -> None:
+        """Close connections whose request head has been arriving for over ``head_timeout_s``,
+        or whose body the app waits for, behind ``body_min_rate`` after ``body_timeout_s``: a
+        client sending a byte now and then would otherwise keep a thread for ever (the read
         timeout applies to each read). The thread sees the end of the stream and frees itself."""
         now = time.monotonic()
         with self._cond:
             for conn in self._conns:
-                if conn.reading_since is not None and now - conn.reading_since > self.head_timeout_s:
+                head, body = conn.reading_since, conn.body_since
+                if head is not None and now - head > self.head_timeout_s:
+                    shut(conn.sock)
+                elif body is not None and now - body > self.body_timeout_s + (
+                        conn.received - conn.body_from) / self.body_min_rate:
+                    conn.cut = (f"at least {self.body_min_rate:g} bytes/s after the first "
+                                f"{self.body_timeout_s:g} s")
                     shut(conn.sock)
 
     def _poll_s(self) -> float:
@@ -241,7 +280,7 @@ class PlankgWorker(base.Worker):
                 self._cond.wait(min(self._poll_s(), max(0.0, deadline - now)))
             retiring = self._retiring
         if retiring is not None:
-            self.log.info("worker %s retired", self.pid)
+            self.log.info("worker %s retired (peak memory %d MiB)", self.pid, memory.peak_rss_bytes() // memory.MIB)
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(EXIT_RETIRED)  # the stuck work ends with the process
@@ -251,7 +290,7 @@ class PlankgWorker(base.Worker):
     def _serve(self, server, conn: Connection, addr) -> None:
         sock, req = conn.sock, None
         try:
-            parser = http.get_parser(self.cfg, sock, addr)
+            parser = http.get_parser(self.cfg, CountingSocket(sock, conn), addr)
             while self._next_request(conn, parser):
                 conn.reading_since = time.monotonic()
                 req = next(parser)
@@ -307,12 +346,18 @@ class PlankgWorker(base.Worker):
             environ["wsgi.multithread"] = True
             resp.conn, conn.current = conn, resp
             environ[OVERDUE] = lambda: self._overdue(conn, resp, req, environ)
+            conn.cut, conn.broken = None, False
+            reader = req.body.reader
+            length = reader.length if isinstance(reader, LengthReader) else None
+            if length != 0:  # the app reads the body through RequestBody, within the body's time limit
+                conn.body_from = conn.received
+                environ["wsgi.input"] = RequestBody(req.body, conn, length, time.monotonic())
             self.nr += 1
             if self.nr >= self.max_requests and self.alive:
                 self.log.info("Autorestarting worker after current request.")
                 self.alive = False
             body = self.wsgi(environ, resp.start_response)
-            if not self.alive or not self.cfg.keepalive:  # after the app: retiring may have begun meanwhile,
+            if not self.alive or not self.cfg.keepalive or conn.broken:  # after the app: retiring may have begun,
                 resp.force_close()  # and the headers are still held, so they can say close
             try:
                 if isinstance(body, environ["wsgi.file_wrapper"]):
@@ -388,3 +433,8 @@ class PlankgWorker(base.Worker):
                 conn.replied = True  # a retiring worker may end now (_stop)
                 self._cond.notify_all()
 
+
+def _limit(name: str, default: float) -> float:
+    """A limit of this module, or the value of ``PLANKG_<name>`` in the environment."""
+    raw = os.environ.get(LIMITS_ENV + name)
+    return float(raw) if raw else default

@@ -473,7 +473,7 @@ def test_a_request_head_that_arrives_too_slowly_loses_its_connection(retiring_wo
         quick.reading_since = time.monotonic()  # its head began to arrive just now
         worker._conns.add(quick)
         worker.head_timeout_s = GENEROUS_S
-        worker._cut_slow_heads()
+        worker._cut_slow_requests()
         serving.join(GENEROUS_S)
         assert not serving.is_alive() and slow_client.recv(100) == b""  # closed, no response
         quick_server.setblocking(False)
