@@ -14,7 +14,9 @@ starts, under which
   filter's numbers are those of the native ABI; nothing in a 64-bit Python process makes one;
 
 and everything else is allowed. Sockets the process already holds keep working: a gunicorn
-worker's listening sockets come from the arbiter, and ``accept()`` is not ``socket()``. A
+worker's listening sockets come from the arbiter, and ``accept()`` is not ``socket()``. Unix
+sockets stay open to it (a service listening on one on this machine could still be reached by
+code that asked for it; pyoxigraph's HTTP client speaks TCP only). A
 filter cannot be removed; it holds until the process ends. It needs no privilege: it first
 sets ``no_new_privs`` (the process and its children can no longer gain privileges through
 ``execve`` of a set-user-ID program), which the kernel asks of an unprivileged caller.

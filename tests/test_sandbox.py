@@ -246,6 +246,12 @@ def test_the_workers_of_a_server_without_an_allowlist_have_the_filter(sparql_ser
     assert status == 200
 
 
+def test_the_worker_of_a_server_with_updates_has_the_filter(update_server):
+    workers = workers_of(update_server)
+    assert len(workers) == 1  # the single writer: LOAD runs here
+    assert seccomp_status(workers[0]) == ("2", "1")
+
+
 class _RemoteEndpoint(BaseHTTPRequestHandler):
     """A SPARQL endpoint that answers every query with one row."""
 
