@@ -4,9 +4,10 @@ One regular expression that splits text the way SPARQL's lexer does: comments ``
 end of the line, strings ``'…'``, ``"…"``, ``'''…'''``, ``\"\"\"…\"\"\"`` with escapes, IRIs
 ``<…>``, variables, language tags, and *names* (keywords, words, numbers, prefixed names).
 Anything else is one ``punct`` character. So a keyword inside a string, an IRI or a comment
-is never taken for one. Users: :mod:`plankg.server.guard` (SERVICE and LOAD targets, where it
-is differentially tested against pyoxigraph), :func:`plankg.store.has_dataset_clause` (FROM)
-and :mod:`plankg.server.update` (USING and WITH).
+is never taken for one. It is not exact where SPARQL's grammar decides what a token is (`<` may
+start an IRI or be a comparison), so nothing that guards security rests on it. Users:
+:func:`plankg.server.guard.query_form` (which result formats to offer),
+:func:`plankg.store.has_dataset_clause` (FROM) and :mod:`plankg.server.update` (USING and WITH).
 
 Each match covers leading whitespace and one token; ``match.lastgroup`` is the kind and
 ``match[match.lastgroup]`` the token. Possessive quantifiers keep it linear in the text.

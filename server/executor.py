@@ -121,7 +121,7 @@ class QueryExecutor:
         straight away next time.
         """
         info = info or inspect_query(query)
-        check_federation(info.services, self.allowlist)
+        check_federation(info, self.allowlist)
         media_type = _media_type(result_format, info.form)
         dataset = {"union_default_graph": union_default_graph, "default_graphs": _graphs(default_graphs),
                    "named_graphs": _graphs(named_graphs)}
@@ -153,7 +153,7 @@ class QueryExecutor:
     def update(self, text: str, *, timeout_s: float | None = None) -> None:
         """Run a SPARQL update and flush it; all or nothing."""
         info = inspect_update(text)
-        check_federation(info.loads + info.services, self.allowlist)
+        check_federation(info, self.allowlist)
         self._write(lambda: f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text))
 
     def load(self, data: bytes | BinaryIO, format: str | RdfFormat, graph: str | None = None, *,

@@ -42,7 +42,7 @@ from plankg.server.executor import (
     ReadOnly,
     UnsupportedFormat,
 )
-from plankg.server.guard import Refused, check_federation, inspect_query
+from plankg.server.guard import QueryInfo, Refused, UpdateInfo, check_federation, inspect_query
 from plankg.server.runtime import runtime
 
 log = logging.getLogger("plankg.server")
@@ -134,7 +134,7 @@ def read_operation() -> Operation | None:
 def run_query(op: Operation) -> Response:
     """Check, execute and stream the query of ``op``."""
     info = inspect_query(op.text)
-    check_targets(info.services)
+    check_targets(info)
     kind = info.form or conneg.SELECT  # None: no query form, so the executor reports a syntax error
     rep = conneg.negotiate(kind) if info.form else conneg.OFFERS[kind][0]
     text, shift = with_base(op.text)
@@ -201,13 +201,12 @@ def absolute_iri(value: str) -> str:
     return value
 
 
-def check_targets(targets: list[str | None]) -> None:
+def check_targets(info: QueryInfo | UpdateInfo) -> None:
     """403 unless every SERVICE/LOAD target is under FEDERATION_ALLOWLIST (nothing is contacted before)."""
-    if targets:
-        try:
-            check_federation(targets, tuple(current_app.config["FEDERATION_ALLOWLIST"]))
-        except Refused as e:
-            raise HTTPProblem(403, str(e)) from None
+    try:
+        check_federation(info, tuple(current_app.config["FEDERATION_ALLOWLIST"]))
+    except Refused as e:
+        raise HTTPProblem(403, str(e)) from None
 
 
 @contextmanager

@@ -74,7 +74,7 @@ def run_update(op: Operation) -> Response:
     """Run the SPARQL Update of ``op`` (already authorised or not: checked here first)."""
     require_writer()
     info = inspect_update(op.text)
-    check_targets([*info.loads, *info.services])
+    check_targets(info)
     text = with_using(op.text, op.params.getlist(USING_GRAPH_URI), op.params.getlist(USING_NAMED_GRAPH_URI))
     text, shift = with_base(text)
     with executor_errors(shift):
