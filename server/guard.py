@@ -19,9 +19,11 @@ How the decision is made (the attacker controls the whole text):
    are the targets. rdflib's pre-pass that decodes ``\\u`` everywhere is skipped, as oxigraph
    has none: so a ``\\u`` escape in such a text is a parse failure, which step 3 refuses.
 3. **Fail closed.** A text that rdflib cannot parse (its grammar lacks oxigraph's SPARQL 1.2
-   additions, or the text is nested too deep for it) is refused with the reason; so is a
-   target that is a variable, a relative IRI, or a prefixed name whose prefix is not bound to
-   an absolute IRI.
+   additions) or cannot parse within ``PARSE_BUDGET_S`` (pyparsing is slow on some shapes:
+   about 1 s per thousand ``1+`` terms) is refused with the reason; so is a target that is a
+   variable, a relative IRI, or a prefixed name whose prefix is not bound to an absolute IRI.
+   rdflib's grammar recurses in Python (a level per nested group, triple pattern or operator),
+   so importing this module raises Python's recursion limit to ``RECURSION_LIMIT``.
 
 ``tests/test_guard.py`` checks this against pyoxigraph over generated corpora: every SERVICE
 and LOAD that pyoxigraph really connects for is refused here.
@@ -29,9 +31,12 @@ and LOAD that pyoxigraph really connects for is refused here.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import re
+import sys
 import threading
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -48,6 +53,8 @@ QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 HTTP_SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 QUERY_CACHE_SIZE = 256  # distinct query texts whose inspection is remembered
+PARSE_BUDGET_S = 2.0  # longest rdflib may take to parse a request that mentions SERVICE/LOAD; longer: refused
+RECURSION_LIMIT = 20_000  # Python frames: rdflib parses a few thousand nested groups or triple patterns
 
 _MENTIONS_SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)
 _MENTIONS_LOAD = re.compile("service|load", re.IGNORECASE | re.ASCII)
@@ -55,6 +62,13 @@ _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 _PARSER_LOCK = threading.Lock()  # pyparsing's grammar objects are shared state
+_SET_ASYNC_EXC = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_SET_ASYNC_EXC.argtypes = (ctypes.c_ulong, ctypes.py_object)
+sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+
+
+class _OverBudget(BaseException):  # not an Exception: nothing in pyparsing or rdflib catches it
+    """The parse took longer than PARSE_BUDGET_S."""
 
 
 class Refused(PlanKGError):
@@ -99,9 +113,9 @@ def inspect_query(text: str) -> QueryInfo:
     if not _MENTIONS_SERVICE.search(text):
         return QueryInfo(form)
     try:
-        with _PARSER_LOCK:
+        with _PARSER_LOCK, _budget(PARSE_BUDGET_S):
             parsed = Query.parse_string(text, parse_all=True)
-    except (ParseBaseException, RecursionError) as e:
+    except (ParseBaseException, RecursionError, _OverBudget) as e:
         return QueryInfo(form, unverifiable=_unparsable(e))
     services, _ = _targets(list(parsed)[1:], _namespaces(parsed[0], {}))
     return QueryInfo(form, tuple(services))
@@ -112,9 +126,9 @@ def inspect_update(text: str) -> UpdateInfo:
     if not _MENTIONS_LOAD.search(text):
         return UpdateInfo()
     try:
-        with _PARSER_LOCK:
+        with _PARSER_LOCK, _budget(PARSE_BUDGET_S):
             parsed = UpdateUnit.parse_string(text, parse_all=True)[0]
-    except (ParseBaseException, RecursionError) as e:
+    except (ParseBaseException, RecursionError, _OverBudget) as e:
         return UpdateInfo(unverifiable=_unparsable(e))
     services: list[str | None] = []
     loads: list[str | None] = []
@@ -182,8 +196,39 @@ def validate_allowlist(allowlist: Iterable[str]) -> tuple[str, ...]:
     return entries
 
 
-def _unparsable(error: Exception) -> str:
-    why = "it is nested too deeply to check" if isinstance(error, RecursionError) else str(error)
+@contextmanager
+def _budget(seconds: float) -> Iterator[None]:
+    """Raise _OverBudget in this thread if the block runs longer than ``seconds``: a timer
+    thread raises it asynchronously (the parse is pure Python, so it lands within a few
+    bytecodes), and a pending one is withdrawn if the block ended meanwhile."""
+    ident, lock, state = threading.get_ident(), threading.Lock(), {"running": True, "fired": False}
+
+    def fire() -> None:
+        with lock:
+            if state["running"]:
+                state["fired"] = True
+                _SET_ASYNC_EXC(ident, _OverBudget)
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["running"] = False
+            if state["fired"]:
+                _SET_ASYNC_EXC(ident, ctypes.py_object())  # NULL: withdraw it if not raised yet
+        timer.cancel()
+
+
+def _unparsable(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        why = "it is nested too deeply to check"
+    elif isinstance(error, _OverBudget):
+        why = f"it takes longer than {PARSE_BUDGET_S:g} s to parse"
+    else:
+        why = str(error)
     return (f"this request mentions SERVICE or LOAD, and plankg could not check its targets ({why}); "
             "it is refused: write it in plain SPARQL 1.1, without \\u escapes")
 
