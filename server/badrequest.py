@@ -4,14 +4,16 @@ gunicorn chooses the status of a request it cannot parse (400, 414, 431, 501 …
 then writes an HTML page without CORS headers: a SPARQL client prints HTML, and a browser
 client on another origin sees only a network error. :class:`ErrorPage` takes that page in
 place of the socket (``util.write_nonblock`` calls ``gettimeout`` and ``sendall``), and
-:meth:`ErrorPage.as_plain_text` gives the same status with a plain-text reason and the CORS
-header. A URL over the limit gets a 414 that says what to do instead: a SPARQL query in a URL
-grows nine bytes per Chinese character.
+:meth:`ErrorPage.as_plain_text` gives the same status with a plain-text reason, the CORS
+header and the security headers every response has. A URL over the limit gets a 414 that
+says what to do instead: a SPARQL query in a URL grows nine bytes per Chinese character.
 """
 
 from __future__ import annotations
 
 from gunicorn.http.errors import LimitRequestLine
+
+from plankg.server.http import SECURITY_HEADERS
 
 
 class ErrorPage:
@@ -46,5 +48,6 @@ class ErrorPage:
         body = (text + "\n").encode()
         head = (f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n"
                 + (f"Access-Control-Allow-Origin: {cors}\r\n" if cors else "")
+                + "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS)
                 + f"Content-Length: {len(body)}\r\n\r\n")
         return head.encode("latin-1") + body

@@ -2,10 +2,11 @@
 response writer that sends each response in as few pieces as it can, and the request body
 as the app reads it.
 
-:class:`Response` is gunicorn's, except that the header block goes out with the first body
-bytes (one ``send``, one TCP segment), and that its first byte *claims* the connection: the
-worker's overdue answer for a request stuck at its time limit (:mod:`.worker`) may replace a
-response only until then, so exactly one of the two reaches the client.
+:class:`Response` is gunicorn's, except that it sends no ``Server`` header, that the header
+block goes out with the first body bytes (one ``send``, one TCP segment), and that its first
+byte *claims* the connection: the worker's overdue answer for a request stuck at its time
+limit (:mod:`.worker`) may replace a response only until then, so exactly one of the two
+reaches the client.
 
 :class:`RequestBody` is ``wsgi.input``: while the app waits in it for body bytes, the
 connection says so (``body_since``), so the worker can close a body that arrives too slowly or
@@ -78,6 +79,10 @@ class Response(wsgi.Response):
     _held = b""
     _hold = True
     conn: Connection | None = None
+
+    def default_headers(self) -> list[str]:
+        """gunicorn's status line and headers, without ``Server: gunicorn`` (no need to say)."""
+        return [line for line in super().default_headers() if not line.startswith("Server:")]
 
     def send_headers(self) -> None:
         if self.headers_sent:

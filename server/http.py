@@ -1,10 +1,13 @@
-"""Cross-cutting HTTP behaviour: CORS, ``Vary: Accept``, the access log and ``/healthz``.
+"""Cross-cutting HTTP behaviour: CORS, security headers, ``Vary: Accept``, the access log and
+``/healthz``.
 
-One WSGI middleware, :class:`_Around`, wraps the Flask app. It adds the CORS headers and
-``Vary: Accept`` (for responses whose view negotiated, :func:`mark_negotiated`) to the header
-list the app starts its response with, and writes the access log: one line per request when
-its body has been sent, with method, path, status, bytes and the time spent (query time
-included), so streamed results are counted whole. It answers preflight ``OPTIONS`` requests
+One WSGI middleware, :class:`_Around`, wraps the Flask app. It adds the CORS headers, the
+security headers (:data:`SECURITY_HEADERS` on every response; on documents a browser renders,
+HTML and SVG, also :data:`DOCUMENT_HEADERS`: a Content-Security-Policy allowing only our own
+scripts, and no framing) and ``Vary: Accept`` (for responses whose view negotiated,
+:func:`mark_negotiated`) to the header list the app starts its response with, and writes the
+access log: one line per request when its body has been sent, with method, path, status,
+bytes and the time spent (query time included), so streamed results are counted whole. It answers preflight ``OPTIONS`` requests
 itself: 204 with the CORS headers, on any path.
 """
 
@@ -31,6 +34,21 @@ PREFLIGHT_HEADERS = (
     ("Access-Control-Max-Age", "600"),
 )
 LOGGED_QUERY_CHARS = 200  # of a long query string, the access log keeps the start
+SECURITY_HEADERS = (  # on every response
+    ("X-Content-Type-Options", "nosniff"),  # a browser takes each response as its Content-Type says
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),  # other sites see our origin, not a page's query
+)
+# Pages run only our own scripts (the query page's YASGUI is served by us); inline styles stay
+# allowed (style attributes in the templates and in YASGUI's editor), and so do data: images
+# (the editor's drag image). No page may be framed (clickjacking).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                           "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+DOCUMENT_HEADERS = (  # on responses a browser renders as a document, which could run script
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),  # frame-ancestors for browsers without CSP level 2
+)
+DOCUMENT_TYPES = ("text/html", "application/xhtml+xml", "image/svg+xml")  # Content-Types that get DOCUMENT_HEADERS
 
 
 def mark_negotiated() -> None:
@@ -39,7 +57,7 @@ def mark_negotiated() -> None:
 
 
 class _Around:
-    """WSGI middleware: CORS and Vary headers on every response, and the access log."""
+    """WSGI middleware: CORS, security and Vary headers on every response, and the access log."""
 
     def __init__(self, wsgi_app, cors_origins: str):
         self.wsgi_app = wsgi_app
@@ -55,6 +73,9 @@ class _Around:
             if environ["REQUEST_METHOD"] == "OPTIONS":
                 headers.extend(PREFLIGHT_HEADERS)
             headers.append(("Access-Control-Expose-Headers", EXPOSED))
+            headers.extend(SECURITY_HEADERS)
+            if _is_document(headers):
+                headers.extend(DOCUMENT_HEADERS)
             if environ.get(NEGOTIATED):
                 _vary_accept(headers)
             return start_response(status, headers, exc_info)
@@ -67,6 +88,13 @@ class _Around:
         return _Counted(body, lambda n: environ.get(ANSWERED) or log.info(
             "%s %s %s %d bytes %.1f ms", environ["REQUEST_METHOD"], _path(environ), status_code[0], n,
             (time.perf_counter() - t0) * 1000))
+
+
+def _is_document(headers: list[tuple[str, str]]) -> bool:
+    for name, value in headers:
+        if name.lower() == "content-type":
+            return value.split(";", 1)[0].strip().lower() in DOCUMENT_TYPES
+    return False
 
 
 def _vary_accept(headers: list[tuple[str, str]]) -> None:

@@ -207,3 +207,29 @@ def test_script_in_a_label_is_shown_as_text_and_never_runs(offline, xss_server):
         page.wait_for_timeout(300)
     assert page.locator("script:not([src])").count() == 0
     assert dialogs == [] and errors == []
+
+
+def test_pages_load_with_no_content_security_policy_violation(offline, sparql_server):
+    """The Content-Security-Policy (server/http.py) allows all that the pages and YASGUI use."""
+    if not YASGUI.exists():
+        pytest.skip("YASGUI is not installed: run `python3 scripts/setup-ui.py assets` (npm ci)")
+    page, _, errors = offline
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.add_init_script("window.plankgCsp = []; document.addEventListener('securitypolicyviolation', "
+                         "e => window.plankgCsp.push(e.violatedDirective + ' ' + e.blockedURI));")
+    for path in ("/", "/doc/mol/108/work-plan/4/program/2.html", "/search?q=職災", "/ontology"):
+        response = page.goto(sparql_server.url + path)
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.plankgCsp") == [], path
+    page.goto(sparql_server.url + "/query")
+    page.wait_for_selector(".yasgui .CodeMirror")
+    page.locator('a.example[data-name="05-target-groups-by-activities"]').click()
+    sync_api.expect(page.locator(".yasr table.dataTable tbody tr").first).to_contain_text("勞工")
+    page.locator(".yasgui .CodeMirror-focused").click()
+    page.keyboard.type(" ")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.plankgCsp") == []
+    assert [m for m in console if "Content Security Policy" in m] == []
+    assert errors == []
