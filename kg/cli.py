@@ -110,15 +110,21 @@ def query(query: str | None, fmt: str | None, named_graphs: bool, store: Path | 
     """Run a SPARQL QUERY: the text, @FILE, or - / nothing for stdin."""
     from plankg.config import resolve
     from plankg.output import write_results
+    from plankg.sparql_limits import check as check_limits, on_big_stack
     from plankg.store import open_store
 
     text = _query_text(query)
+    check_limits(text)  # before pyoxigraph: nesting it cannot survive is refused
     settings = resolve(store, base)
-    with open_store(settings.store) as kg:
-        result = kg.query(text, union_default_graph=not named_graphs)
-        out = sys.stdout.buffer
-        write_results(result, out, fmt)
-        out.flush()
+
+    def run() -> None:  # parsed and evaluated on a thread with a big enough stack
+        with open_store(settings.store) as kg:
+            result = kg.query(text, union_default_graph=not named_graphs)
+            out = sys.stdout.buffer
+            write_results(result, out, fmt)
+            out.flush()
+
+    on_big_stack(run)
 
 
 def _query_text(arg: str | None) -> str:

@@ -50,6 +50,7 @@ import pyoxigraph as ox
 from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse_query_results
 
 from plankg.errors import QueryError
+from plankg.sparql_limits import check as check_limits
 from plankg.server import storeops
 from plankg.server.guard import QueryInfo, Refused, check_federation, inspect_query, inspect_update, validate_allowlist
 from plankg.server.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled
@@ -120,6 +121,7 @@ class QueryExecutor:
         so that no more is held in memory; the same query with the same options goes there
         straight away next time.
         """
+        check_limits(query)  # before pyoxigraph: nesting it cannot survive is refused (plankg.sparql_limits)
         info = info or inspect_query(query)
         check_federation(info, self.allowlist)
         media_type = _media_type(result_format, info.form)
@@ -152,6 +154,7 @@ class QueryExecutor:
 
     def update(self, text: str, *, timeout_s: float | None = None) -> None:
         """Run a SPARQL update and flush it; all or nothing."""
+        check_limits(text)
         info = inspect_update(text)
         check_federation(info, self.allowlist)
         self._write(lambda: f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text))

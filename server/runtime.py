@@ -33,7 +33,9 @@ class Runtime:
         with self._lock:
             if self._executor is None or self._pid != os.getpid():
                 from plankg.server.executor import QueryExecutor
+                from plankg.sparql_limits import use_big_stacks
 
+                use_big_stacks()  # engine threads (and the dev server's request threads) start after this
                 self._executor = QueryExecutor(
                     self.config["STORE"],
                     timeout_s=float(self.config["QUERY_TIMEOUT_S"]),

@@ -35,6 +35,7 @@ from werkzeug.sansio.utils import get_current_url
 from plankg.server import conneg, http
 from plankg.server.errors import HTTPProblem
 from plankg.errors import QueryError
+from plankg.sparql_limits import QueryTooComplex, check as check_limits
 from plankg.server.executor import (
     QueryFailed,
     QuerySyntaxError,
@@ -133,6 +134,8 @@ def read_operation() -> Operation | None:
 
 def run_query(op: Operation) -> Response:
     """Check, execute and stream the query of ``op``."""
+    with executor_errors():  # before any parser sees the text (plankg.sparql_limits)
+        check_limits(op.text)
     info = inspect_query(op.text)
     check_targets(info)
     kind = info.form or conneg.SELECT  # None: no query form, so the executor reports a syntax error
@@ -220,6 +223,8 @@ def executor_errors(shift: int = 0, unsupported: int = 406) -> Iterator[None]:
         yield
     except QuerySyntaxError as e:
         raise HTTPProblem(400, _unshifted(str(e), shift)) from None
+    except QueryTooComplex as e:
+        raise HTTPProblem(400, e.message(shift)) from None
     except QueryTimeout:
         raise timeout_problem() from None
     except UnsupportedFormat as e:

@@ -35,6 +35,7 @@ from plankg.server import conneg
 from plankg.sparql_lexer import tokens
 from plankg.server.errors import HTTPProblem
 from plankg.server.guard import inspect_update
+from plankg.sparql_limits import check as check_limits
 from plankg.server.runtime import runtime
 from plankg.server.sparql import (
     USING_GRAPH_URI,
@@ -73,6 +74,8 @@ def require_writer() -> None:
 def run_update(op: Operation) -> Response:
     """Run the SPARQL Update of ``op`` (already authorised or not: checked here first)."""
     require_writer()
+    with executor_errors():  # before any parser sees the text (plankg.sparql_limits)
+        check_limits(op.text)
     info = inspect_update(op.text)
     check_targets(info)
     text = with_using(op.text, op.params.getlist(USING_GRAPH_URI), op.params.getlist(USING_NAMED_GRAPH_URI))

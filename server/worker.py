@@ -69,6 +69,7 @@ from plankg.server import sandbox
 from plankg.server.badrequest import ErrorPage
 from plankg.server.connection import Connection, CountingSocket, RequestBody, Response, shut
 from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
+from plankg.sparql_limits import use_big_stacks
 
 READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
 HEAD_TIMEOUT_S = 30.0  # a request's line and headers must arrive whole within this long of their first byte
@@ -99,6 +100,7 @@ class PlankgWorker(base.Worker):
         self._retiring: str | None = None
 
     def load_wsgi(self) -> None:
+        use_big_stacks()  # every thread started from now on can parse request text (plankg.sparql_limits)
         super().load_wsgi()
         runtime = getattr(self.wsgi, "extensions", {}).get("plankg")
         if runtime is not None:
