@@ -54,10 +54,12 @@ from plankg.sparql_limits import check as check_limits
 from plankg.server import storeops
 from plankg.server.guard import QueryInfo, Refused, check_federation, inspect_query, inspect_update, validate_allowlist
 from plankg.server.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled
+from plankg.server.memory import ExpensiveGate, is_expensive
 from plankg.server.runner import INLINE_MAX_BYTES, Execution, Runner
 from plankg.server.queryerrors import (
     QueryFailed,
     QuerySyntaxError,
+    OverMemory,
     QueryTimeout,
     ReadOnly,
     UnsupportedFormat,
@@ -67,8 +69,8 @@ log = logging.getLogger("plankg.server")
 
 JSON_RESULTS = "application/sparql-results+json"
 
-__all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "UnsupportedFormat",
-           "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
+__all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "OverMemory",
+           "UnsupportedFormat", "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
 
 
 class QueryExecutor:
@@ -78,12 +80,13 @@ class QueryExecutor:
     for writing (one process may); ``allowlist`` holds the IRI prefixes SERVICE and LOAD may
     reach; ``on_stuck(what)`` is called for work that outlived its deadline (see the module
     text); a read-only store of at most ``memory_max_quads`` quads is queried from a copy in
-    memory. Raises StoreError if the store cannot be opened.
+    memory; at most ``max_expensive`` queries that pyoxigraph materialises before their first
+    row run at once (0: no cap; :mod:`.memory`). Raises StoreError if the store cannot be opened.
     """
 
     def __init__(self, store_path: str | os.PathLike[str], *, timeout_s: float = 30.0, read_write: bool = False,
                  allowlist: Iterable[str] = (), on_stuck: Callable[[str], Any] | None = None,
-                 inline_max_bytes: int = INLINE_MAX_BYTES, memory_max_quads: int = 0):
+                 inline_max_bytes: int = INLINE_MAX_BYTES, memory_max_quads: int = 0, max_expensive: int = 0):
         if timeout_s <= 0:
             raise ValueError("timeout_s must be > 0")
         self.store_path = os.path.abspath(os.fspath(store_path))
@@ -95,6 +98,7 @@ class QueryExecutor:
         self._stores = storeops.Stores(self.store_path, read_write, memory_max_quads)
         self._write_lock = threading.Lock()
         self._runner = Runner(lambda what: self.on_stuck(what), inline_max_bytes)
+        self._gate = ExpensiveGate(max_expensive)
 
     # --- queries -------------------------------------------------------------------------
 
@@ -132,7 +136,10 @@ class QueryExecutor:
         produce = lambda out: storeops.run_query(store, query, media_type, dataset, out)  # noqa: E731
         key = (query, media_type, union_default_graph, _frozen(dataset["default_graphs"]),
                _frozen(dataset["named_graphs"]))
-        return self._runner.stream(what, *self._limits(timeout_s), produce, overdue, key)
+        started, deadline = self._limits(timeout_s)
+        if self._gate.size and is_expensive(query):  # it may hold much memory before its first row: wait for a slot
+            produce = self._gate.wrap(produce, deadline)
+        return self._runner.stream(what, started, deadline, produce, overdue, key)
 
     def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
         """SELECT rows as {variable: pyoxigraph term} (unbound variables absent). ``options``:
@@ -203,6 +210,11 @@ class QueryExecutor:
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job runs (stuck ones excepted); whether that happened in time."""
         return self._runner.wait_idle(timeout)
+
+    def stop_all(self, error: BaseException) -> int:
+        """Stop every running query and write now, as at its deadline; a request waiting for
+        one on an engine thread gets ``error`` (the server's memory bound, :mod:`.memory`). How many."""
+        return self._runner.stop_all(error)
 
     def close(self) -> None:
         """Stop taking work; idle engine threads end. Idempotent."""

@@ -123,6 +123,11 @@ class ChunkWriter:
     def flush(self) -> None:
         """pyoxigraph calls this at the end; :meth:`finish` sends what is left."""
 
+    @property
+    def cancelled(self) -> bool:
+        """Whether nobody reads this result any more."""
+        return self.channel.cancelled
+
     def finish(self) -> None:
         chunk = bytes(self.buffer)
         self.buffer.clear()
@@ -141,18 +146,21 @@ class Job:
 
     ``overdue``, for a job that runs on its request's own thread (:meth:`.executor.QueryExecutor.execute`
     with ``overdue=``): nobody waits for it at the deadline, so the watchdog calls
-    ``overdue()`` there, once, to answer the request (``answered`` then says so)."""
+    ``overdue()`` there, once, to answer the request (``answered`` then says so). ``channel``,
+    for a job on an engine thread: where its reader waits (:meth:`Watchdog.stop_all`)."""
 
     _ids = itertools.count(1)
-    __slots__ = ("id", "describe", "deadline", "reported", "overdue", "answered")
+    __slots__ = ("id", "describe", "deadline", "reported", "overdue", "answered", "channel")
 
-    def __init__(self, describe: Callable[[], str], deadline: float, overdue: Callable[[], Any] | None = None):
+    def __init__(self, describe: Callable[[], str], deadline: float, overdue: Callable[[], Any] | None = None,
+                 channel: Channel | None = None):
         self.id = next(self._ids)
         self.describe = describe
         self.deadline = deadline
         self.reported = False
         self.overdue = overdue
         self.answered = False
+        self.channel = channel
 
 
 class InlineWriter:
@@ -176,6 +184,11 @@ class InlineWriter:
 
     def flush(self) -> None:
         """pyoxigraph calls this at the end."""
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether the request has been answered without this result (or its deadline has passed)."""
+        return self.job.answered or time.monotonic() >= self.job.deadline
 
 
 class Full(Exception):
@@ -260,6 +273,23 @@ class Watchdog:
 
     def close(self) -> None:
         self._closed.set()
+
+    def stop_all(self, error: BaseException) -> int:
+        """Stop every running job now, as if its deadline had come: a job on its request's
+        thread has its request answered (``overdue()``); the reader of a job on an engine
+        thread gets ``error``, and the job is cancelled at its next write. How many."""
+        stopped = 0
+        for job in self.running():
+            if job.overdue is not None:
+                if not job.answered:
+                    job.answered = True
+                    job.overdue()
+                    stopped += 1
+            elif job.channel is not None and not job.channel.cancelled:
+                job.channel.fail(error)
+                job.channel.cancel()
+                stopped += 1
+        return stopped
 
     def _watch(self) -> None:
         while not self._closed.wait(WATCH_INTERVAL_S):

@@ -21,6 +21,11 @@ class QueryTimeout(QueryError):
     """The request ran past its deadline; its work was cancelled (or reported stuck)."""
 
 
+class OverMemory(QueryTimeout):
+    """The worker process passed its memory bound while the request ran, and its work was
+    stopped as at its deadline (:mod:`.memory`); the message says so."""
+
+
 class UnsupportedFormat(QueryError):
     """The media type does not fit the result (or the upload)."""
 

@@ -174,6 +174,11 @@ class Runner:
             time.sleep(IDLE_POLL_S)
         return True
 
+    def stop_all(self, error: BaseException) -> int:
+        """Stop every running job now, as at its deadline; a caller waiting for one on an
+        engine thread gets ``error`` (:meth:`.jobs.Watchdog.stop_all`). How many."""
+        return self._watchdog.stop_all(error)
+
     def close(self) -> None:
         """Stop taking work; idle engine threads end. Idempotent."""
         self._closed = True
@@ -224,7 +229,7 @@ class Runner:
     def _submit(self, what: Callable[[], str], deadline: float, channel: Channel, body: Callable[[], None]) -> None:
         if self._closed:
             raise QueryFailed("the query executor is closed")
-        job = Job(what, deadline)
+        job = Job(what, deadline, channel=channel)
 
         def run() -> None:
             try:

@@ -26,7 +26,8 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from plankg.errors import PlanKGError
-from plankg.server.settings import SETTINGS
+from plankg.server import memory
+from plankg.server.settings import DEFAULTS, SETTINGS
 
 log = logging.getLogger("plankg.server")
 
@@ -84,9 +85,13 @@ def run(config: dict[str, Any], listen: Listen) -> None:
         log.warning("updates are enabled: running 1 worker (the store has a single writer), not %d", workers)
         workers = 1
     check_listen(listen.host, listen.port)
+    config = {**config, "MEMORY_LIMIT_MIB": memory.limit_mib(config.get("MEMORY_LIMIT_MIB"), workers)}
     mode = "read-write (SPARQL Update and Graph Store writes need the bearer token)" if read_write else "read-only"
     shape = "Flask dev server, one process" if listen.dev else f"{workers} worker(s) x {listen.threads} thread(s)"
     log.info("plankg serving %s on http://%s:%d/sparql, %s, %s", config["STORE"], listen.host, listen.port, mode, shape)
+    if not listen.dev:
+        log.info("each worker may use %d MiB of memory (MEMORY_LIMIT_MIB) and run %s expensive queries at once "
+                 "(MAX_EXPENSIVE_QUERIES)", config["MEMORY_LIMIT_MIB"], config.get("MAX_EXPENSIVE_QUERIES", DEFAULTS["MAX_EXPENSIVE_QUERIES"]) or "any")
     if listen.dev:
         from plankg.server import create_app
 

@@ -24,6 +24,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_BODY_BYTES", 1 << 20, "Largest request body for a query or update (bytes); larger → 413."),
     Setting("MAX_UPLOAD_BYTES", 64 << 20, "Largest Graph Store Protocol upload (bytes); larger → 413."),
     Setting("MEMORY_MAX_QUADS", 250_000, "A read-only store of at most this many quads is queried from a copy in each worker's memory (about 0.7 KiB a quad; several times faster than reading from disk), made when the worker starts (about 1 s per 100,000 quads); 0 = always from disk."),
+    Setting("MEMORY_LIMIT_MIB", 0, "Memory bound of each worker process (resident set, MiB); past it the queries the worker is running get 503 and the worker retires (past 1.25 times it, it ends at once); 0 = 60% of the machine's memory (or its cgroup's limit, if lower) divided by the number of workers."),
+    Setting("MAX_EXPENSIVE_QUERIES", 2, "Queries that sort, group, aggregate, DISTINCT, MINUS or nest a subquery (held whole in memory before their first row) running at once in each worker; others wait, until their time limit at most; 0 = no cap."),
     Setting("MAX_HTML_ROWS", 1000, "Most rows shown in an HTML result page; more are cut and the page says so."),
     Setting("UPDATE_TOKEN", None, "Bearer token that enables SPARQL Update and Graph Store writes; unset = read-only."),
     Setting("FEDERATION_ALLOWLIST", (), "IRI prefixes that SERVICE and LOAD may reach; empty = none."),

@@ -10,7 +10,8 @@ Status codes follow Oxigraph server: 400 for a malformed request or query (pyoxi
 message, with its position), 403 for a refused SERVICE target or a write to a read-only
 server, 406 when no result format is acceptable, 413 for a body over ``MAX_BODY_BYTES``, 415
 for a wrong Content-Type or charset, 503 (with ``Retry-After``) for a query over
-``QUERY_TIMEOUT_S``. The first chunk of the results is computed before the
+``QUERY_TIMEOUT_S`` or stopped by its worker's memory bound (``MEMORY_LIMIT_MIB``,
+:mod:`.memory`). The first chunk of the results is computed before the
 status line is sent, so a timeout is a 503, never a 200 with a broken body; a result that
 is complete by then (most are) goes out whole, with a Content-Length.
 
@@ -32,7 +33,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.utils import get_current_url
 
-from plankg.server import conneg, http
+from plankg.server import conneg, http, memory
 from plankg.server.errors import HTTPProblem
 from plankg.errors import QueryError
 from plankg.sparql_limits import QueryTooComplex, check as check_limits
@@ -239,6 +240,10 @@ def executor_errors(shift: int = 0, unsupported: int = 406) -> Iterator[None]:
 
 
 def timeout_problem() -> HTTPProblem:
+    """The 503 for a request stopped at its time limit, or by the worker's memory bound (:mod:`.memory`)."""
+    over = memory.tripped()
+    if over is not None:  # this worker passed MEMORY_LIMIT_MIB: that is why its queries are stopped
+        return HTTPProblem(503, over, {"Retry-After": memory.RETRY_AFTER_S})
     limit = current_app.config["QUERY_TIMEOUT_S"]
     return HTTPProblem(503, f"the operation ran longer than the server's limit of {limit:g} s (QUERY_TIMEOUT_S) "
                             "and was stopped; simplify it or add a LIMIT", {"Retry-After": str(math.ceil(limit))})

@@ -310,6 +310,7 @@ class PlankgWorker(base.Worker):
         except Exception as e:  # noqa: BLE001 - gunicorn's own reply to a malformed request (400 …)
             self.handle_error(req, sock, addr, e)
         finally:
+            self._await_overdue_answer(conn)
             util.close_graceful(sock)
             with self._cond:
                 self._conns.discard(conn)
@@ -401,6 +402,16 @@ class PlankgWorker(base.Worker):
             pass  # the client is gone
 
     # --- a request stuck at its time limit -------------------------------------------------
+
+    def _await_overdue_answer(self, conn: Connection) -> None:
+        """Wait until the overdue answer that replaced this connection's request has gone out
+        (at most ``READ_TIMEOUT_S``): a request thread that gets control back soon after (a query
+        stopped by the memory bound, waiting for a slot, or ending just past its deadline) must
+        not close the socket under it."""
+        deadline = time.monotonic() + READ_TIMEOUT_S
+        with self._cond:
+            while conn.overdue and not conn.replied and (left := deadline - time.monotonic()) > 0:
+                self._cond.wait(left)
 
     def _overdue(self, conn: Connection, resp: Response, req, environ: dict) -> None:
         """Called by the query executor's watchdog when the query that ``resp`` waits for, on
