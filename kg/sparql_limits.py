@@ -12,25 +12,31 @@ on a thread of 8 MiB (the usual default) and of ``STACK_BYTES`` = 256 MiB:
 ========================================  ===========  ==============
 shape                                      8 MiB        256 MiB
 ========================================  ===========  ==============
-``{FILTER NOT EXISTS`` ×n (one ``{``)      840          @NOT_EXISTS@
-``{FILTER(EXISTS`` ×n                       708          @FILTER_EXISTS@
-``STR(`` ×n (function calls)               960          @CALLS@
-``{`` ×n ``}`` ×n                          2,192        @BRACES@
-``(`` ×n in an expression                  4,672        @PARENS@
-``!`` ×n                                   9,408        @BANG@
-``{SELECT * WHERE`` ×n (subqueries)        2,544        @SUBQUERIES@
-``{OPTIONAL`` ×n                           2,928        @OPTIONAL@
-collections ``( ( … ) )``                  4,096        @COLLECTION@
-``[ <p>`` ×n (blank nodes)                 3,456        @BNODE@
-``<<`` ×n (triple terms)                   8,192        @TRIPLE_TERMS@
-path ``(`` ×n                              13,824       @PATH_PARENS@
-chains: ``{} UNION`` ×n                    6,592        @UNION@
-``MINUS{}`` ×n                             2,624        @MINUS@
-``1+`` ×n, ``1*`` ×n                       6,912        @PLUS@
-``&&`` ×n, ``||`` ×n                       9,408        @AND@
-path ``/`` ×n, ``|`` ×n                    8,192, 10,944  @PATH_SEQ@
-triple patterns ``. ``, ``;`` ×n           8,192        @TRIPLES@
+``{FILTER NOT EXISTS`` ×n (one ``{``)      840          26,880
+``{FILTER(EXISTS`` ×n                       708          (×32)
+``STR(`` ×n (function calls)               960          30,720
+``{`` ×n ``}`` ×n                          2,192        70,656
+``(`` ×n in an expression                  4,672        (×32)
+``!`` ×n                                   9,408        301,056
+``{SELECT * WHERE`` ×n (subqueries)        2,544        (×32)
+``{OPTIONAL`` ×n                           2,928        (×32)
+collections ``( ( … ) )``                  4,096        (×32)
+``[ <p>`` ×n (blank nodes)                 3,456        (×32)
+``<<`` ×n (triple terms)                   8,192        none ≤ 1 MiB
+path ``(`` ×n                              13,824       (×32)
+chains: ``{} UNION`` ×n                    6,592        none ≤ 1 MiB
+``MINUS{}`` ×n                             2,624        (×32)
+``1+`` ×n, ``1*`` ×n                       6,912        none ≤ 1 MiB
+``&&`` ×n, ``||`` ×n                       9,408        (×32)
+path ``/`` ×n, ``|`` ×n                    8,192, 10,944  none ≤ 1 MiB
+triple patterns ``. ``, ``;`` ×n           8,192        none ≤ 1 MiB
+collection elements ``(1 1 …)``            4,096        131,072
 ========================================  ===========  ==============
+
+Crash sizes grow with the stack: every shape measured at both sizes crashes at 32 times the
+size at 256 MiB ("(×32)": not measured there); "none ≤ 1 MiB": no text of up to 1 MiB
+(``MAX_BODY_BYTES``) crashes. Many of these run for minutes (the optimizer): the query time
+limit's business. The stack is virtual memory: only pages a query touches cost.
 
 Two layers, both before pyoxigraph:
 
@@ -38,17 +44,23 @@ Two layers, both before pyoxigraph:
    strings and comments included, so no string or IRI can hide one. Every level of nesting
    of any shape above needs an *opener* (``{``, ``(``, ``[`` or ``<<``; at most
    ``OPENER_STACK_BYTES`` of stack each, measured) and every element of a chain an
-   *operator* (``! + - * / & | ^ . ; ,``; at most ``OPERATOR_STACK_BYTES`` each). A text
-   with at most ``OPENERS_MAX`` openers and ``OPERATORS_MAX`` operators needs at most a
-   quarter (``MARGIN``) of ``STACK_BYTES``, even if all of them nested.
+   *operator* (``! + - * / & | ^ . ; ,``; at most ``OPERATOR_STACK_BYTES`` each). The
+   one exception is a collection, whose elements need no separator (``(true1true1)`` is
+   four): a text of at most ``SHORT_TEXT_CHARS`` has at most ``PAREN_TERMS_MAX`` of them; a
+   longer one is counted by the lexer (see 2), and refused if an IRI in it could be read
+   otherwise. A text within ``OPENERS_MAX``, ``OPERATORS_MAX`` and ``PAREN_TERMS_MAX`` needs at
+   most a quarter (``MARGIN``) of ``STACK_BYTES``, even if all of them nested.
 2. A *precise* limit for people: the nesting depth (brackets ``{ ( [ <<``, plus a run of
    ``!``), measured with :mod:`plankg.sparql_lexer`, may be at most ``NESTING_MAX``; the
    message says where it is exceeded. The lexer is not exact (``<`` is ambiguous), which is
    why layer 1 exists; with it honest, ``NESTING_MAX`` levels take about 1.3 MB of stack.
+   It also counts terms side by side directly inside ``( … )`` (collection elements, VALUES
+   values; a name token as half its length): at most ``PAREN_TERMS_MAX``.
 
 Both raise :class:`QueryTooComplex` (a ``QueryError``: 400 over HTTP, exit 2 in the CLI).
-Cost: a few character counts (about 2 µs on the example queries); the lexer runs only when
-the text has more than ``NESTING_MAX`` openers and ``!``.
+Cost: one pass over the bytes and a few counts (4–8 µs on the example queries, 0.7–1.6 KB); the lexer
+runs only on a text of more than ``SHORT_TEXT_CHARS`` or with more than ``NESTING_MAX``
+openers and ``!`` (about 1 µs a token).
 """
 
 from __future__ import annotations
