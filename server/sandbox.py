@@ -24,7 +24,7 @@ sets ``no_new_privs`` (the process and its children can no longer gain privilege
 Under ``plankg serve`` each gunicorn worker installs it at start when the allowlist is empty
 (:meth:`.worker.PlankgWorker.load_wsgi`) and says so in the log; with an allowlist the worker
 must reach those targets and goes without. The Flask dev server (``--dev``) goes without too.
-The filter adds about 72 ns to each system call (measured on a VM); a query on a connection's
+The filter adds 40-75 ns to each system call (measured on a VM); a query on a connection's
 thread makes one, an HTTP request about a dozen, so about 1 µs a request (bench/RESULTS.md,
 "Sandbox").
 
