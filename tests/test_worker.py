@@ -6,14 +6,13 @@ is served only if the worker frees the thread an idle kept-alive connection hold
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import errno
 import http.client
 import socket
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
