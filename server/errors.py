@@ -2,7 +2,8 @@
 
 Client errors carry their status and a one-line reason (``text/plain; charset=utf-8``, like
 Oxigraph server), or an HTML page when a browser asked for HTML. A store that cannot be
-opened is a 503 (logged in one line); an evaluation failure or a bug is a 500 and is logged;
+opened is a 503 (logged in one line), and so is a query of a page stopped at its time limit or
+by the memory bound (as on /sparql); an evaluation failure or a bug is a 500 and is logged;
 neither is ever reported as the client's fault.
 """
 
@@ -14,6 +15,7 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from plankg.errors import StoreError
+from plankg.server.queryerrors import QueryTimeout
 
 log = logging.getLogger("plankg.server")
 
@@ -60,6 +62,13 @@ def init_app(app: Flask) -> None:
         headers = dict(e.get_headers()) if e.code in (405,) else {}
         headers.pop("Content-Type", None)
         return problem_response(e.code or 500, e.description or e.name, headers)
+
+    @app.errorhandler(QueryTimeout)
+    def _timeout(e: QueryTimeout):  # a page's query, past its time limit or stopped by the memory bound
+        from plankg.server.sparql import timeout_problem  # sparql imports this module
+
+        problem = timeout_problem()
+        return problem_response(problem.status, problem.message, problem.headers)
 
     @app.errorhandler(StoreError)
     def _store(e: StoreError):
