@@ -56,3 +56,12 @@ def test_every_server_setting_is_documented():
 
     for setting in SETTINGS:
         assert f"`{setting.name}`" in README, setting.name
+
+
+def test_the_table_of_request_limits_matches_the_code():
+    import importlib
+
+    rows = re.findall(r"^\| `([A-Z_]+)` \| `([^`]+)` \| `(plankg[\w.]*)` \|", README, flags=re.M)
+    assert len(rows) >= 10
+    for name, value, module in rows:
+        assert repr(getattr(importlib.import_module(module), name)) == value, f"{module}.{name}"
