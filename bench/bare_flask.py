@@ -4,7 +4,7 @@ No protocol checks, no content negotiation, no time limit, no logging: what Flas
 gunicorn (with plankg's worker class) costs by itself. ``bench_server.py --ceiling`` serves it
 next to plankg and Oxigraph server:
 
-    PLANKG_BENCH_STORE=DIR gunicorn -k plankg.server.worker.PlankgWorker bench.bare_flask:app
+    PLANKG_BENCH_STORE=DIR gunicorn -k plankg.server.serving.worker.PlankgWorker bench.bare_flask:app
 """
 
 from __future__ import annotations

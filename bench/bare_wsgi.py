@@ -5,7 +5,7 @@ plankg's worker class) and WSGI cost by themselves, so that with ``bench/bare_fl
 shows how much of the gap to Oxigraph server is the HTTP server, the framework and plankg's
 own work. ``bench_server.py --ceiling`` serves it next to the others:
 
-    PLANKG_BENCH_STORE=DIR gunicorn -k plankg.server.worker.PlankgWorker bench.bare_wsgi:app
+    PLANKG_BENCH_STORE=DIR gunicorn -k plankg.server.serving.worker.PlankgWorker bench.bare_wsgi:app
 """
 
 from __future__ import annotations

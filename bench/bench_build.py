@@ -39,7 +39,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
 
-    from plankg.build import build
+    from plankg.build.pipeline import build
     from plankg.namespaces import DEFAULT_BASE
 
     stages: dict[str, list[float]] = {}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What the seccomp filter of server/sandbox.py costs per query, with and without it in one run.
+"""What the seccomp filter of server/serving/sandbox.py costs per query, with and without it in one run.
 
     .venv/bin/python bench/bench_sandbox.py [--rounds 9] [--queries 2000]
 
@@ -36,8 +36,8 @@ from bench.bench_server import SMALL, free_port, wait_ready  # noqa: E402
 
 CHILD = r"""
 import json, os, sys, time
-from plankg.server import sandbox
-from plankg.server.executor import QueryExecutor
+from plankg.server.serving import sandbox
+from plankg.server.engine.executor import QueryExecutor
 store, forbid, n, query, fmt = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3]), sys.argv[4], sys.argv[5]
 ex = QueryExecutor(store, memory_max_quads=250_000)
 def inline():

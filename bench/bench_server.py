@@ -59,7 +59,7 @@ JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
 
 def example_queries() -> list[tuple[str, str]]:
     """The example queries of the query page, each with the media type it is asked for."""
-    from plankg.server.guard import inspect_query
+    from plankg.sparql.guard import inspect_query
 
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "server" / "queries").glob("*.rq"))]
     return [(q, JSON_RESULTS if inspect_query(q).form in ("SELECT", "ASK") else TURTLE) for q in texts]
@@ -234,7 +234,7 @@ def main() -> None:
             for name, module in (("bare-flask", "bench.bare_flask"), ("bare-wsgi", "bench.bare_wsgi")):
                 port = free_port()
                 procs.append(subprocess.Popen([str(BIN / "gunicorn"), "--chdir", str(ROOT), "-k",
-                                               "plankg.server.worker.PlankgWorker", "--workers", str(args.workers),
+                                               "plankg.server.serving.worker.PlankgWorker", "--workers", str(args.workers),
                                                "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}",
                                                f"{module}:app"],
                                               env={**os.environ, "PLANKG_BENCH_STORE": str(build_dir)},

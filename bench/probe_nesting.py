@@ -5,7 +5,7 @@ Not a test: it prints, for each shape, the largest size that ran and the smalles
 crashed the process (SIGSEGV), on a thread of ``--stack-mib`` MiB. Each probe runs in a
 child process (``timeout 20``); a probe that runs out of time is reported as slow, not as a
 crash (that is the query time limit's business). The numbers are the ones quoted in
-``kg/sparql_limits.py``.
+``kg/sparql/limits.py``.
 
     .venv/bin/python bench/probe_nesting.py --stack-mib 8 [--shape braces …]
 """

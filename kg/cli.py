@@ -65,9 +65,9 @@ def build(plans: tuple[Path, ...], store: Path | None, base: str | None) -> None
 
     The store is replaced atomically: if anything fails, the published store is untouched.
     """
-    from plankg import build as pipeline
+    from plankg.build import pipeline as pipeline
     from plankg.config import resolve
-    from plankg.stats import summary_lines
+    from plankg.build.stats import summary_lines
 
     settings = resolve(store, base)
     compiled, _ = pipeline.build(list(plans), settings.store, settings.base)
@@ -86,7 +86,7 @@ def validate(plans: tuple[Path, ...], base: str | None) -> None:
 
     Exit 0 if the graph conforms (warnings are printed), 1 if it violates the shapes.
     """
-    from plankg import build as pipeline
+    from plankg.build import pipeline as pipeline
     from plankg.config import resolve
 
     settings = resolve(None, base)
@@ -110,7 +110,7 @@ def query(query: str | None, fmt: str | None, named_graphs: bool, store: Path | 
     """Run a SPARQL QUERY: the text, @FILE, or - / nothing for stdin."""
     from plankg.config import resolve
     from plankg.output import write_results
-    from plankg.sparql_limits import check as check_limits, on_big_stack
+    from plankg.sparql.limits import check as check_limits, on_big_stack
     from plankg.store import open_store
 
     text = _query_text(query)
@@ -170,7 +170,7 @@ def export(fmt: str, output: Path | None, store: Path | None, base: str | None) 
 def stats(store: Path | None, base: str | None) -> None:
     """Counts of the published store: graphs, triples, and plan contents."""
     from plankg.config import resolve
-    from plankg.stats import store_stats
+    from plankg.build.stats import store_stats
 
     settings = resolve(store, base)
     for line in store_stats(settings.store):
@@ -203,7 +203,7 @@ def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: fl
     Builds the bundled plans first if the store does not exist.
     """
     from plankg.config import resolve
-    from plankg.server import serve as server
+    from plankg.server.serving import serve as server
 
     from plankg.store import store_info
 

@@ -1,4 +1,4 @@
-"""Plain objects produced by the loaders. No RDF here: the mapping lives in ``plankg.rdf``.
+"""Plain objects produced by the loaders. No RDF here: the mapping lives in ``plankg.build.rdf``.
 
 Every object records where it came from (:class:`Source`), so that provenance can be
 published and errors can point at a line.

@@ -1,9 +1,9 @@
 """The plankg web server: SPARQL 1.1 Protocol endpoint, linked-data pages and the UI.
 
 ``create_app(config)`` is the only way to make the app (tests pass a mapping; ``plankg serve``
-passes its options). Blueprints: :mod:`.sparql` (/sparql, service description),
-:mod:`.update` (SPARQL Update and Graph Store Protocol, only with a token), :mod:`.ld`
-(/id/…, /doc/…, /ontology), :mod:`.ui` (home, query page, search). Errors become responses in
+passes its options). Blueprints: :mod:`plankg.server.sparql.protocol` (/sparql, service description),
+:mod:`plankg.server.sparql.update` (SPARQL Update and Graph Store Protocol, only with a token), :mod:`plankg.server.ld.views`
+(/id/…, /doc/…, /ontology), :mod:`plankg.server.ui.views` (home, query page, search). Errors become responses in
 one place, :mod:`.errors`. Shared resources live on ``app.extensions["plankg"]``.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from plankg.server.runtime import Runtime
+from plankg.server.engine.runtime import Runtime
 from plankg.server.settings import DEFAULTS
 from plankg.server.urlquery import Request
 
@@ -31,7 +31,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_BODY_BYTES"], app.config["MAX_UPLOAD_BYTES"])
     app.extensions["plankg"] = Runtime(app.config)
 
-    from plankg.server import errors, http, ld, sparql, ui, update
+    from plankg.server import errors, http
+
+    from plankg.server.ld import views as ld
+
+    from plankg.server.sparql import protocol as sparql, update
+
+    from plankg.server.ui import views as ui
 
     errors.init_app(app)
     http.init_app(app)

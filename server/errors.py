@@ -15,7 +15,7 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from plankg.errors import StoreError
-from plankg.server.queryerrors import QueryTimeout
+from plankg.server.engine.queryerrors import QueryTimeout
 
 log = logging.getLogger("plankg.server")
 
@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(QueryTimeout)
     def _timeout(e: QueryTimeout):  # a page's query, past its time limit or stopped by the memory bound
-        from plankg.server.sparql import timeout_problem  # sparql imports this module
+        from plankg.server.sparql.protocol import timeout_problem  # sparql imports this module
 
         problem = timeout_problem()
         return problem_response(problem.status, problem.message, problem.headers)

@@ -136,7 +136,7 @@ def init_app(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        from plankg.server.runtime import runtime
+        from plankg.server.engine.runtime import runtime
 
         runtime().executor().ask("ASK {}")
         return Response("ok\n", mimetype="text/plain")

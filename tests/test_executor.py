@@ -1,4 +1,4 @@
-"""plankg.server.executor: queries and writes as jobs on engine threads, on real stores.
+"""plankg.server.engine.executor: queries and writes as jobs on engine threads, on real stores.
 
 Work that cannot be cancelled (an endless aggregate) is tested in a child process, which the
 executor's ``on_stuck`` ends, as the server's worker does. Waits are events, counters or
@@ -23,7 +23,7 @@ import pytest
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from plankg.errors import QueryError, StoreError
-from plankg.server.executor import (
+from plankg.server.engine.executor import (
     QueryExecutor,
     QueryFailed,
     QuerySyntaxError,
@@ -32,7 +32,7 @@ from plankg.server.executor import (
     Refused,
     UnsupportedFormat,
 )
-from plankg.server.jobs import CHUNK_BYTES, EngineThreads
+from plankg.server.engine.jobs import CHUNK_BYTES, EngineThreads
 from plankg.store import open_store, publish
 
 BASE = "https://w3id.org/plankg/id/"
@@ -227,7 +227,7 @@ def test_errors_of_a_query_on_the_calling_thread_are_the_same(fresh: QueryExecut
 
 INLINE_STUCK_SCRIPT = """
 import os, sys
-from plankg.server.executor import QueryExecutor
+from plankg.server.engine.executor import QueryExecutor
 
 def stuck(what):
     print("stuck", what, flush=True)
@@ -253,7 +253,7 @@ def test_a_query_stuck_on_the_calling_thread_is_answered_at_its_deadline(built_s
 
 STUCK_SCRIPT = """
 import os, sys, threading
-from plankg.server.executor import QueryExecutor, QueryTimeout
+from plankg.server.engine.executor import QueryExecutor, QueryTimeout
 
 def stuck(what):
     print("stuck", what, flush=True)

@@ -1,4 +1,4 @@
-"""plankg.server.guard: the SERVICE/LOAD inspector, checked against pyoxigraph itself."""
+"""plankg.sparql.guard: the SERVICE/LOAD inspector, checked against pyoxigraph itself."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import threading
 import pyoxigraph
 import pytest
 
-from plankg.server import guard
-from plankg.server.guard import (
+from plankg.sparql import guard
+from plankg.sparql.guard import (
     QueryInfo,
     Refused,
     UpdateInfo,

@@ -1,4 +1,4 @@
-"""Nesting pyoxigraph cannot survive is refused before it parses (issue 12): plankg.sparql_limits.
+"""Nesting pyoxigraph cannot survive is refused before it parses (issue 12): plankg.sparql.limits.
 
 Unit tests of the checker for each shape, just over each limit and at a realistic depth; then a
 real `plankg serve`: every shape at the size that crashes a thread of 8 MiB gets a 400 with its
@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from plankg import sparql_limits as L
+from plankg.sparql import limits as L
 from plankg.errors import QueryError
-from plankg.sparql_limits import NESTING_MAX, OPENERS_MAX, OPERATORS_MAX, PAREN_TERMS_MAX, QueryTooComplex
+from plankg.sparql.limits import NESTING_MAX, OPENERS_MAX, OPERATORS_MAX, PAREN_TERMS_MAX, QueryTooComplex
 
 W = "SELECT * WHERE "
 P = "PREFIX : <http://e/> "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from plankg.linker import Linker
+from plankg.build.linker import Linker
 from plankg.namespaces import DEFAULT_BASE
-from plankg.vocab import Term, Vocabularies
+from plankg.build.vocab import Term, Vocabularies
 
 
 @pytest.fixture(scope="module")

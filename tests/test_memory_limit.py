@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from plankg.server import memory
-from plankg.server.executor import OverMemory, QueryExecutor, QueryTimeout
-from plankg.server.jobs import Cancelled
+from plankg.server.engine import memory
+from plankg.server.engine.executor import OverMemory, QueryExecutor, QueryTimeout
+from plankg.server.engine.jobs import Cancelled
 from server_support import start_server, stop
 
 LIMIT_MIB = 600  # each worker's bound; a worker at rest holds about 60 MiB
@@ -194,7 +194,7 @@ CHEAP = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 def gated(built_store, monkeypatch):
     """An executor with room for one expensive query at a time, whose expensive queries wait
     for ``release`` inside the store call (``entered`` counts them)."""
-    from plankg.server import storeops
+    from plankg.server.engine import storeops
 
     real = storeops.run_query
     release, entered = threading.Event(), Counter()

@@ -16,10 +16,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
 from conftest import BASE, PLAN_NS, run_plankg
-from plankg.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, Dump
+from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, Dump
 from plankg.errors import StoreError
-from plankg.meta import meta_graph_iri, metadata_graph, site_for
-from plankg.publish import publish
+from plankg.build.meta import meta_graph_iri, metadata_graph, site_for
+from plankg.store.publishing import publish
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 META = meta_graph_iri(BASE)

@@ -1,4 +1,4 @@
-"""The second wall behind the SERVICE/LOAD guard (plankg.server.sandbox): with no federation
+"""The second wall behind the SERVICE/LOAD guard (plankg.server.serving.sandbox): with no federation
 allowlist a query-evaluating process cannot open an outbound connection at all.
 
 The filter is installed only in child processes (it cannot be removed, and this test process
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from plankg.server import sandbox
+from plankg.server.serving import sandbox
 from server_support import copy_store, start_server, stop
 
 pytestmark = pytest.mark.skipif(sandbox.native_abi() is None, reason="no seccomp filter for this machine")
@@ -33,8 +33,9 @@ GENEROUS_S = 30
 PAST_THE_GUARD = r"""
 import json, socket, sys, threading
 import pyoxigraph as ox
-from plankg.server import sandbox, storeops
-from plankg.server.executor import QueryExecutor, JSON_RESULTS
+from plankg.server.serving import sandbox
+from plankg.server.engine import storeops
+from plankg.server.engine.executor import QueryExecutor, JSON_RESULTS
 
 port, store_path, forbid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "forbid"
 target = f"http://127.0.0.1:{port}/sparql"
@@ -147,7 +148,7 @@ def test_with_the_filter_a_query_or_update_past_the_guard_reaches_no_listener(li
 
 FAMILIES = r"""
 import ctypes, errno, json, socket, subprocess, sys
-from plankg.server import sandbox
+from plankg.server.serving import sandbox
 assert sandbox.forbid_network() and sandbox.forbid_network()  # idempotent
 out = {}
 def sock(name, *args):

@@ -1,4 +1,4 @@
-"""plankg.store and plankg.publish against real pyoxigraph stores on disk (no mocks)."""
+"""plankg.store and plankg.store.publishing against real pyoxigraph stores on disk (no mocks)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pyoxigraph
 import pytest
 
 from plankg.errors import QueryError, StoreError
-from plankg.publish import BUILD_INFO
-from plankg.server.ui_data import QUERIES_DIR
+from plankg.store.publishing import BUILD_INFO
+from plankg.server.ui.data import QUERIES_DIR
 from plankg.store import (
     GraphStore,
     OxigraphStore,
@@ -404,7 +404,7 @@ def test_a_publish_killed_while_loading_leaves_the_old_store(published: Path, tm
 
 def test_dataset_clause_scan_consumes_a_long_word_in_one_match():
     """A long identifier is one token: the scan is linear (it was quadratic: ~50 s for 100 kB)."""
-    from plankg.sparql_lexer import tokens
+    from plankg.sparql.lexer import tokens
 
     word = "x" * 100_000
     assert [m.span() for m in tokens(word)] == [(0, len(word))]

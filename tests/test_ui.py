@@ -12,7 +12,8 @@ import pytest
 from pyoxigraph import NamedNode, RdfFormat, Store
 
 from conftest import ROOT, SEED, run_plankg
-from plankg.server import create_app, i18n, ui, ui_data
+from plankg.server import create_app
+from plankg.server.ui import i18n, views as ui, data as ui_data
 
 SERVER = ROOT / "server"
 EXAMPLES = sorted((SERVER / "queries").glob("*.rq"))

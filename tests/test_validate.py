@@ -1,4 +1,4 @@
-"""plankg.validate: our split engine (pySHACL core + Oxigraph for SHACL-SPARQL) agrees with pySHACL.
+"""plankg.build.validate: our split engine (pySHACL core + Oxigraph for SHACL-SPARQL) agrees with pySHACL.
 
 Every invalid fixture of tests/data/shapes is validated both ways; the two must report the same
 (severity, focus node) pairs. The readable report names label, path, message and source line.
@@ -13,8 +13,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from plankg.validate import load_shapes, validate
-from plankg.vocab import Vocabularies
+from plankg.build.validate import load_shapes, validate
+from plankg.build.vocab import Vocabularies
 
 BASE = "https://w3id.org/plankg/id/"
 DATA = Path(__file__).resolve().parent / "data" / "shapes"

@@ -1,4 +1,4 @@
-"""plankg's gunicorn worker (plankg.server.worker): keep-alive, pipelining, making room, bad requests.
+"""plankg's gunicorn worker (plankg.server.serving.worker): keep-alive, pipelining, making room, bad requests.
 
 One real `plankg serve --workers 1 --threads 1`: a single connection thread, so a second client
 is served only if the worker frees the thread an idle kept-alive connection holds.
@@ -100,7 +100,7 @@ def _respond(request: bytes, status: str, headers: list[tuple[str, str]], body: 
     from gunicorn.config import Config
     from gunicorn.http import wsgi
 
-    from plankg.server.connection import Response
+    from plankg.server.serving.connection import Response
 
     client, server = socket.socketpair()
     with client, server:
@@ -154,7 +154,7 @@ def _claimable(client: socket.socket, server: socket.socket, conn=None):
     from gunicorn.config import Config
     from gunicorn.http import wsgi
 
-    from plankg.server.connection import Connection, Response
+    from plankg.server.serving.connection import Connection, Response
 
     client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     req = next(ghttp.get_parser(Config(), server, ("127.0.0.1", 1)))
@@ -209,7 +209,7 @@ def retiring_worker():
     from gunicorn.config import Config
     from gunicorn.glogging import Logger
 
-    from plankg.server.worker import PlankgWorker
+    from plankg.server.serving.worker import PlankgWorker
 
     cfg = Config()
     worker = PlankgWorker(1, 0, [], None, 30, cfg, Logger(cfg))
@@ -221,7 +221,7 @@ def retiring_worker():
 def test_a_retiring_worker_serves_a_request_that_arrived_after_its_last_response(retiring_worker):
     from gunicorn import http as ghttp
 
-    from plankg.server.connection import Connection
+    from plankg.server.serving.connection import Connection
 
     worker = retiring_worker
     client, server = socket.socketpair()
@@ -241,7 +241,7 @@ def test_a_retiring_worker_serves_a_request_that_arrived_after_its_last_response
 def test_a_response_finished_after_retiring_began_tells_the_client_to_close(retiring_worker):
     from gunicorn import http as ghttp
 
-    from plankg.server.connection import Connection
+    from plankg.server.serving.connection import Connection
 
     worker = retiring_worker
     worker.alive = True
@@ -269,7 +269,7 @@ def _ok(environ, start_response):
 
 def _serving(worker, server_sock):
     """A connection thread of ``worker`` serving ``server_sock``, as the main loop starts one."""
-    from plankg.server.connection import Connection
+    from plankg.server.serving.connection import Connection
 
     conn = Connection(server_sock)
     worker._conns.add(conn)
@@ -375,7 +375,7 @@ def test_a_full_worker_closes_an_idle_connection_for_a_waiting_client_only_after
     import selectors
     import time
 
-    from plankg.server.connection import Connection
+    from plankg.server.serving.connection import Connection
 
     worker = retiring_worker
     worker.alive, worker.idle_grace_s = True, grace_s
@@ -409,7 +409,7 @@ def test_a_full_worker_closes_an_idle_connection_for_a_waiting_client_only_after
 
 
 def test_a_long_get_query_is_served_and_one_over_the_limit_gets_414_saying_use_post(one_thread):
-    from plankg.server.serve import MAX_REQUEST_LINE_BYTES
+    from plankg.server.serving.serve import MAX_REQUEST_LINE_BYTES
 
     comment = "#" + "青年" * 300 + "\n"  # 600 Chinese characters: 5,400 bytes once percent-encoded
     url = "/sparql?" + urllib.parse.urlencode({"query": comment + "ASK {}"})
@@ -455,7 +455,7 @@ def test_a_request_the_server_cannot_parse_gets_a_plain_text_answer_a_browser_ca
 def test_a_request_head_that_arrives_too_slowly_loses_its_connection(retiring_worker):
     """The read timeout applies to each read, so without a limit on the whole head a client
     sending a byte now and then would keep a connection thread for ever."""
-    from plankg.server.connection import Connection
+    from plankg.server.serving.connection import Connection
 
     worker = retiring_worker
     worker.alive, worker.wsgi = True, _ok
@@ -489,14 +489,14 @@ def test_a_worker_copying_its_store_into_memory_keeps_telling_the_arbiter_it_is_
     from gunicorn.glogging import Logger
 
     from plankg.server import create_app
-    from plankg.server.worker import PlankgWorker
+    from plankg.server.serving.worker import PlankgWorker
     from plankg.store import publish
 
     store = tmp_path / "store"
     lines = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(50_000))
     publish(store, [("https://w3id.org/plankg/id/graph/test", lines.encode())])
     # An allowlist entry keeps load_wsgi from putting this pytest process under the no-network
-    # filter (server/sandbox.py), which would stop every server the later tests start.
+    # filter (server/serving/sandbox.py), which would stop every server the later tests start.
     app = create_app({"STORE": str(store), "MEMORY_MAX_QUADS": 100_000,
                       "FEDERATION_ALLOWLIST": ["http://127.0.0.1:9/"]})
 

@@ -1,0 +1,326 @@
+"""Dataset metadata: a VoID description and a DCAT catalog of the published graphs.
+
+:func:`metadata_graph` describes the content graphs of a build (everything but the metadata
+graph itself) and the dumps made from them (:mod:`plankg.build.dumps`). The build publishes the
+result as the named graph ``{BASE}graph/meta`` (:func:`meta_graph_iri`), so the dataset, the
+catalog and the distributions dereference like any other resource (``/id/dataset``).
+
+Resources (B = id base, S = site, see :func:`site_for`)::
+
+    B dataset                       void:Dataset, dcat:Dataset: counts, partitions, subsets
+    B dataset/linkset/{name}        void:Linkset (law database, cites-law, target-group)
+    B dataset/distribution/{name}   dcat:Distribution (nquads, trig: the dumps; sparql)
+    B dataset/service/sparql        dcat:DataService: the SPARQL endpoint S sparql
+    B catalog                       dcat:Catalog
+    B graph/meta                    dcat:CatalogRecord (the metadata graph is the record)
+    B graph/...                     each content graph, a void:Dataset subset with its triples
+
+**Counts** are those of the RDF merge of the content graphs (a triple in two graphs counts
+once), which is what ``SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } }`` over the store
+minus the metadata graph gives. Subsets count the triples of their graph.
+
+**Absolute IRIs of the endpoint and the dumps.** Metadata is written at build time, when no
+request tells us the host, yet VoID and DCAT need absolute IRIs. The site is derived from
+the id base: the server maps ``BASE + path`` to ``/id/path``, so the site root is BASE without
+its final ``id/`` segment (``https://w3id.org/plankg/id/`` → ``https://w3id.org/plankg/``;
+``http://127.0.0.1:8000/id/`` → ``http://127.0.0.1:8000/``). The endpoint is then ``S sparql``
+and the dumps ``S dumps/<file>``; a w3id redirect for ``/plankg/*`` to the server makes the
+default ones resolve. A base that does not end in ``id/`` gives its origin (``scheme://host/``)
+as the site. Callers may pass ``site=`` explicitly instead.
+
+**Datatypes.** ``dcat:byteSize`` is written as ``xsd:nonNegativeInteger`` (DCAT 3); Oxigraph
+stores subtypes of ``xsd:integer`` as ``xsd:integer`` (same value), so SPARQL and the /doc/
+pages return it typed ``xsd:integer``.
+
+**Dates.** ``dct:issued``/``dct:modified`` are the build time, so two builds of the same input
+differ in these two values only (the dumps do not: they exclude this graph). Set
+``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) to pin them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
+
+from plankg.build.dumps import MEDIA_GZIP, Dump
+from plankg.errors import PlanKGError
+from plankg.namespaces import ONTOLOGY_IRI, PLAN, PREFIXES, graph_iri
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+PLAN_NS = Namespace(PLAN)
+IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
+SITE_ID_SEGMENT = "id/"
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+META_GRAPH = "meta"
+SPARQL_PATH = "sparql"
+SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+FORMATS = "http://www.w3.org/ns/formats/"
+
+DATA_LICENSE = URIRef("https://data.gov.tw/license")
+"""Open Government Data License, version 1.0 (政府資料開放授權條款－第1版): the plan texts are
+published by government agencies; the ontology itself is MIT (see its dct:license)."""
+LANGUAGE = URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")
+
+LAW_DB = URIRef("https://law.moj.gov.tw/")
+LAW_DB_TITLES = (("全國法規資料庫", "zh-Hant"), ("Laws & Regulations Database of The Republic of China (Taiwan)", "en"))
+
+TITLE = (("plankg: 中華民國政府機關年度施政計畫知識圖譜", "zh-Hant"),
+         ("plankg: knowledge graph of the annual administrative plans of Taiwanese government agencies", "en"))
+DESCRIPTION = (
+    ("年度施政計畫（目標、策略、工作計畫、重要計畫項目及實施內容）與其提及之施政對象及法規，"
+     "附原文行號出處；並含本體及控制詞彙。下載檔案含上述所有具名圖，不含本後設資料圖。", "zh-Hant"),
+    ("Annual administrative plans (goals, strategies, work plans, programs and activities) with the "
+     "target groups and laws their texts name and line-level provenance, plus the ontology and the "
+     "controlled vocabularies. The dumps hold all these named graphs, but not this metadata graph "
+     "(graph/meta), which describes them.", "en"),
+)
+PUBLISHER_NAMES = (("plankg project", "en"), ("plankg 專案", "zh-Hant"))
+DUMP_DESCRIPTION = "All content graphs of the dataset, with their graph names; not the metadata graph."
+KEYWORDS = (("施政計畫", "zh-Hant"), ("annual plan", "en"), ("linked data", "en"), ("Taiwan", "en"))
+
+LINKSETS = (
+    # name, link predicate, external target dataset (None: the objects are in our graphs)
+    ("law-database", RDFS.seeAlso, LAW_DB),
+    ("cites-law", PLAN_NS.citesLaw, None),
+    ("target-group", PLAN_NS.targetGroup, None),
+)
+TITLED_TYPES = (PLAN_NS.AnnualPlan, SKOS.ConceptScheme, OWL.Ontology)
+
+
+def site_for(base: str) -> str:
+    """The site root that serves ``base`` at ``/id/`` (see the module docstring)."""
+    if base.endswith("/" + SITE_ID_SEGMENT):
+        return base[: -len(SITE_ID_SEGMENT)]
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def build_time(environ: Mapping[str, str] | None = None) -> datetime:
+    """When this build happened: ``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else now (UTC)."""
+    raw = (os.environ if environ is None else environ).get(SOURCE_DATE_EPOCH)
+    if raw is None:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    try:
+        return datetime.fromtimestamp(int(raw), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise PlanKGError(f"{SOURCE_DATE_EPOCH}={raw!r} is not a Unix timestamp") from None
+
+
+def meta_graph_iri(base: str) -> str:
+    """The IRI of the named graph that holds the metadata."""
+    return graph_iri(base, META_GRAPH)
+
+
+def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump], *,
+                   site: str | None = None, issued: datetime | None = None) -> Graph:
+    """VoID + DCAT description of the content ``graphs`` (graph IRI → graph) and their ``dumps``."""
+    site = site or site_for(base)
+    when = Literal((issued or build_time()).replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
+    g = Graph()
+    for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "spdx": str(SPDX)}.items():
+        g.bind(prefix, ns)
+    dataset = URIRef(base + "dataset")
+    union = _merge(graphs.values())
+    _describe_dataset(g, dataset, base, site, union, when)
+    _add_subsets(g, dataset, graphs)
+    _add_linksets(g, dataset, base, graphs)
+    service = _add_service(g, dataset, base, site)
+    for dump in dumps:
+        _add_dump(g, dataset, base, site, dump)
+    sparql = URIRef(f"{base}dataset/distribution/sparql")
+    g.add((dataset, DCAT.distribution, sparql))
+    g.add((sparql, RDF.type, DCAT.Distribution))
+    g.add((sparql, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
+    g.add((sparql, DCAT.accessURL, URIRef(site + SPARQL_PATH)))
+    g.add((sparql, DCAT.accessService, service))
+    _add_catalog(g, dataset, base, site, service, when)
+    return g
+
+
+def _merge(graphs: Iterable[Graph]) -> set[tuple]:
+    """The RDF merge of ``graphs`` as a set of triples (blank nodes are shared, as in the store)."""
+    union: set[tuple] = set()
+    for graph in graphs:
+        union.update(graph)
+    return union
+
+
+def _texts(g: Graph, node, predicate, texts) -> None:
+    for text, lang in texts:
+        g.add((node, predicate, Literal(text, lang=lang)))
+
+
+def _count(value: int) -> Literal:
+    return Literal(value, datatype=XSD.integer)
+
+
+def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, union: set[tuple], when: Literal) -> None:
+    """Types, titles, statistics, partitions and pointers of the dataset itself."""
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    _texts(g, dataset, DCTERMS.title, TITLE)
+    _texts(g, dataset, RDFS.label, TITLE)
+    _texts(g, dataset, DCTERMS.description, DESCRIPTION)
+    _texts(g, dataset, DCAT.keyword, KEYWORDS)
+    g.add((dataset, DCTERMS.license, DATA_LICENSE))
+    g.add((dataset, DCTERMS.language, LANGUAGE))
+    g.add((dataset, DCTERMS.publisher, _publisher(g)))
+    g.add((dataset, DCTERMS.issued, when))
+    g.add((dataset, DCTERMS.modified, when))
+    g.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
+    g.add((dataset, DCAT.landingPage, URIRef(site)))
+    g.add((dataset, FOAF.homepage, URIRef(site)))
+    g.add((dataset, VOID.uriSpace, Literal(base)))
+    g.add((dataset, VOID.sparqlEndpoint, URIRef(site + SPARQL_PATH)))
+    for fmt in ("N-Quads", "TriG", "Turtle", "JSON-LD", "N-Triples", "RDF_XML"):
+        g.add((dataset, VOID.feature, URIRef(FORMATS + fmt)))
+
+    subjects = {s for s, _, _ in union}
+    types = Counter(o for s, p, o in {t for t in union if t[1] == RDF.type})
+    predicates = Counter(p for _, p, _ in union)
+    g.add((dataset, VOID.triples, _count(len(union))))
+    g.add((dataset, VOID.distinctSubjects, _count(len(subjects))))
+    g.add((dataset, VOID.distinctObjects, _count(len({o for _, _, o in union}))))
+    g.add((dataset, VOID.properties, _count(len(predicates))))
+    g.add((dataset, VOID.classes, _count(len(types))))
+    g.add((dataset, VOID.entities, _count(sum(1 for s in subjects if isinstance(s, URIRef) and s.startswith(base)))))
+    for cls, n in sorted(types.items()):
+        part = BNode()
+        g.add((dataset, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, _count(n)))
+    for prop, n in sorted(predicates.items()):
+        part = BNode()
+        g.add((dataset, VOID.propertyPartition, part))
+        g.add((part, VOID.property, prop))
+        g.add((part, VOID.triples, _count(n)))
+    for vocabulary in sorted(_vocabularies(set(predicates) | set(types))):
+        g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
+    for s in sorted(s for s, p, o in union if p == RDF.type and o == PLAN_NS.AnnualPlan):
+        g.add((dataset, VOID.exampleResource, s))
+    for s in sorted(s for s, p, o in union if p == RDF.type and o == PLAN_NS.SourceDocument):
+        g.add((dataset, DCTERMS.source, s))
+
+
+def _publisher(g: Graph) -> BNode:
+    agent = BNode()
+    g.add((agent, RDF.type, FOAF.Agent))
+    _texts(g, agent, FOAF.name, PUBLISHER_NAMES)
+    return agent
+
+
+def _vocabularies(terms: set) -> set[str]:
+    """The namespaces of ``terms``: a known prefix's IRI, else the IRI up to its last # or /."""
+    known = sorted(PREFIXES.values(), key=len, reverse=True)
+    out = set()
+    for term in terms:
+        ns = next((k for k in known if term.startswith(k)), None)
+        out.add(ns or term[: max(term.rfind("#"), term.rfind("/")) + 1])
+    return out
+
+
+def _add_subsets(g: Graph, dataset: URIRef, graphs: Mapping[str, Graph]) -> None:
+    """Each content graph is a void:Dataset subset, titled after its plan, scheme or ontology."""
+    for iri, graph in sorted(graphs.items()):
+        node = URIRef(iri)
+        g.add((dataset, VOID.subset, node))
+        g.add((node, RDF.type, VOID.Dataset))
+        g.add((node, VOID.triples, _count(len(graph))))
+        titled = sorted(s for t in TITLED_TYPES for s in graph.subjects(RDF.type, t))
+        for label in graph.objects(titled[0], RDFS.label) if titled else ():
+            g.add((node, DCTERMS.title, label))
+
+
+def _target(dataset: URIRef, iris: list[str]) -> URIRef:
+    """The one graph a side of a linkset lives in, or the whole dataset if several or none."""
+    return URIRef(iris[0]) if len(iris) == 1 else dataset
+
+
+def _add_linksets(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Graph]) -> None:
+    """Linksets: laws → law database (rdfs:seeAlso), plan nodes → laws and → target groups."""
+    g.add((LAW_DB, RDF.type, VOID.Dataset))
+    _texts(g, LAW_DB, DCTERMS.title, LAW_DB_TITLES)
+    g.add((LAW_DB, FOAF.homepage, LAW_DB))
+    g.add((LAW_DB, VOID.uriSpace, Literal(str(LAW_DB))))
+    for name, predicate, external in LINKSETS:
+        links = {(s, o) for graph in graphs.values() for s, o in graph.subject_objects(predicate)
+                 if external is None or str(o).startswith(str(external))}
+        subjects_in = sorted({iri for iri, graph in graphs.items() for s, _ in links if (s, predicate, None) in graph})
+        objects_in = sorted({iri for iri, graph in graphs.items() for _, o in links if (o, None, None) in graph})
+        objects = external if external is not None else _target(dataset, objects_in)
+        linkset = URIRef(f"{base}dataset/linkset/{name}")
+        g.add((dataset, VOID.subset, linkset))
+        g.add((linkset, RDF.type, VOID.Linkset))
+        g.add((linkset, VOID.linkPredicate, predicate))
+        g.add((linkset, VOID.subjectsTarget, _target(dataset, subjects_in)))
+        g.add((linkset, VOID.objectsTarget, objects))
+        g.add((linkset, VOID.target, _target(dataset, subjects_in)))
+        g.add((linkset, VOID.target, objects))
+        g.add((linkset, VOID.triples, _count(len(links))))
+        g.add((linkset, DCTERMS.title, Literal(f"{name} links ({predicate.n3(g.namespace_manager)})", lang="en")))
+
+
+def _add_service(g: Graph, dataset: URIRef, base: str, site: str) -> URIRef:
+    service = URIRef(f"{base}dataset/service/sparql")
+    endpoint = URIRef(site + SPARQL_PATH)
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, DCTERMS.title, Literal("plankg SPARQL 1.1 endpoint", lang="en")))
+    g.add((service, DCAT.endpointURL, endpoint))
+    g.add((service, DCAT.endpointDescription, endpoint))  # the service description (GET, no query)
+    g.add((service, DCTERMS.conformsTo, SPARQL_PROTOCOL))
+    g.add((service, DCAT.servesDataset, dataset))
+    return service
+
+
+def _add_dump(g: Graph, dataset: URIRef, base: str, site: str, dump: Dump) -> None:
+    """A dcat:Distribution of a dump file, with its size and SHA-256 checksum."""
+    node = URIRef(f"{base}dataset/distribution/{dump.name.split('.')[1]}")
+    url = URIRef(site + dump.path)
+    g.add((dataset, DCAT.distribution, node))
+    g.add((dataset, VOID.dataDump, url))
+    g.add((node, RDF.type, DCAT.Distribution))
+    g.add((node, DCTERMS.title, Literal(dump.title, lang="en")))
+    g.add((node, DCTERMS.description, Literal(DUMP_DESCRIPTION, lang="en")))
+    g.add((node, DCAT.downloadURL, url))
+    g.add((node, DCAT.accessURL, url))
+    g.add((node, DCAT.mediaType, URIRef(IANA_MEDIA + dump.media_type)))
+    g.add((node, DCAT.compressFormat, URIRef(IANA_MEDIA + MEDIA_GZIP)))
+    g.add((node, DCAT.byteSize, Literal(dump.byte_size, datatype=XSD.nonNegativeInteger)))
+    g.add((node, DCTERMS.license, DATA_LICENSE))
+    checksum = BNode()
+    g.add((node, SPDX.checksum, checksum))
+    g.add((checksum, RDF.type, SPDX.Checksum))
+    g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
+
+
+def _add_catalog(g: Graph, dataset: URIRef, base: str, site: str, service: URIRef, when: Literal) -> None:
+    catalog = URIRef(base + "catalog")
+    record = URIRef(meta_graph_iri(base))
+    g.add((catalog, RDF.type, DCAT.Catalog))
+    _texts(g, catalog, DCTERMS.title, (("plankg 資料目錄", "zh-Hant"), ("plankg data catalog", "en")))
+    _texts(g, catalog, RDFS.label, (("plankg 資料目錄", "zh-Hant"), ("plankg data catalog", "en")))
+    g.add((catalog, DCTERMS.description, Literal("The datasets and services of this plankg site.", lang="en")))
+    g.add((catalog, DCTERMS.publisher, _publisher(g)))
+    g.add((catalog, DCTERMS.license, DATA_LICENSE))
+    g.add((catalog, DCTERMS.issued, when))
+    g.add((catalog, DCTERMS.modified, when))
+    g.add((catalog, FOAF.homepage, URIRef(site)))
+    g.add((catalog, DCAT.dataset, dataset))
+    g.add((catalog, DCAT.service, service))
+    g.add((catalog, DCAT.record, record))
+    g.add((record, RDF.type, DCAT.CatalogRecord))
+    g.add((record, FOAF.primaryTopic, dataset))
+    g.add((record, DCTERMS.modified, when))
+    g.add((record, DCTERMS.issued, when))
+    _texts(g, record, DCTERMS.title, (("plankg 後設資料（VoID 與 DCAT）", "zh-Hant"),
+                                      ("plankg metadata record (VoID and DCAT); also the named graph that holds it", "en")))
+
+
+__all__ = ["metadata_graph", "meta_graph_iri", "site_for", "build_time", "META_GRAPH", "SPDX", "DATA_LICENSE"]

@@ -1,0 +1,163 @@
+"""Map loader objects (:mod:`plankg.loaders.model`) to RDF, as laid down in docs/data-model.md.
+
+One plan becomes one rdflib graph (its own named graph in the store). IRIs depend only on the
+configured base, the organisation's notation, the ROC year and ordinals, so the same input
+always gives the same IRIs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from plankg.errors import InputError
+from plankg.build.linker import Linker
+from plankg.loaders.model import Plan, Source, Statement
+from plankg.namespaces import PLAN, PREFIXES, graph_iri
+from plankg.build.vocab import Vocabularies
+
+ZH = "zh-Hant"
+
+
+def P(name: str) -> URIRef:
+    return URIRef(PLAN + name)
+
+
+@dataclass(frozen=True)
+class MappedPlan:
+    """A plan as RDF: its IRI, the IRI of its named graph, and the graph."""
+
+    iri: URIRef
+    graph_iri: str
+    graph: Graph
+    links: int  # number of link-evidence nodes
+
+
+class _Mapper:
+    def __init__(self, plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str):
+        self.plan = plan
+        self.vocab = vocab
+        self.linker = linker
+        self.sha256 = sha256
+        self.file = PurePath(plan.source.file).name
+        self.org, self.notation = vocab.organisation(plan.organisation, plan.source.file)
+        self.root = f"{vocab.base}{self.notation}/{plan.roc_year}"
+        self.g = Graph()
+        for prefix, ns in PREFIXES.items():
+            self.g.bind(prefix, ns)
+        self.links = 0
+
+    def add(self, s, p, o) -> None:
+        self.g.add((s, p, o))
+
+    def iri(self, path: str = "") -> URIRef:
+        return URIRef(self.root + path)
+
+    def source(self, node: URIRef, src: Source) -> None:
+        loc = self.iri(f"/source/L{src.line}-{src.end_line}")
+        self.add(node, PROV.wasDerivedFrom, loc)
+        self.add(loc, RDF.type, P("SourceLocation"))
+        self.add(loc, DCTERMS.isPartOf, self.iri("/source"))
+        self.add(loc, P("sourceFile"), Literal(self.file))
+        self.add(loc, P("startLine"), Literal(src.line))
+        self.add(loc, P("endLine"), Literal(src.end_line))
+        where = f"{self.file}:{src.line}" + (f"-{src.end_line}" if src.end_line != src.line else "")
+        self.add(loc, RDFS.label, Literal(where, lang=ZH))
+
+    def node(self, path: str, cls: str, text: str, src: Source, ordinal: int | None = None) -> URIRef:
+        node = self.iri(path)
+        self.add(node, RDF.type, P(cls))
+        self.add(node, RDFS.label, Literal(text, lang=ZH))
+        if ordinal is not None:
+            self.add(node, P("ordinal"), Literal(ordinal))
+        self.source(node, src)
+        return node
+
+    def part(self, parent: URIRef, has: str, is_of: str, child: URIRef) -> None:
+        self.add(parent, P(has), child)
+        self.add(child, P(is_of), parent)
+
+    def link(self, node: URIRef, text: str) -> None:
+        """Tag ``node`` with the target groups and laws its text names, with evidence."""
+        for k, m in enumerate(self.linker.matches(text), start=1):
+            target = URIRef(m.target)
+            self.add(node, P(m.prop), target)
+            ev = URIRef(f"{node}/link/{k}")
+            self.add(node, P("hasLinkEvidence"), ev)
+            self.add(ev, RDF.type, P("LinkEvidence"))
+            self.add(ev, P("linkProperty"), P(m.prop))
+            self.add(ev, P("linkTarget"), target)
+            self.add(ev, P("matchedText"), Literal(m.text, lang=ZH))
+            self.add(ev, P("matchOffset"), Literal(m.offset))
+            self.links += 1
+
+    def statements(self, plan_iri: URIRef, prop: str, cls: str, slug: str, items: list[Statement]) -> None:
+        for st in items:
+            self.add(plan_iri, P(prop), self.node(f"/{slug}/{st.ordinal}", cls, st.text, st.source, st.ordinal))
+
+    def map(self) -> Graph:
+        plan = self.plan
+        root = self.iri()
+        self.add(root, RDF.type, P("AnnualPlan"))
+        self.add(root, RDFS.label, Literal(plan.title, lang=ZH))
+        self.add(root, DCTERMS.title, Literal(plan.title, lang=ZH))
+        self.add(root, DCTERMS.publisher, self.org)
+        self.add(root, P("fiscalYear"), Literal(str(plan.year), datatype=XSD.gYear))
+        self.add(root, P("rocYear"), Literal(plan.roc_year))
+        doc = self.iri("/source")
+        self.add(root, PROV.wasDerivedFrom, doc)
+        self.add(doc, RDF.type, P("SourceDocument"))
+        self.add(doc, DCTERMS.identifier, Literal(self.file))
+        self.add(doc, RDFS.label, Literal(self.file, lang=ZH))
+        self.add(doc, P("sha256"), Literal(self.sha256))
+
+        pre = plan.preamble
+        if pre.vision is not None:
+            self.add(root, P("hasVision"), self.node("/vision", "Vision", pre.vision.text, pre.vision.source))
+        self.statements(root, "hasAim", "Aim", "aim", pre.aims)
+        self.statements(root, "follows", "PolicyDocument", "follows", pre.follows)
+        self.statements(root, "hasKeyWork", "KeyWork", "key-work", pre.key_works)
+
+        for goal in plan.goals:
+            g_path = f"/goal/{goal.ordinal}"
+            g_node = self.node(g_path, "Goal", goal.text, goal.source, goal.ordinal)
+            self.part(root, "hasGoal", "isGoalOf", g_node)
+            for s in goal.strategies:
+                s_node = self.node(f"{g_path}/strategy/{s.ordinal}", "Strategy", s.text, s.source, s.ordinal)
+                self.part(g_node, "hasStrategy", "isStrategyOf", s_node)
+                self.link(s_node, s.text)
+
+        for wp in plan.work_plans:
+            w_path = f"/work-plan/{wp.ordinal}"
+            w_node = self.node(w_path, "WorkPlan", wp.name, wp.source, wp.ordinal)
+            self.part(root, "hasWorkPlan", "isWorkPlanOf", w_node)
+            unit, code = self.vocab.assignment(self.org, plan.roc_year, wp.name)
+            if unit is not None:
+                self.add(w_node, P("responsibleUnit"), unit)
+            if code is not None:
+                self.add(w_node, P("budgetCode"), Literal(code))
+            for prog in wp.programs:
+                p_path = f"{w_path}/program/{prog.ordinal}"
+                p_node = self.node(p_path, "Program", prog.name, prog.source, prog.ordinal)
+                self.part(w_node, "hasProgram", "isProgramOf", p_node)
+                category = self.vocab.categories.get(prog.category)
+                if category is None:
+                    raise InputError(prog.source.file, prog.source.line,
+                                     f"category {prog.category!r} is not in ontology/vocab/plan-categories.ttl")
+                self.add(p_node, P("category"), category)
+                self.link(p_node, prog.name)
+                for act in prog.activities:
+                    a_node = self.node(f"{p_path}/activity/{act.ordinal}", "Activity", act.text, act.source, act.ordinal)
+                    self.part(p_node, "hasActivity", "isActivityOf", a_node)
+                    self.link(a_node, act.text)
+        return self.g
+
+
+def map_plan(plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str) -> MappedPlan:
+    """The RDF graph of ``plan``; ``sha256`` is the digest of the source file's bytes."""
+    mapper = _Mapper(plan, vocab, linker, sha256)
+    graph = mapper.map()
+    return MappedPlan(mapper.iri(), graph_iri(vocab.base, mapper.notation, plan.roc_year), graph, mapper.links)

@@ -1,0 +1,69 @@
+"""Counts shown by ``plankg build`` (from the compiled plans) and ``plankg stats`` (from the store)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from plankg.namespaces import PLAN
+
+if TYPE_CHECKING:  # pragma: no cover
+    from plankg.build.pipeline import Compiled
+
+CLASSES = ("Goal", "Strategy", "WorkPlan", "Program", "Activity")
+
+STATS_QUERY = f"""
+PREFIX plan: <{PLAN}>
+SELECT ?g ?title ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
+  GRAPH ?g {{
+    ?plan a plan:AnnualPlan ; plan:rocYear ?y .
+    OPTIONAL {{ ?plan <http://purl.org/dc/terms/title> ?title }}
+    ?s a ?class .
+    FILTER(?class IN ({", ".join("plan:" + c for c in CLASSES + ("LinkEvidence",))}))
+  }}
+}} GROUP BY ?g ?title ?class ORDER BY ?g ?class
+"""
+
+
+def summary_lines(compiled: "Compiled") -> list[str]:
+    """One line per plan with its counts, then one line for the links and the validation."""
+    lines = []
+    for plan, mapped in zip(compiled.plans, compiled.mapped):
+        cats = Counter(p.category for p in plan.programs())
+        cat_text = ", ".join(f"{n} {c}" for c, n in sorted(cats.items(), key=lambda kv: -kv[1]))
+        lines.append(
+            f"{plan.title}: {len(plan.goals)} goals, {len(plan.strategies())} strategies, "
+            f"{len(plan.work_plans)} work plans, {len(plan.programs())} programs ({cat_text}), "
+            f"{len(plan.activities())} activities, {mapped.links} links; {len(mapped.graph)} triples"
+        )
+    total = sum(len(g) for g in compiled.graphs().values())
+    lines.append(
+        f"{len(compiled.graphs())} graphs, {total} triples; SHACL: conforms, "
+        f"{len(compiled.report.warnings)} warning(s)"
+    )
+    t = compiled.timings
+    lines.append("time: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in t.items()))
+    return lines
+
+
+def store_stats(store: Path) -> list[str]:
+    """Human-readable counts of the published store."""
+    from plankg.store import open_store, store_info
+
+    info = store_info(store)
+    with open_store(store) as kg:
+        lines = [f"store: {store} (build {info.get('build', '?')}, published {info.get('published', '?')})"]
+        for g in kg.graphs():
+            lines.append(f"graph <{g}>: {kg.count(g)} triples")
+        per_plan: dict[str, dict[str, int]] = {}
+        titles: dict[str, str] = {}
+        for row in kg.query(STATS_QUERY, union_default_graph=False):
+            g = row["g"].value
+            titles[g] = row["title"].value if row["title"] is not None else g
+            per_plan.setdefault(g, {})[row["class"].value.removeprefix(PLAN)] = int(row["n"].value)
+        for g, counts in per_plan.items():
+            parts = ", ".join(f"{counts.get(c, 0)} {c}" for c in CLASSES + ("LinkEvidence",))
+            lines.append(f"{titles[g]}: {parts}")
+        lines.append(f"total: {kg.count()} quads")
+    return lines

@@ -1,0 +1,292 @@
+"""Run SPARQL on the store within time limits: the server's query executor.
+
+Each operation runs as a job on an engine thread (:mod:`plankg.server.engine.jobs`) of this process, and the
+request thread waits for its first chunk until the deadline. pyoxigraph releases the GIL
+while it evaluates and serialises (see :mod:`plankg.server.engine.jobs`), so jobs run in parallel, and a request
+costs no pipe, no copy and no second process. Results stream in chunks of at most
+``CHUNK_BYTES``. A query whose caller can answer its client while the query is stuck
+(``execute(overdue=…)``: the server's worker) runs on the calling thread instead, which saves
+two thread hand-offs. Where a job runs is :mod:`plankg.server.engine.runner`'s business; this module says which
+operations there are.
+
+Time limits: at its deadline a request gets :class:`QueryTimeout` and its job is cancelled; a
+streaming result stops at its next write. pyoxigraph cannot cancel work inside one call
+(aggregates, ORDER BY, updates compute inside ``query()``/``update()``), so a job still
+running ``STUCK_GRACE_S`` after its deadline is *stuck* and the executor calls ``on_stuck``:
+under ``plankg serve`` the worker process then retires (:mod:`plankg.server.serving.worker`), which ends the work;
+its other requests finish first and gunicorn starts a fresh process. Elsewhere (the Flask dev
+server, a script) the default only logs: the work runs on until it ends.
+
+Writes (read-write mode) run one at a time, in order, behind a lock; an update or load is all
+or nothing, also when its process ends mid-way. Every query and update passes :mod:`plankg.sparql.guard`
+first: SERVICE and LOAD targets must be on the ``allowlist`` (empty by default: none).
+
+Exceptions (all :class:`plankg.errors.PlanKGError`; the first five are ``QueryError``s):
+
+=====================  ======================================================================
+``QuerySyntaxError``   pyoxigraph rejected the query, update or data (the message has the
+                       position)
+``QueryFailed``        evaluation failed (a failed SERVICE, an I/O error)
+``QueryTimeout``       over the time limit. From ``execute`` before the first chunk, from
+                       the chunk iterator after it (body truncated)
+``UnsupportedFormat``  the media type does not fit the result or the upload
+``QueryError``         a bad argument: a graph name that is not an absolute IRI
+``ReadOnly``           a write on an executor that opened the store read-only
+``Refused``            a SERVICE/LOAD target not on the allowlist
+``StoreError``         (constructor) the store could not be opened
+=====================  ======================================================================
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, BinaryIO
+
+import pyoxigraph as ox
+from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse_query_results
+
+from plankg.errors import QueryError
+from plankg.sparql.limits import check as check_limits
+from plankg.server.engine import storeops
+from plankg.sparql.guard import QueryInfo, Refused, check_federation, inspect_query, inspect_update, validate_allowlist
+from plankg.server.engine.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled
+from plankg.server.engine.memory import ExpensiveGate, is_expensive
+from plankg.server.engine.runner import INLINE_MAX_BYTES, Execution, Runner
+from plankg.server.engine.queryerrors import (
+    QueryFailed,
+    QuerySyntaxError,
+    OverMemory,
+    QueryTimeout,
+    ReadOnly,
+    UnsupportedFormat,
+)
+
+log = logging.getLogger("plankg.server")
+
+JSON_RESULTS = "application/sparql-results+json"
+
+__all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "OverMemory",
+           "UnsupportedFormat", "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
+
+
+class QueryExecutor:
+    """Runs queries and writes on the store at ``store_path``, in this process.
+
+    ``timeout_s`` is the default wall-clock limit of a request; ``read_write`` opens the store
+    for writing (one process may); ``allowlist`` holds the IRI prefixes SERVICE and LOAD may
+    reach; ``on_stuck(what)`` is called for work that outlived its deadline (see the module
+    text); a read-only store of at most ``memory_max_quads`` quads is queried from a copy in
+    memory; at most ``max_expensive`` queries that pyoxigraph materialises before their first
+    row run at once (0: no cap; :mod:`plankg.server.engine.memory`). Raises StoreError if the store cannot be opened.
+    """
+
+    def __init__(self, store_path: str | os.PathLike[str], *, timeout_s: float = 30.0, read_write: bool = False,
+                 allowlist: Iterable[str] = (), on_stuck: Callable[[str], Any] | None = None,
+                 inline_max_bytes: int = INLINE_MAX_BYTES, memory_max_quads: int = 0, max_expensive: int = 0):
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be > 0")
+        self.store_path = os.path.abspath(os.fspath(store_path))
+        self.read_write = read_write
+        self.timeout_s = timeout_s
+        self.inline_max_bytes = inline_max_bytes
+        self.allowlist = validate_allowlist(allowlist)
+        self.on_stuck = on_stuck or log_stuck
+        self._stores = storeops.Stores(self.store_path, read_write, memory_max_quads)
+        self._write_lock = threading.Lock()
+        self._runner = Runner(lambda what: self.on_stuck(what), inline_max_bytes)
+        self._gate = ExpensiveGate(max_expensive)
+
+    # --- queries -------------------------------------------------------------------------
+
+    def execute(self, query: str, *, result_format: str | QueryResultsFormat | RdfFormat,
+                union_default_graph: bool = True, default_graphs: Iterable[str] | None = None,
+                named_graphs: Iterable[str] | None = None, timeout_s: float | None = None,
+                info: QueryInfo | None = None, overdue: Callable[[], Any] | None = None) -> Execution:
+        """Start ``query``; return once its first chunk (or its end) is computed.
+
+        ``result_format``: a media type (``application/sparql-results+json``, ``…+xml``,
+        ``text/csv``, ``text/tab-separated-values``; ``text/turtle``, ``application/n-triples``,
+        ``application/n-quads``, ``application/trig``, ``application/rdf+xml``,
+        ``application/ld+json``, ``text/n3``) or a pyoxigraph format object. It must suit the
+        query form, else UnsupportedFormat. The dataset options behave as in
+        :meth:`plankg.store.OxigraphStore.query`. ``info``: ``guard.inspect_query(query)``, if
+        the caller has it already.
+
+        ``overdue``: the caller can answer its client even while this call is stuck inside
+        pyoxigraph (the server's worker can, :mod:`plankg.server.serving.worker`). Then the query runs on the
+        calling thread, which saves the hand-off to an engine thread and back (~0.15 ms for
+        a small query); if it is still running at its deadline, the watchdog calls
+        ``overdue()`` and this call raises QueryTimeout whenever it gets control back. A
+        result over ``inline_max_bytes`` is computed again on an engine thread and streamed,
+        so that no more is held in memory; the same query with the same options goes there
+        straight away next time.
+        """
+        check_limits(query)  # before pyoxigraph: nesting it cannot survive is refused (plankg.sparql.limits)
+        info = info or inspect_query(query)
+        check_federation(info, self.allowlist)
+        media_type = _media_type(result_format, info.form)
+        dataset = {"union_default_graph": union_default_graph, "default_graphs": _graphs(default_graphs),
+                   "named_graphs": _graphs(named_graphs)}
+        store = self._stores.current()
+        what = lambda: f"query {_brief(query)}"  # noqa: E731
+        produce = lambda out: storeops.run_query(store, query, media_type, dataset, out)  # noqa: E731
+        key = (query, media_type, union_default_graph, _frozen(dataset["default_graphs"]),
+               _frozen(dataset["named_graphs"]))
+        started, deadline = self._limits(timeout_s)
+        if self._gate.size and is_expensive(query):  # it may hold much memory before its first row: wait for a slot
+            produce = self._gate.wrap(produce, deadline)
+        return self._runner.stream(what, started, deadline, produce, overdue, key)
+
+    def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
+        """SELECT rows as {variable: pyoxigraph term} (unbound variables absent). ``options``:
+        those of :meth:`execute` but ``result_format``."""
+        body = self.execute(query, result_format=JSON_RESULTS, **options).read()
+        results = parse_query_results(body, QueryResultsFormat.JSON)
+        names = [v.value for v in results.variables]
+        return [{n: t for n, t in zip(names, row) if t is not None} for row in results]
+
+    def ask(self, query: str, **options: Any) -> bool:
+        body = self.execute(query, result_format=JSON_RESULTS, **options).read()
+        return bool(parse_query_results(body, QueryResultsFormat.JSON))
+
+    def construct(self, query: str, result_format: str | RdfFormat = "application/n-triples", **options: Any) -> bytes:
+        """A CONSTRUCT or DESCRIBE result, whole."""
+        return self.execute(query, result_format=result_format, **options).read()
+
+    # --- writes and the Graph Store Protocol -----------------------------------------------
+
+    def update(self, text: str, *, timeout_s: float | None = None) -> None:
+        """Run a SPARQL update and flush it; all or nothing."""
+        check_limits(text)
+        info = inspect_update(text)
+        check_federation(info, self.allowlist)
+        self._write(lambda: f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text))
+
+    def load(self, data: bytes | BinaryIO, format: str | RdfFormat, graph: str | None = None, *,
+             replace: bool = False, timeout_s: float | None = None) -> None:
+        """Add the triples in ``data`` (bytes, or a binary file read in chunks) to ``graph``
+        (None: the default graph). ``replace`` drops the old content in the same transaction
+        (Graph Store PUT). Malformed data → QuerySyntaxError, and nothing changes."""
+        fmt = RdfFormat.from_media_type(format if isinstance(format, str) else format.media_type)
+        if fmt is None:
+            raise UnsupportedFormat(f"cannot load {format}")
+        if fmt.supports_datasets:
+            raise UnsupportedFormat(f"{fmt.name} holds a dataset; load one graph at a time")
+        graph = _graph(graph)
+        self._write(lambda: f"load into {graph or 'the default graph'}", timeout_s,
+                    lambda raw: storeops.load(raw, data, fmt, graph, replace))
+
+    def clear(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
+        """Remove a named graph (None: empty the default graph); whether it existed."""
+        graph = _graph(graph)
+        return self._write(lambda: f"clear {graph or 'the default graph'}", timeout_s,
+                           lambda raw: storeops.clear(raw, graph))
+
+    def graph_exists(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
+        graph = _graph(graph)
+        store = self._stores.current()
+        return self._runner.call(lambda: "graph lookup", *self._limits(timeout_s),
+                                 lambda: storeops.graph_exists(store, graph))
+
+    def dump_graph(self, graph: str | None, format: str | RdfFormat, *, timeout_s: float | None = None) -> bytes:
+        """One named graph, serialised whole; None: the whole store as in
+        :meth:`plankg.store.OxigraphStore.dump` (graph names kept in N-Quads/TriG/JSON-LD)."""
+        fmt = RdfFormat.from_media_type(_media_type(format, "CONSTRUCT"))
+        graph = _graph(graph)
+        store = self._stores.current()
+        return self._runner.stream(lambda: f"dump {graph or 'store'}", *self._limits(timeout_s),
+                                   lambda out: storeops.dump(store, graph, fmt, out)).read()
+
+    # --- state -----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Jobs running now, jobs reported stuck so far, engine threads started so far."""
+        return self._runner.stats()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job runs (stuck ones excepted); whether that happened in time."""
+        return self._runner.wait_idle(timeout)
+
+    def stop_all(self, error: BaseException) -> int:
+        """Stop every running query and write now, as at its deadline; a request waiting for
+        one on an engine thread gets ``error`` (the server's memory bound, :mod:`plankg.server.engine.memory`). How many."""
+        return self._runner.stop_all(error)
+
+    def close(self) -> None:
+        """Stop taking work; idle engine threads end. Idempotent."""
+        self._runner.close()
+
+    def __enter__(self) -> QueryExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- running jobs ------------------------------------------------------------------------
+
+    def _limits(self, timeout_s: float | None) -> tuple[float, float]:
+        """(started, deadline) of an operation that starts now."""
+        started = time.monotonic()
+        return started, started + (timeout_s or self.timeout_s)
+
+    def _write(self, what: Callable[[], str], timeout_s: float | None, fn: Callable[[ox.Store], Any]) -> Any:
+        """Run the write ``fn(raw store)`` as a job, after the writes before it; then flush. A
+        write still waiting for the ones before it at its deadline is dropped (QueryTimeout)."""
+        if not self.read_write:
+            raise ReadOnly("this endpoint is read-only")
+        limit, started = timeout_s or self.timeout_s, time.monotonic()
+        raw = self._stores.writable()
+
+        def locked() -> Any:
+            if not self._write_lock.acquire(timeout=max(0.0, started + limit - time.monotonic())):
+                raise Cancelled  # the request has had its QueryTimeout: this write never happens
+            try:
+                if time.monotonic() >= started + limit:
+                    raise Cancelled
+                out = fn(raw)
+                raw.flush()
+                return out
+            finally:
+                self._write_lock.release()
+
+        return self._runner.call(what, started, started + limit, locked)
+
+def log_stuck(what: str) -> None:
+    log.warning("%s outlived its time limit and cannot be stopped in this process; it runs until it ends "
+                "(under `plankg serve` the worker process would retire)", what)
+
+
+def _brief(text: str, n: int = 60) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= n else flat[:n] + "…")
+
+
+def _media_type(fmt: str | QueryResultsFormat | RdfFormat, form: str | None) -> str:
+    """The media type of ``fmt``; UnsupportedFormat if it cannot hold a ``form`` result."""
+    media_type = fmt if isinstance(fmt, str) else fmt.media_type
+    results = QueryResultsFormat.from_media_type(media_type) is not None
+    graph = RdfFormat.from_media_type(media_type) is not None
+    if not {"SELECT": results, "ASK": results, "CONSTRUCT": graph, "DESCRIBE": graph}.get(form, results or graph):
+        raise UnsupportedFormat(f"a {form or 'SPARQL'} result cannot be written as {media_type}")
+    return media_type
+
+
+def _graph(iri: str | None) -> str | None:
+    if iri is None:
+        return None
+    try:
+        return NamedNode(iri).value
+    except ValueError as e:
+        raise QueryError(f"invalid graph IRI {iri!r}: {e}") from None
+
+
+def _frozen(iris: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if iris is None else tuple(iris)
+
+
+def _graphs(iris: Iterable[str] | None) -> list[str] | None:
+    return None if iris is None else [_graph(i) for i in iris]

@@ -1,0 +1,182 @@
+"""The model of a resource's HTML page, assembled from its description and a few summaries.
+
+:func:`build` returns plain dicts and lists for ``ld_resource.html``: the title, types, the
+breadcrumb from the plan down to the node, the source line, the laws and target groups with the
+matched words (and the label with those words marked), the children in ordinal order, the plan
+nodes that cite a vocabulary term grouped by kind, all properties and the incoming links.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from plankg.namespaces import PLAN, PROV, RDFS
+from plankg.server.ld import data as ld_data
+from plankg.server.ld.data import LABEL_PREDICATES, RDF_TYPE, Summary
+from plankg.server.ld.view import View, marked_segments, natural_key, pick
+
+MAX_INCOMING_SHOWN = 300
+EVIDENCE_SEGMENT = "/link/"
+CHILD_PREDICATES = tuple(PLAN + p for p in ("hasVision", "hasAim", "follows", "hasKeyWork", "hasGoal",
+                                            "hasStrategy", "hasWorkPlan", "hasProgram", "hasActivity"))
+CITING_PREDICATES = tuple(PLAN + p for p in ("citesLaw", "targetGroup", "category", "responsibleUnit"))
+LINK_PREDICATES = (PLAN + "citesLaw", PLAN + "targetGroup")
+SEE_ALSO = (RDFS + "seeAlso", "http://xmlns.com/foaf/0.1/homepage")
+DEPTH = {PLAN + k: d for d, kinds in enumerate((
+    ("AnnualPlan",), ("Vision", "Aim", "PolicyDocument", "KeyWork", "Goal", "WorkPlan"),
+    ("Strategy", "Program"), ("Activity",), ("LinkEvidence",))) for k in kinds}
+"""How deep each kind of plan node sits under its plan (orders the breadcrumb)."""
+
+
+def build(iri: str, triples: list[Triple], base: str, lang: str) -> dict:
+    """The page model of ``iri`` from its description ``triples``."""
+    me = NamedNode(iri)
+    outgoing = [tr for tr in triples if tr.subject == me]
+    incoming = [tr for tr in triples if tr.object == me and tr.subject != me]
+    by_subject: dict[str, list[Triple]] = defaultdict(list)
+    for tr in triples:
+        if isinstance(tr.subject, BlankNode):
+            by_subject["_:" + tr.subject.value].append(tr)
+
+    parents = ld_data.ancestors(iri)
+    near = {iri} | {p.iri for p in parents}
+    near |= {tr.predicate.value for tr in triples}
+    near |= {tr.object.value for tr in triples if isinstance(tr.object, NamedNode)}
+    near |= {tr.subject.value for tr in incoming}
+    known = ld_data.summaries(near)
+    known.update({p.iri: p for p in parents})
+    second = {t for s in known.values() for t in s.types} | {
+        v.value for s in known.values() for p in (PLAN + "linkTarget", PLAN + "linkProperty")
+        for v in s.values.get(p, ()) if isinstance(v, NamedNode)}
+    known.update(ld_data.summaries(second - set(known)))
+    view = View(base, lang, known)
+
+    labels = [tr.object for tr in outgoing if tr.predicate.value in LABEL_PREDICATES and isinstance(tr.object, Literal)]
+    title = pick(labels, lang)
+    others = sorted({l.value for l in labels if title is None or l.value != title.value})
+    evidence = _evidence(outgoing, known, view)
+    return {
+        "iri": iri,
+        "title": title.value if title is not None else view.short(iri),
+        "title_lang": title.language if title is not None else None,
+        "other_labels": others,
+        "types": [view.link(tr.object.value) for tr in outgoing if tr.predicate.value == RDF_TYPE
+                  and isinstance(tr.object, NamedNode)],
+        "path": _path(iri, parents, known, view),
+        "sources": _sources(outgoing, known, view),
+        "links": evidence,
+        "marked": marked_segments(title.value, evidence["spans"]) if title is not None and evidence["spans"] else None,
+        "see_also": [view.link(tr.object.value) for tr in outgoing
+                     if tr.predicate.value in SEE_ALSO and isinstance(tr.object, NamedNode)],
+        "children": _children(outgoing, known, view),
+        "cited_by": _cited_by(incoming, known, view),
+        "properties": view.rows(outgoing, by_subject),
+        "incoming": _incoming(incoming, view),
+        "incoming_total": len(incoming),
+    }
+
+
+def _path(iri: str, parents: list[Summary], known: dict[str, Summary], view: View) -> list[dict]:
+    """The breadcrumb: the plan, then each level down to (and including) this node."""
+    def depth(s: Summary) -> tuple:
+        return (min((DEPTH.get(t, len(DEPTH)) for t in s.types), default=len(DEPTH)), len(s.iri))
+    crumbs = [view.node(p) for p in sorted(parents, key=depth)]
+    if crumbs and iri in known:
+        crumbs.append({**view.node(known[iri]), "current": True})
+    return crumbs
+
+
+def _sources(outgoing: list[Triple], known: dict[str, Summary], view: View) -> list[dict]:
+    """The source lines (file:start-end) and source documents this node was derived from."""
+    out = []
+    for tr in outgoing:
+        if tr.predicate.value != PROV + "wasDerivedFrom" or not isinstance(tr.object, NamedNode):
+            continue
+        s = known.get(tr.object.value)
+        file = s.literal_value(PLAN + "sourceFile") if s else None
+        start, end = (s.literal_value(PLAN + "startLine"), s.literal_value(PLAN + "endLine")) if s else (None, None)
+        if file and start:
+            text = f"{file}:{start}" if end in (None, start) else f"{file}:{start}-{end}"
+        else:
+            text = view.link(tr.object.value)["text"]
+        out.append({**view.link(tr.object.value), "text": text})
+    return out
+
+
+def _evidence(outgoing: list[Triple], known: dict[str, Summary], view: View) -> dict:
+    """Linked laws and target groups, each with the words that matched and where."""
+    groups: dict[str, dict[str, list]] = {p: {} for p in LINK_PREDICATES}
+    spans = []
+    for tr in outgoing:
+        if tr.predicate.value in LINK_PREDICATES and isinstance(tr.object, NamedNode):
+            groups[tr.predicate.value].setdefault(tr.object.value, [])
+        if tr.predicate.value != PLAN + "hasLinkEvidence" or tr.object.value not in known:
+            continue
+        ev = known[tr.object.value]
+        prop, target = ev.literal_value(PLAN + "linkProperty"), ev.literal_value(PLAN + "linkTarget")
+        text, offset = ev.literal_value(PLAN + "matchedText"), ev.literal_value(PLAN + "matchOffset")
+        if prop not in groups or target is None:
+            continue
+        match = {"text": text or "", "offset": int(offset) if offset is not None else None, "evidence": ev.iri}
+        groups[prop].setdefault(target, []).append(match)
+        if match["offset"] is not None and text:
+            spans.append((match["offset"], len(text), view.link(target)))
+    sections = []
+    for prop, targets in groups.items():
+        if targets:
+            items = [{"target": view.link(target), "matches": sorted(ms, key=lambda m: (m["offset"] is None, m["offset"] or 0))}
+                     for target, ms in targets.items()]
+            sections.append({"predicate": view.link(prop), "items": sorted(items, key=lambda i: i["target"]["text"])})
+    return {"sections": sections, "spans": spans}
+
+
+def _children(outgoing: list[Triple], known: dict[str, Summary], view: View) -> list[dict]:
+    """Goals, strategies, work plans, programs, activities … of this node, in ordinal order."""
+    out = []
+    for prop in CHILD_PREDICATES:
+        kids = [known.get(tr.object.value) or Summary(tr.object.value) for tr in outgoing
+                if tr.predicate.value == prop and isinstance(tr.object, NamedNode)]
+        if kids:
+            kids.sort(key=lambda s: (s.ordinal is None, s.ordinal or 0, natural_key(s.iri)))
+            out.append({"predicate": view.link(prop), "items": [view.node(k) for k in kids]})
+    return out
+
+
+def _cited_by(incoming: list[Triple], known: dict[str, Summary], view: View) -> list[dict]:
+    """Plan nodes that cite (or target, or are classified by) this term, grouped by kind.
+
+    Each node comes with the words that matched, from the link evidence pointing here
+    (``<node>/link/k``, the evidence IRI contract of docs/data-model.md).
+    """
+    words: dict[str, list[str]] = defaultdict(list)
+    for tr in incoming:
+        ev = known.get(tr.subject.value)
+        if tr.predicate.value == PLAN + "linkTarget" and ev is not None and EVIDENCE_SEGMENT in ev.iri:
+            text = ev.literal_value(PLAN + "matchedText")
+            if text:
+                words[ev.iri.rsplit(EVIDENCE_SEGMENT, 1)[0]].append(text)
+    out = []
+    for prop in CITING_PREDICATES:
+        by_kind: dict[str, list[Summary]] = defaultdict(list)
+        for tr in incoming:
+            if tr.predicate.value == prop:
+                s = known.get(tr.subject.value) or Summary(tr.subject.value)
+                by_kind[next((t for t in s.types if t.startswith(PLAN)), "")].append(s)
+        if by_kind:
+            kinds = sorted(by_kind, key=lambda k: (DEPTH.get(k, len(DEPTH)), k))
+            out.append({"predicate": view.link(prop), "total": sum(map(len, by_kind.values())), "kinds": [
+                {"kind": view.link(k) if k else None,
+                 "items": [{**view.node(s), "number": "", "matched": sorted(set(words.get(s.iri, ())))}
+                           for s in sorted(by_kind[k], key=lambda s: natural_key(s.iri))]}
+                for k in kinds]})
+    return out
+
+
+def _incoming(incoming: Iterable[Triple], view: View) -> list[dict]:
+    """Incoming links as (subject, predicate) rows, grouped by predicate, capped."""
+    rows = sorted(incoming, key=lambda tr: (tr.predicate.value, natural_key(tr.subject.value)))
+    return [{"subject": view.link(tr.subject.value), "predicate": view.link(tr.predicate.value)}
+            for tr in rows[:MAX_INCOMING_SHOWN]]
