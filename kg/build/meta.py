@@ -1,4 +1,5 @@
-"""Dataset metadata: a VoID description and a DCAT catalog of the published graphs.
+"""Dataset metadata: a VoID description and a DCAT catalog of the published graphs
+(the distributions, the service and the catalog itself: :mod:`plankg.build.catalog`).
 
 :func:`metadata_graph` describes the content graphs of a build (everything but the metadata
 graph itself) and the dumps made from them (:mod:`plankg.build.dumps`). The build publishes the
@@ -48,23 +49,17 @@ from urllib.parse import urlsplit
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
-from plankg.build.dumps import MEDIA_GZIP, Dump
+from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, publisher, texts
+from plankg.build.dumps import Dump
 from plankg.errors import PlanKGError
 from plankg.namespaces import ONTOLOGY_IRI, PLAN, PREFIXES, graph_iri
 
-SPDX = Namespace("http://spdx.org/rdf/terms#")
 PLAN_NS = Namespace(PLAN)
-IANA_MEDIA = "https://www.iana.org/assignments/media-types/"
 SITE_ID_SEGMENT = "id/"
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 META_GRAPH = "meta"
-SPARQL_PATH = "sparql"
-SPARQL_PROTOCOL = URIRef("https://www.w3.org/TR/sparql11-protocol/")
 FORMATS = "http://www.w3.org/ns/formats/"
 
-DATA_LICENSE = URIRef("https://data.gov.tw/license")
-"""Open Government Data License, version 1.0 (政府資料開放授權條款－第1版): the plan texts are
-published by government agencies; the ontology itself is MIT (see its dct:license)."""
 LANGUAGE = URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")
 
 LAW_DB = URIRef("https://law.moj.gov.tw/")
@@ -80,8 +75,6 @@ DESCRIPTION = (
      "controlled vocabularies. The dumps hold all these named graphs, but not this metadata graph "
      "(graph/meta), which describes them.", "en"),
 )
-PUBLISHER_NAMES = (("plankg project", "en"), ("plankg 專案", "zh-Hant"))
-DUMP_DESCRIPTION = "All content graphs of the dataset, with their graph names; not the metadata graph."
 KEYWORDS = (("施政計畫", "zh-Hant"), ("annual plan", "en"), ("linked data", "en"), ("Taiwan", "en"))
 
 LINKSETS = (
@@ -130,16 +123,7 @@ def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump]
     _describe_dataset(g, dataset, base, site, union, when)
     _add_subsets(g, dataset, graphs)
     _add_linksets(g, dataset, base, graphs)
-    service = _add_service(g, dataset, base, site)
-    for dump in dumps:
-        _add_dump(g, dataset, base, site, dump)
-    sparql = URIRef(f"{base}dataset/distribution/sparql")
-    g.add((dataset, DCAT.distribution, sparql))
-    g.add((sparql, RDF.type, DCAT.Distribution))
-    g.add((sparql, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
-    g.add((sparql, DCAT.accessURL, URIRef(site + SPARQL_PATH)))
-    g.add((sparql, DCAT.accessService, service))
-    _add_catalog(g, dataset, base, site, service, when)
+    add_catalog(g, dataset, base, site, dumps, URIRef(meta_graph_iri(base)), when)
     return g
 
 
@@ -151,11 +135,6 @@ def _merge(graphs: Iterable[Graph]) -> set[tuple]:
     return union
 
 
-def _texts(g: Graph, node, predicate, texts) -> None:
-    for text, lang in texts:
-        g.add((node, predicate, Literal(text, lang=lang)))
-
-
 def _count(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
@@ -164,13 +143,13 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, union: se
     """Types, titles, statistics, partitions and pointers of the dataset itself."""
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, RDF.type, DCAT.Dataset))
-    _texts(g, dataset, DCTERMS.title, TITLE)
-    _texts(g, dataset, RDFS.label, TITLE)
-    _texts(g, dataset, DCTERMS.description, DESCRIPTION)
-    _texts(g, dataset, DCAT.keyword, KEYWORDS)
+    texts(g, dataset, DCTERMS.title, TITLE)
+    texts(g, dataset, RDFS.label, TITLE)
+    texts(g, dataset, DCTERMS.description, DESCRIPTION)
+    texts(g, dataset, DCAT.keyword, KEYWORDS)
     g.add((dataset, DCTERMS.license, DATA_LICENSE))
     g.add((dataset, DCTERMS.language, LANGUAGE))
-    g.add((dataset, DCTERMS.publisher, _publisher(g)))
+    g.add((dataset, DCTERMS.publisher, publisher(g)))
     g.add((dataset, DCTERMS.issued, when))
     g.add((dataset, DCTERMS.modified, when))
     g.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
@@ -208,13 +187,6 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, union: se
         g.add((dataset, DCTERMS.source, s))
 
 
-def _publisher(g: Graph) -> BNode:
-    agent = BNode()
-    g.add((agent, RDF.type, FOAF.Agent))
-    _texts(g, agent, FOAF.name, PUBLISHER_NAMES)
-    return agent
-
-
 def _vocabularies(terms: set) -> set[str]:
     """The namespaces of ``terms``: a known prefix's IRI, else the IRI up to its last # or /."""
     known = sorted(PREFIXES.values(), key=len, reverse=True)
@@ -245,7 +217,7 @@ def _target(dataset: URIRef, iris: list[str]) -> URIRef:
 def _add_linksets(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Graph]) -> None:
     """Linksets: laws → law database (rdfs:seeAlso), plan nodes → laws and → target groups."""
     g.add((LAW_DB, RDF.type, VOID.Dataset))
-    _texts(g, LAW_DB, DCTERMS.title, LAW_DB_TITLES)
+    texts(g, LAW_DB, DCTERMS.title, LAW_DB_TITLES)
     g.add((LAW_DB, FOAF.homepage, LAW_DB))
     g.add((LAW_DB, VOID.uriSpace, Literal(str(LAW_DB))))
     for name, predicate, external in LINKSETS:
@@ -264,63 +236,6 @@ def _add_linksets(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Gra
         g.add((linkset, VOID.target, objects))
         g.add((linkset, VOID.triples, _count(len(links))))
         g.add((linkset, DCTERMS.title, Literal(f"{name} links ({predicate.n3(g.namespace_manager)})", lang="en")))
-
-
-def _add_service(g: Graph, dataset: URIRef, base: str, site: str) -> URIRef:
-    service = URIRef(f"{base}dataset/service/sparql")
-    endpoint = URIRef(site + SPARQL_PATH)
-    g.add((service, RDF.type, DCAT.DataService))
-    g.add((service, DCTERMS.title, Literal("plankg SPARQL 1.1 endpoint", lang="en")))
-    g.add((service, DCAT.endpointURL, endpoint))
-    g.add((service, DCAT.endpointDescription, endpoint))  # the service description (GET, no query)
-    g.add((service, DCTERMS.conformsTo, SPARQL_PROTOCOL))
-    g.add((service, DCAT.servesDataset, dataset))
-    return service
-
-
-def _add_dump(g: Graph, dataset: URIRef, base: str, site: str, dump: Dump) -> None:
-    """A dcat:Distribution of a dump file, with its size and SHA-256 checksum."""
-    node = URIRef(f"{base}dataset/distribution/{dump.name.split('.')[1]}")
-    url = URIRef(site + dump.path)
-    g.add((dataset, DCAT.distribution, node))
-    g.add((dataset, VOID.dataDump, url))
-    g.add((node, RDF.type, DCAT.Distribution))
-    g.add((node, DCTERMS.title, Literal(dump.title, lang="en")))
-    g.add((node, DCTERMS.description, Literal(DUMP_DESCRIPTION, lang="en")))
-    g.add((node, DCAT.downloadURL, url))
-    g.add((node, DCAT.accessURL, url))
-    g.add((node, DCAT.mediaType, URIRef(IANA_MEDIA + dump.media_type)))
-    g.add((node, DCAT.compressFormat, URIRef(IANA_MEDIA + MEDIA_GZIP)))
-    g.add((node, DCAT.byteSize, Literal(dump.byte_size, datatype=XSD.nonNegativeInteger)))
-    g.add((node, DCTERMS.license, DATA_LICENSE))
-    checksum = BNode()
-    g.add((node, SPDX.checksum, checksum))
-    g.add((checksum, RDF.type, SPDX.Checksum))
-    g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
-    g.add((checksum, SPDX.checksumValue, Literal(dump.sha256, datatype=XSD.hexBinary)))
-
-
-def _add_catalog(g: Graph, dataset: URIRef, base: str, site: str, service: URIRef, when: Literal) -> None:
-    catalog = URIRef(base + "catalog")
-    record = URIRef(meta_graph_iri(base))
-    g.add((catalog, RDF.type, DCAT.Catalog))
-    _texts(g, catalog, DCTERMS.title, (("plankg 資料目錄", "zh-Hant"), ("plankg data catalog", "en")))
-    _texts(g, catalog, RDFS.label, (("plankg 資料目錄", "zh-Hant"), ("plankg data catalog", "en")))
-    g.add((catalog, DCTERMS.description, Literal("The datasets and services of this plankg site.", lang="en")))
-    g.add((catalog, DCTERMS.publisher, _publisher(g)))
-    g.add((catalog, DCTERMS.license, DATA_LICENSE))
-    g.add((catalog, DCTERMS.issued, when))
-    g.add((catalog, DCTERMS.modified, when))
-    g.add((catalog, FOAF.homepage, URIRef(site)))
-    g.add((catalog, DCAT.dataset, dataset))
-    g.add((catalog, DCAT.service, service))
-    g.add((catalog, DCAT.record, record))
-    g.add((record, RDF.type, DCAT.CatalogRecord))
-    g.add((record, FOAF.primaryTopic, dataset))
-    g.add((record, DCTERMS.modified, when))
-    g.add((record, DCTERMS.issued, when))
-    _texts(g, record, DCTERMS.title, (("plankg 後設資料（VoID 與 DCAT）", "zh-Hant"),
-                                      ("plankg metadata record (VoID and DCAT); also the named graph that holds it", "en")))
 
 
 __all__ = ["metadata_graph", "meta_graph_iri", "site_for", "build_time", "META_GRAPH", "SPDX", "DATA_LICENSE"]
