@@ -1,0 +1,145 @@
+"""What a build directory holds (:mod:`plankg.store.publishing` makes one per publish): a
+RocksDB store bulk-loaded with the named graphs, extra files in subfolders (the dumps) and
+``BUILD.json``, each fsynced before the build is switched in."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import __version__ as PYOXIGRAPH_VERSION
+
+from plankg.errors import StoreError
+
+BUILD_INFO = "BUILD.json"
+BUILD_INFO_VERSION = 1
+_GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+NTriples = bytes | BinaryIO
+"""One graph's content: N-Triples as bytes, or a binary file object reading N-Triples."""
+
+
+def load(build_dir: Path, graphs: Iterable[tuple[str, NTriples]]) -> dict[str, int]:
+    """Bulk-load ``graphs`` into a new store in ``build_dir``; return triples per graph.
+
+    The store handle is dropped before returning, which closes RocksDB (no ``close()`` in
+    pyoxigraph 0.5). On failure the handle lives on in the traceback's frames until the
+    exception is gone; the directory is deleted meanwhile, which is harmless on POSIX.
+    """
+    store = Store(str(build_dir))
+    try:
+        names = _bulk_load_graphs(store, graphs)
+        counts = _count_graphs(store, names)
+        store.flush()
+        store.optimize()
+        return counts
+    finally:
+        del store  # closes RocksDB unless a traceback still holds a frame using it
+
+
+def _bulk_load_graphs(store: Store, graphs: Iterable[tuple[str, NTriples]]) -> list[str]:
+    """Load each graph with ``bulk_load`` (all-or-nothing per call); return the IRIs."""
+    names: dict[str, None] = {}  # insertion-ordered set
+    for iri, data in graphs:
+        if iri in names:
+            raise StoreError(f"graph <{iri}> is given twice; nothing was published")
+        node = _graph_node(iri)
+        try:
+            store.bulk_load(data, RdfFormat.N_TRIPLES, to_graph=node)
+        except SyntaxError as e:
+            raise StoreError(f"graph <{iri}>: invalid N-Triples: {e}; nothing was published") from e
+        except OSError as e:
+            raise StoreError(f"graph <{iri}>: cannot load it: {e}; nothing was published") from e
+        store.add_graph(node)  # so that an empty graph is listed too
+        names[iri] = None
+    return list(names)
+
+
+def _graph_node(iri: str) -> NamedNode:
+    """``iri`` as a NamedNode, or StoreError if it is not an absolute IRI."""
+    try:
+        return NamedNode(iri)
+    except ValueError as e:
+        raise StoreError(f"invalid graph IRI {iri!r}: {e}; nothing was published") from e
+
+
+def _count_graphs(store: Store, names: list[str]) -> dict[str, int]:
+    """Triples per graph, sorted by IRI; graphs without triples count 0."""
+    counts = dict.fromkeys(names, 0)
+    for row in store.query(_GRAPH_COUNTS):
+        counts[row["g"].value] = int(row["n"].value)
+    return dict(sorted(counts.items()))
+
+
+def extra_path(name: str) -> PurePosixPath:
+    """``name`` as a path inside a subfolder of the build directory, or StoreError.
+
+    Only subfolders: the top level belongs to RocksDB and BUILD.json.
+    """
+    parts = name.split("/")
+    if len(parts) < 2 or any(p in ("", ".", "..") for p in parts) or "\\" in name:
+        raise StoreError(f"invalid extra file path {name!r}: expected a relative path in a subfolder, "
+                         "like 'dumps/file'; nothing was published")
+    return PurePosixPath(name)
+
+
+def write_extra_files(build_dir: Path, files: Mapping[PurePosixPath, bytes]) -> None:
+    """Write ``files`` under ``build_dir`` and fsync them and their folders."""
+    folders = set()
+    for rel, data in files.items():
+        target = build_dir.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        folders.add(target.parent)
+    for folder in sorted(folders):
+        fsync_path(folder, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def build_info(
+    build_dir: Path,
+    counts: dict[str, int],
+    previous: Path | None,
+    metadata: Mapping[str, Any] | None,
+    seconds: float,
+) -> dict[str, Any]:
+    """The content of BUILD.json."""
+    return {
+        "version": BUILD_INFO_VERSION,
+        "build": build_dir.name,
+        "published": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "previous": previous.name if previous is not None else None,
+        "graphs": counts,
+        "triples": sum(counts.values()),
+        "pyoxigraph": PYOXIGRAPH_VERSION,
+        "metadata": dict(metadata or {}),
+    }
+
+
+def write_build_info(build_dir: Path, info: dict[str, Any]) -> None:
+    """Write BUILD.json, then fsync every file of the build and the directories."""
+    with open(build_dir / BUILD_INFO, "w", encoding="utf-8") as f:
+        json.dump(info, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    for entry in build_dir.iterdir():
+        if entry.is_file():
+            fsync_path(entry, os.O_RDONLY)
+    fsync_path(build_dir, os.O_RDONLY | os.O_DIRECTORY)
+    fsync_path(build_dir.parent, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def fsync_path(path: Path, flags: int) -> None:
+    """fsync a file or directory by path."""
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
