@@ -7,8 +7,6 @@ place for HTTP. Anything else that escapes is a bug and is allowed to show a tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 
 class PlanKGError(Exception):
     """Base class of errors caused by input, configuration or environment, not by bugs."""
@@ -17,20 +15,6 @@ class PlanKGError(Exception):
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return self.args[0] if self.args else self.__class__.__name__
-
-
-@dataclass
-class Location:
-    """A place in an input file: 1-based line numbers, ``end_line`` inclusive."""
-
-    file: str
-    line: int | None = None
-    end_line: int | None = None
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return self.file
-        return f"{self.file}:{self.line}"
 
 
 class InputError(PlanKGError):

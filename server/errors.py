@@ -32,10 +32,6 @@ class HTTPProblem(Exception):
         self.headers = headers or {}
 
 
-def bad_request(message: str) -> HTTPProblem:
-    return HTTPProblem(400, message)
-
-
 def wants_html() -> bool:
     best = request.accept_mimetypes.best_match(["text/plain", "text/html"]) if request.accept_mimetypes else None
     return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]
