@@ -1,2 +1,3 @@
 """SPARQL request text before pyoxigraph sees it: one tokenizer (:mod:`.lexer`), the nesting
-limits (:mod:`.limits`) and the SERVICE/LOAD guard (:mod:`.guard`)."""
+limits (:mod:`.limits`), the SERVICE/LOAD guard (:mod:`.guard`) and the federation allowlist
+(:mod:`.allowlist`)."""

@@ -39,19 +39,16 @@ import threading
 from contextlib import contextmanager
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from pyparsing import ParseBaseException, ParseResults
 from rdflib.plugins.sparql.parser import Query, UpdateUnit
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
-from plankg.errors import PlanKGError
+from plankg.sparql.allowlist import Refused, check_targets, validate_allowlist
 from plankg.sparql.lexer import TOKEN, is_keyword
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-HTTP_SCHEMES = ("http", "https")
-DEFAULT_PORTS = {"http": 80, "https": 443}
 QUERY_CACHE_SIZE = 256  # distinct query texts whose inspection is remembered
 PARSE_BUDGET_S = 2.0  # longest rdflib may take to parse a request that mentions SERVICE/LOAD; longer: refused
 RECURSION_LIMIT = 20_000  # Python frames: rdflib parses a few thousand nested groups or triple patterns
@@ -59,7 +56,6 @@ RECURSION_LIMIT = 20_000  # Python frames: rdflib parses a few thousand nested g
 _MENTIONS_SERVICE = re.compile("service", re.IGNORECASE | re.ASCII)
 _MENTIONS_LOAD = re.compile("service|load", re.IGNORECASE | re.ASCII)
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_DOT_SEGMENT = re.compile(r"(?:^|/)\.\.?(?:/|$)")
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 _PARSER_LOCK = threading.Lock()  # pyparsing's grammar objects are shared state
 _SET_ASYNC_EXC = ctypes.pythonapi.PyThreadState_SetAsyncExc
@@ -69,12 +65,6 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 class _OverBudget(BaseException):  # not an Exception: nothing in pyparsing or rdflib catches it
     """The parse took longer than PARSE_BUDGET_S."""
-
-
-class Refused(PlanKGError):
-    """A request names a SERVICE or LOAD target that the allowlist does not allow."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -160,40 +150,14 @@ def query_form(text: str) -> str | None:
 
 
 def check_federation(targets: QueryInfo | UpdateInfo | Iterable[str | None], allowlist: Iterable[str]) -> None:
-    """Raise :class:`Refused` unless an allowlist entry allows every target.
-
-    ``targets``: an inspection (refused outright if it is ``unverifiable``) or target IRIs.
-    An entry allows a target when both are absolute http(s) IRIs without user info, with the
-    same scheme, host and port, and the target's path is the entry's path or goes on below it
-    at a segment boundary (``http://a.org/sparql`` allows ``…/sparql/x`` and ``…/sparql?q``,
-    not ``…/sparql-admin``; neither ``http://a.org.evil/`` nor ``http://a.org@evil/``); paths
-    with dot segments (``/sparql/../admin``, also percent-encoded) are refused. Variables and
-    unresolved names (None), relative IRIs and every other scheme (``file:`` …) are always
-    refused. The allowlist is taken literally: if it names a private host, that host is allowed.
-    """
+    """Raise :class:`Refused` unless the allowlist allows every target
+    (:func:`plankg.sparql.allowlist.check_targets`). ``targets``: an inspection, refused
+    outright if it is ``unverifiable``, or target IRIs."""
     if isinstance(targets, (QueryInfo, UpdateInfo)):
         if targets.unverifiable:
             raise Refused(targets.unverifiable)
         targets = targets.targets
-    entries = [e for e in map(_split, allowlist) if e is not None]
-    for target in targets:
-        if target is None:
-            raise Refused("SERVICE and LOAD need an absolute IRI written out here, not a variable, "
-                          "a relative IRI or an unknown prefix")
-        parts = _split(target)
-        if parts is None:
-            raise Refused(f"SERVICE/LOAD target <{target}> is refused: only http(s) IRIs can be allowed")
-        if not any(_covers(e, parts) for e in entries):
-            raise Refused(f"SERVICE/LOAD target <{target}> is not on this endpoint's allowlist")
-
-
-def validate_allowlist(allowlist: Iterable[str]) -> tuple[str, ...]:
-    """The allowlist as a tuple; ValueError for an entry that is not an absolute http(s) IRI."""
-    entries = (allowlist,) if isinstance(allowlist, str) else tuple(allowlist)
-    for entry in entries:
-        if _split(entry) is None:
-            raise ValueError(f"allowlist entry {entry!r} is not an absolute http(s) IRI with a host")
-    return entries
+    check_targets(targets, allowlist)
 
 
 @contextmanager
@@ -284,26 +248,5 @@ def _iris(term: object, namespaces: dict[str, str | None]) -> list[str | None]:
     return [None]
 
 
-def _split(iri: str) -> tuple[str, str, int, str] | None:
-    """(scheme, host, port, path) of an acceptable http(s) IRI, else None."""
-    if any(c in iri for c in " \\\t\r\n"):
-        return None
-    try:
-        parts = urlsplit(iri)
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in HTTP_SCHEMES or not parts.hostname or "@" in parts.netloc:
-        return None
-    if _DOT_SEGMENT.search(parts.path) or "%2e" in parts.path.lower():  # `/sparql/../admin`
-        return None
-    return scheme, parts.hostname.lower(), port or DEFAULT_PORTS[scheme], parts.path or "/"
-
-
-def _covers(entry: tuple[str, str, int, str], target: tuple[str, str, int, str]) -> bool:
-    """Same origin, and the target's path is the entry's or below it at a segment boundary."""
-    if entry[:3] != target[:3]:
-        return False
-    base, path = entry[3], target[3]
-    return path == base or path.startswith(base if base.endswith("/") else base + "/")
+__all__ = ["QueryInfo", "UpdateInfo", "Refused", "inspect_query", "inspect_update", "query_form",
+           "check_federation", "validate_allowlist", "PARSE_BUDGET_S"]
