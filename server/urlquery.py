@@ -1,8 +1,8 @@
 """Decoding URL query strings, as Werkzeug does, at C speed: the request class of the app.
 
 A SPARQL query in a URL is long and mostly percent-encoded (Chinese text is nine bytes per
-character), and the standard library decodes it one escape at a time in Python: 90–250 µs
-for the example queries, the largest single cost of a GET request in the app.
+character), and the standard library decodes it one escape at a time in Python: it was the
+largest single cost of a GET request in the app (bench/RESULTS.md).
 :func:`parse_qsl` gives exactly what Werkzeug's ``Request.args`` gets from
 ``urllib.parse.parse_qsl(qs, keep_blank_values=True, errors="werkzeug.url_quote")`` (a test
 compares the two on many generated strings), decoding the escapes with

@@ -58,9 +58,9 @@ Two layers, both before pyoxigraph:
    values; a name token as half its length): at most ``PAREN_TERMS_MAX``.
 
 Both raise :class:`QueryTooComplex` (a ``QueryError``: 400 over HTTP, exit 2 in the CLI).
-Cost: one pass over the bytes and a few counts (4–8 µs on the example queries, 0.7–1.6 KB); the lexer
-runs only on a text of more than ``SHORT_TEXT_CHARS`` or with more than ``NESTING_MAX``
-openers and ``!`` (about 1 µs a token).
+Cost: one pass over the bytes and a few counts; the lexer runs only on a text of more than
+``SHORT_TEXT_CHARS`` or with more than ``NESTING_MAX`` openers and ``!`` (figures:
+bench/RESULTS.md, "Figures").
 """
 
 from __future__ import annotations

@@ -198,7 +198,7 @@ class Full(Exception):
 class EngineThreads:
     """Daemon threads that run jobs: the idle one that finished last if there is one, else a
     new one. Last in, first out, because that thread's caches are the warmest: handing jobs
-    round all the idle threads costs ~0.5 ms of CPU per example query. Daemon, because a stuck
+    round all the idle threads costs more CPU (bench/RESULTS.md). Daemon, because a stuck
     job must not hold up the end of the process."""
 
     def __init__(self, name: str):

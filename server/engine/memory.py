@@ -7,7 +7,7 @@ process has a bound, ``MEMORY_LIMIT_MIB`` (0: the default, :func:`default_limit_
 the machine's memory, or of its cgroup's limit if that is lower, shared among the workers).
 
 :class:`MemoryWatch`, a thread in each worker, reads the process's resident set size from
-``/proc/self/statm`` every ``SAMPLE_S`` (a few µs each time). When it passes the bound, it
+``/proc/self/statm`` every ``SAMPLE_S`` (a cheap read). When it passes the bound, it
 calls ``on_over(rss)`` once: the worker answers 503 to every query it is running, as at their
 deadline (the memory cannot be given back without ending the process, and which query holds
 it cannot be told), and *retires* (:mod:`plankg.server.serving.worker`): its other requests finish, the process

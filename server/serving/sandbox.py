@@ -24,9 +24,8 @@ sets ``no_new_privs`` (the process and its children can no longer gain privilege
 Under ``plankg serve`` each gunicorn worker installs it at start when the allowlist is empty
 (:meth:`plankg.server.serving.worker.PlankgWorker.load_wsgi`) and says so in the log; with an allowlist the worker
 must reach those targets and goes without. The Flask dev server (``--dev``) goes without too.
-The filter adds 40-75 ns to each system call (measured on a VM); a query on a connection's
-thread makes one, an HTTP request about a dozen, so about 1 µs a request (bench/RESULTS.md,
-"Sandbox").
+The filter adds a few BPF instructions to each system call; a query on a connection's thread
+makes one, an HTTP request about a dozen (what that costs: bench/RESULTS.md, "Sandbox").
 
 The filter is a classic BPF program written here, for x86_64 and aarch64 (about a dozen
 instructions; it checks ``seccomp_data.arch`` and, on x86_64, the x32 bit), through ``prctl``

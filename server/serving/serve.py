@@ -137,7 +137,7 @@ def check_listen(host: str, port: int) -> None:
 
 def _configure_logging() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format=LOG_FORMAT)
-    # Facts no format of ours or gunicorn's shows; not collecting them saves ~10 µs per line
+    # Facts no format of ours or gunicorn's shows; not collecting them saves time on each line
     # (the logging HOWTO, "Optimization"): there is one access-log line per request.
     logging.logThreads = False
     logging.logMultiprocessing = False
