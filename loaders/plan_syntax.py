@@ -36,9 +36,12 @@ def chinese_numeral(text: str) -> int | None:
 
 
 def to_chinese_numeral(n: int) -> str:
-    """The usual spelling of 1 ≤ n ≤ 99: 一, 十, 十一, 二十, 二十一 …"""
+    """The usual spelling of 1 ≤ n ≤ 99: 一, 十, 十一, 二十, 二十一 …; other numbers in digits.
+
+    The one spelling of numerals: the loader's messages and the pages' item numbers use it.
+    """
     if not 1 <= n <= 99:
-        raise ValueError(f"no Chinese numeral for {n}")  # a bug, never bad input
+        return str(n)
     digits = "_一二三四五六七八九"
     tens, ones = divmod(n, 10)
     if tens == 0:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from plankg.build.dumps import DUMPS_DIR
@@ -26,58 +26,6 @@ LINK_SCHEMES = ("http", "https")
 MAX_BNODE_NESTING = 3
 HIDDEN_DATATYPES = (XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
 
-STRINGS: Mapping[str, tuple[str, str]] = {
-    "types": ("類型", "Types"),
-    "properties": ("屬性", "Properties"),
-    "incoming": ("連結至此的資源", "Incoming links"),
-    "path": ("在計畫中的位置", "Place in the plan"),
-    "source": ("原文出處", "Source line"),
-    "links": ("文中提及的法規與施政對象", "Laws and target groups named in the text"),
-    "matched": ("比對文字：", "matched words:"),
-    "offset": ("位置", "offset"),
-    "cited_by": ("提及此項的計畫節點", "Plan nodes that name this"),
-    "formats": ("其他格式", "Other formats"),
-    "sparql": ("以 SPARQL 查詢此資源", "Query this in SPARQL"),
-    "see_also": ("參見", "See also"),
-    "iri": ("識別碼", "IRI"),
-    "not_found": ("找不到此資源", "No such resource"),
-    "not_found_text": ("知識圖譜中沒有任何三元組以此 IRI 為主詞或受詞。", "No triple of the graph has this IRI as subject or object."),
-    "home": ("首頁", "Home"),
-    "switch": ("English", "中文"),
-    "ontology": ("本體", "Ontology"),
-    "classes": ("類別", "Classes"),
-    "object_properties": ("物件屬性", "Object properties"),
-    "datatype_properties": ("資料屬性", "Datatype properties"),
-    "other_properties": ("其他屬性", "Other properties"),
-    "definition": ("定義", "Definition"),
-    "note": ("說明", "Note"),
-    "domain": ("定義域", "Domain"),
-    "range": ("值域", "Range"),
-    "subclass_of": ("上位類別", "Subclass of"),
-    "subproperty_of": ("上位屬性", "Subproperty of"),
-    "inverse_of": ("反向屬性", "Inverse of"),
-    "subterms": ("下位詞彙", "Narrower terms"),
-    "external": ("使用的外部詞彙", "External terms used"),
-    "characteristics": ("特性", "Characteristics"),
-    "version": ("版本", "Version"),
-    "license": ("授權", "License"),
-    "more": ("另有 {n} 筆未列出", "{n} more not listed"),
-}
-
-
-def t(key: str, lang: str, **values: object) -> str:
-    """The page string ``key`` in ``lang``."""
-    zh, en = STRINGS[key]
-    s = en if lang == i18n.EN else zh
-    return s.format(**values) if values else s
-
-
-def page_lang() -> tuple[str, bool]:
-    """The page language and whether it came from ``?lang=`` (then it is remembered in a cookie)."""
-    asked = i18n.normalise(request.args.get("lang"))
-    if asked:
-        return asked, True
-    return i18n.normalise(request.cookies.get(i18n.COOKIE)) or i18n.DEFAULT, False
 
 
 def pick(labels: Iterable[Literal], lang: str) -> Literal | None:
@@ -220,4 +168,4 @@ def marked_segments(text: str, matches: Iterable[tuple[int, int, dict]]) -> list
     return out
 
 
-__all__ = ["View", "t", "page_lang", "pick", "curie", "natural_key", "marked_segments", "STRINGS"]
+__all__ = ["View", "pick", "curie", "natural_key", "marked_segments"]

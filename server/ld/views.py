@@ -50,7 +50,7 @@ from plankg.server.ld import data as ld_data, ontology as ld_ontology, page as l
 from plankg.server.sparql.conneg import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Representation
 from plankg.server.errors import HTTPProblem, wants_html
 from plankg.server.http import mark_negotiated
-from plankg.server.ld.view import page_lang, t
+from plankg.server.ui import i18n
 
 bp = Blueprint("ld", __name__)
 
@@ -134,8 +134,7 @@ def _known(iri: str) -> bool:
 def not_found(iri: str) -> Response:
     """404: the not-found page for browsers, one line of text otherwise."""
     if wants_html():
-        lang, _ = page_lang()
-        body = render_template("not_found.html", iri=iri, s=lambda key, **kw: t(key, lang, **kw))
+        body = render_template("not_found.html", iri=iri)
         return Response(body, status=404, mimetype="text/html")
     return Response(f"no resource <{iri}> in this graph\n", status=404, mimetype="text/plain")
 
@@ -166,10 +165,8 @@ def document(path: str):
     triples = ld_data.description(iri)
     if ext != "html":
         return _respond(ld_data.serialize_description(triples, FORMATS[ext].rdf_format), ext, alts, location)
-    lang, _ = page_lang()
-    page = ld_page.build(iri, triples, current_app.config["BASE"], lang)
-    body = render_template("ld_resource.html", page=page, alternates=alts, sparql_href=sparql_href(iri),
-                           s=lambda key, **kw: t(key, lang, **kw))
+    page = ld_page.build(iri, triples, current_app.config["BASE"], i18n.current_lang())
+    body = render_template("ld_resource.html", page=page, alternates=alts, sparql_href=sparql_href(iri))
     return _respond(body, ext, alts, location)
 
 
@@ -204,9 +201,7 @@ def _ontology(ext: str, location: str | None) -> Response:
     if ext == "ttl":
         body = ld_ontology.source()
     elif ext == "html":
-        lang, _ = page_lang()
-        body = render_template("ontology.html", doc=ld_ontology.document(lang), alternates=alts,
-                               s=lambda key, **kw: t(key, lang, **kw))
+        body = render_template("ontology.html", doc=ld_ontology.document(i18n.current_lang()), alternates=alts)
     else:
         body = ld_ontology.convert(FORMATS[ext].rdf_format)
     return _respond(body, ext, alts, location)

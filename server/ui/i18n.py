@@ -1,18 +1,22 @@
-"""The UI's languages and strings: Traditional Chinese first, English second.
+"""The site's languages and strings: Traditional Chinese first, English second.
 
-Every user-visible string of the UI (not of the data) is in :data:`STRINGS`, one row per key
-with its zh-Hant and en text; templates call ``t("key", n=…)`` and Python calls
-:func:`text`. Labels that come from the ontology and the vocabularies (class names,
+Every user-visible string of the UI and of the linked-data pages (not of the data) is in
+:data:`STRINGS`, one row per key with its zh-Hant and en text; templates call
+``t("key", n=…)`` and Python calls :func:`text`. Labels that come from the ontology and the vocabularies (class names,
 categories, target groups, units, laws) are not here: they are read from the store in the
 page's language (:func:`rdf_lang`). Plan texts are Chinese in both languages.
 
 The language is ``?lang=`` when given (and then remembered in the ``lang`` cookie), else the
-cookie, else zh-Hant.
+cookie, else zh-Hant (:func:`current_lang`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from flask import g, request
+
+from plankg.loaders.plan_syntax import Kind, label
 
 ZH = "zh-Hant"
 EN = "en"
@@ -96,6 +100,40 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "assets_fallback": ("在安裝前，仍可用下面的簡易表單查詢：", "Until then, this plain form queries the endpoint:"),
     "run": ("執行", "Run"),
     "format": ("格式", "Format"),
+    # linked-data pages and the ontology document
+    "types": ("類型", "Types"),
+    "properties": ("屬性", "Properties"),
+    "incoming": ("連結至此的資源", "Incoming links"),
+    "path": ("在計畫中的位置", "Place in the plan"),
+    "source": ("原文出處", "Source line"),
+    "links": ("文中提及的法規與施政對象", "Laws and target groups named in the text"),
+    "matched": ("比對文字：", "matched words:"),
+    "offset": ("位置", "offset"),
+    "cited_by": ("提及此項的計畫節點", "Plan nodes that name this"),
+    "formats": ("其他格式", "Other formats"),
+    "sparql": ("以 SPARQL 查詢此資源", "Query this in SPARQL"),
+    "see_also": ("參見", "See also"),
+    "iri": ("識別碼", "IRI"),
+    "not_found": ("找不到此資源", "No such resource"),
+    "not_found_text": ("知識圖譜中沒有任何三元組以此 IRI 為主詞或受詞。", "No triple of the graph has this IRI as subject or object."),
+    "home": ("首頁", "Home"),
+    "classes": ("類別", "Classes"),
+    "object_properties": ("物件屬性", "Object properties"),
+    "datatype_properties": ("資料屬性", "Datatype properties"),
+    "other_properties": ("其他屬性", "Other properties"),
+    "definition": ("定義", "Definition"),
+    "note": ("說明", "Note"),
+    "domain": ("定義域", "Domain"),
+    "range": ("值域", "Range"),
+    "subclass_of": ("上位類別", "Subclass of"),
+    "subproperty_of": ("上位屬性", "Subproperty of"),
+    "inverse_of": ("反向屬性", "Inverse of"),
+    "subterms": ("下位詞彙", "Narrower terms"),
+    "external": ("使用的外部詞彙", "External terms used"),
+    "characteristics": ("特性", "Characteristics"),
+    "version": ("版本", "Version"),
+    "license": ("授權", "License"),
+    "more": ("另有 {n} 筆未列出", "{n} more not listed"),
 }
 
 
@@ -111,8 +149,15 @@ def normalise(lang: str | None) -> str | None:
     return None
 
 
+def current_lang() -> str:
+    """This request's language: ``?lang=``, else the ``lang`` cookie, else zh-Hant (memoised on ``g``)."""
+    if "ui_lang" not in g:
+        g.ui_lang = normalise(request.args.get("lang")) or normalise(request.cookies.get(COOKIE)) or DEFAULT
+    return g.ui_lang
+
+
 def text(key: str, lang: str, **values: object) -> str:
-    """The UI string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    """The string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
     zh, en = STRINGS[key]
     s = en if lang == EN else zh
     return s.format(**values) if values else s
@@ -123,21 +168,11 @@ def rdf_lang(lang: str) -> str:
     return "en" if lang == EN else "zh-hant"
 
 
-def zh_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 … (1–99), as plans number their items."""
-    digits = "〇一二三四五六七八九"
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
-    return head + (digits[ones] if ones else "")
-
-
 def goal_number(n: int) -> str:
-    """The heading number of a goal: 一、"""
-    return f"{zh_numeral(n)}、"
+    """The heading number of a goal, as plans print it: 一、"""
+    return label(Kind.CN_COMMA, n)
 
 
 def strategy_number(n: int) -> str:
-    """The number of a strategy: (一)"""
-    return f"({zh_numeral(n)})"
+    """The number of a strategy, as plans print it: (一)"""
+    return label(Kind.CN_PAREN, n)

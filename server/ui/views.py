@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import (Blueprint, Response, abort, current_app, g, make_response, render_template, request,
+from flask import (Blueprint, Response, abort, current_app, make_response, render_template, request,
                    send_from_directory, url_for)
 from markupsafe import Markup, escape
 
@@ -34,14 +34,6 @@ GRAPH_DOWNLOADS = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld")
 
 
 # ----------------------------------------------------------------------------- language, links
-
-def current_lang() -> str:
-    """``?lang=``, else the ``lang`` cookie, else zh-Hant (memoised on ``g``)."""
-    if "ui_lang" not in g:
-        g.ui_lang = (i18n.normalise(request.args.get("lang")) or i18n.normalise(request.cookies.get(i18n.COOKIE))
-                     or i18n.DEFAULT)
-    return g.ui_lang
-
 
 def _switch_url(lang: str) -> str:
     """This page in ``lang``."""
@@ -77,7 +69,7 @@ def _ld_endpoint() -> tuple[str, str] | None:
 def _template_globals() -> dict:
     if not request:
         return {}
-    lang = current_lang()
+    lang = i18n.current_lang()
     other = i18n.EN if lang == i18n.ZH else i18n.ZH
     return {"lang": lang, "t": lambda key, **kw: i18n.text(key, lang, **kw), "node_url": node_url,
             "switch_url": _switch_url(other), "switch_lang": other}
@@ -98,7 +90,7 @@ def _remember_lang(resp: Response) -> Response:
 @bp.get("/")
 def home():
     """The plan at a glance: titles, vision, aims, goals and strategies, work plans, the sunburst."""
-    lang = current_lang()
+    lang = i18n.current_lang()
     plans = ui_data.plans()
     if not plans:
         return render_template("home.html", plans=[], plan=None, ov=None)
@@ -117,7 +109,7 @@ def _chosen_plan(plans: list[ui_data.Plan], wanted: str | None) -> ui_data.Plan:
     for p in plans:
         if wanted in (p.iri, p.iri[len(base):] if p.iri.startswith(base) else None):
             return p
-    raise HTTPProblem(404, i18n.text("unknown_plan", current_lang(), plan=wanted))
+    raise HTTPProblem(404, i18n.text("unknown_plan", i18n.current_lang(), plan=wanted))
 
 
 def _sunburst(ov: ui_data.Overview, lang: str) -> Markup:
@@ -246,7 +238,7 @@ def search():
         total = sum(1 for h in hits if h.item.kind == kind)
         if total:
             in_kind.sort(key=lambda h: (-h.score, h.item.order))
-            groups.append((kind, ui_data.class_label(kind, current_lang()), in_kind, total))
+            groups.append((kind, ui_data.class_label(kind, i18n.current_lang()), in_kind, total))
     resp = make_response(render_template("search.html", q=q, groups=groups, total=len(hits), shown=len(shown),
                                          cap=cap, strategy_number=i18n.strategy_number,
                                          goal_number=i18n.goal_number))
