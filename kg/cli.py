@@ -1,8 +1,9 @@
 """The ``plankg`` command line: thin commands over library functions.
 
 This module is the one place where user errors (:class:`plankg.errors.PlanKGError`) become a
-one-line message on stderr and an exit code. Heavy libraries (rdflib, pyshacl, pyoxigraph) are
-imported inside the commands that need them, so ``plankg query`` starts fast.
+one-line message on stderr and an exit code. Heavy libraries (rdflib, pyshacl, the store) are
+imported inside the commands that need them, so ``plankg query`` starts fast; the format table
+(:mod:`plankg.formats`, which loads pyoxigraph's module, ~3 ms) gives the ``--format`` choices.
 
 Exit codes:
   0  success
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import click
 
+from plankg import formats
 from plankg.errors import PlanKGError, ValidationFailed
 
 EXIT_CODES = {0: "success", 1: "graph violates the shapes", 2: "bad input or usage", 3: "store problem", 130: "interrupted"}
@@ -102,7 +104,7 @@ def validate(plans: tuple[Path, ...], base: str | None) -> None:
 @main.command()
 @click.argument("query", required=False)
 @click.option("-f", "--format", "fmt", default=None,
-              type=click.Choice(["table", "json", "xml", "csv", "tsv", "ttl", "nt", "nq", "trig", "jsonld"]),
+              type=click.Choice(formats.cli_names()),
               help="Output format (default: table for SELECT, true/false for ASK, Turtle for graphs).")
 @click.option("--named-graphs", is_flag=True, help="Do not merge the named graphs into the default graph.")
 @store_options
@@ -140,10 +142,15 @@ def _query_text(arg: str | None) -> str:
     return arg
 
 
+_EXPORTS = formats.export_formats()
+_KEEP_GRAPHS = " and ".join(name for name, f in _EXPORTS.items() if f.carries == formats.QUADS)
+_UNION = " and ".join(name for name, f in _EXPORTS.items() if f.carries != formats.QUADS)
+
+
 @main.command()
-@click.option("-f", "--format", "fmt", default="nquads", show_default=True,
-              type=click.Choice(["nquads", "trig", "ttl", "jsonld"]),
-              help="nquads and trig keep the named graphs; ttl and jsonld are the union as triples.")
+@click.option("-f", "--format", "fmt", default=next(iter(_EXPORTS)), show_default=True,
+              type=click.Choice(list(_EXPORTS)),
+              help=f"{_KEEP_GRAPHS} keep the named graphs; {_UNION} are the union as triples.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write to FILE instead of stdout.")
 @store_options

@@ -22,6 +22,7 @@ from pyoxigraph import (
     serialize,
 )
 
+from plankg import formats
 from plankg.errors import PlanKGError, QueryError
 from plankg.namespaces import PREFIXES
 from plankg.store import UNION_TRIPLES_QUERY, GraphStore, QueryResult
@@ -29,46 +30,32 @@ from plankg.store import UNION_TRIPLES_QUERY, GraphStore, QueryResult
 SELECT: Final = "SELECT"
 ASK: Final = "ASK"
 GRAPH: Final = "CONSTRUCT/DESCRIBE"
-TABLE: Final = "table"
+TABLE: Final = formats.CLI_TABLE
 """The human format: tab-separated plain values for SELECT, ``true``/``false`` for ASK."""
 
 _SOLUTION_FORMATS: Final[Mapping[str, QueryResultsFormat | None]] = MappingProxyType({
-    "json": QueryResultsFormat.JSON,
-    "xml": QueryResultsFormat.XML,
-    "csv": QueryResultsFormat.CSV,
-    "tsv": QueryResultsFormat.TSV,
-    TABLE: None,
-})
+    **{name: f.results_format for name, f in formats.cli_formats(formats.RESULTS).items()}, TABLE: None})
 _GRAPH_FORMATS: Final[Mapping[str, RdfFormat]] = MappingProxyType({
-    "ttl": RdfFormat.TURTLE,
-    "nt": RdfFormat.N_TRIPLES,
-    "nq": RdfFormat.N_QUADS,
-    "trig": RdfFormat.TRIG,
-    "jsonld": RdfFormat.JSON_LD,
-    "xml": RdfFormat.RDF_XML,
-})
+    name: f.rdf_format for name, f in formats.cli_formats(formats.TRIPLES, formats.QUADS).items()})
 
 FORMATS: Final[Mapping[str, Mapping[str, QueryResultsFormat | RdfFormat | None]]] = MappingProxyType({
     SELECT: _SOLUTION_FORMATS,
     ASK: _SOLUTION_FORMATS,
     GRAPH: _GRAPH_FORMATS,
 })
-"""Result kind → format name → pyoxigraph format (None: :data:`TABLE`). ``xml`` is SPARQL
-results XML for SELECT/ASK and RDF/XML for CONSTRUCT/DESCRIBE."""
+"""Result kind → format name → pyoxigraph format (None: :data:`TABLE`), from :data:`plankg.formats.TABLE`.
+``xml`` is SPARQL results XML for SELECT/ASK and RDF/XML for CONSTRUCT/DESCRIBE."""
 
 DEFAULT_FORMATS: Final[Mapping[str, str]] = MappingProxyType({SELECT: TABLE, ASK: TABLE, GRAPH: "ttl"})
 
 EXPORT_FORMATS: Final[Mapping[str, RdfFormat]] = MappingProxyType({
-    "nquads": RdfFormat.N_QUADS,
-    "trig": RdfFormat.TRIG,
-    "ttl": RdfFormat.TURTLE,
-    "jsonld": RdfFormat.JSON_LD,
-})
-"""nquads and trig keep the named graphs. ttl and jsonld are the union of all graphs as
-triples, each triple once: the graph names are DROPPED. (pyoxigraph 0.5 could write a JSON-LD
-dataset, named graphs as top-level ``{"@id": graph, "@graph": [...]}`` objects, but common
-readers such as ``rdflib.Graph().parse`` see no triples in it; use nquads/trig for graphs.)"""
-UNION_EXPORTS: Final = frozenset({"ttl", "jsonld"})
+    name: f.rdf_format for name, f in formats.export_formats().items()})
+"""The quad formats (nquads, trig) keep the named graphs. The others (ttl, jsonld) are the union
+of all graphs as triples, each triple once: the graph names are DROPPED. (pyoxigraph 0.5 could
+write a JSON-LD dataset, named graphs as top-level ``{"@id": graph, "@graph": [...]}`` objects,
+but common readers such as ``rdflib.Graph().parse`` see no triples in it; use nquads/trig for
+graphs.) The first is the default."""
+UNION_EXPORTS: Final = frozenset(name for name, f in formats.export_formats().items() if f.carries != formats.QUADS)
 
 _TABLE_ESCAPES: Final = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
