@@ -14,7 +14,8 @@ from typing import Any, BinaryIO
 from pyoxigraph import NamedNode, RdfFormat, Store
 from pyoxigraph import __version__ as PYOXIGRAPH_VERSION
 
-from plankg.errors import StoreError
+from plankg.errors import QueryError, StoreError
+from plankg.iri import graph_node
 
 BUILD_INFO = "BUILD.json"
 BUILD_INFO_VERSION = 1
@@ -63,9 +64,9 @@ def _bulk_load_graphs(store: Store, graphs: Iterable[tuple[str, NTriples]]) -> l
 def _graph_node(iri: str) -> NamedNode:
     """``iri`` as a NamedNode, or StoreError if it is not an absolute IRI."""
     try:
-        return NamedNode(iri)
-    except ValueError as e:
-        raise StoreError(f"invalid graph IRI {iri!r}: {e}; nothing was published") from e
+        return graph_node(iri)
+    except QueryError as e:
+        raise StoreError(f"{e}; nothing was published") from e
 
 
 def _count_graphs(store: Store, names: list[str]) -> dict[str, int]:
