@@ -116,10 +116,10 @@ def export(store: GraphStore, out: BinaryIO, fmt: str) -> None:
 
 def _format_for(kind: str, name: str) -> QueryResultsFormat | RdfFormat | None:
     """The pyoxigraph format called ``name`` for ``kind``, or QueryError naming the choices."""
-    formats = FORMATS[kind]
-    if name in formats:
-        return formats[name]
-    choices = f"{kind} results can be {', '.join(formats)}"
+    offered = FORMATS[kind]
+    if name in offered:
+        return offered[name]
+    choices = f"{kind} results can be {', '.join(offered)}"
     owners = [k for k in (SELECT, ASK, GRAPH) if name in FORMATS[k]]
     if owners:
         raise QueryError(f"format {name!r} is for {'/'.join(owners)} results; {choices}")

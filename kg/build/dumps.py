@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+from plankg import formats
 from plankg.namespaces import PREFIXES
 
 DUMPS_DIR = "dumps"
@@ -33,8 +34,8 @@ TRIG_NAME = "plankg.trig.gz"
 GZIP_LEVEL = 9
 GZIP_MTIME = 0  # a fixed timestamp keeps the gzip header, hence the checksum, reproducible
 
-MEDIA_N_QUADS = "application/n-quads"
-MEDIA_TRIG = "application/trig"
+MEDIA_N_QUADS = formats.NQUADS  # dcat:mediaType of the dumps' content, from the format table
+MEDIA_TRIG = formats.TRIG
 MEDIA_GZIP = "application/gzip"
 
 

@@ -49,6 +49,7 @@ from urllib.parse import urlsplit
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
+from plankg import formats
 from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, publisher, texts
 from plankg.build.dumps import Dump
 from plankg.errors import PlanKGError
@@ -58,7 +59,6 @@ PLAN_NS = Namespace(PLAN)
 SITE_ID_SEGMENT = "id/"
 SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 META_GRAPH = "meta"
-FORMATS = "http://www.w3.org/ns/formats/"
 
 LANGUAGE = URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")
 
@@ -157,8 +157,8 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, union: se
     g.add((dataset, FOAF.homepage, URIRef(site)))
     g.add((dataset, VOID.uriSpace, Literal(base)))
     g.add((dataset, VOID.sparqlEndpoint, URIRef(site + SPARQL_PATH)))
-    for fmt in ("N-Quads", "TriG", "Turtle", "JSON-LD", "N-Triples", "RDF_XML"):
-        g.add((dataset, VOID.feature, URIRef(FORMATS + fmt)))
+    for iri in formats.w3c_iris(formats.carrying(formats.TRIPLES, formats.QUADS)):  # the RDF formats served
+        g.add((dataset, VOID.feature, URIRef(iri)))
 
     subjects = {s for s, _, _ in union}
     types = Counter(o for s, p, o in {t for t in union if t[1] == RDF.type})

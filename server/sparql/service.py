@@ -10,10 +10,12 @@ from __future__ import annotations
 from flask import Response, current_app, render_template, request
 from pyoxigraph import RdfFormat, parse, serialize
 
+from plankg import formats
 from plankg.server.sparql import conneg
 from plankg.server.engine.runtime import runtime
 from plankg.server.sparql.protocol import endpoint_url, executor_errors
 
+RESULT_FORMATS = ", ".join(f"<{iri}>" for iri in formats.w3c_iris(formats.result_formats()))
 NAMED_GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g {} } ORDER BY ?g"
 SD_PREFIXES = {"sd": "http://www.w3.org/ns/sparql-service-description#", "formats": "http://www.w3.org/ns/formats/",
                "dct": "http://purl.org/dc/terms/"}
@@ -27,9 +29,7 @@ SD_TURTLE = """\
   sd:supportedLanguage sd:SPARQL11Query {update} ;
   sd:feature sd:UnionDefaultGraph {federation} ;
   sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;
-  sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
-    formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:JSON-LD, formats:RDF_XML,
-    formats:N-Quads, formats:TriG ;
+  sd:resultFormat {result_formats} ;
   sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] {named} ] .
 """
 
@@ -45,7 +45,8 @@ def service_description() -> Response:
                                query_page=request.script_root + "/query")
         return Response(page, content_type=rep.content_type)
     turtle = SD_TURTLE.format(
-        endpoint=endpoint_url(), update=", sd:SPARQL11Update" if runtime().read_write else "",
+        endpoint=endpoint_url(), result_formats=RESULT_FORMATS,
+        update=", sd:SPARQL11Update" if runtime().read_write else "",
         federation=", sd:BasicFederatedQuery" if current_app.config["FEDERATION_ALLOWLIST"] else "",
         named="".join(f"; sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] " for g in graphs))
     triples = [q.triple for q in parse(turtle, RdfFormat.TURTLE)]

@@ -19,6 +19,7 @@ from flask import (Blueprint, Response, abort, current_app, make_response, rende
                    send_from_directory, url_for)
 from markupsafe import Markup, escape
 
+from plankg import formats
 from plankg.server.ui import i18n, sunburst, data as ui_data
 from plankg.server.errors import HTTPProblem
 
@@ -29,8 +30,8 @@ YASGUI_BUILD = ASSETS / "node_modules" / "@zazuko" / "yasgui" / "build"
 YASGUI_FILES = frozenset({"yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map"})
 INSTALL_COMMAND = "npm ci --prefix server/ui-assets --ignore-scripts --no-audit --no-fund"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-RESULT_DOWNLOADS = (("CSV", "csv"), ("TSV", "tsv"), ("JSON", "json"), ("XML", "xml"))
-GRAPH_DOWNLOADS = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdfxml"))
+RESULT_DOWNLOADS = formats.downloads(formats.RESULTS)  # (title, format= name), from plankg.formats.TABLE
+GRAPH_DOWNLOADS = formats.downloads(formats.TRIPLES, formats.QUADS)
 
 
 # ----------------------------------------------------------------------------- language, links
@@ -145,8 +146,8 @@ def query_form(text: str) -> str:
 
 def downloads(text: str) -> list[tuple[str, str]]:
     """(label, URL) of the query's results from /sparql in every format of its kind."""
-    formats = GRAPH_DOWNLOADS if query_form(text) in ("CONSTRUCT", "DESCRIBE") else RESULT_DOWNLOADS
-    return [(label, url_for("sparql.endpoint", query=text, format=name)) for label, name in formats]
+    links = GRAPH_DOWNLOADS if query_form(text) in ("CONSTRUCT", "DESCRIBE") else RESULT_DOWNLOADS
+    return [(label, url_for("sparql.endpoint", query=text, format=name)) for label, name in links]
 
 
 @bp.get("/assets/yasgui/<path:filename>")
