@@ -27,9 +27,9 @@ def is_iri(value: str) -> bool:
     return True
 
 
-def graph_node(iri: str) -> NamedNode:
-    """``iri`` as a NamedNode, or :class:`QueryError` (saying why) if it is not an absolute IRI."""
+def named_node(iri: str, what: str = "graph") -> NamedNode:
+    """``iri`` as a NamedNode, or :class:`QueryError` ("invalid {what} IRI …", saying why) if it is not an absolute IRI."""
     try:
         return NamedNode(iri)
     except ValueError as e:
-        raise QueryError(f"invalid graph IRI {iri!r}: {e}") from None
+        raise QueryError(f"invalid {what} IRI {iri!r}: {e}") from None

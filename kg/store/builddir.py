@@ -15,7 +15,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from pyoxigraph import __version__ as PYOXIGRAPH_VERSION
 
 from plankg.errors import QueryError, StoreError
-from plankg.iri import graph_node
+from plankg.iri import named_node
 
 BUILD_INFO = "BUILD.json"
 BUILD_INFO_VERSION = 1
@@ -64,7 +64,7 @@ def _bulk_load_graphs(store: Store, graphs: Iterable[tuple[str, NTriples]]) -> l
 def _graph_node(iri: str) -> NamedNode:
     """``iri`` as a NamedNode, or StoreError if it is not an absolute IRI."""
     try:
-        return graph_node(iri)
+        return named_node(iri)
     except QueryError as e:
         raise StoreError(f"{e}; nothing was published") from e
 
