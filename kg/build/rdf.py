@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from plankg.errors import InputError
 from plankg.build.linker import Linker
+from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
 from plankg.namespaces import PLAN, PREFIXES, graph_iri
 from plankg.build.vocab import Vocabularies
@@ -76,9 +77,15 @@ class _Mapper:
         self.source(node, src)
         return node
 
-    def part(self, parent: URIRef, has: str, is_of: str, child: URIRef) -> None:
-        self.add(parent, P(has), child)
-        self.add(child, P(is_of), parent)
+    def child(self, parent: URIRef, cls: str, text: str, src: Source, ordinal: int = 1) -> URIRef:
+        """A node of level ``cls`` (:mod:`plankg.hierarchy`) under ``parent``, linked both ways."""
+        level: Level = BY_CLASS[cls]
+        path = f"{parent.removeprefix(self.root)}/{level.segment}" + (f"/{ordinal}" if level.numbered else "")
+        node = self.node(path, cls, text, src, ordinal if level.numbered else None)
+        self.add(parent, P(level.has), node)
+        if level.is_of is not None:
+            self.add(node, P(level.is_of), parent)
+        return node
 
     def link(self, node: URIRef, text: str) -> None:
         """Tag ``node`` with the target groups and laws its text names, with evidence."""
@@ -86,22 +93,22 @@ class _Mapper:
             target = URIRef(m.target)
             self.add(node, P(m.prop), target)
             ev = URIRef(f"{node}/link/{k}")
-            self.add(node, P("hasLinkEvidence"), ev)
-            self.add(ev, RDF.type, P("LinkEvidence"))
+            self.add(node, P(EVIDENCE_PROPERTY), ev)
+            self.add(ev, RDF.type, P(EVIDENCE_CLASS))
             self.add(ev, P("linkProperty"), P(m.prop))
             self.add(ev, P("linkTarget"), target)
             self.add(ev, P("matchedText"), Literal(m.text, lang=ZH))
             self.add(ev, P("matchOffset"), Literal(m.offset))
             self.links += 1
 
-    def statements(self, plan_iri: URIRef, prop: str, cls: str, slug: str, items: list[Statement]) -> None:
+    def statements(self, plan_iri: URIRef, cls: str, items: list[Statement]) -> None:
         for st in items:
-            self.add(plan_iri, P(prop), self.node(f"/{slug}/{st.ordinal}", cls, st.text, st.source, st.ordinal))
+            self.child(plan_iri, cls, st.text, st.source, st.ordinal)
 
     def map(self) -> Graph:
         plan = self.plan
         root = self.iri()
-        self.add(root, RDF.type, P("AnnualPlan"))
+        self.add(root, RDF.type, P(PLAN_CLASS))
         self.add(root, RDFS.label, Literal(plan.title, lang=ZH))
         self.add(root, DCTERMS.title, Literal(plan.title, lang=ZH))
         self.add(root, DCTERMS.publisher, self.org)
@@ -116,33 +123,26 @@ class _Mapper:
 
         pre = plan.preamble
         if pre.vision is not None:
-            self.add(root, P("hasVision"), self.node("/vision", "Vision", pre.vision.text, pre.vision.source))
-        self.statements(root, "hasAim", "Aim", "aim", pre.aims)
-        self.statements(root, "follows", "PolicyDocument", "follows", pre.follows)
-        self.statements(root, "hasKeyWork", "KeyWork", "key-work", pre.key_works)
+            self.child(root, "Vision", pre.vision.text, pre.vision.source)
+        self.statements(root, "Aim", pre.aims)
+        self.statements(root, "PolicyDocument", pre.follows)
+        self.statements(root, "KeyWork", pre.key_works)
 
         for goal in plan.goals:
-            g_path = f"/goal/{goal.ordinal}"
-            g_node = self.node(g_path, "Goal", goal.text, goal.source, goal.ordinal)
-            self.part(root, "hasGoal", "isGoalOf", g_node)
+            g_node = self.child(root, "Goal", goal.text, goal.source, goal.ordinal)
             for s in goal.strategies:
-                s_node = self.node(f"{g_path}/strategy/{s.ordinal}", "Strategy", s.text, s.source, s.ordinal)
-                self.part(g_node, "hasStrategy", "isStrategyOf", s_node)
+                s_node = self.child(g_node, "Strategy", s.text, s.source, s.ordinal)
                 self.link(s_node, s.text)
 
         for wp in plan.work_plans:
-            w_path = f"/work-plan/{wp.ordinal}"
-            w_node = self.node(w_path, "WorkPlan", wp.name, wp.source, wp.ordinal)
-            self.part(root, "hasWorkPlan", "isWorkPlanOf", w_node)
+            w_node = self.child(root, "WorkPlan", wp.name, wp.source, wp.ordinal)
             unit, code = self.vocab.assignment(self.org, plan.roc_year, wp.name)
             if unit is not None:
                 self.add(w_node, P("responsibleUnit"), unit)
             if code is not None:
                 self.add(w_node, P("budgetCode"), Literal(code))
             for prog in wp.programs:
-                p_path = f"{w_path}/program/{prog.ordinal}"
-                p_node = self.node(p_path, "Program", prog.name, prog.source, prog.ordinal)
-                self.part(w_node, "hasProgram", "isProgramOf", p_node)
+                p_node = self.child(w_node, "Program", prog.name, prog.source, prog.ordinal)
                 category = self.vocab.categories.get(prog.category)
                 if category is None:
                     raise InputError(prog.source.file, prog.source.line,
@@ -150,8 +150,7 @@ class _Mapper:
                 self.add(p_node, P("category"), category)
                 self.link(p_node, prog.name)
                 for act in prog.activities:
-                    a_node = self.node(f"{p_path}/activity/{act.ordinal}", "Activity", act.text, act.source, act.ordinal)
-                    self.part(p_node, "hasActivity", "isActivityOf", a_node)
+                    a_node = self.child(p_node, "Activity", act.text, act.source, act.ordinal)
                     self.link(a_node, act.text)
         return self.g
 

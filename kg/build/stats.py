@@ -6,21 +6,22 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from plankg.hierarchy import EVIDENCE_CLASS, PLAN_CLASS, STRUCTURE
 from plankg.namespaces import PLAN
 
 if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.pipeline import Compiled
 
-CLASSES = ("Goal", "Strategy", "WorkPlan", "Program", "Activity")
+CLASSES = tuple(level.cls for level in STRUCTURE)
 
 STATS_QUERY = f"""
 PREFIX plan: <{PLAN}>
 SELECT ?g ?title ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {{
   GRAPH ?g {{
-    ?plan a plan:AnnualPlan ; plan:rocYear ?y .
+    ?plan a plan:{PLAN_CLASS} ; plan:rocYear ?y .
     OPTIONAL {{ ?plan <http://purl.org/dc/terms/title> ?title }}
     ?s a ?class .
-    FILTER(?class IN ({", ".join("plan:" + c for c in CLASSES + ("LinkEvidence",))}))
+    FILTER(?class IN ({", ".join("plan:" + c for c in CLASSES + (EVIDENCE_CLASS,))}))
   }}
 }} GROUP BY ?g ?title ?class ORDER BY ?g ?class
 """
@@ -63,7 +64,7 @@ def store_stats(store: Path) -> list[str]:
             titles[g] = row["title"].value if row["title"] is not None else g
             per_plan.setdefault(g, {})[row["class"].value.removeprefix(PLAN)] = int(row["n"].value)
         for g, counts in per_plan.items():
-            parts = ", ".join(f"{counts.get(c, 0)} {c}" for c in CLASSES + ("LinkEvidence",))
+            parts = ", ".join(f"{counts.get(c, 0)} {c}" for c in CLASSES + (EVIDENCE_CLASS,))
             lines.append(f"{titles[g]}: {parts}")
         lines.append(f"total: {kg.count()} quads")
     return lines

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
+from plankg.hierarchy import parent_path
 from plankg.namespaces import DCT, PLAN, PREFIXES, RDF, RDFS, SKOS
 from plankg.server.engine.runtime import runtime
 
@@ -47,10 +48,7 @@ SUMMARY_PREDICATES = LABEL_PREDICATES + (
 )
 """What :func:`summaries` reads about each resource next to the one shown."""
 
-PARENT_PATH = "|".join(
-    [f"<{PLAN}{p}>" for p in ("isActivityOf", "isProgramOf", "isWorkPlanOf", "isStrategyOf", "isGoalOf")]
-    + [f"^<{PLAN}{p}>" for p in ("hasLinkEvidence", "hasVision", "hasAim", "follows", "hasKeyWork")]
-)
+PARENT_PATH = parent_path()
 """One step from a plan node to its parent (the evidence of a link belongs to its node)."""
 
 

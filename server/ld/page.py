@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
+from plankg.hierarchy import DEPTHS, LEVELS
 from plankg.namespaces import PLAN, PROV, RDFS
 from plankg.server.ld import data as ld_data
 from plankg.server.ld.data import LABEL_PREDICATES, RDF_TYPE, Summary
@@ -20,14 +21,11 @@ from plankg.server.ld.view import View, marked_segments, natural_key, pick
 
 MAX_INCOMING_SHOWN = 300
 EVIDENCE_SEGMENT = "/link/"
-CHILD_PREDICATES = tuple(PLAN + p for p in ("hasVision", "hasAim", "follows", "hasKeyWork", "hasGoal",
-                                            "hasStrategy", "hasWorkPlan", "hasProgram", "hasActivity"))
+CHILD_PREDICATES = tuple(PLAN + level.has for level in LEVELS)
 CITING_PREDICATES = tuple(PLAN + p for p in ("citesLaw", "targetGroup", "category", "responsibleUnit"))
 LINK_PREDICATES = (PLAN + "citesLaw", PLAN + "targetGroup")
 SEE_ALSO = (RDFS + "seeAlso", "http://xmlns.com/foaf/0.1/homepage")
-DEPTH = {PLAN + k: d for d, kinds in enumerate((
-    ("AnnualPlan",), ("Vision", "Aim", "PolicyDocument", "KeyWork", "Goal", "WorkPlan"),
-    ("Strategy", "Program"), ("Activity",), ("LinkEvidence",))) for k in kinds}
+DEPTH = {PLAN + cls: d for cls, d in DEPTHS.items()}
 """How deep each kind of plan node sits under its plan (orders the breadcrumb)."""
 
 
