@@ -23,13 +23,8 @@ bytes received, or the connection is closed (the app answers 408 for a body); th
 timeout alone bounds only the pause between two bytes. These limits can be set in the
 environment (``PLANKG_HEAD_TIMEOUT_S`` …).
 
-Answering at the time limit: a SPARQL query runs on its connection's thread (see
-:meth:`plankg.server.engine.executor.QueryExecutor.execute`, ``overdue``), where nothing can interrupt pyoxigraph.
-Each request's environ carries ``plankg.overdue``, a callable that the executor's watchdog
-calls at the deadline: if nothing of the response has been sent, the worker asks the app again
-for that request with ``plankg.overdue_reply`` set (the app answers 503, in its own words and
-headers), sends that from another thread and closes the connection; the stuck thread's own
-response, if it ever comes, is dropped (:meth:`Connection.claim`).
+One connection's requests, and the answer for a query stuck at its time limit, are
+:mod:`plankg.server.serving.exchange`'s.
 
 Retirement: when the query executor reports work that outlived its deadline and cannot be
 stopped (:mod:`plankg.server.engine.executor`), :meth:`PlankgWorker.retire` stops accepting, lets the requests in
@@ -47,43 +42,33 @@ retrying (RFC 9112 §9.3.1).
 
 from __future__ import annotations
 
-import errno
 import os
-import select
 import selectors
 import socket
-import ssl
 import sys
 import threading
 import time
-from datetime import datetime
 
-from gunicorn import http, util
-from gunicorn.http import wsgi
-from gunicorn.http.body import LengthReader
 from gunicorn.workers import base
 
 from plankg.errors import PlanKGError
 from plankg.server.engine import memory
 from plankg.server.serving import sandbox
-from plankg.server.serving.badrequest import ErrorPage
-from plankg.server.serving.connection import Connection, CountingSocket, RequestBody, Response, shut
-from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
+from plankg.server.serving.exchange import READ_TIMEOUT_S, Exchanges
+from plankg.server.serving.connection import Connection, shut
 from plankg.sparql.limits import use_big_stacks
 
-READ_TIMEOUT_S = 30.0  # a started request must arrive, and a response be taken, at this pace
 HEAD_TIMEOUT_S = 30.0  # a request's line and headers must arrive whole within this long of their first byte
 BODY_TIMEOUT_S = 30.0  # a request body must arrive within this long of its head, plus 1 s per BODY_MIN_RATE bytes
 BODY_MIN_RATE = 500  # bytes/s that a request body must keep up on average after BODY_TIMEOUT_S
 ARRIVING_GRACE_S = 0.5  # when full and a client waits, a request still arriving after this long is closed
-DRAIN_TIMEOUT_S = 5.0  # reading what is left of a request body before the next request
 HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this often
 IDLE_GRACE_S = 0.25  # when stopping, an idle kept-alive connection is closed after this long
 EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
 LIMITS_ENV = "PLANKG_"  # the environment variable PLANKG_HEAD_TIMEOUT_S sets HEAD_TIMEOUT_S, and so on
 
 
-class PlankgWorker(base.Worker):
+class PlankgWorker(Exchanges, base.Worker):
     """A gunicorn worker serving each connection on a thread of its own (see the module text)."""
 
     idle_grace_s = IDLE_GRACE_S
@@ -286,165 +271,6 @@ class PlankgWorker(base.Worker):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(EXIT_RETIRED)  # the stuck work ends with the process
-
-    # --- one connection ----------------------------------------------------------------------
-
-    def _serve(self, server, conn: Connection, addr) -> None:
-        sock, req = conn.sock, None
-        try:
-            parser = http.get_parser(self.cfg, CountingSocket(sock, conn), addr)
-            while self._next_request(conn, parser):
-                conn.reading_since = time.monotonic()
-                req = next(parser)
-                conn.reading_since = None
-                keep = self._handle(req, conn, addr, server)
-                if not keep or not parser.finish_body(deadline=time.monotonic() + DRAIN_TIMEOUT_S):
-                    break
-        except (StopIteration, http.errors.NoMoreData, socket.timeout):
-            pass
-        except ssl.SSLError:
-            pass
-        except OSError as e:
-            if e.errno not in (errno.EPIPE, errno.ECONNRESET, errno.ENOTCONN, errno.EBADF):
-                self.log.exception("Socket error processing request.")
-        except Exception as e:  # noqa: BLE001 - gunicorn's own reply to a malformed request (400 …)
-            self.handle_error(req, sock, addr, e)
-        finally:
-            self._await_overdue_answer(conn)
-            util.close_graceful(sock)
-            with self._cond:
-                self._conns.discard(conn)
-                self._cond.notify_all()
-
-    def _next_request(self, conn: Connection, parser) -> bool:
-        """Wait until the next request starts (idle up to ``keepalive`` s after a response); False: close.
-
-        A stopping worker waits ``idle_grace_s`` at most: its last response on this connection
-        went out before it began to stop, without ``Connection: close``, so the client may be
-        sending its next request just now; that one is served (and told to close)."""
-        if parser.req_count:
-            timeout = self.cfg.keepalive if self.alive else min(self.cfg.keepalive, self.idle_grace_s)
-        else:
-            timeout = READ_TIMEOUT_S
-        with parser.unreader.buf.getbuffer() as pending:
-            if pending.nbytes:  # pipelined: the next request is here already
-                return True
-        with self._cond:
-            conn.idle_since = time.monotonic()
-        try:
-            readable, _, _ = select.select([conn.sock], [], [], timeout)
-        except (OSError, ValueError):  # closed under us
-            readable = []
-        with self._cond:
-            conn.idle_since = None
-        return bool(readable)
-
-    def _handle(self, req, conn: Connection, addr, server) -> bool:
-        """Serve one request (as gunicorn's workers do); whether the connection may stay open."""
-        environ, resp, sock = {}, None, conn.sock
-        try:
-            self.cfg.pre_request(self, req)
-            started = datetime.now()
-            resp, environ = wsgi.create(req, sock, addr, server, self.cfg, response_class=Response)
-            environ["wsgi.multithread"] = True
-            resp.conn, conn.current = conn, resp
-            environ[OVERDUE] = lambda: self._overdue(conn, resp, req, environ)
-            conn.cut, conn.broken = None, False
-            reader = req.body.reader
-            length = reader.length if isinstance(reader, LengthReader) else None
-            if length != 0:  # the app reads the body through RequestBody, within the body's time limit
-                conn.body_from = conn.received
-                environ["wsgi.input"] = RequestBody(req.body, conn, length, time.monotonic())
-            self.nr += 1
-            if self.nr >= self.max_requests and self.alive:
-                self.log.info("Autorestarting worker after current request.")
-                self.alive = False
-            body = self.wsgi(environ, resp.start_response)
-            if not self.alive or not self.cfg.keepalive or conn.broken:  # after the app: retiring may have begun,
-                resp.force_close()  # and the headers are still held, so they can say close
-            try:
-                if isinstance(body, environ["wsgi.file_wrapper"]):
-                    resp.write_file(body)
-                else:
-                    for chunk in body:
-                        resp.write(chunk)
-                resp.close()
-            finally:
-                self.log.access(resp, req, environ, datetime.now() - started)
-                if hasattr(body, "close"):
-                    body.close()
-            return not resp.should_close()
-        except OSError:
-            raise
-        except Exception as e:
-            if resp is not None and resp.headers_sent:  # too late for a status: close, so the body is seen cut
-                if isinstance(e, PlanKGError):  # a time limit or a failed evaluation, not a bug: one line
-                    self.log.warning("%s %s: response cut short: %s", req.method, req.path, e)
-                else:
-                    self.log.exception("Error handling request")
-                return False
-            raise
-        finally:
-            try:
-                self.cfg.post_request(self, req, environ, resp)
-            except Exception:  # noqa: BLE001 - a user hook; gunicorn logs and goes on too
-                self.log.exception("Exception in post_request hook")
-
-    def handle_error(self, req, client, addr, exc) -> None:
-        """gunicorn's answer to a request it cannot parse (its status and log lines), sent as
-        plain text with the CORS header (:mod:`plankg.server.serving.badrequest`)."""
-        page = ErrorPage()
-        super().handle_error(req, page, addr, exc)
-        cors = getattr(self.wsgi, "config", {}).get("CORS_ORIGINS")
-        try:
-            util.write_nonblock(client, page.as_plain_text(exc, self.cfg.limit_request_line, cors))
-        except OSError:
-            pass  # the client is gone
-
-    # --- a request stuck at its time limit -------------------------------------------------
-
-    def _await_overdue_answer(self, conn: Connection) -> None:
-        """Wait until the overdue answer that replaced this connection's request has gone out
-        (at most ``READ_TIMEOUT_S``): a request thread that gets control back soon after (a query
-        stopped by the memory bound, waiting for a slot, or ending just past its deadline) must
-        not close the socket under it."""
-        deadline = time.monotonic() + READ_TIMEOUT_S
-        with self._cond:
-            while conn.overdue and not conn.replied and (left := deadline - time.monotonic()) > 0:
-                self._cond.wait(left)
-
-    def _overdue(self, conn: Connection, resp: Response, req, environ: dict) -> None:
-        """Called by the query executor's watchdog when the query that ``resp`` waits for, on
-        the request's own thread, reaches its time limit: answer in the app's words (it says
-        503), from another thread, and close the connection."""
-        if conn.claim_overdue(resp):
-            again = {**environ, OVERDUE_REPLY: True}
-            environ[ANSWERED] = True  # the stuck request's own log line would repeat the reply's
-            threading.Thread(target=self._reply_overdue, args=(conn, req, again), daemon=True,
-                             name="plankg-overdue").start()
-
-    def _reply_overdue(self, conn: Connection, req, environ: dict) -> None:
-        reply = Response(req, conn.sock, self.cfg)
-        reply.force_close()
-        try:
-            body = self.wsgi(environ, reply.start_response)
-            try:
-                for chunk in body:
-                    reply.write(chunk)
-                reply.close()
-            finally:
-                if hasattr(body, "close"):
-                    body.close()
-        except OSError:
-            pass  # the client is gone
-        finally:
-            try:
-                conn.sock.shutdown(socket.SHUT_RDWR)  # the stuck thread's socket: the client sees the end
-            except OSError:
-                pass
-            with self._cond:
-                conn.replied = True  # a retiring worker may end now (_stop)
-                self._cond.notify_all()
 
 
 def _limit(name: str, default: float) -> float:
