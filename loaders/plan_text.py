@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from plankg.errors import InputError
 from plankg.loaders.model import Goal, Plan, Preamble, Source, Statement, Strategy
 from plankg.loaders.plan_syntax import Item, Kind, join_continuation, label, match_item, quote, render, words
+from plankg.loaders.registry import Loader
 from plankg.loaders.table import parse_table
 
 DEFAULT_CATEGORIES: tuple[str, ...] = ("社會發展", "公共建設", "科技發展")
@@ -74,7 +75,16 @@ def parse_plan(path: str | os.PathLike[str], *, categories: Collection[str] | No
             data = f.read()
     except OSError as e:
         raise InputError(file, None, f"cannot read the plan file: {e.strerror or e}") from None
+    return parse_plan_bytes(data, file=file, categories=categories)
+
+
+def parse_plan_bytes(data: bytes, *, file: str, categories: Collection[str] | None = None) -> Plan:
+    """Decode (:func:`decode`) and parse the bytes of a plan file."""
     return parse_plan_text(decode(data, file), file=file, categories=categories)
+
+
+LOADER = Loader("plan-text", sniff=lambda file, head: True, parse=parse_plan_bytes, fallback=True)
+"""Reads what no other loader claims (see :mod:`plankg.loaders.registry`)."""
 
 
 def decode(data: bytes, file: str) -> str:

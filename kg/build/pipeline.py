@@ -17,8 +17,8 @@ from rdflib import Graph
 from plankg import resources
 from plankg.errors import InputError, PlanKGError, ValidationFailed
 from plankg.build.linker import Linker
+from plankg.loaders import registry
 from plankg.loaders.model import Plan
-from plankg.loaders.plan_text import decode, parse_plan_text
 from plankg.build.rdf import MappedPlan, map_plan
 from plankg.build.validate import Report, load_shapes, validate
 from plankg.build.vocab import Vocabularies
@@ -26,11 +26,15 @@ from plankg.build.vocab import Vocabularies
 
 @dataclass(frozen=True)
 class PlanInput:
-    """A plan file to read: ``name`` is recorded in provenance, ``path`` is shown in errors."""
+    """A plan file to read: ``name`` is recorded in provenance, ``path`` is shown in errors.
+
+    ``variant`` names its loader (:mod:`plankg.loaders.registry`); None: the registry sniffs.
+    """
 
     name: str
     path: str
     data: bytes
+    variant: str | None = None
 
 
 @dataclass
@@ -50,15 +54,15 @@ class Compiled:
         return out
 
 
-def read_inputs(paths: list[str | os.PathLike] | None) -> list[PlanInput]:
+def read_inputs(paths: list[str | os.PathLike] | None, variant: str | None = None) -> list[PlanInput]:
     """The given plan files, or the plans bundled with the package when none are given."""
     if not paths:
-        return [PlanInput(r.name, f"<bundled>/{r.name}", r.read_bytes()) for r in resources.bundled_plans()]
+        return [PlanInput(r.name, f"<bundled>/{r.name}", r.read_bytes(), variant) for r in resources.bundled_plans()]
     inputs = []
     for p in paths:
         path = Path(p)
         try:
-            inputs.append(PlanInput(path.name, str(p), path.read_bytes()))
+            inputs.append(PlanInput(path.name, str(p), path.read_bytes(), variant))
         except FileNotFoundError:
             raise InputError(str(p), None, "no such file") from None
         except IsADirectoryError:
@@ -79,8 +83,7 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     t0 = time.perf_counter()
     plans = []
     for inp in inputs:
-        plan = parse_plan_text(decode(inp.data, inp.path), file=inp.path, categories=categories)
-        plans.append(plan)
+        plans.append(registry.load(inp.path, inp.data, categories, inp.variant))
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -106,19 +109,20 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
 
 
 def build(paths: list[str | os.PathLike] | None, store: Path, base: str,
-          site: str | None = None) -> tuple[Compiled, dict]:
+          site: str | None = None, variant: str | None = None) -> tuple[Compiled, dict]:
     """Compile the plans and publish them, with the ontology, vocabularies, metadata and dumps.
 
     After validation: the content graphs are dumped (:mod:`plankg.build.dumps`), the VoID/DCAT
     metadata graph ``{base}graph/meta`` describes them (:mod:`plankg.build.meta`; ``site`` is the
     site root its endpoint and download IRIs use, derived from ``base`` when None), and the
-    dumps are written into the new build directory before the store switch.
+    dumps are written into the new build directory before the store switch. ``variant`` names
+    the loader of every plan (default: each plan's is sniffed, :mod:`plankg.loaders.registry`).
     """
     from plankg.build.dumps import make_dumps
     from plankg.build.meta import meta_graph_iri, metadata_graph
     from plankg.store import publish  # pyoxigraph: imported where used
 
-    compiled = compile_plans(read_inputs(paths), base)
+    compiled = compile_plans(read_inputs(paths, variant), base)
     if not compiled.report.conforms:
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
     t0 = time.perf_counter()
