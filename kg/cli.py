@@ -53,6 +53,10 @@ def store_options(f):
     return f
 
 
+loader_option = click.option("--loader", "variant", default=None, metavar="NAME",
+                             help="Read every PLAN with this loader (default: chosen by file name and content).")
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plankg")
 def main() -> None:
@@ -62,7 +66,8 @@ def main() -> None:
 @main.command()
 @click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
 @store_options
-def build(plans: tuple[Path, ...], store: Path | None, base: str | None) -> None:
+@loader_option
+def build(plans: tuple[Path, ...], store: Path | None, base: str | None, variant: str | None) -> None:
     """Parse, link, validate and publish PLANS (default: the bundled plans) to the store.
 
     The store is replaced atomically: if anything fails, the published store is untouched.
@@ -72,7 +77,7 @@ def build(plans: tuple[Path, ...], store: Path | None, base: str | None) -> None
     from plankg.build.stats import summary_lines
 
     settings = resolve(store, base)
-    compiled, _ = pipeline.build(list(plans), settings.store, settings.base)
+    compiled, _ = pipeline.build(list(plans), settings.store, settings.base, variant=variant)
     for line in summary_lines(compiled):
         click.echo(line)
     for w in compiled.report.warnings:
@@ -83,7 +88,8 @@ def build(plans: tuple[Path, ...], store: Path | None, base: str | None) -> None
 @main.command()
 @click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--base", envvar="PLANKG_BASE", default=None, metavar="IRI", help="IRI base for minted identifiers.")
-def validate(plans: tuple[Path, ...], base: str | None) -> None:
+@loader_option
+def validate(plans: tuple[Path, ...], base: str | None, variant: str | None) -> None:
     """Check PLANS (default: the bundled plans) against the shapes without publishing.
 
     Exit 0 if the graph conforms (warnings are printed), 1 if it violates the shapes.
@@ -92,7 +98,7 @@ def validate(plans: tuple[Path, ...], base: str | None) -> None:
     from plankg.config import resolve
 
     settings = resolve(None, base)
-    compiled = pipeline.compile_plans(pipeline.read_inputs(list(plans)), settings.base)
+    compiled = pipeline.compile_plans(pipeline.read_inputs(list(plans), variant), settings.base)
     report = compiled.report
     if report.findings:
         click.echo(report.text())

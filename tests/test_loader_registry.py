@@ -10,7 +10,7 @@ from plankg.loaders import plan_text, registry
 from plankg.loaders.model import Activity, Goal, Plan, Preamble, Program, Source, Strategy, WorkPlan
 from plankg.store import open_store
 
-from conftest import BASE, SEED
+from conftest import BASE, SEED, run_plankg
 
 TOY = """#toy 勞動部 108
 goal\t營造友善勞動環境
@@ -97,3 +97,10 @@ def test_an_unknown_variant_is_bad_input_naming_the_file(tmp_path):
     with pytest.raises(InputError, match=r"unknown loader 'budget-csv': expected one of .*plan-text") as e:
         pipeline.compile_plans(pipeline.read_inputs([SEED], variant="budget-csv"), BASE)
     assert e.value.file == str(SEED)
+
+
+def test_the_cli_names_a_loader_with_loader(tmp_path):
+    bad = run_plankg("validate", "--loader", "budget-csv", str(SEED))
+    assert bad.returncode == 2 and "unknown loader 'budget-csv'" in bad.stderr and str(SEED) in bad.stderr
+    ok = run_plankg("validate", "--loader", "plan-text", str(SEED))
+    assert ok.returncode == 0, ok.stderr
