@@ -154,6 +154,20 @@ def test_dataset_options(executor: QueryExecutor, ref: dict[str, int]) -> None:
         executor.select(COUNT, default_graphs=["not an IRI"])
 
 
+def test_base_iri_and_prefixes_are_pyoxigraphs(executor: QueryExecutor) -> None:
+    def iri(query: str, **options) -> str:
+        return executor.select(query, **options)[0]["i"].value
+
+    assert iri("SELECT (<x> AS ?i) {}", base_iri=EX + "sparql") == EX + "x"
+    assert iri("BASE <http://other.org/> SELECT (<x> AS ?i) {}", base_iri=EX) == "http://other.org/x"  # the text wins
+    assert iri("SELECT (ex:x AS ?i) {}", prefixes={"ex": EX}) == EX + "x"
+    assert iri("PREFIX ex: <http://other.org/> SELECT (ex:x AS ?i) {}", prefixes={"ex": EX}) == "http://other.org/x"
+    with pytest.raises(QueryError, match="invalid base IRI"):
+        executor.select("SELECT * {}", base_iri="not an IRI")
+    with pytest.raises(QuerySyntaxError, match="error at 1:25"):  # positions are in the text as given
+        executor.select("SELECT * WHERE { ?s ?p }", base_iri=EX)
+
+
 def test_syntax_error_has_a_position(executor: QueryExecutor, ref: dict[str, int]) -> None:
     with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
         executor.execute("SELECT * WHERE { ?s ?p }", result_format="text/csv")
@@ -433,6 +447,8 @@ def test_update_then_query_sees_it(writable: QueryExecutor) -> None:
         writable.update("INSERT DATA { <a> }")
     with pytest.raises(Refused):
         writable.update(f"LOAD <{EX}data.ttl>")
+    writable.update("INSERT DATA { <s> ex:p 'based' }", base_iri=EX, prefixes={"ex": EX})
+    assert writable.select(f"SELECT ?o {{ <{EX}s> <{EX}p> ?o }}")[0]["o"].value == "based"
 
 
 @pytest.mark.slow  # 200 updates, each flushed to disk (~65 ms)

@@ -320,6 +320,17 @@ def test_update_with_the_token_is_applied(update_server):
     assert bindings(query(update_server, f"SELECT ?o {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[2], "o") == ["一"]
 
 
+def test_an_updates_relative_iris_resolve_against_the_endpoint_and_its_errors_point_into_it(update_server):
+    headers = {"Content-Type": "application/sparql-update", **update_server.auth()}
+    graph = f"http://example.org/test/{uuid.uuid4()}"
+    update = f"INSERT DATA {{ GRAPH <{graph}> {{ <s> <p> 1 }} }}"
+    assert update_server.request("POST", "/sparql", update, headers)[0] == 204
+    assert bindings(query(update_server, f"SELECT ?s {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")[2], "s") == [
+        f"{update_server.url}/s"]
+    status, _, body = update_server.request("POST", "/sparql", "INSERT DATA { <s> <p> }", headers)
+    assert status == 400 and b"error at 1:23" in body, body  # the column of the update as sent
+
+
 def test_using_graph_uri_with_a_with_clause_is_400(update_server):
     path = "/sparql?" + form(**{"using-graph-uri": "http://example.org/g"})
     update = "WITH <http://example.org/h> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }"

@@ -98,19 +98,12 @@ T = TypeVar("T")
 class QueryTooComplex(QueryError):
     """The text nests deeper, or has more brackets, operators or terms, than pyoxigraph can safely parse.
 
-    ``line`` and ``column`` (1-based) say where, when known; :meth:`message` can move line-1
-    columns back by ``shift`` characters that a caller put in front of the user's text.
+    ``line`` and ``column`` (1-based) say where, when known: they fill ``{where}`` in ``reason``.
     """
 
     def __init__(self, reason: str, line: int | None = None, column: int | None = None):
-        self.reason, self.line, self.column = reason, line, column
-        super().__init__(self.message())
-
-    def message(self, shift: int = 0) -> str:
-        if self.line is None or self.column is None:
-            return self.reason
-        column = max(1, self.column - shift) if self.line == 1 else self.column
-        return self.reason.format(where=f"at line {self.line}, column {column}")
+        self.line, self.column = line, column
+        super().__init__(reason if line is None else reason.format(where=f"at line {line}, column {column}"))
 
 
 def check(text: str) -> None:

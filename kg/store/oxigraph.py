@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Protocol, Self, runtime_checkable
@@ -37,6 +37,7 @@ from pyoxigraph import (
 )
 
 from plankg.errors import QueryError, StoreError
+from plankg.iri import named_node
 from plankg.namespaces import PREFIXES
 from plankg.sparql.lexer import is_keyword, tokens
 from plankg.store.publishing import BUILD_INFO, NTriples, PublishResult, publish
@@ -59,6 +60,8 @@ class GraphStore(Protocol):
         union_default_graph: bool = True,
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; :class:`QueryError` if it is invalid."""
         ...
@@ -108,6 +111,8 @@ class OxigraphStore:
         union_default_graph: bool = True,
         default_graphs: Iterable[str] | None = None,
         named_graphs: Iterable[str] | None = None,
+        base_iri: str | None = None,
+        prefixes: Mapping[str, str] | None = None,
     ) -> QueryResult:
         """Run ``sparql``.
 
@@ -115,15 +120,17 @@ class OxigraphStore:
         query's own FROM/FROM NAMED dataset if it has one; the union of all graphs if
         ``union_default_graph``; else the store's (empty) default graph. ``named_graphs``
         restricts what GRAPH sees; it does not restrict the union. pyoxigraph's union is a
-        multiset: a triple present in two graphs matches twice (use DISTINCT).
+        multiset: a triple present in two graphs matches twice (use DISTINCT). Relative IRIs
+        resolve against ``base_iri`` and undeclared prefixes come from ``prefixes``; a BASE or
+        PREFIX in the text wins.
         """
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"base_iri": base_iri, "prefixes": prefixes}
         if default_graphs is not None:
-            options["default_graph"] = [_query_graph(g) for g in default_graphs]
+            options["default_graph"] = [named_node(g) for g in default_graphs]
         elif union_default_graph and not has_dataset_clause(sparql):
             options["use_default_graph_as_union"] = True  # pyoxigraph would ignore FROM
         if named_graphs is not None:
-            options["named_graphs"] = [_query_graph(g) for g in named_graphs]
+            options["named_graphs"] = [named_node(g) for g in named_graphs]
         try:
             return self._open().query(sparql, **options)
         except SyntaxError as e:
@@ -138,7 +145,7 @@ class OxigraphStore:
         store = self._open()
         if graph is None:
             return len(store)
-        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_query_graph(graph)} {{ ?s ?p ?o }} }}"
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {named_node(graph)} {{ ?s ?p ?o }} }}"
         return int(next(iter(store.query(query)))["n"].value)
 
     def dump(self, out: BinaryIO, format: RdfFormat, graph: str | None = None) -> None:
@@ -155,10 +162,10 @@ class OxigraphStore:
             union = store.query(UNION_TRIPLES_QUERY, use_default_graph_as_union=True)
             serialize(union, out, format, prefixes=PREFIXES)
         elif format.supports_datasets:
-            quads = store.quads_for_pattern(None, None, None, _query_graph(graph))
+            quads = store.quads_for_pattern(None, None, None, named_node(graph))
             serialize(quads, out, format, prefixes=PREFIXES)
         else:
-            store.dump(out, format, from_graph=_query_graph(graph), prefixes=PREFIXES)
+            store.dump(out, format, from_graph=named_node(graph), prefixes=PREFIXES)
 
     def is_current(self) -> bool:
         """Whether :attr:`path` still points at the build this store opened."""
@@ -238,18 +245,10 @@ def store_info(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 def has_dataset_clause(sparql: str) -> bool:
     """Whether ``sparql`` has a FROM or FROM NAMED clause (ignoring strings, IRIs, comments)."""
-    # most queries: no need to scan. Bytes: str.lower() costs ~15 µs on a query with 1 KB of CJK comments, this ~7
+    # most queries: no need to scan; bytes lower-case faster than str (bench/RESULTS.md, "Figures")
     if b"from" not in sparql.encode("utf-8", "surrogatepass").lower():
         return False
     return any(m.lastgroup == "name" and is_keyword(m["name"], "FROM") for m in tokens(sparql))
-
-
-def _query_graph(iri: str) -> NamedNode:
-    """``iri`` as a NamedNode, or QueryError if it is not an absolute IRI."""
-    try:
-        return NamedNode(iri)
-    except ValueError as e:
-        raise QueryError(f"invalid graph IRI {iri!r}: {e}") from None
 
 
 def _no_store(path: Path, why: str) -> StoreError:

@@ -43,16 +43,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, BinaryIO
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
-from pyoxigraph import NamedNode, QueryResultsFormat, RdfFormat, parse_query_results
+from pyoxigraph import QueryResultsFormat, RdfFormat, parse_query_results
 
 from plankg.errors import QueryError
+from plankg.iri import named_node
 from plankg.sparql.limits import check as check_limits
 from plankg.server.engine import storeops
-from plankg.sparql.guard import QueryInfo, Refused, check_federation, inspect_query, inspect_update, validate_allowlist
+from plankg.sparql.guard import Refused, check_federation, inspect_query, inspect_update, validate_allowlist
 from plankg.server.engine.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled
 from plankg.server.engine.memory import ExpensiveGate, is_expensive
 from plankg.server.engine.runner import INLINE_MAX_BYTES, Execution, Runner
@@ -68,6 +69,7 @@ from plankg.server.engine.queryerrors import (
 log = logging.getLogger("plankg.server")
 
 JSON_RESULTS = "application/sparql-results+json"
+T = TypeVar("T")
 
 __all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "OverMemory",
            "UnsupportedFormat", "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
@@ -104,38 +106,36 @@ class QueryExecutor:
 
     def execute(self, query: str, *, result_format: str | QueryResultsFormat | RdfFormat,
                 union_default_graph: bool = True, default_graphs: Iterable[str] | None = None,
-                named_graphs: Iterable[str] | None = None, timeout_s: float | None = None,
-                info: QueryInfo | None = None, overdue: Callable[[], Any] | None = None) -> Execution:
+                named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
+                prefixes: Mapping[str, str] | None = None, timeout_s: float | None = None,
+                overdue: Callable[[], Any] | None = None) -> Execution:
         """Start ``query``; return once its first chunk (or its end) is computed.
 
         ``result_format``: a media type (``application/sparql-results+json``, ``…+xml``,
         ``text/csv``, ``text/tab-separated-values``; ``text/turtle``, ``application/n-triples``,
         ``application/n-quads``, ``application/trig``, ``application/rdf+xml``,
         ``application/ld+json``, ``text/n3``) or a pyoxigraph format object. It must suit the
-        query form, else UnsupportedFormat. The dataset options behave as in
-        :meth:`plankg.store.OxigraphStore.query`. ``info``: ``guard.inspect_query(query)``, if
-        the caller has it already.
+        query form, else UnsupportedFormat. The dataset options, ``base_iri`` and ``prefixes``
+        behave as in :meth:`plankg.store.OxigraphStore.query`.
 
         ``overdue``: the caller can answer its client even while this call is stuck inside
         pyoxigraph (the server's worker can, :mod:`plankg.server.serving.worker`). Then the query runs on the
-        calling thread, which saves the hand-off to an engine thread and back (~0.15 ms for
-        a small query); if it is still running at its deadline, the watchdog calls
+        calling thread, which saves the hand-off to an engine thread and back (bench/RESULTS.md);
+        if it is still running at its deadline, the watchdog calls
         ``overdue()`` and this call raises QueryTimeout whenever it gets control back. A
         result over ``inline_max_bytes`` is computed again on an engine thread and streamed,
         so that no more is held in memory; the same query with the same options goes there
         straight away next time.
         """
-        check_limits(query)  # before pyoxigraph: nesting it cannot survive is refused (plankg.sparql.limits)
-        info = info or inspect_query(query)
-        check_federation(info, self.allowlist)
-        media_type = _media_type(result_format, info.form)
-        dataset = {"union_default_graph": union_default_graph, "default_graphs": _graphs(default_graphs),
-                   "named_graphs": _graphs(named_graphs)}
+        form = self._checked(query, inspect_query).form
+        media_type = _media_type(result_format, form)
+        options = {"union_default_graph": union_default_graph, "default_graphs": _graphs(default_graphs),
+                   "named_graphs": _graphs(named_graphs), "base_iri": _graph(base_iri, "base"), "prefixes": prefixes}
         store = self._stores.current()
         what = lambda: f"query {_brief(query)}"  # noqa: E731
-        produce = lambda out: storeops.run_query(store, query, media_type, dataset, out)  # noqa: E731
-        key = (query, media_type, union_default_graph, _frozen(dataset["default_graphs"]),
-               _frozen(dataset["named_graphs"]))
+        produce = lambda out: storeops.run_query(store, query, media_type, options, out)  # noqa: E731
+        key = (query, media_type, union_default_graph, _frozen(options["default_graphs"]),
+               _frozen(options["named_graphs"]), base_iri, tuple((prefixes or {}).items()))
         started, deadline = self._limits(timeout_s)
         if self._gate.size and is_expensive(query):  # it may hold much memory before its first row: wait for a slot
             produce = self._gate.wrap(produce, deadline)
@@ -159,12 +159,12 @@ class QueryExecutor:
 
     # --- writes and the Graph Store Protocol -----------------------------------------------
 
-    def update(self, text: str, *, timeout_s: float | None = None) -> None:
-        """Run a SPARQL update and flush it; all or nothing."""
-        check_limits(text)
-        info = inspect_update(text)
-        check_federation(info, self.allowlist)
-        self._write(lambda: f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text))
+    def update(self, text: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None,
+               timeout_s: float | None = None) -> None:
+        """Run a SPARQL update and flush it; all or nothing. ``base_iri`` and ``prefixes`` as in :meth:`execute`."""
+        self._checked(text, inspect_update)
+        base = _graph(base_iri, "base")
+        self._write(lambda: f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text, base, prefixes))
 
     def load(self, data: bytes | BinaryIO, format: str | RdfFormat, graph: str | None = None, *,
              replace: bool = False, timeout_s: float | None = None) -> None:
@@ -228,6 +228,15 @@ class QueryExecutor:
 
     # --- running jobs ------------------------------------------------------------------------
 
+    def _checked(self, text: str, inspect: Callable[[str], T]) -> T:
+        """``inspect(text)``, after the nesting limits (:mod:`plankg.sparql.limits`: before any parser
+        sees the text); Refused unless the allowlist allows its SERVICE/LOAD targets. The one
+        federation check of every query and update."""
+        check_limits(text)
+        info = inspect(text)
+        check_federation(info, self.allowlist)
+        return info
+
     def _limits(self, timeout_s: float | None) -> tuple[float, float]:
         """(started, deadline) of an operation that starts now."""
         started = time.monotonic()
@@ -275,13 +284,8 @@ def _media_type(fmt: str | QueryResultsFormat | RdfFormat, form: str | None) -> 
     return media_type
 
 
-def _graph(iri: str | None) -> str | None:
-    if iri is None:
-        return None
-    try:
-        return NamedNode(iri).value
-    except ValueError as e:
-        raise QueryError(f"invalid graph IRI {iri!r}: {e}") from None
+def _graph(iri: str | None, what: str = "graph") -> str | None:
+    return None if iri is None else named_node(iri, what).value
 
 
 def _frozen(iris: Iterable[str] | None) -> tuple[str, ...] | None:

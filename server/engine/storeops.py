@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -93,8 +94,9 @@ class Stores:
         return open_store(self.path, memory_max_quads=self.memory_max_quads)
 
 
-def run_query(store: OxigraphStore, query: str, media_type: str, dataset: dict[str, Any], out: ChunkWriter) -> None:
-    result = store.query(query, **dataset)
+def run_query(store: OxigraphStore, query: str, media_type: str, options: dict[str, Any], out: ChunkWriter) -> None:
+    """``options``: those of :meth:`OxigraphStore.query` (the dataset, ``base_iri``, ``prefixes``)."""
+    result = store.query(query, **options)
     out.kind = KINDS[type(result)]
     if isinstance(result, ox.QueryTriples):
         fmt = _rdf_format(media_type)
@@ -117,8 +119,8 @@ def graph_exists(store: OxigraphStore, graph: str | None) -> bool:
     return graph is None or graph in store.graphs()
 
 
-def update(raw: ox.Store, text: str) -> None:
-    raw.update(text)
+def update(raw: ox.Store, text: str, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> None:
+    raw.update(text, base_iri=base_iri, prefixes=prefixes)
 
 
 def load(raw: ox.Store, data: bytes | BinaryIO, fmt: ox.RdfFormat, graph: str | None, replace: bool) -> None:

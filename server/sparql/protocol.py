@@ -40,15 +40,16 @@ from plankg.server import http
 from plankg.server.engine import memory
 from plankg.server.errors import HTTPProblem
 from plankg.errors import QueryError
-from plankg.sparql.limits import QueryTooComplex, check as check_limits
+from plankg.iri import is_iri
 from plankg.server.engine.executor import (
     QueryFailed,
     QuerySyntaxError,
     QueryTimeout,
     ReadOnly,
+    Refused,
     UnsupportedFormat,
 )
-from plankg.sparql.guard import QueryInfo, Refused, UpdateInfo, check_federation, inspect_query
+from plankg.sparql.guard import query_form
 from plankg.server.engine.runtime import runtime
 
 log = logging.getLogger("plankg.server")
@@ -66,8 +67,6 @@ UTF8 = ("utf-8", "utf8")
 QUERY_MS_HEADER = "X-Plankg-Query-Ms"
 URL_CACHE_SIZE = 64  # distinct endpoint URLs (hosts, proxies) remembered
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
-_IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_LINE1_POSITION = re.compile(r"(?:(?<=error at )|(?<=\d-))1:(\d+)\b")  # line 1 in "error at 1:5-1:9"
 
 
 @dataclass(frozen=True)
@@ -138,16 +137,12 @@ def read_operation() -> Operation | None:
 
 
 def run_query(op: Operation) -> Response:
-    """Check, execute and stream the query of ``op``."""
-    with executor_errors():  # before any parser sees the text (plankg.sparql.limits)
-        check_limits(op.text)
-    info = inspect_query(op.text)
-    check_targets(info)
-    kind = info.form or conneg.SELECT  # None: no query form, so the executor reports a syntax error
-    rep = conneg.negotiate(kind) if info.form else conneg.OFFERS[kind][0]
-    text, shift = with_base(op.text)
-    with executor_errors(shift):
-        execution = runtime().executor().execute(text, result_format=result_format(rep, kind), info=info,
+    """Execute and stream the query of ``op`` (the executor checks its limits and SERVICE targets)."""
+    form = query_form(op.text)
+    kind = form or conneg.SELECT  # None: no query form, so the executor reports a syntax error
+    rep = conneg.negotiate(kind) if form else conneg.OFFERS[kind][0]
+    with executor_errors():
+        execution = runtime().executor().execute(op.text, result_format=result_format(rep, kind), base_iri=base_iri(),
                                                  overdue=request.environ.get(http.OVERDUE), **dataset(op.params))
         rest = execution.chunks()
         try:
@@ -164,18 +159,11 @@ def run_query(op: Operation) -> Response:
     return resp
 
 
-def with_base(text: str) -> tuple[str, int]:
-    """``text`` with ``BASE <this endpoint>`` in front, and how far that moved line 1.
-
-    The protocol lets relative IRIs resolve against the endpoint's URL, as Oxigraph server
-    does; the executor has no base-IRI option, so the declaration goes on the same line as the
-    text's first one (a BASE in the text still wins: a later BASE overrides an earlier one).
-    """
+def base_iri() -> str | None:
+    """The endpoint's URL, which relative IRIs in a request resolve against, as in Oxigraph
+    server (a BASE in the text wins); None if it cannot be an IRI."""
     base = endpoint_url()
-    if _IRI_FORBIDDEN.search(base):
-        return text, 0
-    prefix = f"BASE <{base}> "
-    return prefix + text, len(prefix)
+    return None if _IRI_FORBIDDEN.search(base) else base
 
 
 def endpoint_url() -> str:
@@ -203,33 +191,23 @@ def dataset(params: MultiDict) -> dict:
 
 
 def absolute_iri(value: str) -> str:
-    """``value`` if it is an absolute IRI that is safe between ``<>``; else 400."""
-    if _IRI_FORBIDDEN.search(value) or not _IRI_SCHEME.match(value):
+    """``value`` if it is an absolute IRI (so also safe between ``<>``); else 400."""
+    if not is_iri(value):
         raise HTTPProblem(400, f"not an absolute IRI: {value!r}")
     return value
 
 
-def check_targets(info: QueryInfo | UpdateInfo) -> None:
-    """403 unless every SERVICE/LOAD target is under FEDERATION_ALLOWLIST (nothing is contacted before)."""
-    try:
-        check_federation(info, tuple(current_app.config["FEDERATION_ALLOWLIST"]))
-    except Refused as e:
-        raise HTTPProblem(403, str(e)) from None
-
-
 @contextmanager
-def executor_errors(shift: int = 0, unsupported: int = 406) -> Iterator[None]:
+def executor_errors(unsupported: int = 406) -> Iterator[None]:
     """Translate the executor's exceptions into :class:`HTTPProblem` (errors.py makes the response).
 
-    ``shift`` is subtracted from line-1 columns of syntax errors (see :func:`with_base`);
     ``unsupported`` is the status for a format the executor cannot use (406, or 415 for uploads).
+    A SERVICE/LOAD target off ``FEDERATION_ALLOWLIST`` is 403 (Refused), before anything is contacted.
     """
     try:
         yield
     except QuerySyntaxError as e:
-        raise HTTPProblem(400, _unshifted(str(e), shift)) from None
-    except QueryTooComplex as e:
-        raise HTTPProblem(400, e.message(shift)) from None
+        raise HTTPProblem(400, str(e)) from None
     except QueryTimeout:
         raise timeout_problem() from None
     except UnsupportedFormat as e:
@@ -251,12 +229,6 @@ def timeout_problem() -> HTTPProblem:
     limit = current_app.config["QUERY_TIMEOUT_S"]
     return HTTPProblem(503, f"the operation ran longer than the server's limit of {limit:g} s (QUERY_TIMEOUT_S) "
                             "and was stopped; simplify it or add a LIMIT", {"Retry-After": str(math.ceil(limit))})
-
-
-def _unshifted(message: str, shift: int) -> str:
-    if not shift:
-        return message
-    return _LINE1_POSITION.sub(lambda m: f"1:{max(1, int(m.group(1)) - shift)}", message)
 
 
 def _stream(first: bytes, second: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -34,18 +34,15 @@ from pyoxigraph import RdfFormat
 from plankg.server.sparql import conneg
 from plankg.sparql.lexer import tokens
 from plankg.server.errors import HTTPProblem
-from plankg.sparql.guard import inspect_update
-from plankg.sparql.limits import check as check_limits
 from plankg.server.engine.runtime import runtime
 from plankg.server.sparql.protocol import (
     USING_GRAPH_URI,
     USING_NAMED_GRAPH_URI,
     Operation,
     absolute_iri,
-    check_targets,
+    base_iri,
     executor_errors,
     read_body,
-    with_base,
 )
 
 bp = Blueprint("update", __name__)
@@ -72,16 +69,12 @@ def require_writer() -> None:
 
 
 def run_update(op: Operation) -> Response:
-    """Run the SPARQL Update of ``op`` (already authorised or not: checked here first)."""
+    """Run the SPARQL Update of ``op`` (already authorised or not: checked here first; the executor
+    checks its limits and LOAD/SERVICE targets)."""
     require_writer()
-    with executor_errors():  # before any parser sees the text (plankg.sparql.limits)
-        check_limits(op.text)
-    info = inspect_update(op.text)
-    check_targets(info)
     text = with_using(op.text, op.params.getlist(USING_GRAPH_URI), op.params.getlist(USING_NAMED_GRAPH_URI))
-    text, shift = with_base(text)
-    with executor_errors(shift):
-        runtime().executor().update(text)
+    with executor_errors():
+        runtime().executor().update(text, base_iri=base_iri())
     return Response(status=204)
 
 

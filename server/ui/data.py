@@ -20,26 +20,21 @@ from typing import Any
 
 from flask import current_app
 
+from plankg.hierarchy import BY_CLASS, PLAN_CLASS, SEARCHED
+from plankg.namespaces import PLAN, PREFIXES
 from plankg.server.ui.i18n import EN, ZH
 from plankg.server.engine.runtime import runtime
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
-PREFIXES = """PREFIX plan: <https://w3id.org/plankg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dct: <http://purl.org/dc/terms/>
-"""
-PLAN_NS = "https://w3id.org/plankg/ontology#"
-KINDS = ("Goal", "Strategy", "Program", "Activity")
-"""Classes shown on the search page, in the order of their groups."""
-CLASSES = ("AnnualPlan", "Vision", "Aim", "Goal", "Strategy", "WorkPlan", "Program", "Activity", "PlanCategory")
+KINDS = SEARCHED  # the classes shown on the search page, in the order of their groups
 
 
 # ----------------------------------------------------------------------------- access + cache
 
 def select(query: str) -> list[dict[str, Any]]:
-    """Rows of a SELECT query (variable → pyoxigraph term; unbound variables absent)."""
-    return runtime().executor().select(PREFIXES + query)
+    """Rows of a SELECT query (variable → pyoxigraph term; unbound variables absent); the
+    prefixes of :data:`plankg.namespaces.PREFIXES` (``plan:``, ``rdfs:`` …) need no declaration."""
+    return runtime().executor().select(query, prefixes=PREFIXES)
 
 
 def build_key() -> str:
@@ -226,9 +221,9 @@ def _overview(plan: Plan) -> Overview:
 def class_label(name: str, lang: str) -> str:
     """The ontology's label of class ``plan:<name>`` in ``lang``, first letter capitalised."""
     def compute() -> dict[str, Labels]:
-        values = " ".join(f"plan:{c}" for c in CLASSES)
+        values = " ".join(f"plan:{c}" for c in (PLAN_CLASS, *BY_CLASS, "PlanCategory"))
         return _labels(select(f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} ?x rdfs:label ?label }}"))
-    label = cached(("classes",), compute).get(PLAN_NS + name, Labels()).get(lang, name)
+    label = cached(("classes",), compute).get(PLAN + name, Labels()).get(lang, name)
     return label[:1].upper() + label[1:]
 
 
@@ -256,12 +251,12 @@ def search_items() -> list[Item]:
         rows = select(f"""SELECT DISTINCT ?x ?type ?label ?n ?parentLabel WHERE {{
             VALUES ?type {{ {values} }} ?x a ?type ; rdfs:label ?label .
             OPTIONAL {{ ?x plan:ordinal ?n }}
-            OPTIONAL {{ ?x plan:isStrategyOf|plan:isProgramOf|plan:isActivityOf|plan:isGoalOf ?parent .
+            OPTIONAL {{ ?x {"|".join("plan:" + BY_CLASS[k].is_of for k in KINDS)} ?parent .
                        ?parent rdfs:label ?parentLabel }} }}""")
         items = {}
         for row in rows:
             iri = _s(row, "x")
-            items.setdefault(iri, Item(_s(row, "type")[len(PLAN_NS):], iri, _s(row, "label"), _i(row, "n"),
+            items.setdefault(iri, Item(_s(row, "type")[len(PLAN):], iri, _s(row, "label"), _i(row, "n"),
                                        _s(row, "parentLabel"), tuple(int(d) for d in _NUMBERS.findall(iri))))
         return sorted(items.values(), key=lambda i: (KINDS.index(i.kind), i.order, i.iri))
     return cached(("search-items",), compute)
