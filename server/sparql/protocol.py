@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,7 +65,6 @@ UPDATE_TYPE = "application/sparql-update"
 UTF8 = ("utf-8", "utf8")
 QUERY_MS_HEADER = "X-Plankg-Query-Ms"
 URL_CACHE_SIZE = 64  # distinct endpoint URLs (hosts, proxies) remembered
-_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
 @dataclass(frozen=True)
@@ -163,7 +161,7 @@ def base_iri() -> str | None:
     """The endpoint's URL, which relative IRIs in a request resolve against, as in Oxigraph
     server (a BASE in the text wins); None if it cannot be an IRI."""
     base = endpoint_url()
-    return None if _IRI_FORBIDDEN.search(base) else base
+    return base if is_iri(base) else None
 
 
 def endpoint_url() -> str:
