@@ -91,11 +91,6 @@ class Format:
         assert isinstance(self.pyoxigraph, RdfFormat), self
         return self.pyoxigraph
 
-    @property
-    def graph(self) -> bool:
-        """Can it carry a graph (CONSTRUCT/DESCRIBE results)?"""
-        return self.carries in (TRIPLES, QUADS)
-
 
 TABLE: tuple[Format, ...] = (
     Format("JSON", JSON_RESULTS, ("json", "srj"), RESULTS, QueryResultsFormat.JSON, aliases=("application/json",),
@@ -138,25 +133,23 @@ def result_formats() -> tuple[Format, ...]:
 
 def service_formats() -> tuple[Format, ...]:
     """The representations of the service description, most preferred first."""
-    return tuple(sorted((f for f in TABLE if f.service is not None), key=lambda f: f.service))
+    return tuple(_offered(TABLE, "service"))
 
 
 def page_formats() -> dict[str, Format]:
     """Extension → format of the linked-data pages, most preferred first, with the pages' aliases."""
-    rows = sorted((f for f in TABLE if f.page is not None), key=lambda f: f.page)
-    return {f.extension: f if f.page_aliases is None else replace(f, aliases=f.page_aliases) for f in rows}
+    return {f.extension: f if f.page_aliases is None else replace(f, aliases=f.page_aliases)
+            for f in _offered(TABLE, "page")}
 
 
 def downloads(*kinds: str) -> tuple[tuple[str, str], ...]:
     """(title, ``format=`` name) of the query page's download links for results of ``kinds``."""
-    rows = sorted((f for f in carrying(*kinds) if f.download is not None), key=lambda f: f.download)
-    return tuple((f.title, f.names[0]) for f in rows)
+    return tuple((f.title, f.names[0]) for f in _offered(carrying(*kinds), "download"))
 
 
 def cli_formats(*kinds: str) -> dict[str, Format]:
     """``plankg query --format`` name → format, for results of ``kinds``."""
-    rows = sorted((f for f in carrying(*kinds) if f.cli is not None), key=lambda f: f.cli_order)
-    return {f.cli: f for f in rows}
+    return {f.cli: f for f in _offered(carrying(*kinds), "cli", "cli_order")}
 
 
 def cli_names() -> tuple[str, ...]:
@@ -166,11 +159,16 @@ def cli_names() -> tuple[str, ...]:
 
 def export_formats() -> dict[str, Format]:
     """``plankg export --format`` name → format, the default first."""
-    rows = sorted((f for f in TABLE if f.export is not None), key=lambda f: f.export_order)
-    return {f.export: f for f in rows}
+    return {f.export: f for f in _offered(TABLE, "export", "export_order")}
 
 
 def w3c_iris(rows: tuple[Format, ...]) -> list[str]:
     """The http://www.w3.org/ns/formats/ IRIs of ``rows`` (those that have one)."""
     return [W3C_FORMATS + f.w3c for f in rows if f.w3c]
 
+
+def _offered(rows: tuple[Format, ...], where: str, order: str | None = None) -> list[Format]:
+    """The ``rows`` offered in ``where`` (that field is not None), by ``order`` (default: that field).
+
+    Ties keep the table order."""
+    return sorted((f for f in rows if getattr(f, where) is not None), key=lambda f: getattr(f, order or where))
