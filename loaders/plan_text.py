@@ -13,7 +13,7 @@ Grammar (line based; blank lines are ignored unless said otherwise)::
 Section headings are lines starting 壹、貳、參、…; 壹 must come first and 貳 second. A later
 heading (參、…) ends the table; what follows it is ignored.
 
-Goals section. The outermost numbering style used in the section fixes the scheme:
+Goals section (:mod:`plankg.loaders.goals`). The outermost numbering style used fixes the scheme:
 
 * goals ``一、`` with strategies ``(一)``/``（一）``, or
 * goals ``(一)`` with strategies ``1、``/``1.``/``1．`` (when no line is numbered ``一、``).
@@ -44,8 +44,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from plankg.errors import InputError
-from plankg.loaders.model import Goal, Plan, Preamble, Source, Statement, Strategy
-from plankg.loaders.plan_syntax import Item, Kind, join_continuation, label, match_item, quote, render, words
+from plankg.loaders.goals import check_number, check_text, parse_goals
+from plankg.loaders.model import Plan, Preamble, Source, Statement
+from plankg.loaders.plan_syntax import Kind, label, match_item, quote, render, words
 from plankg.loaders.registry import Loader
 from plankg.loaders.table import parse_table
 
@@ -58,9 +59,6 @@ Line = tuple[int, str]  # (1-based line number, text without the line break)
 
 _TITLE_RE = re.compile(r"(?P<org>\S(?:.*?\S)?)\s*(?P<year>[0-9０-９]{1,3})\s*年度\s*施政計畫")
 _HEADING_RE = re.compile(r"\s*(?P<num>[壹貳參肆伍陸柒捌玖拾])、\s*(?P<title>.*?)\s*")
-_SENTENCE_END = ("。", "！", "？", "!", "?")
-# goal style → strategy style
-_SCHEMES = {Kind.CN_COMMA: Kind.CN_PAREN, Kind.CN_PAREN: Kind.AR_DOT}
 
 
 # ------------------------------------------------------------------------------------ public API
@@ -234,97 +232,7 @@ def _key_works(paras: Sequence[Line], file: str) -> list[Statement]:
         if item.kind is not kind:
             raise InputError(file, n, f"nested or mixed numbering in the preamble's key works is not supported: "
                                       f"expected {label(kind, len(out) + 1)}, found {quote(para)}")
-        _check_number(file, n, "key work", "", kind, len(out) + 1, item.number, para)
-        _check_text(file, n, item.text, para)
+        check_number(file, n, "key work", "", kind, len(out) + 1, item.number, para)
+        check_text(file, n, item.text, para)
         out.append(Statement(item.number, item.text, Source.at(file, n)))
     return out
-
-
-# ----------------------------------------------------------------------------------------- goals
-
-
-def parse_goals(lines: Sequence[Line], file: str, heading_line: int) -> list[Goal]:
-    """Goals and their strategies (see the module docstring for the rules)."""
-    goals: list[Goal] = []
-    numbered = [(n, raw, match_item(raw)) for n, raw in lines if raw.strip()]
-    goal_kind = _goal_kind(numbered, file)
-    last: Goal | Strategy | None = None
-    for n, raw, item in numbered:
-        if item is None:
-            last = _continuation(last, goals, goal_kind, file, n, raw)
-            continue
-        assert goal_kind is not None  # a numbered line exists
-        strategy_kind = _SCHEMES[goal_kind]
-        if item.kind is goal_kind:
-            _check_number(file, n, "goal", "", goal_kind, len(goals) + 1, item.number, raw)
-            _check_text(file, n, item.text, raw)
-            last = Goal(item.number, item.text, Source.at(file, n))
-            goals.append(last)
-        elif item.kind is strategy_kind:
-            if not goals:
-                raise InputError(file, n, f"strategy before any goal: expected a goal "
-                                          f"'{label(goal_kind, 1)}…', found {quote(raw)}")
-            goal = goals[-1]
-            _check_number(file, n, "strategy", f" of goal {goal.ordinal}", strategy_kind,
-                          len(goal.strategies) + 1, item.number, raw)
-            _check_text(file, n, item.text, raw)
-            last = Strategy(item.number, item.text, Source.at(file, n))
-            goal.strategies.append(last)
-        elif item.kind > strategy_kind and isinstance(last, Strategy):
-            raise InputError(file, n, f"third-level item {quote(raw)} is not supported: expected a goal "
-                                      f"{label(goal_kind, len(goals) + 1)} or a strategy "
-                                      f"{label(strategy_kind, len(goals[-1].strategies) + 1)}")
-        else:
-            expected = label(strategy_kind, len(goals[-1].strategies) + 1) if goals else label(goal_kind, 1)
-            raise InputError(file, n, f"unexpected numbering {item.marker!r} in 壹: expected a goal "
-                                      f"{label(goal_kind, len(goals) + 1)} or a strategy {expected}, "
-                                      f"found {quote(raw)}")
-    if not goals:
-        raise InputError(file, heading_line, "expected at least one goal under 壹, found none")
-    return goals
-
-
-def _continuation(last: Goal | Strategy | None, goals: list[Goal], goal_kind: Kind | None,
-                  file: str, n: int, raw: str) -> Strategy:
-    """Append an un-numbered line to the unfinished strategy above it, or reject it."""
-    if isinstance(last, Strategy) and not last.text.endswith(_SENTENCE_END):
-        last.text = join_continuation(last.text, render(words(raw)))
-        last.source = Source(file, last.source.line, n)
-        return last
-    if goal_kind is None or not goals:
-        expected = "the first goal '一、…' or '(一)…'"
-    else:
-        strategy_kind = _SCHEMES[goal_kind]
-        expected = (f"a goal {label(goal_kind, len(goals) + 1)} or a strategy "
-                    f"{label(strategy_kind, len(goals[-1].strategies) + 1)}")
-    why = ("" if not isinstance(last, Strategy)
-           else " (an un-numbered line continues a strategy only when that strategy does not end with 。)")
-    raise InputError(file, n, f"unrecognised line in 壹: expected {expected}, found {quote(raw)}{why}")
-
-
-# --------------------------------------------------------------------------------------- helpers
-
-
-def _goal_kind(lines: Sequence[tuple[int, str, Item | None]], file: str) -> Kind | None:
-    """The goals' numbering style: the outermost style used in 壹 (一、 or (一)); None if none."""
-    items = [(n, raw, item) for n, raw, item in lines if item is not None]
-    if not items:
-        return None
-    outermost = min(item.kind for _, _, item in items)
-    if outermost not in _SCHEMES:
-        n, raw, _ = items[0]
-        raise InputError(file, n, f"expected goals numbered '一、' or '(一)' under 壹, found {quote(raw)}")
-    return outermost
-
-
-def _check_number(file: str, line: int, what: str, under: str, kind: Kind, expected: int, found: int,
-                  raw: str) -> None:
-    if found != expected:
-        problem = "numbering gap" if found > expected else "repeated or out-of-order number"
-        raise InputError(file, line, f"{problem}: expected {what} {label(kind, expected)}{under}, "
-                                     f"found {label(kind, found)} in {quote(raw)}")
-
-
-def _check_text(file: str, line: int, text: str, raw: str) -> None:
-    if not text:
-        raise InputError(file, line, f"expected text after the number, found only {quote(raw)}")
