@@ -7,6 +7,8 @@ Systems, all reading the same build of the bundled plans:
   * floor    - the same queries run in-process on pyoxigraph (query + JSON serialisation), on
                the store opened as plankg serve opens it;
   * plankg   - `plankg serve` (gunicorn with plankg's worker class, queries on engine threads);
+  * plankg-nocache - the same with its result cache off (PLANKG_RESULT_CACHE_MIB=0): what the
+               cache of repeated answers (server/caching.py) buys;
   * bare-flask - with --ceiling: bench/bare_flask.py, Flask alone under the same gunicorn
                worker class, the ceiling of the stack;
   * bare-wsgi - with --ceiling: bench/bare_wsgi.py, a WSGI function without a framework under
@@ -229,6 +231,13 @@ def main() -> None:
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         wait_ready(port, "/healthz", procs[-1])
         systems["plankg"] = (port, "/sparql")
+        port = free_port()  # the same without its result cache (server/caching.py): what the cache buys
+        procs.append(subprocess.Popen([str(BIN / "plankg"), "serve", "--store", str(store), "--port", str(port),
+                                       "--workers", str(args.workers), "--threads", str(args.threads)],
+                                      env={**os.environ, "PLANKG_RESULT_CACHE_MIB": "0"},
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        wait_ready(port, "/healthz", procs[-1])
+        systems["plankg-nocache"] = (port, "/sparql")
 
         if args.ceiling:
             for name, module in (("bare-flask", "bench.bare_flask"), ("bare-wsgi", "bench.bare_wsgi")):
@@ -300,9 +309,12 @@ def main() -> None:
             floor_ratio = fl_mix["qps"] / results[(anchor, 1)]["qps"]
             print(f"ratio floor/{anchor} throughput at  1 client:  {floor_ratio:.2f}x (pyoxigraph in-process, "
                   "no HTTP at all, against Oxigraph server over HTTP)")
-            pk, ox_ = results[("plankg", "lookups")], results[(anchor, "lookups")]
-            print(f"point look-ups only, 4 clients: plankg {pk['qps']:.0f} q/s, {anchor} {ox_['qps']:.0f} q/s, "
-                  f"ratio {pk['qps'] / ox_['qps']:.2f}x")
+            for name in ("plankg", "plankg-nocache"):
+                pk, ox_ = results[(name, "lookups")], results[(anchor, "lookups")]
+                paired = per_round(parts[(name, "lookups")], parts[(anchor, "lookups")], lambda a, b: a["qps"] / b["qps"])
+                print(f"point look-ups only, 4 clients: {name} {pk['qps']:.0f} q/s, {anchor} {ox_['qps']:.0f} q/s, "
+                      f"ratio {pk['qps'] / ox_['qps']:.2f}x (per round: median {paired[1]:.2f}x, "
+                      f"{paired[0]:.2f}-{paired[2]:.2f})")
         small = results[("plankg", "small")]
         paired = per_round(parts[("plankg", "small")], parts[("floor", "small")], lambda a, b: a["p50"] - b["p50"])
         print(f"small query p50: in-process {fl_small['p50']:.3f} ms, plankg HTTP {small['p50']:.3f} ms, "

@@ -31,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = max(app.config["MAX_BODY_BYTES"], app.config["MAX_UPLOAD_BYTES"])
     app.extensions["plankg"] = Runtime(app.config)
 
-    from plankg.server import errors, http
+    from plankg.server import caching, errors, http
 
     from plankg.server.ld import views as ld
 
@@ -40,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from plankg.server.ui import views as ui
 
     errors.init_app(app)
+    caching.init_app(app, app.extensions["plankg"].build_name)  # inside http's middleware: CORS, log
     http.init_app(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(update.bp)

@@ -261,9 +261,13 @@ def test_query_form_ignores_iris_strings_and_comments():
     assert ui.query_form("prefix p: <p:> select * {}") == "SELECT"
 
 
-def test_query_page_without_the_npm_install_says_how(client, monkeypatch, tmp_path):
+def test_query_page_without_the_npm_install_says_how(built_store, monkeypatch, tmp_path):
     monkeypatch.setattr(ui, "YASGUI_BUILD", tmp_path)
-    html = page(client, "/query")
+    app = make_app(built_store)  # its own app: the shared one may have kept the page with the assets
+    try:
+        html = page(app.test_client(), "/query")
+    finally:
+        app.extensions["plankg"].close()
     assert ui.INSTALL_COMMAND in html and 'class="plain-query"' in html
     assert "yasgui.min.js" not in html
 

@@ -55,6 +55,13 @@ class Runtime:
                 self._pid = os.getpid()
             return self._executor
 
+    def build_name(self) -> str | None:
+        """The name of the published build answers come from; None for a store that takes
+        updates (its answers change without a new build). StoreError if there is no store."""
+        if self.read_write:
+            return None
+        return self.executor()._stores.current().build_dir.name
+
     def watch_memory(self, retire: Callable[[str, str], Any], workers: int = 1) -> memory.MemoryWatch:
         """Bound this process's memory (``MEMORY_LIMIT_MIB``, see :mod:`plankg.server.engine.memory`): past it, every
         query running here is answered 503 and ``retire(what, why)`` is called. The worker calls this."""
