@@ -9,6 +9,9 @@ Systems, all reading the same build of the bundled plans:
   * plankg   - `plankg serve` (gunicorn with plankg's worker class, queries on engine threads);
   * plankg-nocache - the same with its result cache off (PLANKG_RESULT_CACHE_MIB=0): what the
                cache of repeated answers (server/caching.py) buys;
+  * plankg-gthread - with --stock-worker: the same app under gunicorn's stock gthread worker
+               (bench/stock_worker_app.py), result cache off: against plankg-nocache, the
+               decision whether plankg's worker class pays;
   * bare-flask - with --ceiling: bench/bare_flask.py, Flask alone under the same gunicorn
                worker class, the ceiling of the stack;
   * bare-wsgi - with --ceiling: bench/bare_wsgi.py, a WSGI function without a framework under
@@ -215,6 +218,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--ceiling", action="store_true",
                     help="also serve bench/bare_flask.py (Flask alone, no plankg features) for comparison")
+    ap.add_argument("--stock-worker", action="store_true",
+                    help="also serve plankg's app under gunicorn's stock gthread worker (bench/stock_worker_app.py)")
     args = ap.parse_args()
     mix, lookups = queries(), lookup_queries()
     procs: list[subprocess.Popen] = []
@@ -238,6 +243,16 @@ def main() -> None:
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         wait_ready(port, "/healthz", procs[-1])
         systems["plankg-nocache"] = (port, "/sparql")
+
+        if args.stock_worker:  # the worker decision: plankg's app under gunicorn's own gthread worker
+            port = free_port()
+            procs.append(subprocess.Popen([str(BIN / "gunicorn"), "--chdir", str(ROOT), "-k", "gthread",
+                                           "--workers", str(args.workers), "--threads", str(args.threads),
+                                           "--bind", f"127.0.0.1:{port}", "bench.stock_worker_app:app"],
+                                          env={**os.environ, "PLANKG_BENCH_STORE": str(store), "PLANKG_RESULT_CACHE_MIB": "0"},
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+            wait_ready(port, "/healthz", procs[-1])
+            systems["plankg-gthread"] = (port, "/sparql")
 
         if args.ceiling:
             for name, module in (("bare-flask", "bench.bare_flask"), ("bare-wsgi", "bench.bare_wsgi")):
