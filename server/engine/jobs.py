@@ -1,12 +1,11 @@
-"""The machinery under :class:`plankg.server.engine.executor.QueryExecutor`: engine threads, result channels, the watchdog.
+"""Engine threads, result channels and the watchdog, under :mod:`plankg.server.engine.executor`.
 
 A *job* is one store operation (a query and the serialisation of its result, an update, a
-load …). It runs on an engine thread; pyoxigraph releases the GIL while it evaluates and
-serialises (it takes it back to hand each 8 KiB of output to ``write()``, and to return), so
-jobs run in parallel with each other and with the request threads. A job's
+load …) on an engine thread; pyoxigraph releases the GIL while it evaluates and serialises
+(it takes it back to hand each 8 KiB of output to ``write()``), so jobs run in parallel. A
 result reaches the request thread through a :class:`Channel` of chunks of at most
-``CHUNK_BYTES``, at most ``QUEUED_CHUNKS`` of them ahead of the reader (back-pressure: a slow
-client parks the job inside pyoxigraph's ``write()`` call, costing no CPU).
+``CHUNK_BYTES``, at most ``QUEUED_CHUNKS`` ahead of the reader (back-pressure: a slow client
+parks the job inside pyoxigraph's ``write()`` call, costing no CPU).
 
 A job is cancelled when its reader gives up (deadline, client gone): its next ``write()``
 raises :class:`Cancelled`, which ends a streaming result at once. Work inside one pyoxigraph
