@@ -7,12 +7,10 @@ result reaches the request thread through a :class:`Channel` of chunks of at mos
 ``CHUNK_BYTES``, at most ``QUEUED_CHUNKS`` ahead of the reader (back-pressure: a slow client
 parks the job inside pyoxigraph's ``write()`` call, costing no CPU).
 
-A job is cancelled when its reader gives up (deadline, client gone): its next ``write()``
-raises :class:`Cancelled`, which ends a streaming result at once. Work inside one pyoxigraph
-call that never writes (an aggregate, ORDER BY, an update) cannot be cancelled. The
-:class:`Watchdog` reports a job still running ``STUCK_GRACE_S`` after its deadline as *stuck*
-(``on_stuck``); only ending the process stops it, which the server's worker then does.
-"""
+A job is cancelled when its reader gives up: its next ``write()`` raises :class:`Cancelled`.
+Work inside one pyoxigraph call that never writes (an aggregate, ORDER BY, an update) cannot
+be: the :class:`Watchdog` reports it *stuck* ``STUCK_GRACE_S`` after its deadline
+(``on_stuck``), and the server's worker then ends the process."""
 
 from __future__ import annotations
 
