@@ -193,10 +193,8 @@ class Full(Exception):
 
 
 class EngineThreads:
-    """Daemon threads that run jobs: the idle one that finished last if there is one, else a
-    new one. Last in, first out, because that thread's caches are the warmest: handing jobs
-    round all the idle threads costs more CPU (bench/RESULTS.md). Daemon, because a stuck
-    job must not hold up the end of the process."""
+    """Daemon threads that run jobs (a stuck job must not hold up the end of the process): the
+    idle one that finished last, whose caches are the warmest (bench/RESULTS.md), else a new one."""
 
     def __init__(self, name: str):
         self.name = name
