@@ -4,7 +4,8 @@ A read-only server's answers change only when a new build is published, so every
 ``HEAD`` answer of the app (SPARQL results, linked-data pages, the UI) gets
 
 * ``ETag: W/"<build>-<digest>"``: the build's name and a digest of what the answer depends on
-  (method, path, query string, ``Accept``, ``Accept-Language``, ``Cookie``);
+  (method, scheme, host and path, query string, ``Accept``, ``Accept-Language``, ``Cookie``; the
+  URL because relative IRIs in a query resolve against the endpoint's);
 * ``Last-Modified``: the time the build was published (from its name);
 * ``Cache-Control: public, max-age=CACHE_MAX_AGE_S``, so browsers and proxies may reuse it.
 
@@ -160,7 +161,9 @@ def init_app(app, current_build) -> None:
 
 
 def _key(environ) -> str:
-    parts = [environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")]
+    parts = [environ["REQUEST_METHOD"], environ.get("wsgi.url_scheme", ""), environ.get("HTTP_HOST", ""),
+             environ.get("SERVER_NAME", ""), environ.get("SERVER_PORT", ""), environ.get("SCRIPT_NAME", ""),
+             environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", "")]
     parts += [environ.get(h, "") for h in KEY_HEADERS]
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 

@@ -85,3 +85,16 @@ def test_a_new_build_changes_the_etag_and_empties_the_cache(own_server):
     assert status == 200 and json.loads(body)["boolean"] is True
     assert headers["etag"] != first and headers["etag"].startswith(f'W/"{_build_name(store)}-')
     assert headers.get("x-plankg-cache") != "hit"
+
+
+def test_an_answer_is_not_replayed_to_another_host(built_store):
+    from urllib.parse import quote
+
+    from plankg.server import create_app
+
+    client = create_app({"STORE": str(built_store)}).test_client()
+    path = "/sparql?query=" + quote("CONSTRUCT { <s> <p> 1 } WHERE {}")  # relative IRIs: against the endpoint
+    for host in ("http://a.example/", "http://b.example/", "http://a.example/"):
+        resp = client.get(path, base_url=host, headers={"Accept": "application/n-triples"})
+        assert resp.status_code == 200 and resp.data.startswith(f"<{host}s> <{host}p> ".encode())
+    assert resp.headers.get("X-Plankg-Cache") == "hit"  # the same host again: replayed
