@@ -41,30 +41,24 @@ import re
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
-from pyoxigraph import NamedNode
-from werkzeug.datastructures import MIMEAccept
 from werkzeug.routing import BuildError
 
 from plankg.build.dumps import DUMPS_DIR, MEDIA_GZIP
+from plankg.iri import UNSAFE, is_iri
 from plankg.server.ld import data as ld_data, ontology as ld_ontology, page as ld_page
-from plankg.server.sparql.conneg import HTML, JSONLD, NTRIPLES, RDFXML, TURTLE, Representation
+from plankg import formats
+from plankg.server.sparql.conneg import Representation, best_offer
 from plankg.server.errors import HTTPProblem, wants_html
 from plankg.server.http import mark_negotiated
 from plankg.server.ui import i18n
 
 bp = Blueprint("ld", __name__)
 
-FORMATS: dict[str, Representation] = {
-    "ttl": Representation(TURTLE, ("ttl",), ("application/x-turtle",)),
-    "html": Representation(HTML, ("html",), ("application/xhtml+xml",)),
-    "jsonld": Representation(JSONLD, ("jsonld",), ("application/json",)),
-    "nt": Representation(NTRIPLES, ("nt",)),
-    "rdf": Representation(RDFXML, ("rdf",)),
-}
-"""Extension → representation, in the order of preference used to break ties."""
-FORMAT_TITLES = {"ttl": "Turtle", "html": "HTML", "jsonld": "JSON-LD", "nt": "N-Triples", "rdf": "RDF/XML"}
+FORMATS: dict[str, Representation] = formats.page_formats()
+"""Extension → representation, in the order of preference used to break ties (from :data:`plankg.formats.TABLE`)."""
+_OFFERS = tuple(FORMATS.values())
+FORMAT_TITLES = {ext: rep.title for ext, rep in FORMATS.items()}
 EXT = re.compile(r"^(?P<path>.+)\.(?P<ext>" + "|".join(FORMATS) + r")$")
-IRI_UNSAFE = re.compile(r"[\x00-\x20<>\"{}|\\^`\x7f]")
 DUMP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATASET_PATH, CATALOG_PATH = "dataset", "catalog"
 
@@ -74,17 +68,11 @@ DATASET_PATH, CATALOG_PATH = "dataset", "catalog"
 def negotiate() -> str:
     """The extension of the best format for this request's ``Accept``, or 406."""
     mark_negotiated()
-    if not request.accept_mimetypes:
-        return next(iter(FORMATS))
-    # media-type parameters (charset, JSON-LD profile) would make Werkzeug match nothing
-    accept = MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in request.accept_mimetypes])
-    candidates = [(rep.media_type, ext) for ext, rep in FORMATS.items()]
-    candidates += [(alias, ext) for ext, rep in FORMATS.items() for alias in rep.aliases]
-    best = accept.best_match([mt for mt, _ in candidates])
+    best = best_offer(_OFFERS, request.headers.get("Accept", ""))
     if best is None:
-        supported = ", ".join(rep.media_type for rep in FORMATS.values())
+        supported = ", ".join(rep.media_type for rep in _OFFERS)
         raise HTTPProblem(406, f"no acceptable format; supported: {supported}")
-    return next(ext for mt, ext in candidates if mt == best)
+    return next(ext for ext, rep in FORMATS.items() if rep is best)
 
 
 def alternates(endpoint: str, current: str, **values) -> list[dict]:
@@ -120,15 +108,11 @@ def _lang_args() -> dict:
 
 def iri_for(path: str) -> str:
     """The IRI ``BASE + path`` (characters IRIs cannot hold are percent-encoded again)."""
-    return current_app.config["BASE"] + IRI_UNSAFE.sub(lambda m: quote(m.group(0)), path)
+    return current_app.config["BASE"] + UNSAFE.sub(lambda m: quote(m.group(0)), path)
 
 
 def _known(iri: str) -> bool:
-    try:
-        NamedNode(iri)
-    except ValueError:
-        return False
-    return ld_data.exists(iri)
+    return is_iri(iri) and ld_data.exists(iri)
 
 
 def not_found(iri: str) -> Response:

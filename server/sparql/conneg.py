@@ -1,6 +1,7 @@
 """Content negotiation for the SPARQL endpoint, the Graph Store and the service description.
 
-One table of representations per result kind, in the server's order of preference. The
+One tuple of representations per result kind, in the server's order of preference, taken
+from the format table (:mod:`plankg.formats`: a new format is a row there). The
 choice follows RFC 9110 through Werkzeug's parsed ``Accept`` (q-values, ``q=0`` exclusions,
 ``*/*`` and ``type/*``, the more specific range wins), like Oxigraph server:
 
@@ -19,13 +20,12 @@ Negotiated responses get ``Vary: Accept`` (:func:`plankg.server.http.mark_negoti
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 from flask import request
-from pyoxigraph import QueryResultsFormat, RdfFormat
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+from werkzeug.http import parse_accept_header, parse_options_header
 
+from plankg import formats
 from plankg.server.errors import HTTPProblem
 from plankg.server.http import mark_negotiated
 
@@ -36,64 +36,22 @@ GRAPH_KIND = "graph"  # one graph of the Graph Store
 FORMAT_PARAM = "format"
 FORM = "application/x-www-form-urlencoded"
 
-JSON_RESULTS = "application/sparql-results+json"
-XML_RESULTS = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-NTRIPLES = "application/n-triples"
-JSONLD = "application/ld+json"
-RDFXML = "application/rdf+xml"
-NQUADS = "application/n-quads"
-TRIG = "application/trig"
-HTML = "text/html"
-ACCEPT_CACHE_SIZE = 256  # distinct (kind, Accept header) choices remembered
+HTML = formats.HTML
+ACCEPT_CACHE_SIZE = 256  # distinct (offers, Accept header) choices remembered
 
+Representation = formats.Format
+"""An offer: a row of :data:`plankg.formats.TABLE` (media type, aliases, ``format=`` names, pyoxigraph format)."""
 
-@dataclass(frozen=True)
-class Representation:
-    """A media type we serve, its short ``format=`` names and the pyoxigraph format."""
-
-    media_type: str
-    names: tuple[str, ...]
-    aliases: tuple[str, ...] = ()
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header: text formats say their charset, as Oxigraph does."""
-        return f"{self.media_type}; charset=utf-8" if self.media_type.startswith("text/") else self.media_type
-
-    @property
-    def results_format(self) -> QueryResultsFormat:
-        return QueryResultsFormat.from_media_type(self.media_type)
-
-    @property
-    def rdf_format(self) -> RdfFormat:
-        return RdfFormat.from_media_type(self.media_type)
-
-
-_RESULTS = (
-    Representation(JSON_RESULTS, ("json", "srj"), ("application/json",)),
-    Representation(XML_RESULTS, ("xml", "srx"), ("application/xml", "text/xml")),
-    Representation(CSV, ("csv",)),
-    Representation(TSV, ("tsv",)),
-)
-_TURTLE = Representation(TURTLE, ("ttl", "turtle"), ("application/x-turtle", "application/turtle"))
-_NTRIPLES = Representation(NTRIPLES, ("nt", "ntriples", "n-triples"), ("text/plain",))
-_JSONLD = Representation(JSONLD, ("jsonld", "json-ld", "json"))
-_RDFXML = Representation(RDFXML, ("rdfxml", "rdf", "xml", "owl"))
-_NQUADS = Representation(NQUADS, ("nq", "nquads", "n-quads"))
-_TRIG = Representation(TRIG, ("trig",))
-_GRAPH = (_TURTLE, _NTRIPLES, _JSONLD, _RDFXML, _NQUADS, _TRIG)
-
+_RESULTS = formats.carrying(formats.RESULTS)
+_GRAPH = formats.carrying(formats.TRIPLES, formats.QUADS)
 OFFERS: dict[str, tuple[Representation, ...]] = {
     SELECT: _RESULTS,
     ASK: _RESULTS,
     CONSTRUCT: _GRAPH,
     DESCRIBE: _GRAPH,
-    SERVICE_DESCRIPTION: (_TURTLE, _RDFXML, _NTRIPLES, _JSONLD, Representation(HTML, ("html",))),
-    DATASET: (_NQUADS, _TRIG),
-    GRAPH_KIND: (_TURTLE, _NTRIPLES, _JSONLD, _RDFXML),
+    SERVICE_DESCRIPTION: formats.service_formats(),
+    DATASET: formats.carrying(formats.QUADS),
+    GRAPH_KIND: formats.carrying(formats.TRIPLES),
 }
 """What each kind of response can be served as, most preferred first."""
 
@@ -118,7 +76,7 @@ def negotiate(kind: str) -> Representation:
     if wanted:
         chosen = _by_format_param(offers, wanted)
     else:
-        chosen = _by_accept_header(kind, request.headers.get("Accept", ""))
+        chosen = best_offer(offers, request.headers.get("Accept", ""))
     if chosen is None:
         raise not_acceptable(kind)
     return chosen
@@ -150,21 +108,19 @@ def _by_format_param(offers: tuple[Representation, ...], wanted: str) -> Represe
 
 
 @functools.lru_cache(maxsize=ACCEPT_CACHE_SIZE)
-def _by_accept_header(kind: str, header: str) -> Representation | None:
-    """The choice for an ``Accept`` header value (clients send the same few, so it is cached)."""
+def best_offer(offers: tuple[Representation, ...], header: str) -> Representation | None:
+    """The offer an ``Accept`` header value prefers: the first offer without a header, None if none is acceptable.
+
+    The one Accept matcher (the SPARQL endpoint, the Graph Store, the linked-data pages).
+    Werkzeug's ``MIMEAccept.best_match`` decides; ties go to the earlier offer. Media-type
+    parameters in the header are dropped first (Werkzeug would match them exactly; ``q`` it
+    keeps apart). Canonical types are candidates before aliases, so that ``*/*`` and
+    ``type/*`` pick them. Clients send the same few headers, so the choice is cached.
+    """
     accept = parse_accept_header(header, MIMEAccept)
     if not accept:
-        return OFFERS[kind][0]
-    return _by_accept(OFFERS[kind], _without_parameters(accept))
-
-
-def _by_accept(offers: tuple[Representation, ...], accept: MIMEAccept) -> Representation | None:
-    # Canonical types first, so that */* and type/* pick them; aliases after, for exact asks.
+        return offers[0]
+    bare = MIMEAccept([(parse_options_header(value)[0], q) for value, q in accept])
     candidates = [(rep.media_type, rep) for rep in offers] + [(a, rep) for rep in offers for a in rep.aliases]
-    best = accept.best_match([mt for mt, _ in candidates])
+    best = bare.best_match([mt for mt, _ in candidates])
     return next((rep for mt, rep in candidates if mt == best), None) if best else None
-
-
-def _without_parameters(accept: MIMEAccept) -> MIMEAccept:
-    """``Accept`` with media-type parameters dropped (``q`` is kept apart by Werkzeug)."""
-    return MIMEAccept([(value.split(";", 1)[0].strip(), q) for value, q in accept])
