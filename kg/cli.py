@@ -3,7 +3,7 @@
 This module is the one place where user errors (:class:`plankg.errors.PlanKGError`) become a
 one-line message on stderr and an exit code. Heavy libraries (rdflib, pyshacl, the store) are
 imported inside the commands that need them, so ``plankg query`` starts fast; the format table
-(:mod:`plankg.formats`, which loads pyoxigraph's module, ~3 ms) gives the ``--format`` choices.
+(:mod:`plankg.formats`, which loads pyoxigraph's module, a small cost) gives the ``--format`` choices.
 
 Exit codes:
   0  success
