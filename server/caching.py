@@ -128,24 +128,27 @@ class Caching:
 
 
 class _Recorder:
-    """Passes a response body through, and hands it to ``keep`` at the end if it stayed small."""
+    """Holds back a response body until it is known to be small (then hands it to ``keep``
+    before sending it, so the next request finds it kept) or not (then streams it on)."""
 
     def __init__(self, body: Iterable[bytes], keep, limit: int):
         self.body, self.keep, self.limit = body, keep, limit
 
     def __iter__(self) -> Iterator[bytes]:
-        parts: list[bytes] | None = []
+        parts: list[bytes] = []
         size = 0
-        for chunk in self.body:
-            if parts is not None:
-                size += len(chunk)
-                if size <= self.limit:
-                    parts.append(chunk)
-                else:
-                    parts = None  # too large to keep: passed through only
-            yield chunk
-        if parts is not None:
-            self.keep(b"".join(parts))
+        chunks = iter(self.body)
+        for chunk in chunks:
+            parts.append(chunk)
+            size += len(chunk)
+            if size > self.limit:  # too large to keep: send what is held, then stream the rest
+                yield from parts
+                yield from chunks
+                return
+        data = b"".join(parts)
+        self.keep(data)
+        if data:
+            yield data
 
     def close(self) -> None:
         close = getattr(self.body, "close", None)
