@@ -1,11 +1,12 @@
 """The gunicorn worker class of ``plankg serve``: a thread per connection, and retirement.
 
 gunicorn's ``gthread`` worker passes every request of a kept-alive connection from its poller
-thread to a pool thread and back (three thread hand-offs per request, about 0.3 ms here).
-:class:`PlankgWorker` gives each connection one thread for its life instead, which reads a
-request, runs the app and waits for the next request on the same socket, with HTTP parsing,
-the WSGI environ and responses all done by gunicorn's own code (its sync worker's, plus
-keep-alive).
+thread to a pool thread and back. :class:`PlankgWorker` gives each connection one thread for
+its life instead, which reads a request, runs the app and waits for the next request on the
+same socket, with HTTP parsing, the WSGI environ and responses all done by gunicorn's own code
+(its sync worker's, plus keep-alive). Why plankg has its own worker class rather than
+``gthread`` (the limits below, which ``gthread`` lacks) and what it is worth: bench/RESULTS.md,
+"The worker decision".
 
 Capacity: at most ``threads`` connections per worker. The worker accepts only while it has a
 free thread, so a full worker leaves new connections to the other workers; when every worker
