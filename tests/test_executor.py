@@ -391,7 +391,9 @@ def test_a_republished_store_is_picked_up(tmp_path: Path, memory_max_quads: int)
         running = ex.execute("SELECT ?o WHERE { ?s ?p ?o . ?a ?b ?c }", result_format="text/csv")
         assert b"v1-" in running.first
         assert ex.select(f"SELECT ?o {{ <{EX}s1> ?p ?o }}")[0]["o"].value == "v1-1"
-        publish(path, [(EX + "g", nt("v2", 1000))])
+        first = ex.build_id()
+        second = publish(path, [(EX + "g", nt("v2", 1000))]).build_dir.name
+        assert first != second and ex.build_id() == second
         cross = "SELECT ?o WHERE { ?s ?p ?o . ?a ?b ?c }"  # a million rows: both stay busy
         with ex.execute(cross, result_format="text/csv") as a, ex.execute(cross, result_format="text/csv") as b:
             assert b"v2-" in a.first and b"v2-" in b.first and b"v1-" not in a.first + b.first

@@ -75,7 +75,7 @@ attempt("executor query", lambda: executor._runner.stream(
 attempt("executor query inline", lambda: executor._runner.stream(
     lambda: "query", *executor._limits(None),
     lambda out: storeops.run_query(store, query, JSON_RESULTS, dataset, out), overdue=lambda: None).read())
-attempt("executor update", lambda: executor._write(lambda: "update", None, lambda raw: storeops.update(raw, update)))
+attempt("executor update", lambda: executor._write(lambda: "update", None, lambda store: store.update(update)))
 executor.close()
 print(json.dumps(outcomes))
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import io
 import json
@@ -332,6 +333,75 @@ def test_an_unpublished_oxigraph_store_opens_but_has_no_build_info(path: Path) -
         assert isinstance(store, OxigraphStore) and store.count() == 1
     with pytest.raises(StoreError, match="has no BUILD.json"):
         store_info(path)
+
+
+# --- the interface -------------------------------------------------------------------------
+
+USED = ("build_id", "query", "graphs", "count", "graph_exists", "dump", "update", "load", "clear", "flush", "close",
+        "__enter__", "__exit__")
+"""What the CLI, the build and the server (plankg.server.engine) use of a store."""
+
+
+def test_graph_store_declares_everything_used_and_oxigraph_store_has_it(published: Path) -> None:
+    assert set(USED) <= set(dir(GraphStore))
+    for store in (open_store(published), open_store(published, memory_max_quads=100),
+                  open_store(published, writable=True)):
+        with store:
+            assert isinstance(store, GraphStore)
+            assert all(hasattr(store, name) for name in USED)
+            assert store.build_id == Path(store_info(published)["build_dir"]).name
+
+
+def _write_through_the_interface(store: GraphStore) -> list[tuple[str, ...]]:
+    store.update("INSERT DATA { GRAPH <g:new> { <s:1> <p:1> 'x' } }")
+    store.update("INSERT DATA { GRAPH <g:new> { <s:2> <p:1> ex:y } }", base_iri=EX, prefixes={"ex": EX})
+    store.load(nt(("c", "replaced")), pyoxigraph.RdfFormat.N_TRIPLES, G2, replace=True)
+    store.load(nt(("d", "added")), pyoxigraph.RdfFormat.N_TRIPLES, G2)
+    store.load(nt(("e", "default")), pyoxigraph.RdfFormat.N_TRIPLES, None)
+    assert store.clear(G1) is True and store.clear(G1) is False and store.clear(None) is True
+    assert store.graph_exists(G2) and store.graph_exists(None) and not store.graph_exists(G1)
+    store.flush()
+    return rows(store.query("SELECT ?g ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g ?o"))
+
+
+def test_writes_through_the_interface(published: Path) -> None:
+    with open_store(published, writable=True) as store:
+        assert _write_through_the_interface(store) == [
+            ("g:new", "http://example.org/y"), ("g:new", "x"), (G2, "added"), (G2, "replaced")]
+        assert store.graphs() == sorted([G2, "g:new"])  # no staging graph left
+    with open_store(published) as store:  # flushed, and seen by the next reader
+        assert store.count() == 4
+
+
+def test_a_failed_replacing_load_changes_nothing_and_a_leftover_staging_graph_is_dropped(published: Path) -> None:
+    with open_store(published, writable=True) as store, pytest.raises(SyntaxError):
+        store.load(b"<a> <b> garbage", pyoxigraph.RdfFormat.N_TRIPLES, G1, replace=True)
+    raw = pyoxigraph.Store(os.path.realpath(published))  # as a replacing load killed after staging leaves it
+    raw.add(pyoxigraph.Quad(pyoxigraph.NamedNode(EX + "a"), pyoxigraph.NamedNode(EX + "p"), pyoxigraph.Literal("1"),
+                            pyoxigraph.NamedNode("urn:plankg:upload:0123")))
+    del raw
+    with open_store(published, writable=True) as store:
+        assert store.graphs() == [G1, G2] and store.count(G1) == 2
+
+
+def test_writes_on_a_read_only_store_fail(published: Path) -> None:
+    with open_store(published) as store, pytest.raises(RuntimeError, match="read-write"):
+        store.update("INSERT DATA { <s:1> <p:1> 'x' }")
+
+
+def test_the_server_reaches_a_store_only_through_the_interface() -> None:
+    """No module of plankg.server imports pyoxigraph's Store or calls it: a second backend is one module."""
+    import plankg.server
+
+    offenders = []
+    for source in sorted(Path(plankg.server.__file__).parent.rglob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "pyoxigraph":
+                offenders += [f"{source}:{node.lineno}" for a in node.names if a.name == "Store"]
+            elif isinstance(node, ast.Attribute) and node.attr == "Store":
+                offenders.append(f"{source}:{node.lineno}")
+    assert offenders == []
 
 
 # --- crash safety ---------------------------------------------------------------------------

@@ -1,14 +1,9 @@
-"""The knowledge-graph store: one small interface, an embedded pyoxigraph implementation.
-
-:class:`GraphStore` is what the CLI and the server use, so that a remote SPARQL backend
-(Oxigraph server, Fuseki, Virtuoso) can implement it later: it returns pyoxigraph result
-objects, which a remote backend can build with :func:`pyoxigraph.parse_query_results` for
-SELECT/ASK. (``QueryTriples`` cannot be instantiated from Python; a remote backend can parse
-a CONSTRUCT response into an in-memory ``pyoxigraph.Store`` and return
-``store.query("CONSTRUCT WHERE { ?s ?p ?o }")``.)
+"""The embedded store: :class:`OxigraphStore`, the :class:`~plankg.store.graphstore.GraphStore`
+over a pyoxigraph store on disk (RocksDB) or in memory.
 
 :class:`OxigraphStore` reads a store written by :func:`publish` (see :mod:`plankg.store.publishing`),
-opened read-only: a static snapshot as of opening, which several processes may hold at once.
+opened read-only: a static snapshot as of opening, which several processes may hold at once;
+or opened for writing (``open_store(writable=True)``) by the one process that takes updates.
 A small store can be copied into memory at opening (``open_store(memory_max_quads=…)``):
 pyoxigraph's in-memory store answers the same queries several times faster than RocksDB
 (about 3.8× on the example queries, measured on the seed plan), for about 0.7 KiB of memory
@@ -21,16 +16,15 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, Protocol, Self, runtime_checkable
+from typing import Any, BinaryIO
 
 from pyoxigraph import (
+    DefaultGraph,
     NamedNode,
-    QueryBoolean,
-    QuerySolutions,
-    QueryTriples,
     RdfFormat,
     Store,
     serialize,
@@ -40,57 +34,17 @@ from plankg.errors import QueryError, StoreError
 from plankg.iri import named_node
 from plankg.namespaces import PREFIXES
 from plankg.sparql.lexer import is_keyword, tokens
+from plankg.store.graphstore import QueryResult, RdfData
 from plankg.store.publishing import BUILD_INFO, NTriples, PublishResult, publish
-
-QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 
 ROCKSDB_MARKER = "CURRENT"  # the file every RocksDB directory has
 UNION_TRIPLES_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } }"
 """All triples of all graphs, each once (graph names dropped); run with the union default graph."""
-
-
-@runtime_checkable
-class GraphStore(Protocol):
-    """A read-only SPARQL dataset of named graphs. Use as a context manager."""
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        union_default_graph: bool = True,
-        default_graphs: Iterable[str] | None = None,
-        named_graphs: Iterable[str] | None = None,
-        base_iri: str | None = None,
-        prefixes: Mapping[str, str] | None = None,
-    ) -> QueryResult:
-        """Run a SPARQL query; :class:`QueryError` if it is invalid."""
-        ...
-
-    def graphs(self) -> list[str]:
-        """The named graph IRIs, sorted."""
-        ...
-
-    def count(self, graph: str | None = None) -> int:
-        """Triples in ``graph``, or quads in the whole store."""
-        ...
-
-    def dump(self, out: BinaryIO, format: RdfFormat, graph: str | None = None) -> None:
-        """Serialise the store, or one graph, to ``out``."""
-        ...
-
-    def close(self) -> None:
-        """Release the store."""
-        ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
+TMP_GRAPH_PREFIX = "urn:plankg:upload:"  # graphs a replacing load stages into
 
 
 class OxigraphStore:
-    """A :class:`GraphStore` over an on-disk pyoxigraph store opened read-only, or a copy of it in memory.
+    """A :class:`GraphStore` over an on-disk pyoxigraph store opened read-only (or for writing), or a copy of it in memory.
 
     ``path`` is the store path as given (usually the symlink publish maintains) and
     ``build_dir`` the directory actually opened; ``in_memory`` says whether ``store`` is a
@@ -103,6 +57,11 @@ class OxigraphStore:
         self.path = path
         self.build_dir = build_dir
         self.in_memory = in_memory
+
+    @property
+    def build_id(self) -> str:
+        """The published build's directory name (a store opened outside a publish: its directory's)."""
+        return self.build_dir.name
 
     def query(
         self,
@@ -148,6 +107,9 @@ class OxigraphStore:
         query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {named_node(graph)} {{ ?s ?p ?o }} }}"
         return int(next(iter(store.query(query)))["n"].value)
 
+    def graph_exists(self, graph: str | None) -> bool:
+        return graph is None or self._open().contains_named_graph(named_node(graph))
+
     def dump(self, out: BinaryIO, format: RdfFormat, graph: str | None = None) -> None:
         """Write the store, or one ``graph``, to ``out`` in ``format``.
 
@@ -166,6 +128,37 @@ class OxigraphStore:
             serialize(quads, out, format, prefixes=PREFIXES)
         else:
             store.dump(out, format, from_graph=named_node(graph), prefixes=PREFIXES)
+
+    def update(self, text: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> None:
+        self._open().update(text, base_iri=base_iri, prefixes=prefixes)
+
+    def load(self, data: RdfData, format: RdfFormat, graph: str | None, *, replace: bool = False) -> None:
+        """All or nothing: a replacing load stages ``data`` into a temporary graph, then moves it
+        over ``graph`` in one transaction (:func:`open_store` removes one a killed load left)."""
+        store = self._open()
+        target = NamedNode(graph) if graph else DefaultGraph()
+        if not replace:
+            store.load(data, format, to_graph=target)
+            return
+        staging = NamedNode(TMP_GRAPH_PREFIX + uuid.uuid4().hex)
+        store.load(data, format, to_graph=staging)  # a syntax error leaves the graph alone
+        dest = f"GRAPH <{graph}>" if graph else "DEFAULT"
+        create = f" ; CREATE SILENT GRAPH <{graph}>" if graph else ""
+        store.update(f"MOVE SILENT GRAPH <{staging.value}> TO {dest}{create}")  # one transaction
+
+    def clear(self, graph: str | None) -> bool:
+        store = self._open()
+        if graph is None:
+            store.clear_graph(DefaultGraph())
+            return True
+        node = NamedNode(graph)
+        existed = store.contains_named_graph(node)
+        if existed:
+            store.remove_graph(node)
+        return existed
+
+    def flush(self) -> None:
+        self._open().flush()
 
     def is_current(self) -> bool:
         """Whether :attr:`path` still points at the build this store opened."""
@@ -189,13 +182,14 @@ class OxigraphStore:
         return self._store
 
 
-def open_store(path: str | os.PathLike[str], *, memory_max_quads: int = 0) -> OxigraphStore:
+def open_store(path: str | os.PathLike[str], *, memory_max_quads: int = 0, writable: bool = False) -> OxigraphStore:
     """Open the store at ``path`` read-only; :class:`StoreError` if there is none.
 
     The snapshot is the build ``path`` points to when this is called; later publishes
     do not change it (see :meth:`OxigraphStore.is_current`). A build of at most
     ``memory_max_quads`` quads (by its BUILD.json) is copied into memory and the disk store
-    let go; 0 never copies.
+    let go; 0 never copies. ``writable``: open that build for writing instead, on disk (one
+    process may), and drop the staging graphs a killed replacing load left.
     """
     given = Path(path)
     if not given.is_dir():
@@ -203,6 +197,8 @@ def open_store(path: str | os.PathLike[str], *, memory_max_quads: int = 0) -> Ox
     build_dir = Path(os.path.realpath(given))
     if not (build_dir / ROCKSDB_MARKER).is_file():
         raise _no_store(given, "is empty or not an Oxigraph store")
+    if writable:
+        return _open_writable(given, build_dir)
     try:
         store = Store.read_only(str(build_dir))
     except (OSError, RuntimeError) as e:  # pyoxigraph reports corruption as RuntimeError
@@ -214,6 +210,17 @@ def open_store(path: str | os.PathLike[str], *, memory_max_quads: int = 0) -> Ox
         except (OSError, RuntimeError) as e:
             raise _no_store(given, f"cannot be read ({e})") from None
         return OxigraphStore(copy, given, build_dir, in_memory=True)
+    return OxigraphStore(store, given, build_dir)
+
+
+def _open_writable(given: Path, build_dir: Path) -> OxigraphStore:
+    try:
+        store = Store(str(build_dir))
+    except (OSError, RuntimeError) as e:
+        raise StoreError(f"the store {given} cannot be opened for writing: {e}") from None
+    for graph in list(store.named_graphs()):  # left by a replacing load that was killed
+        if isinstance(graph, NamedNode) and graph.value.startswith(TMP_GRAPH_PREFIX):
+            store.remove_graph(graph)
     return OxigraphStore(store, given, build_dir)
 
 

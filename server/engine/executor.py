@@ -46,7 +46,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, BinaryIO, TypeVar
 
-import pyoxigraph as ox
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse_query_results
 
 from plankg.errors import QueryError
@@ -54,6 +53,7 @@ from plankg.iri import named_node
 from plankg.sparql.limits import check as check_limits
 from plankg.server.engine import storeops
 from plankg.sparql.guard import Refused, check_federation, inspect_query, inspect_update, validate_allowlist
+from plankg.store import GraphStore
 from plankg.server.engine.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled
 from plankg.server.engine.memory import ExpensiveGate, is_expensive
 from plankg.server.engine.runner import INLINE_MAX_BYTES, Execution, Runner
@@ -164,7 +164,7 @@ class QueryExecutor:
         """Run a SPARQL update and flush it; all or nothing. ``base_iri`` and ``prefixes`` as in :meth:`execute`."""
         self._checked(text, inspect_update)
         base = _graph(base_iri, "base")
-        self._write(lambda: f"update {_brief(text)}", timeout_s, lambda raw: storeops.update(raw, text, base, prefixes))
+        self._write(lambda: f"update {_brief(text)}", timeout_s, lambda s: s.update(text, base_iri=base, prefixes=prefixes))
 
     def load(self, data: bytes | BinaryIO, format: str | RdfFormat, graph: str | None = None, *,
              replace: bool = False, timeout_s: float | None = None) -> None:
@@ -178,19 +178,19 @@ class QueryExecutor:
             raise UnsupportedFormat(f"{fmt.name} holds a dataset; load one graph at a time")
         graph = _graph(graph)
         self._write(lambda: f"load into {graph or 'the default graph'}", timeout_s,
-                    lambda raw: storeops.load(raw, data, fmt, graph, replace))
+                    lambda store: store.load(data, fmt, graph, replace=replace))
 
     def clear(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         """Remove a named graph (None: empty the default graph); whether it existed."""
         graph = _graph(graph)
         return self._write(lambda: f"clear {graph or 'the default graph'}", timeout_s,
-                           lambda raw: storeops.clear(raw, graph))
+                           lambda store: store.clear(graph))
 
     def graph_exists(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         graph = _graph(graph)
         store = self._stores.current()
         return self._runner.call(lambda: "graph lookup", *self._limits(timeout_s),
-                                 lambda: storeops.graph_exists(store, graph))
+                                 lambda: store.graph_exists(graph))
 
     def dump_graph(self, graph: str | None, format: str | RdfFormat, *, timeout_s: float | None = None) -> bytes:
         """One named graph, serialised whole; None: the whole store as in
@@ -202,6 +202,10 @@ class QueryExecutor:
                                    lambda out: storeops.dump(store, graph, fmt, out)).read()
 
     # --- state -----------------------------------------------------------------------------
+
+    def build_id(self) -> str:
+        """The build answers come from now (:attr:`plankg.store.GraphStore.build_id`); after a re-publish, the new one."""
+        return self._stores.current().build_id
 
     def stats(self) -> dict[str, Any]:
         """Jobs running now, jobs reported stuck so far, engine threads started so far."""
@@ -242,13 +246,13 @@ class QueryExecutor:
         started = time.monotonic()
         return started, started + (timeout_s or self.timeout_s)
 
-    def _write(self, what: Callable[[], str], timeout_s: float | None, fn: Callable[[ox.Store], Any]) -> Any:
-        """Run the write ``fn(raw store)`` as a job, after the writes before it; then flush. A
+    def _write(self, what: Callable[[], str], timeout_s: float | None, fn: Callable[[GraphStore], Any]) -> Any:
+        """Run the write ``fn(store)`` as a job, after the writes before it; then flush. A
         write still waiting for the ones before it at its deadline is dropped (QueryTimeout)."""
         if not self.read_write:
             raise ReadOnly("this endpoint is read-only")
         limit, started = timeout_s or self.timeout_s, time.monotonic()
-        raw = self._stores.writable()
+        store = self._stores.writable()
 
         def locked() -> Any:
             if not self._write_lock.acquire(timeout=max(0.0, started + limit - time.monotonic())):
@@ -256,8 +260,8 @@ class QueryExecutor:
             try:
                 if time.monotonic() >= started + limit:
                     raise Cancelled
-                out = fn(raw)
-                raw.flush()
+                out = fn(store)
+                store.flush()
                 return out
             finally:
                 self._write_lock.release()

@@ -60,7 +60,7 @@ class Runtime:
         updates (its answers change without a new build). StoreError if there is no store."""
         if self.read_write:
             return None
-        return self.executor()._stores.current().build_dir.name
+        return self.executor().build_id()
 
     def watch_memory(self, retire: Callable[[str, str], Any], workers: int = 1) -> memory.MemoryWatch:
         """Bound this process's memory (``MEMORY_LIMIT_MIB``, see :mod:`plankg.server.engine.memory`): past it, every

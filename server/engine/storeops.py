@@ -1,8 +1,9 @@
-"""The store operations the executor runs as jobs, and the store they run on.
+"""The store the executor runs on (:class:`Stores`), and the jobs that write a store's answer
+as a response body.
 
 Everything here runs on an engine thread (:mod:`plankg.server.engine.jobs`) except :class:`Stores`, which the
 request thread asks for the current store. pyoxigraph's exceptions become the executor's by
-:func:`translate`.
+:func:`translate`. The store is reached only through :class:`plankg.store.GraphStore`.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import uuid
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -21,11 +20,10 @@ from plankg.errors import PlanKGError, QueryError, StoreError
 from plankg.namespaces import PREFIXES
 from plankg.server.engine.jobs import ChunkWriter
 from plankg.server.engine.queryerrors import QueryFailed, QuerySyntaxError, UnsupportedFormat
-from plankg.store import ROCKSDB_MARKER, OxigraphStore, open_store
+from plankg.store import GraphStore, OxigraphStore, open_store
 
 log = logging.getLogger("plankg.server")
 
-TMP_GRAPH_PREFIX = "urn:plankg:upload:"  # graphs a replacing load stages into
 KINDS = {ox.QueryBoolean: "boolean", ox.QuerySolutions: "solutions", ox.QueryTriples: "graph"}
 
 
@@ -41,21 +39,7 @@ class Stores:
         self.memory_max_quads = memory_max_quads
         self._lock = threading.Lock()
         self.reopen_error = ""
-        self.raw: ox.Store | None = None
-        if read_write:
-            build = Path(os.path.realpath(path))
-            if not (build / ROCKSDB_MARKER).is_file():  # pyoxigraph.Store would create one
-                raise StoreError(f"no plankg store at {path}; run `plankg build` to create it")
-            try:
-                self.raw = ox.Store(str(build))
-            except (OSError, RuntimeError) as e:
-                raise StoreError(f"the store {path} cannot be opened for writing: {e}") from None
-            self.store = OxigraphStore(self.raw, Path(path), build)
-            for graph in list(self.raw.named_graphs()):  # left by a replacing load that was killed
-                if isinstance(graph, ox.NamedNode) and graph.value.startswith(TMP_GRAPH_PREFIX):
-                    self.raw.remove_graph(graph)
-        else:
-            self.store = self._open()
+        self.store = open_store(path, writable=True) if read_write else self._open()
         self._opened = _identity(self.store.build_dir)
         self._announce()
 
@@ -64,9 +48,9 @@ class Stores:
             self._reopen()
         return self.store
 
-    def writable(self) -> ox.Store:
-        assert self.raw is not None, "writable() on a read-only executor"
-        return self.raw
+    def writable(self) -> GraphStore:
+        assert self.read_write, "writable() on a read-only executor"
+        return self.store
 
     def _reopen(self) -> None:
         if not self._lock.acquire(blocking=False):
@@ -88,14 +72,14 @@ class Stores:
 
     def _announce(self) -> None:
         where = "memory" if self.store.in_memory else "disk, read-write" if self.read_write else "disk"
-        log.info("serving %s from %s", self.store.build_dir.name, where)
+        log.info("serving %s from %s", self.store.build_id, where)
 
     def _open(self) -> OxigraphStore:
         return open_store(self.path, memory_max_quads=self.memory_max_quads)
 
 
-def run_query(store: OxigraphStore, query: str, media_type: str, options: dict[str, Any], out: ChunkWriter) -> None:
-    """``options``: those of :meth:`OxigraphStore.query` (the dataset, ``base_iri``, ``prefixes``)."""
+def run_query(store: GraphStore, query: str, media_type: str, options: dict[str, Any], out: ChunkWriter) -> None:
+    """``options``: those of :meth:`GraphStore.query` (the dataset, ``base_iri``, ``prefixes``)."""
     result = store.query(query, **options)
     out.kind = KINDS[type(result)]
     if isinstance(result, ox.QueryTriples):
@@ -110,40 +94,9 @@ def run_query(store: OxigraphStore, query: str, media_type: str, options: dict[s
     result.serialize(out, fmt)
 
 
-def dump(store: OxigraphStore, graph: str | None, fmt: ox.RdfFormat, out: ChunkWriter) -> None:
+def dump(store: GraphStore, graph: str | None, fmt: ox.RdfFormat, out: ChunkWriter) -> None:
     out.kind, out.media_type = "graph", fmt.media_type
     store.dump(out, fmt, graph)
-
-
-def graph_exists(store: OxigraphStore, graph: str | None) -> bool:
-    return graph is None or graph in store.graphs()
-
-
-def update(raw: ox.Store, text: str, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> None:
-    raw.update(text, base_iri=base_iri, prefixes=prefixes)
-
-
-def load(raw: ox.Store, data: bytes | BinaryIO, fmt: ox.RdfFormat, graph: str | None, replace: bool) -> None:
-    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-    if not replace:
-        raw.load(data, fmt, to_graph=target)
-        return
-    staging = ox.NamedNode(TMP_GRAPH_PREFIX + uuid.uuid4().hex)
-    raw.load(data, fmt, to_graph=staging)  # a syntax error leaves the graph alone
-    dest = f"GRAPH <{graph}>" if graph else "DEFAULT"
-    create = f" ; CREATE SILENT GRAPH <{graph}>" if graph else ""
-    raw.update(f"MOVE SILENT GRAPH <{staging.value}> TO {dest}{create}")  # one transaction
-
-
-def clear(raw: ox.Store, graph: str | None) -> bool:
-    if graph is None:
-        raw.clear_graph(ox.DefaultGraph())
-        return True
-    node = ox.NamedNode(graph)
-    existed = raw.contains_named_graph(node)
-    if existed:
-        raw.remove_graph(node)
-    return existed
 
 
 def translate(error: BaseException) -> BaseException:
