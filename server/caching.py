@@ -23,6 +23,7 @@ cached answers still get the CORS and security headers and an access-log line.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -94,10 +95,11 @@ class Caching:
         if build is None:
             return self.wsgi_app(environ, start_response)
         key = _key(environ)
-        etag, modified = f'W/"{build}-{key[:20]}"', _build_time(build)
+        etag = f'W/"{build}-{key[:20]}"'
+        modified, last_modified = _build_time(build)
         validators = [("ETag", etag), ("Cache-Control", self.cache_control)]
-        if modified is not None:
-            validators.append(("Last-Modified", format_datetime(modified, usegmt=True)))
+        if last_modified is not None:
+            validators.append(("Last-Modified", last_modified))
         if _not_modified(environ, etag, modified):
             start_response("304 Not Modified", validators)
             return []
@@ -171,11 +173,14 @@ def _key(environ) -> str:
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _build_time(build: str) -> datetime | None:
+@functools.lru_cache(maxsize=8)
+def _build_time(build: str) -> tuple[datetime | None, str | None]:
+    """When ``build`` was published, and that as an HTTP date (once per build: strptime is slow)."""
     try:
-        return datetime.strptime(build.split("-", 1)[0], _BUILD_TIME).replace(tzinfo=timezone.utc, microsecond=0)
+        when = datetime.strptime(build.split("-", 1)[0], _BUILD_TIME).replace(tzinfo=timezone.utc, microsecond=0)
     except ValueError:
-        return None
+        return None, None
+    return when, format_datetime(when, usegmt=True)
 
 
 def _not_modified(environ, etag: str, modified: datetime | None) -> bool:
