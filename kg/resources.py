@@ -1,4 +1,4 @@
-"""Files shipped inside the package (ontology, vocabularies, mappings, shapes, bundled plans).
+"""Files shipped inside the package (ontology, vocabularies, mappings, shapes, bundled plans, budgets).
 
 Always located with :mod:`importlib.resources` on their own package anchor, never relative to
 the working directory or to ``plankg``'s folder (that breaks editable installs).
@@ -34,3 +34,13 @@ def shapes() -> list[Traversable]:
 
 def bundled_plans() -> list[Traversable]:
     return sorted((f for f in files("plankg.plans").iterdir() if f.name.endswith(".txt")), key=lambda f: f.name)
+
+
+def budget_files() -> list[Traversable]:
+    """The central budget CSVs (gzip) of ``data/budget``; read them with ``plankg.loaders.budget_csv``."""
+    return sorted((f for f in files("plankg.data.budget").iterdir() if f.name.endswith(".csv.gz")),
+                  key=lambda f: f.name)
+
+
+def budget_file(name: str) -> Traversable:
+    return files("plankg.data.budget").joinpath(name)
