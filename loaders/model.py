@@ -1,11 +1,14 @@
 """Plain objects produced by the loaders. No RDF here: the mapping lives in ``plankg.build.rdf``.
 
+Plans (施政計畫) are :class:`Plan`; the central budget is :class:`BudgetDocument`.
+
 Every object records where it came from (:class:`Source`), so that provenance can be
 published and errors can point at a line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
@@ -122,3 +125,82 @@ class Plan:
 
     def activities(self) -> list[Activity]:
         return [a for p in self.programs() for a in p.activities]
+
+
+# The central budget (中央政府總預算): read by plankg.loaders.budget_csv; not mapped to RDF yet.
+
+
+@dataclass
+class LineItem:
+    """A numbered item of a budget row's 說明 (note): ``1.``, nested ``(1)`` and ``<1>`` under it.
+
+    ``text`` is the item's own text, its wrapped lines joined, without its sub-items (``items``).
+    ``amount_twd`` is this year's amount and ``change_twd`` the change from the previous year as a
+    whole, signed, both in TWD; None when the text states none that the rules of
+    :mod:`plankg.loaders.budget_notes` can read. ``source`` covers the item and its sub-items.
+    """
+
+    ordinal: int  # as printed: 3 for ``3.``, ``(3)`` or ``<3>``
+    text: str
+    amount_twd: int | None
+    change_twd: int | None
+    source: Source
+    items: list["LineItem"] = field(default_factory=list)
+
+    @property
+    def parsed(self) -> bool:
+        return self.amount_twd is not None
+
+    def walk(self) -> Iterator["LineItem"]:
+        """This item, then its sub-items, depth first."""
+        yield self
+        for item in self.items:
+            yield from item.walk()
+
+
+@dataclass
+class BudgetRow:
+    """A row of the budget: one work plan (工作計畫) or its 節-level part, under a 10-digit code."""
+
+    code: str  # 10 characters: digits, e.g. 6330011100, or with a capital letter (classified: 391101A000)
+    amount: int  # TWD
+    name: str  # 節-level item, 無細項 when the work plan has none
+    topname: str  # 主管, e.g. 勞動部主管
+    depname: str  # agency (機關), e.g. 勞動部
+    depcat: str  # work plan (工作計畫), e.g. 綜合規劃業務
+    cat: str  # 政事別, e.g. 福利服務支出
+    ref: str  # 款.項.目(.節) as printed, e.g. 15.1.3
+    note: str  # 說明, as published (line breaks kept)
+    source: Source
+    items: list[LineItem] = field(default_factory=list)  # the note's numbered items (top level)
+    preamble: str = ""  # the note's text before item 1, or the whole of an unnumbered note
+
+    def line_items(self) -> list[LineItem]:
+        """Every item of the note, sub-items included, in order."""
+        return [i for item in self.items for i in item.walk()]
+
+
+@dataclass(frozen=True)
+class ItemCounts:
+    parsed: int
+    unparsed: int
+
+
+@dataclass
+class BudgetDocument:
+    """A budget file: the proposed (預算案) or enacted (法定預算) central budget of one year."""
+
+    file: str
+    year: int  # Gregorian fiscal year
+    stage: str  # "proposed" or "enacted"
+    rows: list[BudgetRow]
+    source: Source  # the whole file
+
+    def line_items(self) -> list[LineItem]:
+        return [i for row in self.rows for i in row.line_items()]
+
+    def item_counts(self) -> ItemCounts:
+        """Items of every level whose amount was read (``parsed``) or not."""
+        items = self.line_items()
+        parsed = sum(1 for i in items if i.parsed)
+        return ItemCounts(parsed, len(items) - parsed)

@@ -2,8 +2,10 @@
 
 A loader is a :class:`Loader`: a ``name``, a ``sniff(filename, head) -> bool`` that claims an
 input from its file name and its first :data:`HEAD_BYTES` bytes, and a
-``parse(data, file=…, categories=…)`` that returns :class:`plankg.loaders.model.Plan` (raising
-:class:`plankg.errors.InputError` naming the file and line on bad input).
+``parse(data, file=…, categories=…)`` that returns a :data:`Document`: a
+:class:`plankg.loaders.model.Plan`, or another kind of source such as a
+:class:`plankg.loaders.model.BudgetDocument` (raising :class:`plankg.errors.InputError` naming
+the file and line on bad input). The build maps only plans so far.
 
 A module of ``plankg.loaders`` that defines ``LOADER`` is registered when the registry is first
 used, so a new template variant or source kind is one new module. :func:`register` adds one from
@@ -19,17 +21,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from plankg.errors import InputError
-from plankg.loaders.model import Plan
+from plankg.loaders.model import BudgetDocument, Plan
 
 HEAD_BYTES = 4096
+
+Document = Plan | BudgetDocument
+"""What a loader returns."""
 
 
 @dataclass(frozen=True)
 class Loader:
     name: str
     sniff: Callable[[str, bytes], bool]
-    parse: Callable[..., Plan]
-    """``parse(data: bytes, *, file: str, categories: Sequence[str]) -> Plan``."""
+    parse: Callable[..., Document]
+    """``parse(data: bytes, *, file: str, categories: Sequence[str]) -> Document``."""
     fallback: bool = False
 
 
@@ -72,7 +77,7 @@ def loader_for(file: str, data: bytes, variant: str | None = None) -> Loader:
     raise InputError(file, None, f"no loader reads this input (tried {', '.join(l.name for l in known)})")
 
 
-def load(file: str, data: bytes, categories: Sequence[str], variant: str | None = None) -> Plan:
+def load(file: str, data: bytes, categories: Sequence[str], variant: str | None = None) -> Document:
     """``data`` read by its loader (see :func:`loader_for`)."""
     return loader_for(file, data, variant).parse(data, file=file, categories=categories)
 
@@ -90,4 +95,4 @@ def _discover() -> None:
             _loaders.setdefault(loader.name, loader)
 
 
-__all__ = ["Loader", "register", "unregister", "loaders", "loader_for", "load", "HEAD_BYTES"]
+__all__ = ["Loader", "Document", "register", "unregister", "loaders", "loader_for", "load", "HEAD_BYTES"]

@@ -94,13 +94,13 @@ def test_errors_of_the_chosen_loader_name_the_file_and_line(toy, tmp_path):
 
 
 def test_an_unknown_variant_is_bad_input_naming_the_file(tmp_path):
-    with pytest.raises(InputError, match=r"unknown loader 'budget-csv': expected one of .*plan-text") as e:
-        pipeline.compile_plans(pipeline.read_inputs([SEED], variant="budget-csv"), BASE)
+    with pytest.raises(InputError, match=r"unknown loader 'no-such-loader': expected one of .*plan-text") as e:
+        pipeline.compile_plans(pipeline.read_inputs([SEED], variant="no-such-loader"), BASE)
     assert e.value.file == str(SEED)
 
 
 def test_the_cli_names_a_loader_with_loader(tmp_path):
-    bad = run_plankg("validate", "--loader", "budget-csv", str(SEED))
-    assert bad.returncode == 2 and "unknown loader 'budget-csv'" in bad.stderr and str(SEED) in bad.stderr
+    bad = run_plankg("validate", "--loader", "no-such-loader", str(SEED))
+    assert bad.returncode == 2 and "unknown loader 'no-such-loader'" in bad.stderr and str(SEED) in bad.stderr
     ok = run_plankg("validate", "--loader", "plan-text", str(SEED))
     assert ok.returncode == 0, ok.stderr

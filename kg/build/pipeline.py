@@ -83,7 +83,11 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     t0 = time.perf_counter()
     plans = []
     for inp in inputs:
-        plans.append(registry.load(inp.path, inp.data, categories, inp.variant))
+        document = registry.load(inp.path, inp.data, categories, inp.variant)
+        if not isinstance(document, Plan):  # e.g. a budget: read, but not mapped to RDF yet
+            raise InputError(inp.path, None, f"read as a {type(document).__name__}, which the build does not "
+                                             "map to RDF yet: expected an annual plan (施政計畫)")
+        plans.append(document)
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
