@@ -4,8 +4,9 @@ A loader is a :class:`Loader`: a ``name``, a ``sniff(filename, head) -> bool`` t
 input from its file name and its first :data:`HEAD_BYTES` bytes, and a
 ``parse(data, file=…, categories=…)`` that returns a :data:`Document`: a
 :class:`plankg.loaders.model.Plan`, or another kind of source such as a
-:class:`plankg.loaders.model.BudgetDocument` (raising :class:`plankg.errors.InputError` naming
-the file and line on bad input). The build maps only plans so far.
+:class:`plankg.loaders.model.BudgetDocument` or a :class:`plankg.loaders.law_model.LawIndex`
+(raising :class:`plankg.errors.InputError` naming the file and line on bad input). The build maps
+only plans so far.
 
 A module of ``plankg.loaders`` that defines ``LOADER`` is registered when the registry is first
 used, so a new template variant or source kind is one new module. :func:`register` adds one from
@@ -21,11 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from plankg.errors import InputError
+from plankg.loaders.law_model import LawIndex
 from plankg.loaders.model import BudgetDocument, Plan
 
 HEAD_BYTES = 4096
 
-Document = Plan | BudgetDocument
+Document = Plan | BudgetDocument | LawIndex
 """What a loader returns."""
 
 
