@@ -41,7 +41,10 @@ VOCAB_FILES = [
     ROOT / "ontology" / "vocab" / "plan-categories.ttl",
     ROOT / "ontology" / "vocab" / "target-groups.ttl",
 ]
-MAPPING_FILES = [ROOT / "ontology" / "mappings" / "mol-108-work-plans.ttl"]
+MAPPING_FILES = [
+    ROOT / "ontology" / "mappings" / "law-short-forms.ttl",
+    ROOT / "ontology" / "mappings" / "mol-108-work-plans.ttl",
+]
 SHAPES_FILES = [
     ROOT / "shapes" / "structure.ttl",
     ROOT / "shapes" / "vocabulary.ttl",
