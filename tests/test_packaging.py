@@ -17,7 +17,9 @@ def test_wheel_holds_only_plankg_with_its_data(tmp_path):
     assert {n.split("/")[0] for n in names} == {"plankg", wheel.name.split("-py3")[0] + ".dist-info"}
     for required in ("plankg/ontology/plankg.ttl", "plankg/plans/mol-108.txt", "plankg/cli.py",
                      "plankg/loaders/plan_text.py", "plankg/ontology/vocab/laws.ttl",
-                     "plankg/data/SOURCES.md", "plankg/data/budget/enacted-2019.csv.gz"):
+                     "plankg/data/SOURCES.md", "plankg/data/budget/enacted-2019.csv.gz",
+                     "plankg/data/laws/moj-law-index.json.gz", "plankg/data/laws/mol-laws-all.tsv.gz",
+                     "plankg/ontology/mappings/law-short-forms.ttl"):
         assert required in names
     assert any(n.startswith("plankg/shapes/") and n.endswith(".ttl") for n in names)
     assert not any(n.startswith("plankg/tests") for n in names)
