@@ -119,14 +119,14 @@ def query(query: str | None, fmt: str | None, named_graphs: bool, store: Path | 
     from plankg.config import resolve
     from plankg.output import write_results
     from plankg.sparql.limits import check as check_limits, on_big_stack
-    from plankg.store import open_store
+    from plankg.store import open_location
 
     text = _query_text(query)
     check_limits(text)  # before pyoxigraph: nesting it cannot survive is refused
     settings = resolve(store, base)
 
     def run() -> None:  # parsed and evaluated on a thread with a big enough stack
-        with open_store(settings.store) as kg:
+        with open_location(settings.store) as kg:
             result = kg.query(text, union_default_graph=not named_graphs)
             out = sys.stdout.buffer
             write_results(result, out, fmt)
@@ -164,10 +164,10 @@ def export(fmt: str, output: Path | None, store: Path | None, base: str | None) 
     """Dump the whole store."""
     from plankg.config import resolve
     from plankg.output import export as dump
-    from plankg.store import open_store
+    from plankg.store import open_location
 
     settings = resolve(store, base)
-    with open_store(settings.store) as kg:
+    with open_location(settings.store) as kg:
         if output is None:
             dump(kg, sys.stdout.buffer, fmt)
             sys.stdout.buffer.flush()

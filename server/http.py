@@ -22,10 +22,6 @@ from flask import Flask, Response, request
 log = logging.getLogger("plankg.access")
 
 NEGOTIATED = "plankg.negotiated"  # environ key: the response depends on the Accept header
-# environ keys set by the server's worker (.worker) for a query that may run on the request's thread:
-OVERDUE = "plankg.overdue"  # a callable that answers the request while its thread is stuck at the limit
-OVERDUE_REPLY = "plankg.overdue_reply"  # set when the app is asked again for that answer
-ANSWERED = "plankg.answered"  # set on a request that the overdue answer replaced: not logged again
 STARTED = "plankg.started"  # when the request reached the app (time.perf_counter)
 EXPOSED = "Content-Location, Link, Location, X-Plankg-Truncated, X-Plankg-Query-Ms"
 PREFLIGHT_HEADERS = (
@@ -64,7 +60,7 @@ class _Around:
         self.cors = ("Access-Control-Allow-Origin", cors_origins)
 
     def __call__(self, environ, start_response):
-        t0 = environ.setdefault(STARTED, time.perf_counter())  # an overdue answer's copy keeps the request's
+        t0 = environ.setdefault(STARTED, time.perf_counter())
         status_code = ["-"]
 
         def _start(status, headers, exc_info=None):
@@ -85,7 +81,7 @@ class _Around:
             body: Iterable[bytes] = ()
         else:
             body = self.wsgi_app(environ, _start)
-        return _Counted(body, lambda n: environ.get(ANSWERED) or log.info(
+        return _Counted(body, lambda n: log.info(
             "%s %s %s %d bytes %.1f ms", environ["REQUEST_METHOD"], _path(environ), status_code[0], n,
             (time.perf_counter() - t0) * 1000))
 
@@ -136,7 +132,7 @@ def init_app(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz():
-        from plankg.server.engine.runtime import runtime
+        from plankg.server import runtime
 
         runtime().executor().ask("ASK {}")
         return Response("ok\n", mimetype="text/plain")

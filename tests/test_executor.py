@@ -32,7 +32,8 @@ from plankg.server.engine.executor import (
     Refused,
     UnsupportedFormat,
 )
-from plankg.server.engine.jobs import CHUNK_BYTES, EngineThreads
+from plankg.server.engine.results import CHUNK_BYTES
+from plankg.server.engine.timelimit import EngineThreads
 from plankg.store import open_store, publish
 
 BASE = "https://w3id.org/plankg/id/"
@@ -196,71 +197,6 @@ def test_an_allowlisted_service_runs_and_its_failure_is_query_failed(built_store
             ex.select(f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}")
         assert ex.select(f"SELECT * {{ SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}") == [{}]
         assert ex.stats()["stuck"] == 0 and ex.ask("ASK {}")  # an evaluation error harms nothing else
-
-
-# --- on the calling thread (the server's worker can answer a request stuck there) ----------------
-
-def test_a_query_with_an_overdue_answer_runs_on_the_calling_thread(fresh: QueryExecutor, ref: dict) -> None:
-    execution = fresh.execute(COUNT, result_format="text/csv", overdue=lambda: None)
-    assert execution.complete
-    assert int(execution.read().split()[1]) == ref["total"]
-    assert fresh.stats()["threads"] == 0 and fresh.stats()["running"] == 0  # no engine thread was needed
-
-
-def test_a_result_over_the_inline_limit_is_streamed_from_an_engine_thread(built_store: Path, ref: dict) -> None:
-    query = "SELECT * WHERE { ?s ?p ?o }"
-    with QueryExecutor(built_store, timeout_s=GENEROUS_S, inline_max_bytes=1000) as ex:
-        execution = ex.execute(query, result_format="text/csv", overdue=lambda: None)
-        assert not execution.complete  # more than one chunk: streamed
-        rows = list(csv.reader(io.StringIO(execution.read().decode())))
-        assert ex.stats()["threads"] == 1
-    assert len(rows) == ref["total"] + 1  # the header row, then every triple once: not the first attempt's
-
-
-def test_a_result_that_outgrew_the_inline_limit_goes_to_an_engine_thread_straight_away_next_time(
-        built_store: Path, ref: dict) -> None:
-    query = "SELECT * WHERE { ?s ?p ?o }"
-    with QueryExecutor(built_store, timeout_s=GENEROUS_S, inline_max_bytes=1000) as ex:
-        for _ in range(3):
-            body = ex.execute(query, result_format="text/csv", overdue=lambda: None).read().decode()
-            assert len(list(csv.reader(io.StringIO(body)))) == ref["total"] + 1
-        assert ex.stats()["reruns"] == 1  # computed twice only the first time
-        ex.execute(query, result_format="text/tab-separated-values", overdue=lambda: None).read()
-        assert ex.stats()["reruns"] == 2  # another format is another result
-        small = ex.execute(COUNT, result_format="text/csv", overdue=lambda: None)
-        assert small.complete and ex.stats()["reruns"] == 2
-
-
-def test_errors_of_a_query_on_the_calling_thread_are_the_same(fresh: QueryExecutor) -> None:
-    with pytest.raises(QuerySyntaxError, match="1:"):
-        fresh.execute("SELECT WHERE", result_format="text/csv", overdue=lambda: None)
-    with pytest.raises(UnsupportedFormat):
-        fresh.execute(COUNT, result_format="text/turtle", overdue=lambda: None)
-    assert fresh.stats()["running"] == 0
-
-
-INLINE_STUCK_SCRIPT = """
-import os, sys
-from plankg.server.engine.executor import QueryExecutor
-
-def stuck(what):
-    print("stuck", what, flush=True)
-    os._exit(0)  # what the server's worker does, once its other requests are done
-
-ex = QueryExecutor(sys.argv[1], timeout_s=1.0, on_stuck=stuck)
-ex.execute(sys.argv[2], result_format="text/csv", overdue=lambda: print("overdue", flush=True))
-print("returned", flush=True)
-"""
-
-
-@pytest.mark.parametrize("query", [RUNAWAY, SORTED_CROSS])
-def test_a_query_stuck_on_the_calling_thread_is_answered_at_its_deadline(built_store: Path, query: str) -> None:
-    proc = subprocess.run([sys.executable, "-c", INLINE_STUCK_SCRIPT, str(built_store), query],
-                          capture_output=True, text=True, timeout=GENEROUS_S)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0] == "overdue"  # the caller was told to answer its client, while the query ran on
-    assert lines[1].startswith("stuck query ") and len(lines) == 2
 
 
 # --- time limits ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pytest
 
 from plankg.server.engine import memory
 from plankg.server.engine.executor import OverMemory, QueryExecutor, QueryTimeout
-from plankg.server.engine.jobs import Cancelled
+from plankg.server.engine.results import Cancelled
 from server_support import start_server, stop
 
 LIMIT_MIB = 600  # each worker's bound; a worker at rest holds about 60 MiB
@@ -194,9 +194,9 @@ CHEAP = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1"
 def gated(built_store, monkeypatch):
     """An executor with room for one expensive query at a time, whose expensive queries wait
     for ``release`` inside the store call (``entered`` counts them)."""
-    from plankg.server.engine import storeops
+    from plankg.server.engine import results
 
-    real = storeops.run_query
+    real = results.run_query
     release, entered = threading.Event(), Counter()
 
     def run_query(store, query, media_type, dataset, out):
@@ -206,7 +206,7 @@ def gated(built_store, monkeypatch):
                 raise AssertionError("never released")
         real(store, query, media_type, dataset, out)
 
-    monkeypatch.setattr(storeops, "run_query", run_query)
+    monkeypatch.setattr(results, "run_query", run_query)
     with QueryExecutor(built_store, timeout_s=30, max_expensive=1) as ex:
         yield ex, release, entered
         release.set()

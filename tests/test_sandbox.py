@@ -34,7 +34,7 @@ PAST_THE_GUARD = r"""
 import json, socket, sys, threading
 import pyoxigraph as ox
 from plankg.server.serving import sandbox
-from plankg.server.engine import storeops
+from plankg.server.engine import results
 from plankg.server.engine.executor import QueryExecutor, JSON_RESULTS
 
 port, store_path, forbid = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "forbid"
@@ -71,16 +71,13 @@ dataset = {"union_default_graph": True, "default_graphs": None, "named_graphs": 
 store = executor._stores.current()
 attempt("executor query", lambda: executor._runner.stream(
     lambda: "query", *executor._limits(None),
-    lambda out: storeops.run_query(store, query, JSON_RESULTS, dataset, out)).read())
-attempt("executor query inline", lambda: executor._runner.stream(
-    lambda: "query", *executor._limits(None),
-    lambda out: storeops.run_query(store, query, JSON_RESULTS, dataset, out), overdue=lambda: None).read())
+    lambda out: results.run_query(store, query, JSON_RESULTS, dataset, out)).read())
 attempt("executor update", lambda: executor._write(lambda: "update", None, lambda store: store.update(update)))
 executor.close()
 print(json.dumps(outcomes))
 """
 ATTEMPTS = ("thread started before", "pyoxigraph query", "pyoxigraph update", "executor query",
-            "executor query inline", "executor update")
+            "executor update")
 
 
 class Listener:

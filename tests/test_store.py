@@ -389,18 +389,31 @@ def test_writes_on_a_read_only_store_fail(published: Path) -> None:
         store.update("INSERT DATA { <s:1> <p:1> 'x' }")
 
 
+STORE_READERS = {
+    "server/__init__.py": "hands the location to the executor, which opens it with plankg.store.open_location",
+    "serving/serve.py": "names the location in the start-up log line",
+}
+
+
 def test_the_server_reaches_a_store_only_through_the_interface() -> None:
-    """No module of plankg.server imports pyoxigraph's Store or calls it: a second backend is one module."""
+    """No module of plankg.server imports pyoxigraph's Store or the Oxigraph backend, or calls
+    them, or looks into the store's directory itself: a second backend is one module
+    (tests/test_store_backend.py serves from one)."""
     import plankg.server
 
+    backend_names = {"Store", "OxigraphStore", "open_store"}
     offenders = []
     for source in sorted(Path(plankg.server.__file__).parent.rglob("*.py")):
-        tree = ast.parse(source.read_text(encoding="utf-8"), str(source))
+        text = source.read_text(encoding="utf-8")
+        tree = ast.parse(text, str(source))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "pyoxigraph":
-                offenders += [f"{source}:{node.lineno}" for a in node.names if a.name == "Store"]
-            elif isinstance(node, ast.Attribute) and node.attr == "Store":
+            if isinstance(node, ast.ImportFrom) and node.module in ("pyoxigraph", "plankg.store", "plankg.store.oxigraph"):
+                offenders += [f"{source}:{node.lineno}" for a in node.names if a.name in backend_names]
+            elif isinstance(node, ast.Attribute) and node.attr in backend_names:
                 offenders.append(f"{source}:{node.lineno}")
+            elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == "STORE":
+                if source.relative_to(source.parents[1]).as_posix() not in STORE_READERS:
+                    offenders.append(f"{source}:{node.lineno} reads config['STORE']")
     assert offenders == []
 
 

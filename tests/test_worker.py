@@ -6,7 +6,6 @@ is served only if the worker frees the thread an idle kept-alive connection hold
 
 from __future__ import annotations
 
-import errno
 import http.client
 import socket
 import threading
@@ -20,7 +19,7 @@ from server_support import start_server, stop
 
 ASK = "/sparql?query=ASK%7B%7D"
 GENEROUS_S = 30
-STOP_WAIT_S = 0.5  # a worker that did not wait for the overdue answer would have ended by then
+STOP_WAIT_S = 0.5  # a worker that did not wait for the request in flight would have ended by then
 
 
 @pytest.fixture(scope="module")
@@ -143,62 +142,6 @@ def test_a_response_without_a_body_still_sends_its_header_block(request_line, st
                            [b"hello"] if status.startswith("200") else [])
     assert len(sends) == 1
     assert wire.startswith(b"HTTP/1.1 " + status.encode()) and wire.endswith(b"\r\n\r\n")
-
-
-# --- the overdue answer: a request stuck at its time limit is answered from another thread ---------
-
-def _claimable(client: socket.socket, server: socket.socket, conn=None):
-    """A request sent on ``client``, parsed on ``server``, and the worker's response to it, on
-    ``conn`` (default: a new connection) as the worker keeps it."""
-    from gunicorn import http as ghttp
-    from gunicorn.config import Config
-    from gunicorn.http import wsgi
-
-    from plankg.server.serving.connection import Connection, Response
-
-    client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-    req = next(ghttp.get_parser(Config(), server, ("127.0.0.1", 1)))
-    conn = conn or Connection(server)
-    resp, _ = wsgi.create(req, server, ("127.0.0.1", 1), ("127.0.0.1", 2), Config(), response_class=Response)
-    resp.conn, conn.current = conn, resp
-    return conn, resp
-
-
-def test_the_overdue_answer_replaces_a_response_that_has_not_started():
-    client, server = socket.socketpair()
-    with client, server:
-        conn, resp = _claimable(client, server)
-        assert conn.claim_overdue(resp)
-        resp.start_response("200 OK", [("Content-Length", "5")])
-        with pytest.raises(OSError) as caught:
-            resp.write(b"hello")
-        assert caught.value.errno == errno.EPIPE
-        server.shutdown(socket.SHUT_WR)
-        assert client.recv(100) == b""  # nothing of the late response reached the client
-
-
-def test_a_response_that_has_started_cannot_be_replaced():
-    client, server = socket.socketpair()
-    with client, server:
-        conn, resp = _claimable(client, server)
-        resp.start_response("200 OK", [("Content-Length", "5")])
-        resp.write(b"hello")
-        assert not conn.claim_overdue(resp)
-        assert not conn.overdue
-        assert client.recv(1000).endswith(b"hello")
-
-
-def test_an_overdue_answer_for_an_earlier_request_cannot_replace_the_next():
-    client, server = socket.socketpair()
-    with client, server:
-        conn, first = _claimable(client, server)
-        first.start_response("204 No Content", [])
-        first.close()
-        _, second = _claimable(client, server, conn)  # the next request on the same connection
-        assert not conn.claim_overdue(first)
-        second.start_response("204 No Content", [])
-        second.close()
-        assert client.recv(1000).count(b"HTTP/1.1 204") == 2
 
 
 # --- retiring: no request that a client has already sent is dropped ---------------------------------
@@ -326,42 +269,37 @@ def test_a_stopping_worker_closes_a_connection_that_stays_idle(retiring_worker):
     assert not serving.is_alive() and not worker._conns
 
 
-def test_a_retiring_worker_ends_only_after_the_overdue_answer_is_sent(retiring_worker):
-    from plankg.server.http import OVERDUE, OVERDUE_REPLY
-
+def test_a_retiring_worker_ends_only_after_the_request_in_flight_is_answered(retiring_worker):
+    """A worker retires because a query is stuck on an engine thread; the request that waited
+    for it gets its 503 from the app, on its own thread, before the process ends."""
     worker = retiring_worker
-    released, reply_may_go, stuck = threading.Event(), threading.Event(), threading.Event()
+    in_app, answer = threading.Event(), threading.Event()
 
-    def app(environ, start_response):
-        if OVERDUE_REPLY in environ:  # asked again, for the answer at the time limit
-            reply_may_go.wait(GENEROUS_S)
-            start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", "4")])
-            return [b"late"]
-        environ[OVERDUE]()  # what the executor's watchdog does at the deadline of a stuck query
-        stuck.set()
-        released.wait(GENEROUS_S)
-        return _ok(environ, start_response)
+    def app(environ, start_response):  # the app, waiting for its query until the deadline
+        in_app.set()
+        answer.wait(GENEROUS_S)
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Content-Length", "4")])
+        return [b"late"]
 
     worker.alive, worker.wsgi, worker.idle_grace_s = True, app, 0.0
     client, server = socket.socketpair()
     with client, server:
         _serving(worker, server)
         client.sendall(b"GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
-        assert stuck.wait(GENEROUS_S)
+        assert in_app.wait(GENEROUS_S)
         worker.alive = False
         stopping = threading.Thread(target=worker._stop, daemon=True)  # a retiring process ends right after it
         stopping.start()
         try:
             stopping.join(STOP_WAIT_S)
-            waited = stopping.is_alive()  # still there while the 503 is being made
-            reply_may_go.set()
+            waited = stopping.is_alive()  # still there while the request is being answered
+            answer.set()
             stopping.join(GENEROUS_S)
             assert not stopping.is_alive()
             client.setblocking(False)
             sent = client.recv(1000)  # out before _stop returned
         finally:
-            reply_may_go.set()
-            released.set()
+            answer.set()
     assert waited
     assert sent.startswith(b"HTTP/1.1 503") and sent.endswith(b"late")
 

@@ -50,10 +50,10 @@ def summary_lines(compiled: "Compiled") -> list[str]:
 
 def store_stats(store: Path) -> list[str]:
     """Human-readable counts of the published store."""
-    from plankg.store import open_store, store_info
+    from plankg.store import open_location, store_info
 
     info = store_info(store)
-    with open_store(store) as kg:
+    with open_location(store) as kg:
         lines = [f"store: {store} (build {info.get('build', '?')}, published {info.get('published', '?')})"]
         for g in kg.graphs():
             lines.append(f"graph <{g}>: {kg.count(g)} triples")

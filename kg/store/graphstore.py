@@ -12,6 +12,7 @@ implementation is :class:`plankg.store.oxigraph.OxigraphStore`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self, runtime_checkable
 
@@ -72,6 +73,21 @@ class GraphStore(Protocol):
 
     def clear(self, graph: str | None) -> bool:
         """Remove the named graph ``graph``, or empty the default graph (None); whether it existed."""
+        ...
+
+    def is_current(self) -> bool:
+        """Whether this store still serves the build published at its location; False once a
+        newer one is, so the caller opens the location again (:mod:`plankg.store.current`). A
+        backend whose server switches builds itself is always current."""
+        ...
+
+    def build_file(self, name: str) -> Path | None:
+        """A file published with the build (``dumps/plankg.nq.gz`` …), on this machine; None if
+        there is none (a remote backend keeps such files beside its server, or has none)."""
+        ...
+
+    def describe(self) -> str:
+        """Where its answers come from, in a few words for the log ("memory", a URL …)."""
         ...
 
     def flush(self) -> None:

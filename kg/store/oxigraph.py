@@ -52,11 +52,13 @@ class OxigraphStore:
     the handle, and RocksDB closes once no result iterator uses it.
     """
 
-    def __init__(self, store: Store, path: Path, build_dir: Path, in_memory: bool = False):
+    def __init__(self, store: Store, path: Path, build_dir: Path, in_memory: bool = False, writable: bool = False):
         self._store: Store | None = store
         self.path = path
         self.build_dir = build_dir
         self.in_memory = in_memory
+        self.writable = writable
+        self._identity = _identity(build_dir)
 
     @property
     def build_id(self) -> str:
@@ -161,8 +163,19 @@ class OxigraphStore:
         self._open().flush()
 
     def is_current(self) -> bool:
-        """Whether :attr:`path` still points at the build this store opened."""
-        return Path(os.path.realpath(self.path)) == self.build_dir
+        """Whether :attr:`path` still points at the build this store opened (one ``stat``)."""
+        return self._identity is not None and _identity(self.path) == self._identity
+
+    def build_file(self, name: str) -> Path | None:
+        """``name`` under the build directory, if it is a file there (a relative path that stays inside)."""
+        path = (self.build_dir / name).resolve()
+        if self.build_dir.resolve() not in path.parents or not path.is_file():
+            return None
+        return path
+
+    def describe(self) -> str:
+        """Where the answers come from, for the log."""
+        return "memory" if self.in_memory else "disk, read-write" if self.writable else "disk"
 
     def close(self) -> None:
         """Drop the pyoxigraph handle (there is no ``Store.close`` in pyoxigraph 0.5)."""
@@ -221,7 +234,16 @@ def _open_writable(given: Path, build_dir: Path) -> OxigraphStore:
     for graph in list(store.named_graphs()):  # left by a replacing load that was killed
         if isinstance(graph, NamedNode) and graph.value.startswith(TMP_GRAPH_PREFIX):
             store.remove_graph(graph)
-    return OxigraphStore(store, given, build_dir)
+    return OxigraphStore(store, given, build_dir, writable=True)
+
+
+def _identity(path: str | Path) -> tuple[int, int] | None:
+    """(device, inode) of the directory ``path`` resolves to: one ``stat``."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _published_quads(build_dir: Path) -> int:

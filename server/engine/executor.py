@@ -1,13 +1,10 @@
 """Run SPARQL on the store within time limits: the server's query executor.
 
-Each operation runs as a job on an engine thread (:mod:`plankg.server.engine.jobs`) of this process, and the
-request thread waits for its first chunk until the deadline. pyoxigraph releases the GIL
-while it evaluates and serialises (see :mod:`plankg.server.engine.jobs`), so jobs run in parallel, and a request
-costs no pipe, no copy and no second process. Results stream in chunks of at most
-``CHUNK_BYTES``. A query whose caller can answer its client while the query is stuck
-(``execute(overdue=…)``: the server's worker) runs on the calling thread instead, which saves
-two thread hand-offs. Where a job runs is :mod:`plankg.server.engine.runner`'s business; this module says which
-operations there are.
+Each operation runs as a job on an engine thread of this process
+(:mod:`plankg.server.engine.timelimit`), and the request thread waits for its first chunk until
+the deadline. pyoxigraph releases the GIL while it evaluates and serialises, so jobs run in
+parallel, and a request costs no pipe, no copy and no second process. Results stream in chunks
+of at most ``CHUNK_BYTES`` (:mod:`plankg.server.engine.results`).
 
 Time limits: at its deadline a request gets :class:`QueryTimeout` and its job is cancelled; a
 streaming result stops at its next write. pyoxigraph cannot cancel work inside one call
@@ -18,8 +15,10 @@ its other requests finish first and gunicorn starts a fresh process. Elsewhere (
 server, a script) the default only logs: the work runs on until it ends.
 
 Writes (read-write mode) run one at a time, in order, behind a lock; an update or load is all
-or nothing, also when its process ends mid-way. Every query and update passes :mod:`plankg.sparql.guard`
-first: SERVICE and LOAD targets must be on the ``allowlist`` (empty by default: none).
+or nothing, also when its process ends mid-way. Every query and update passes
+:func:`plankg.sparql.check_query` / ``check_update`` first, the one check of its text: the
+nesting limits, then SERVICE and LOAD targets must be on the ``allowlist`` (empty by default:
+none).
 
 Exceptions (all :class:`plankg.errors.PlanKGError`; the first five are ``QueryError``s):
 
@@ -44,19 +43,18 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse_query_results
 
 from plankg.errors import QueryError
 from plankg.iri import named_node
-from plankg.sparql.limits import check as check_limits
-from plankg.server.engine import storeops
-from plankg.sparql.guard import Refused, check_federation, inspect_query, inspect_update, validate_allowlist
-from plankg.store import GraphStore
-from plankg.server.engine.jobs import CHUNK_BYTES, STUCK_GRACE_S, Cancelled
+from plankg.sparql import Refused, check_query, check_update, validate_allowlist
+from plankg.store import CurrentStore, GraphStore
 from plankg.server.engine.memory import ExpensiveGate, is_expensive
-from plankg.server.engine.runner import INLINE_MAX_BYTES, Execution, Runner
+from plankg.server.engine import results
+from plankg.server.engine.results import CHUNK_BYTES, Cancelled, Execution
+from plankg.server.engine.timelimit import STUCK_GRACE_S, Runner
 from plankg.server.engine.queryerrors import (
     QueryFailed,
     QuerySyntaxError,
@@ -69,7 +67,6 @@ from plankg.server.engine.queryerrors import (
 log = logging.getLogger("plankg.server")
 
 JSON_RESULTS = "application/sparql-results+json"
-T = TypeVar("T")
 
 __all__ = ["QueryExecutor", "Execution", "QuerySyntaxError", "QueryFailed", "QueryTimeout", "OverMemory",
            "UnsupportedFormat", "ReadOnly", "Refused", "CHUNK_BYTES", "STUCK_GRACE_S"]
@@ -88,18 +85,17 @@ class QueryExecutor:
 
     def __init__(self, store_path: str | os.PathLike[str], *, timeout_s: float = 30.0, read_write: bool = False,
                  allowlist: Iterable[str] = (), on_stuck: Callable[[str], Any] | None = None,
-                 inline_max_bytes: int = INLINE_MAX_BYTES, memory_max_quads: int = 0, max_expensive: int = 0):
+                 memory_max_quads: int = 0, max_expensive: int = 0):
         if timeout_s <= 0:
             raise ValueError("timeout_s must be > 0")
-        self.store_path = os.path.abspath(os.fspath(store_path))
+        self.store_path = os.fspath(store_path)
         self.read_write = read_write
         self.timeout_s = timeout_s
-        self.inline_max_bytes = inline_max_bytes
         self.allowlist = validate_allowlist(allowlist)
         self.on_stuck = on_stuck or log_stuck
-        self._stores = storeops.Stores(self.store_path, read_write, memory_max_quads)
+        self._stores = CurrentStore(self.store_path, read_write, memory_max_quads)
         self._write_lock = threading.Lock()
-        self._runner = Runner(lambda what: self.on_stuck(what), inline_max_bytes)
+        self._runner = Runner(lambda what: self.on_stuck(what))
         self._gate = ExpensiveGate(max_expensive)
 
     # --- queries -------------------------------------------------------------------------
@@ -107,8 +103,7 @@ class QueryExecutor:
     def execute(self, query: str, *, result_format: str | QueryResultsFormat | RdfFormat,
                 union_default_graph: bool = True, default_graphs: Iterable[str] | None = None,
                 named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
-                prefixes: Mapping[str, str] | None = None, timeout_s: float | None = None,
-                overdue: Callable[[], Any] | None = None) -> Execution:
+                prefixes: Mapping[str, str] | None = None, timeout_s: float | None = None) -> Execution:
         """Start ``query``; return once its first chunk (or its end) is computed.
 
         ``result_format``: a media type (``application/sparql-results+json``, ``…+xml``,
@@ -118,28 +113,18 @@ class QueryExecutor:
         query form, else UnsupportedFormat. The dataset options, ``base_iri`` and ``prefixes``
         behave as in :meth:`plankg.store.OxigraphStore.query`.
 
-        ``overdue``: the caller can answer its client even while this call is stuck inside
-        pyoxigraph (the server's worker can, :mod:`plankg.server.serving.worker`). Then the query runs on the
-        calling thread, which saves the hand-off to an engine thread and back (bench/RESULTS.md);
-        if it is still running at its deadline, the watchdog calls
-        ``overdue()`` and this call raises QueryTimeout whenever it gets control back. A
-        result over ``inline_max_bytes`` is computed again on an engine thread and streamed,
-        so that no more is held in memory; the same query with the same options goes there
-        straight away next time.
         """
-        form = self._checked(query, inspect_query).form
+        form = check_query(query, self.allowlist).form
         media_type = _media_type(result_format, form)
         options = {"union_default_graph": union_default_graph, "default_graphs": _graphs(default_graphs),
                    "named_graphs": _graphs(named_graphs), "base_iri": _graph(base_iri, "base"), "prefixes": prefixes}
         store = self._stores.current()
         what = lambda: f"query {_brief(query)}"  # noqa: E731
-        produce = lambda out: storeops.run_query(store, query, media_type, options, out)  # noqa: E731
-        key = (query, media_type, union_default_graph, _frozen(options["default_graphs"]),
-               _frozen(options["named_graphs"]), base_iri, tuple((prefixes or {}).items()))
+        produce = lambda out: results.run_query(store, query, media_type, options, out)  # noqa: E731
         started, deadline = self._limits(timeout_s)
         if self._gate.size and is_expensive(query):  # it may hold much memory before its first row: wait for a slot
             produce = self._gate.wrap(produce, deadline)
-        return self._runner.stream(what, started, deadline, produce, overdue, key)
+        return self._runner.stream(what, started, deadline, produce)
 
     def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
         """SELECT rows as {variable: pyoxigraph term} (unbound variables absent). ``options``:
@@ -162,7 +147,7 @@ class QueryExecutor:
     def update(self, text: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None,
                timeout_s: float | None = None) -> None:
         """Run a SPARQL update and flush it; all or nothing. ``base_iri`` and ``prefixes`` as in :meth:`execute`."""
-        self._checked(text, inspect_update)
+        check_update(text, self.allowlist)
         base = _graph(base_iri, "base")
         self._write(lambda: f"update {_brief(text)}", timeout_s, lambda s: s.update(text, base_iri=base, prefixes=prefixes))
 
@@ -199,13 +184,17 @@ class QueryExecutor:
         graph = _graph(graph)
         store = self._stores.current()
         return self._runner.stream(lambda: f"dump {graph or 'store'}", *self._limits(timeout_s),
-                                   lambda out: storeops.dump(store, graph, fmt, out)).read()
+                                   lambda out: results.dump(store, graph, fmt, out)).read()
 
     # --- state -----------------------------------------------------------------------------
 
     def build_id(self) -> str:
         """The build answers come from now (:attr:`plankg.store.GraphStore.build_id`); after a re-publish, the new one."""
         return self._stores.current().build_id
+
+    def build_file(self, name: str):
+        """A file published with the build answers come from (:meth:`plankg.store.GraphStore.build_file`)."""
+        return self._stores.current().build_file(name)
 
     def stats(self) -> dict[str, Any]:
         """Jobs running now, jobs reported stuck so far, engine threads started so far."""
@@ -231,15 +220,6 @@ class QueryExecutor:
         self.close()
 
     # --- running jobs ------------------------------------------------------------------------
-
-    def _checked(self, text: str, inspect: Callable[[str], T]) -> T:
-        """``inspect(text)``, after the nesting limits (:mod:`plankg.sparql.limits`: before any parser
-        sees the text); Refused unless the allowlist allows its SERVICE/LOAD targets. The one
-        federation check of every query and update."""
-        check_limits(text)
-        info = inspect(text)
-        check_federation(info, self.allowlist)
-        return info
 
     def _limits(self, timeout_s: float | None) -> tuple[float, float]:
         """(started, deadline) of an operation that starts now."""
@@ -290,10 +270,6 @@ def _media_type(fmt: str | QueryResultsFormat | RdfFormat, form: str | None) -> 
 
 def _graph(iri: str | None, what: str = "graph") -> str | None:
     return None if iri is None else named_node(iri, what).value
-
-
-def _frozen(iris: Iterable[str] | None) -> tuple[str, ...] | None:
-    return None if iris is None else tuple(iris)
 
 
 def _graphs(iris: Iterable[str] | None) -> list[str] | None:

@@ -147,6 +147,31 @@ def trip(message: str) -> None:
     _tripped = message
 
 
+def watch(configured_mib: Any, workers: int, stop_all: Callable[[BaseException], int],
+          retire: Callable[[str, str], Any]) -> MemoryWatch:
+    """Bound this process's memory at ``MEMORY_LIMIT_MIB`` (``configured_mib``; 0: the default
+    share among ``workers``): past it, ``stop_all(OverMemory)`` answers every query running here
+    503, and ``retire(what, why)`` is called. The server's worker calls this."""
+    from plankg.server.engine.queryerrors import OverMemory
+
+    limit = limit_mib(configured_mib, workers)
+    at_rest = rss_bytes() // MIB
+    if limit < at_rest + MIN_HEADROOM_MIB:  # else the worker would retire as soon as it starts, again and again
+        log.warning("MEMORY_LIMIT_MIB (%d MiB) leaves worker %s no room above its memory at rest (%d MiB): "
+                    "bounding it at %d MiB instead", limit, os.getpid(), at_rest, at_rest + MIN_HEADROOM_MIB)
+        limit = at_rest + MIN_HEADROOM_MIB
+
+    def over(rss: int) -> None:
+        message = over_limit_message(limit)
+        trip(message)
+        stopped = stop_all(OverMemory(message))
+        retire("the work running", f"its memory (RSS {rss // MIB} MiB) passed its limit of {limit} MiB "
+                                   f"(MEMORY_LIMIT_MIB); {stopped} running request(s) were stopped (503), and only "
+                                   "ending the process frees what pyoxigraph holds")
+
+    return MemoryWatch(limit * MIB, over).start()
+
+
 class MemoryWatch:
     """A daemon thread that calls ``on_over(rss)`` once when this process's resident set passes
     ``limit_bytes``, then ends the process at once if it passes ``HARD_FACTOR`` times that."""
@@ -222,7 +247,7 @@ class ExpensiveGate:
             return produce
 
         def gated(out: Any) -> None:
-            from plankg.server.engine.jobs import Cancelled
+            from plankg.server.engine.results import Cancelled
 
             if not self._acquire(deadline, lambda: out.cancelled):
                 raise Cancelled

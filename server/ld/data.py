@@ -31,7 +31,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse, serialize
 
 from plankg.hierarchy import parent_path
 from plankg.namespaces import DCT, PLAN, PREFIXES, RDF, RDFS, SKOS
-from plankg.server.engine.runtime import runtime
+from plankg.server import runtime
 
 CBD_BNODE_DEPTH = 3
 MAX_INCOMING = 2000

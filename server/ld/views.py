@@ -36,14 +36,14 @@ their matched words, the children in order and, for vocabulary terms, the nodes 
 
 from __future__ import annotations
 
-import os
 import re
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file, url_for
 from werkzeug.routing import BuildError
 
 from plankg.build.dumps import DUMPS_DIR, MEDIA_GZIP
+from plankg.server import runtime
 from plankg.iri import UNSAFE, is_iri
 from plankg.server.ld import data as ld_data, ontology as ld_ontology, page as ld_page
 from plankg import formats
@@ -211,6 +211,8 @@ def dump(name: str):
     """A dump file of the current build, byte for byte (checksums in the DCAT metadata)."""
     if not DUMP_NAME.match(name):
         raise HTTPProblem(404, f"no dump {name!r}")
-    folder = os.path.join(os.path.realpath(current_app.config["STORE"]), DUMPS_DIR)
+    path = runtime().executor().build_file(f"{DUMPS_DIR}/{name}")
+    if path is None:
+        raise HTTPProblem(404, f"no dump {name!r}")
     mimetype = MEDIA_GZIP if name.endswith(".gz") else "application/octet-stream"
-    return send_from_directory(folder, name, mimetype=mimetype, as_attachment=True, max_age=0)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)

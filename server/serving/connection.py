@@ -1,12 +1,8 @@
-"""One client connection of :mod:`plankg.server.serving.worker`: who may answer its current request, and the
-response writer that sends each response in as few pieces as it can, and the request body
-as the app reads it.
+"""One client connection of :mod:`plankg.server.serving.worker`: its state, the response writer
+that sends each response in as few pieces as it can, and the request body as the app reads it.
 
-:class:`Response` is gunicorn's, except that it sends no ``Server`` header, that the header
-block goes out with the first body bytes (one ``send``, one TCP segment), and that its first
-byte *claims* the connection: the worker's overdue answer for a request stuck at its time
-limit (:mod:`plankg.server.serving.worker`) may replace a response only until then, so exactly one of the two
-reaches the client.
+:class:`Response` is gunicorn's, except that it sends no ``Server`` header and that the header
+block goes out with the first body bytes (one ``send``, one TCP segment).
 
 :class:`RequestBody` is ``wsgi.input``: while the app waits in it for body bytes, the
 connection says so (``body_since``), so the worker can close a body that arrives too slowly or
@@ -16,20 +12,14 @@ client broke off), never part of a body.
 
 from __future__ import annotations
 
-import errno
 import socket
-import threading
 
 from gunicorn.http import wsgi
 from werkzeug.exceptions import BadRequest, RequestTimeout
 
 
 class Connection:
-    """A client connection: whether its thread is waiting for its next request, and who may
-    answer its current request. ``current`` is the response that the watchdog may still
-    replace with the overdue answer (until its first byte is sent); ``overdue`` is set once
-    it has: the connection then closes, whatever its thread does when it gets control back.
-    ``replied`` is set once the overdue answer has been sent (or could not be).
+    """A client connection: whether its thread is waiting for its next request (``idle_since``).
     ``reading_since`` is when the head of the request being read began to arrive (None while
     none is being read). ``received`` counts the bytes read from the socket; ``body_since`` is
     when the current request's head had arrived, while the app waits for its body (else None),
@@ -37,8 +27,7 @@ class Connection:
     the middle of a request (None if it did not); ``broken`` that the body could not be read
     whole, so the connection must close."""
 
-    __slots__ = ("sock", "idle_since", "reading_since", "received", "body_since", "body_from", "cut", "broken",
-                 "lock", "current", "overdue", "replied")
+    __slots__ = ("sock", "idle_since", "reading_since", "received", "body_since", "body_from", "cut", "broken")
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
@@ -49,36 +38,15 @@ class Connection:
         self.body_from = 0
         self.cut: str | None = None
         self.broken = False
-        self.lock = threading.Lock()
-        self.current: Response | None = None
-        self.overdue = False
-        self.replied = False
-
-    def claim(self) -> None:
-        """Before the current response sends its first byte: OSError (EPIPE) if the overdue
-        answer went first."""
-        with self.lock:
-            if self.overdue:
-                raise OSError(errno.EPIPE, "the request was answered at its time limit")
-            self.current = None
-
-    def claim_overdue(self, resp: Response) -> bool:
-        """Whether the overdue answer may replace ``resp`` (nothing of it sent yet)."""
-        with self.lock:
-            if self.current is not resp:
-                return False
-            self.current, self.overdue = None, True
-            return True
 
 
 class Response(wsgi.Response):
     """gunicorn's response, except that the header block goes out with the first body bytes:
     one ``send`` and one TCP segment instead of two, so the client wakes once, not twice; and
-    that its first byte claims the connection (:meth:`Connection.claim`), when it has one."""
+    """
 
     _held = b""
     _hold = True
-    conn: Connection | None = None
 
     def default_headers(self) -> list[str]:
         """gunicorn's status line and headers, without ``Server: gunicorn`` (no need to say)."""
@@ -102,7 +70,6 @@ class Response(wsgi.Response):
         self._send(data)
 
     def sendfile(self, respiter) -> bool:
-        self._claim()
         self._hold = False  # gunicorn sends the file itself, right after the header block
         return super().sendfile(respiter)
 
@@ -114,13 +81,7 @@ class Response(wsgi.Response):
     def _send(self, data: bytes) -> None:
         held, self._held = self._held, b""
         if held or data:
-            self._claim()
             self.sock.sendall(held + data if held else data)
-
-    def _claim(self) -> None:
-        if self.conn is not None:
-            self.conn.claim()
-            self.conn = None
 
 
 class CountingSocket:

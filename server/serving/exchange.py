@@ -1,14 +1,7 @@
 """One connection of :class:`plankg.server.serving.worker.PlankgWorker`: its requests, one after
-another on the connection's own thread, and the answer for a query stuck at its time limit.
-
-Answering at the time limit: a SPARQL query runs on its connection's thread (see
-:meth:`plankg.server.engine.executor.QueryExecutor.execute`, ``overdue``), where nothing can interrupt pyoxigraph.
-Each request's environ carries ``plankg.overdue``, a callable that the executor's watchdog
-calls at the deadline: if nothing of the response has been sent, the worker asks the app again
-for that request with ``plankg.overdue_reply`` set (the app answers 503, in its own words and
-headers), sends that from another thread and closes the connection; the stuck thread's own
-response, if it ever comes, is dropped (:meth:`Connection.claim`).
-"""
+another on the connection's own thread, each within the head and body deadlines of
+:mod:`plankg.server.serving.connection`. A query at its time limit is answered (503) by the app
+on this same thread: the query runs on an engine thread (:mod:`plankg.server.engine.timelimit`)."""
 
 from __future__ import annotations
 
@@ -16,7 +9,6 @@ import errno
 import select
 import socket
 import ssl
-import threading
 import time
 from datetime import datetime
 
@@ -25,7 +17,6 @@ from gunicorn.http import wsgi
 from gunicorn.http.body import LengthReader
 
 from plankg.errors import PlanKGError
-from plankg.server.http import ANSWERED, OVERDUE, OVERDUE_REPLY
 from plankg.server.serving.badrequest import ErrorPage
 from plankg.server.serving.connection import Connection, CountingSocket, RequestBody, Response
 
@@ -58,7 +49,6 @@ class Exchanges:
         except Exception as e:  # noqa: BLE001 - gunicorn's own reply to a malformed request (400 …)
             self.handle_error(req, sock, addr, e)
         finally:
-            self._await_overdue_answer(conn)
             util.close_graceful(sock)
             with self._cond:
                 self._conns.discard(conn)
@@ -95,8 +85,6 @@ class Exchanges:
             started = datetime.now()
             resp, environ = wsgi.create(req, sock, addr, server, self.cfg, response_class=Response)
             environ["wsgi.multithread"] = True
-            resp.conn, conn.current = conn, resp
-            environ[OVERDUE] = lambda: self._overdue(conn, resp, req, environ)
             conn.cut, conn.broken = None, False
             reader = req.body.reader
             length = reader.length if isinstance(reader, LengthReader) else None
@@ -148,48 +136,3 @@ class Exchanges:
             util.write_nonblock(client, page.as_plain_text(exc, self.cfg.limit_request_line, cors))
         except OSError:
             pass  # the client is gone
-
-    # --- a request stuck at its time limit -------------------------------------------------
-
-    def _await_overdue_answer(self, conn: Connection) -> None:
-        """Wait until the overdue answer that replaced this connection's request has gone out
-        (at most ``READ_TIMEOUT_S``): a request thread that gets control back soon after (a query
-        stopped by the memory bound, waiting for a slot, or ending just past its deadline) must
-        not close the socket under it."""
-        deadline = time.monotonic() + READ_TIMEOUT_S
-        with self._cond:
-            while conn.overdue and not conn.replied and (left := deadline - time.monotonic()) > 0:
-                self._cond.wait(left)
-
-    def _overdue(self, conn: Connection, resp: Response, req, environ: dict) -> None:
-        """Called by the query executor's watchdog when the query that ``resp`` waits for, on
-        the request's own thread, reaches its time limit: answer in the app's words (it says
-        503), from another thread, and close the connection."""
-        if conn.claim_overdue(resp):
-            again = {**environ, OVERDUE_REPLY: True}
-            environ[ANSWERED] = True  # the stuck request's own log line would repeat the reply's
-            threading.Thread(target=self._reply_overdue, args=(conn, req, again), daemon=True,
-                             name="plankg-overdue").start()
-
-    def _reply_overdue(self, conn: Connection, req, environ: dict) -> None:
-        reply = Response(req, conn.sock, self.cfg)
-        reply.force_close()
-        try:
-            body = self.wsgi(environ, reply.start_response)
-            try:
-                for chunk in body:
-                    reply.write(chunk)
-                reply.close()
-            finally:
-                if hasattr(body, "close"):
-                    body.close()
-        except OSError:
-            pass  # the client is gone
-        finally:
-            try:
-                conn.sock.shutdown(socket.SHUT_RDWR)  # the stuck thread's socket: the client sees the end
-            except OSError:
-                pass
-            with self._cond:
-                conn.replied = True  # a retiring worker may end now (_stop)
-                self._cond.notify_all()

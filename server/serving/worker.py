@@ -24,13 +24,12 @@ bytes received, or the connection is closed (the app answers 408 for a body); th
 timeout alone bounds only the pause between two bytes. These limits can be set in the
 environment (``PLANKG_HEAD_TIMEOUT_S`` …).
 
-One connection's requests, and the answer for a query stuck at its time limit, are
-:mod:`plankg.server.serving.exchange`'s.
+One connection's requests are :mod:`plankg.server.serving.exchange`'s.
 
 Retirement: when the query executor reports work that outlived its deadline and cannot be
 stopped (:mod:`plankg.server.engine.executor`), :meth:`PlankgWorker.retire` stops accepting, lets the requests in
-flight finish (each within its own deadline; at most ``graceful_timeout``) and the stuck
-request's 503 go out, closes kept-alive connections once they have been idle for
+flight finish (each within its own deadline, the stuck one with its 503; at most
+``graceful_timeout``), closes kept-alive connections once they have been idle for
 ``IDLE_GRACE_S``, and ends the process, which ends the stuck work. gunicorn starts a fresh
 worker; the other workers serve meanwhile. No request a keep-alive client has sent is
 dropped: responses finished after retirement began say ``Connection: close``, and a request
@@ -259,8 +258,8 @@ class PlankgWorker(Exchanges, base.Worker):
         stopping = time.monotonic()
         deadline = stopping + self.cfg.graceful_timeout
         with self._cond:
-            # Wait for every connection but the stuck ones, and for their 503s to be sent.
-            while any(not c.replied for c in self._conns) and (now := time.monotonic()) < deadline:
+            # Wait for every connection to end (a stuck query holds an engine thread, not a connection's).
+            while self._conns and (now := time.monotonic()) < deadline:
                 for conn in self._conns:
                     if conn.idle_since is not None and now - max(conn.idle_since, stopping) >= self.idle_grace_s:
                         shut(conn.sock)

@@ -34,7 +34,6 @@ from werkzeug.sansio.utils import get_current_url
 
 from plankg.server.sparql import conneg
 
-from plankg.server import http
 
 from plankg.server.engine import memory
 from plankg.server.errors import HTTPProblem
@@ -49,7 +48,7 @@ from plankg.server.engine.executor import (
     UnsupportedFormat,
 )
 from plankg.sparql.guard import query_form
-from plankg.server.engine.runtime import runtime
+from plankg.server import runtime
 
 log = logging.getLogger("plankg.server")
 
@@ -79,8 +78,6 @@ class Operation:
 @bp.route("/sparql", methods=["GET", "POST"])
 def endpoint() -> Response:
     """Answer a query, pass an update on, or describe the service."""
-    if http.OVERDUE_REPLY in request.environ:  # the worker asks again for a query stuck at its limit
-        raise timeout_problem()
     op = read_operation()
     if op is None:
         from plankg.server.sparql.service import service_description  # it uses this module
@@ -141,7 +138,7 @@ def run_query(op: Operation) -> Response:
     rep = conneg.negotiate(kind) if form else conneg.OFFERS[kind][0]
     with executor_errors():
         execution = runtime().executor().execute(op.text, result_format=result_format(rep, kind), base_iri=base_iri(),
-                                                 overdue=request.environ.get(http.OVERDUE), **dataset(op.params))
+                                                 **dataset(op.params))
         rest = execution.chunks()
         try:
             second = None if execution.complete else next(rest, None)  # small results go out whole

@@ -12,7 +12,7 @@ from pyoxigraph import RdfFormat, parse, serialize
 
 from plankg import formats
 from plankg.server.sparql import conneg
-from plankg.server.engine.runtime import runtime
+from plankg.server import runtime
 from plankg.server.sparql.protocol import endpoint_url, executor_errors
 
 RESULT_FORMATS = ", ".join(f"<{iri}>" for iri in formats.w3c_iris(formats.result_formats()))

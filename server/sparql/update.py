@@ -34,7 +34,7 @@ from pyoxigraph import RdfFormat
 from plankg.server.sparql import conneg
 from plankg.sparql.lexer import tokens
 from plankg.server.errors import HTTPProblem
-from plankg.server.engine.runtime import runtime
+from plankg.server import runtime
 from plankg.server.sparql.protocol import (
     USING_GRAPH_URI,
     USING_NAMED_GRAPH_URI,

@@ -1,15 +1,13 @@
 """What the UI pages show, read from the store with SPARQL; cached per store build.
 
 Every query goes through :func:`select` (the server's query executor). Results are cached
-per *build*: the key is ``os.path.realpath(STORE)``, which changes when ``plankg build``
-publishes a new build (the store path is a symlink switched atomically), so the cache empties
-itself then. Values are plain dataclasses and strings; labels of vocabulary terms (units,
+per *build*: the key is the build id of the store answering (:meth:`plankg.store.GraphStore.build_id`),
+which changes when ``plankg build`` publishes a new build, so the cache empties itself then. Values are plain dataclasses and strings; labels of vocabulary terms (units,
 categories, the publisher, class names) are kept in every language and picked per page.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections import defaultdict
@@ -18,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 
 from plankg.hierarchy import BY_CLASS, PLAN_CLASS, SEARCHED
 from plankg.namespaces import PLAN, PREFIXES
 from plankg.server.ui.i18n import EN, ZH
-from plankg.server.engine.runtime import runtime
+from plankg.server import runtime
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 KINDS = SEARCHED  # the classes shown on the search page, in the order of their groups
@@ -39,7 +36,7 @@ def select(query: str) -> list[dict[str, Any]]:
 
 def build_key() -> str:
     """Identifies the store build being served (changes when a new build is published)."""
-    return os.path.realpath(current_app.config["STORE"])
+    return runtime().executor().build_id()
 
 
 _cache: dict[tuple, Any] = {}
