@@ -55,6 +55,10 @@ def store_options(f):
 
 loader_option = click.option("--loader", "variant", default=None, metavar="NAME",
                              help="Read every PLAN with this loader (default: chosen by file name and content).")
+registry_option = click.option("--registry", "registry_file", default=None, metavar="FILE",
+                               type=click.Path(path_type=Path, dir_okay=False),
+                               help="The sources to load, as a TOML registry (default: the bundled one); "
+                                    "not with PLANS.")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,8 +71,11 @@ def main() -> None:
 @click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
 @store_options
 @loader_option
-def build(plans: tuple[Path, ...], store: Path | None, base: str | None, variant: str | None) -> None:
-    """Parse, link, validate and publish PLANS (default: the bundled plans) to the store.
+@registry_option
+def build(plans: tuple[Path, ...], store: Path | None, base: str | None, variant: str | None,
+          registry_file: Path | None) -> None:
+    """Parse, link, validate and publish PLANS, or every source of the registry (default: the
+    bundled one: the plan, the 2018-2019 central budget and the national law index), to the store.
 
     The store is replaced atomically: if anything fails, the published store is untouched.
     """
@@ -77,7 +84,8 @@ def build(plans: tuple[Path, ...], store: Path | None, base: str | None, variant
     from plankg.build.stats import summary_lines
 
     settings = resolve(store, base)
-    compiled, _ = pipeline.build(list(plans), settings.store, settings.base, variant=variant)
+    compiled, _ = pipeline.build(list(plans), settings.store, settings.base, variant=variant,
+                                 registry_file=registry_file)
     for line in summary_lines(compiled):
         click.echo(line)
     for w in compiled.report.warnings:
@@ -89,8 +97,10 @@ def build(plans: tuple[Path, ...], store: Path | None, base: str | None, variant
 @click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--base", envvar="PLANKG_BASE", default=None, metavar="IRI", help="IRI base for minted identifiers.")
 @loader_option
-def validate(plans: tuple[Path, ...], base: str | None, variant: str | None) -> None:
-    """Check PLANS (default: the bundled plans) against the shapes without publishing.
+@registry_option
+def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, registry_file: Path | None) -> None:
+    """Check PLANS, or every source of the registry (default: the bundled one), against the
+    shapes without publishing.
 
     Exit 0 if the graph conforms (warnings are printed), 1 if it violates the shapes.
     """
@@ -98,7 +108,7 @@ def validate(plans: tuple[Path, ...], base: str | None, variant: str | None) -> 
     from plankg.config import resolve
 
     settings = resolve(None, base)
-    compiled = pipeline.compile_plans(pipeline.read_inputs(list(plans), variant), settings.base)
+    compiled = pipeline.compile_sources(pipeline.read_sources(list(plans), registry_file, variant), settings.base)
     report = compiled.report
     if report.findings:
         click.echo(report.text())

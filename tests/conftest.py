@@ -31,8 +31,16 @@ def run_plankg(*args: str, env: dict | None = None, input: str | None = None, cw
 
 @pytest.fixture(scope="session")
 def built_store(tmp_path_factory) -> Path:
-    """The bundled plans built into a fresh on-disk store."""
+    """The bundled plan alone built into a fresh on-disk store (the tests of the plan graph count on it)."""
     store = tmp_path_factory.mktemp("kg") / "store"
+    run_plankg("build", "--store", str(store), str(SEED), check=True)
+    return store
+
+
+@pytest.fixture(scope="session")
+def full_store(tmp_path_factory) -> Path:
+    """Every source of the bundled registry (the plan, the budgets, the law index), as the README's main command builds."""
+    store = tmp_path_factory.mktemp("kg-full") / "store"
     run_plankg("build", "--store", str(store), check=True)
     return store
 

@@ -16,7 +16,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 @pytest.fixture()
 def published(tmp_path) -> Path:
     store = tmp_path / "store"
-    run_plankg("build", "--store", str(store), check=True)
+    run_plankg("build", "--store", str(store), str(SEED), check=True)
     return store
 
 
@@ -97,9 +97,9 @@ def test_iris_are_stable_across_rebuilds(tmp_path):
     q = "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) } ORDER BY ?s"
     a, b = tmp_path / "a", tmp_path / "b"
     fixed_time = {"SOURCE_DATE_EPOCH": "1700000000"}  # the metadata graph records the build date
-    run_plankg("build", "--store", str(a), env=fixed_time, check=True)
-    run_plankg("build", "--store", str(b), env=fixed_time, check=True)
-    run_plankg("build", "--store", str(b), env=fixed_time, check=True)  # a rebuild of the same store
+    run_plankg("build", "--store", str(a), str(SEED), env=fixed_time, check=True)
+    run_plankg("build", "--store", str(b), str(SEED), env=fixed_time, check=True)
+    run_plankg("build", "--store", str(b), str(SEED), env=fixed_time, check=True)  # a rebuild of the same store
     first = run_plankg("query", "--store", str(a), "--format", "tsv", q, check=True).stdout
     second = run_plankg("query", "--store", str(b), "--format", "tsv", q, check=True).stdout
     assert first == second

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_plankg
+from conftest import SEED, run_plankg
 from server_support import start_server, stop
 
 ASK = "/sparql?query=ASK%7B%7D"
@@ -70,7 +70,7 @@ def test_a_server_that_takes_updates_caches_nothing(update_server):
 @pytest.fixture
 def own_server(tmp_path):
     store = tmp_path / "store"
-    run_plankg("build", "--store", str(store), check=True)
+    run_plankg("build", "--store", str(store), str(SEED), check=True)
     server = start_server(store, tmp_path / "server.log", "--workers", "1")
     yield server, store
     stop(server)
@@ -80,7 +80,7 @@ def test_a_new_build_changes_the_etag_and_empties_the_cache(own_server):
     server, store = own_server
     first = server.request("GET", ASK, headers=JSON)[1]["etag"]
     assert server.request("GET", ASK, headers=JSON)[1].get("x-plankg-cache") == "hit"
-    run_plankg("build", "--store", str(store), check=True)  # a new build of the same plans
+    run_plankg("build", "--store", str(store), str(SEED), check=True)  # a new build of the same plans
     status, headers, body = server.request("GET", ASK, headers={**JSON, "If-None-Match": first})
     assert status == 200 and json.loads(body)["boolean"] is True
     assert headers["etag"] != first and headers["etag"].startswith(f'W/"{_build_name(store)}-')

@@ -22,7 +22,7 @@ def test_issue_example_query_prints_44(built_store):
 
 
 def test_build_prints_a_summary_with_the_seed_counts(tmp_path):
-    proc = run_plankg("build", "--store", str(tmp_path / "s"), check=True)
+    proc = run_plankg("build", "--store", str(tmp_path / "s"), str(SEED), check=True)
     assert "8 goals, 42 strategies, 11 work plans, 44 programs (40 社會發展, 3 科技發展, 1 公共建設), 140 activities" in proc.stdout
     assert "SHACL: conforms" in proc.stdout
 
@@ -157,7 +157,7 @@ def test_validate_bundled_plans_conforms():
 
 def test_custom_base_mints_iris_under_it(tmp_path):
     store = tmp_path / "s"
-    run_plankg("build", "--store", str(store), "--base", "https://example.org/kg/", check=True)
+    run_plankg("build", "--store", str(store), str(SEED), "--base", "https://example.org/kg/", check=True)
     q = f"SELECT ?p WHERE {{ ?p a <{PLAN_NS}AnnualPlan> }}"
     assert run_plankg("query", "--store", str(store), q, check=True).stdout.split() == ["p", "https://example.org/kg/mol/108"]
 

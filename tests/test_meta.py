@@ -15,7 +15,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
 
-from conftest import BASE, PLAN_NS, run_plankg
+from conftest import BASE, PLAN_NS, SEED, run_plankg
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, Dump
 from plankg.errors import StoreError
 from plankg.build.meta import meta_graph_iri, metadata_graph, site_for
@@ -177,7 +177,7 @@ def test_dumps_parse_back_to_the_store_minus_the_metadata(built_store, kg):
 
 
 def test_dumps_are_byte_identical_across_builds(built_store, tmp_path):
-    run_plankg("build", "--store", str(tmp_path / "again"), env={"SOURCE_DATE_EPOCH": EPOCH}, check=True)
+    run_plankg("build", "--store", str(tmp_path / "again"), str(SEED), env={"SOURCE_DATE_EPOCH": EPOCH}, check=True)
     for name in (NQUADS_NAME, TRIG_NAME):
         first = (built_store.resolve() / DUMPS_DIR / name).read_bytes()
         assert first == (tmp_path / "again" / DUMPS_DIR / name).read_bytes(), name

@@ -1,7 +1,12 @@
-"""The build pipeline: plan text → loader objects → RDF → SHACL → store.
+"""The build pipeline: sources → loader objects → RDF → SHACL → store.
 
-Data flows one way. Nothing reaches the store unless every plan parses and the whole graph
-conforms to the shapes; the store switch itself is atomic (:func:`plankg.store.publish`).
+Data flows one way. The sources are plans, budget documents and the law index, from the
+registry (:mod:`plankg.build.sources`) or plan files given on the command line. Each is read by
+its loader (:mod:`plankg.loaders.registry`) into plain objects, mapped to its own named graph,
+and linked across sources (budget line items to laws and target groups, plan programs to the
+line items that fund them). Every graph is validated on its own, with the vocabularies and the
+resources of other graphs it points to. Nothing reaches the store unless every source reads
+and every graph conforms; the store switch itself is atomic (:func:`plankg.store.publish`).
 """
 
 from __future__ import annotations
@@ -12,16 +17,21 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from plankg import resources
 from plankg.errors import InputError, PlanKGError, ValidationFailed
 from plankg.build.linker import Linker
+from plankg.build.mapped import MappedGraph
+from plankg.build.sources import SourceSpec, read_registry
 from plankg.loaders import registry
-from plankg.loaders.model import Plan
+from plankg.loaders.model import BudgetDocument, Plan
+from plankg.loaders.law_model import LawIndex
 from plankg.build.rdf import MappedPlan, map_plan
 from plankg.build.validate import Report, load_shapes, validate
 from plankg.build.vocab import Vocabularies
+
+Document = Plan | BudgetDocument | LawIndex
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,9 @@ class PlanInput:
     data: bytes
     variant: str | None = None
 
+    def spec(self) -> SourceSpec:
+        return SourceSpec("plan", self.name, self.path, self.data, {"variant": self.variant})
+
 
 @dataclass
 class Compiled:
@@ -46,11 +59,14 @@ class Compiled:
     vocab: Vocabularies
     report: Report
     timings: dict[str, float] = field(default_factory=dict)
+    others: list[MappedGraph] = field(default_factory=list)  # budgets, laws, cross-source links
+    sources: list[SourceSpec] = field(default_factory=list)
 
     def graphs(self) -> dict[str, Graph]:
         """Named-graph IRI → graph, for every graph the store will hold."""
         out = dict(self.vocab.named_graphs())
         out.update({m.graph_iri: m.graph for m in self.mapped})
+        out.update({m.graph_iri: m.graph for m in self.others})
         return out
 
 
@@ -72,8 +88,23 @@ def read_inputs(paths: list[str | os.PathLike] | None, variant: str | None = Non
     return inputs
 
 
+def read_sources(paths: list[str | os.PathLike] | None, registry_file: str | os.PathLike | None = None,
+                 variant: str | None = None) -> list[SourceSpec]:
+    """The plan files given, else the sources of the registry (default: the bundled one)."""
+    if paths:
+        if registry_file is not None:
+            raise InputError(str(registry_file), None, "give plan files or a registry, not both")
+        return [inp.spec() for inp in read_inputs(paths, variant)]
+    return read_registry(registry_file)
+
+
 def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
-    """Parse, link, map and validate; raise on bad input, return the report either way."""
+    """Plans alone (no budget, no law index): parse, link, map and validate."""
+    return compile_sources([inp.spec() for inp in inputs], base)
+
+
+def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
+    """Parse, map, link across sources and validate; raise on bad input, return the report either way."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     vocab = Vocabularies.load(base)
@@ -81,40 +112,38 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     timings["vocabularies"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    plans = []
-    for inp in inputs:
-        document = registry.load(inp.path, inp.data, categories, inp.variant)
-        if not isinstance(document, Plan):  # e.g. a budget: read, but not mapped to RDF yet
-            raise InputError(inp.path, None, f"read as a {type(document).__name__}, which the build does not "
-                                             "map to RDF yet: expected an annual plan (施政計畫)")
-        plans.append(document)
+    docs = [_load(spec, categories) for spec in specs]
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     linker = Linker(vocab.terms)
+    plans = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, Plan)]
+    budgets = [d for d in docs if isinstance(d, BudgetDocument)]
+    laws = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, LawIndex)]
     mapped: list[MappedPlan] = []
     seen: dict[str, str] = {}
-    for inp, plan in zip(inputs, plans):
-        m = map_plan(plan, vocab, linker, hashlib.sha256(inp.data).hexdigest())
+    for spec, plan in plans:
+        m = map_plan(plan, vocab, linker, hashlib.sha256(spec.data).hexdigest())
         if m.graph_iri in seen:
-            raise InputError(inp.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
-        seen[m.graph_iri] = inp.path
+            raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
+        seen[m.graph_iri] = spec.path
         mapped.append(m)
-    timings["link+map"] = time.perf_counter() - t0
+    timings["link+map plans"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    data = Graph()
-    for m in mapped:
-        data += m.graph
-    data += vocab.union
-    report = validate(data, vocab.ontology, load_shapes(base))
+    others = _map_others(budgets, laws, mapped, vocab, linker)
+    timings["map+link budgets, laws"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    report = _validate_each(mapped, others, vocab, base)
     timings["shacl"] = time.perf_counter() - t0
-    return Compiled(plans, mapped, vocab, report, timings)
+    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs))
 
 
-def build(paths: list[str | os.PathLike] | None, store: Path, base: str,
-          site: str | None = None, variant: str | None = None) -> tuple[Compiled, dict]:
-    """Compile the plans and publish them, with the ontology, vocabularies, metadata and dumps.
+def build(paths: list[str | os.PathLike] | None, store: Path, base: str, site: str | None = None,
+          variant: str | None = None, registry_file: str | os.PathLike | None = None) -> tuple[Compiled, dict]:
+    """Compile the sources (the plan files ``paths``, else those of the registry) and publish them,
+    with the ontology, vocabularies, metadata and dumps.
 
     After validation: the content graphs are dumped (:mod:`plankg.build.dumps`), the VoID/DCAT
     metadata graph ``{base}graph/meta`` describes them (:mod:`plankg.build.meta`; ``site`` is the
@@ -126,7 +155,7 @@ def build(paths: list[str | os.PathLike] | None, store: Path, base: str,
     from plankg.build.meta import meta_graph_iri, metadata_graph
     from plankg.store import publish  # pyoxigraph: imported where used
 
-    compiled = compile_plans(read_inputs(paths, variant), base)
+    compiled = compile_sources(read_sources(paths, registry_file, variant), base)
     if not compiled.report.conforms:
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
     t0 = time.perf_counter()
@@ -138,11 +167,84 @@ def build(paths: list[str | os.PathLike] | None, store: Path, base: str,
     compiled.timings["dumps+meta"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = publish(store, payload, extra_files={d.path: d.data for d in dumps}, metadata={
-        "plans": [p.title for p in compiled.plans], "base": base,
+        "plans": [p.title for p in compiled.plans], "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources],
+        "base": base,
         "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
     })
     compiled.timings["load"] = time.perf_counter() - t0
     return compiled, result
+
+
+def _load(spec: SourceSpec, categories: list[str]) -> Document:
+    """The plain objects of one source, read by its loader."""
+    if spec.kind == "plan":
+        doc = registry.load(spec.path, spec.data, categories, spec.options.get("variant"))
+    elif spec.kind == "budget":
+        doc = registry.loader_for(spec.path, spec.data, "budget-csv").parse(
+            spec.data, file=spec.path, year=spec.options["year"], stage=spec.options["stage"])
+    else:
+        from plankg.loaders import law_index
+
+        doc = registry.loader_for(spec.path, spec.data, "law-index").parse(spec.data, file=spec.path)
+        for path, data in spec.extra:
+            doc = law_index.merge(doc, law_index.parse_metadata(data, file=path))
+    expected = {"plan": Plan, "budget": BudgetDocument, "laws": LawIndex}[spec.kind]
+    if not isinstance(doc, expected):
+        raise InputError(spec.path, None, f"read as a {type(doc).__name__}, but the build takes plan files only "
+                                          "on the command line: list budgets and law indexes in a registry "
+                                          "(plankg build --registry FILE)")
+    return doc
+
+
+def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawIndex]], plans: list[MappedPlan],
+                vocab: Vocabularies, linker: Linker) -> list[MappedGraph]:
+    """The budget and law graphs, and the links between sources."""
+    out: list[MappedGraph] = []
+    if laws:
+        from plankg.build.law_rdf import map_laws
+
+        out.append(map_laws(laws[0][1], vocab))
+    if budgets:
+        from plankg.build.budget_rdf import map_budget
+        from plankg.build.funding import link_funding
+        from plankg.build.law_rdf import link_budget_items
+
+        seen: dict[str, str] = {}
+        for doc in budgets:
+            m = map_budget(doc, vocab)
+            if m.graph_iri in seen:
+                raise InputError(doc.file, None, f"budget {doc.stage} {doc.year} is given twice (also in "
+                                                 f"{seen[m.graph_iri]})")
+            seen[m.graph_iri] = doc.file
+            out.append(m)
+        out.append(link_budget_items(budgets, vocab, linker))
+        if plans:
+            out.append(link_funding([m.graph for m in plans], budgets, vocab.base))
+    return out
+
+
+def _validate_each(plans: list[MappedPlan], others: list[MappedGraph], vocab: Vocabularies, base: str) -> Report:
+    """Each graph validated on its own, with the vocabularies and what it points to in the other graphs."""
+    shapes = load_shapes(base)
+    graphs = [m.graph for m in plans] + [m.graph for m in others]
+    reports = []
+    for graph in graphs:
+        data = graph + vocab.union
+        for other in graphs:
+            if other is not graph:
+                data += _pointed_to(graph, other)
+        reports.append(validate(data, vocab.ontology, shapes))
+    return Report.merged(reports)
+
+
+def _pointed_to(graph: Graph, other: Graph) -> Graph:
+    """The triples of ``other`` about the IRIs ``graph`` has as objects."""
+    out = Graph()
+    for node in set(graph.objects()):
+        if isinstance(node, URIRef):
+            for triple in other.triples((node, None, None)):
+                out.add(triple)
+    return out
 
 
 def _checked_ntriples(graph: Graph) -> bytes:
@@ -156,4 +258,5 @@ def _checked_ntriples(graph: Graph) -> bytes:
     return data
 
 
-__all__ = ["PlanInput", "Compiled", "read_inputs", "compile_plans", "build", "PlanKGError"]
+__all__ = ["PlanInput", "Compiled", "read_inputs", "read_sources", "compile_plans", "compile_sources", "build",
+           "PlanKGError"]

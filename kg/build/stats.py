@@ -38,6 +38,9 @@ def summary_lines(compiled: "Compiled") -> list[str]:
             f"{len(plan.work_plans)} work plans, {len(plan.programs())} programs ({cat_text}), "
             f"{len(plan.activities())} activities, {mapped.links} links; {len(mapped.graph)} triples"
         )
+    for m in compiled.others:
+        counts = ", ".join(f"{n:,} {what}" for what, n in m.counts.items())
+        lines.append(f"{m.kind} <{m.graph_iri}>: {counts}; {len(m.graph):,} triples")
     total = sum(len(g) for g in compiled.graphs().values())
     lines.append(
         f"{len(compiled.graphs())} graphs, {total} triples; SHACL: conforms, "

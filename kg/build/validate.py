@@ -53,6 +53,13 @@ class Report:
     def text(self) -> str:
         return "\n".join(f.render() for f in self.findings)
 
+    @classmethod
+    def merged(cls, reports: list[Report]) -> Report:
+        """The findings of several reports (one per graph), in the order :func:`validate` sorts them."""
+        findings = [f for r in reports for f in r.findings]
+        findings.sort(key=_order)
+        return cls(findings)
+
 
 def load_shapes(base: str) -> Graph:
     g = Graph()
@@ -133,5 +140,9 @@ def validate(data: Graph, ontology: Graph, shapes: Graph) -> Report:
             message=str(message) if message is not None else _short(results, results.value(result, SH.sourceConstraintComponent)),
             source=_source(data, focus),
         ))
-    findings.sort(key=lambda f: (f.severity != "Violation", _line_key(f.source), f.focus, f.path or "", f.message))
+    findings.sort(key=_order)
     return Report(findings)
+
+
+def _order(f: Finding) -> tuple:
+    return (f.severity != "Violation", _line_key(f.source), f.focus, f.path or "", f.message)

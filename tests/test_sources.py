@@ -1,0 +1,74 @@
+"""The registry of sources: the bundled one lists everything the main build loads; a bad one
+is refused naming the registry file, the line of the entry and what was expected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED, run_plankg
+from plankg.build.sources import read_registry
+from plankg.errors import InputError
+
+GOOD_PLAN = f'[[plan]]\nfile = "{SEED}"\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "registry.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_bundled_registry_lists_the_plan_three_budgets_and_the_law_index() -> None:
+    specs = read_registry()
+    assert [s.kind for s in specs] == ["plan", "budget", "budget", "budget", "laws"]
+    assert [(s.options["year"], s.options["stage"]) for s in specs if s.kind == "budget"] == [
+        (2019, "enacted"), (2019, "proposed"), (2018, "enacted")]
+    laws = specs[-1]
+    assert laws.data[:2] == b"\x1f\x8b" and len(laws.extra) == 1  # the index, gzipped, and the MOL details
+    assert all(s.data for s in specs)
+
+
+def test_paths_are_relative_to_the_registry_not_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "p.txt").write_bytes(SEED.read_bytes())
+    [spec] = read_registry(write(tmp_path, '[[plan]]\nfile = "plans/p.txt"\nvariant = "plan-text"\n'))
+    assert spec.name == "p.txt" and spec.data == SEED.read_bytes() and spec.options == {"variant": "plan-text"}
+
+
+@pytest.mark.parametrize(("text", "line", "expected"), [
+    (GOOD_PLAN + '\n[[budget]]\nfile = "nowhere.csv"\nyear = 2019\nstage = "enacted"\n', 4,
+     "file 'nowhere.csv': no such file"),
+    (GOOD_PLAN + '\n[[budget]]\nfile = "x.csv"\nyear = 2019\n', 4, "[budget] entry lacks stage"),
+    (GOOD_PLAN + '\n[[budget]]\nfile = "x.csv"\nyear = 108\nstage = "enacted"\n', 4,
+     "year must be a Gregorian year such as 2019, not 108"),
+    (GOOD_PLAN + '\n[[budget]]\nfile = "x.csv"\nyear = 2019\nstage = "draft"\n', 4,
+     "stage must be one of proposed, enacted, not 'draft'"),
+    (GOOD_PLAN + '\n[[plan]]\nfile = "x.txt"\nloader = "plan-text"\n', 4, "unknown key(s) loader"),
+    (GOOD_PLAN + '\n[[treaty]]\nfile = "x.txt"\n', 4, "unknown source kind 'treaty'"),
+    (GOOD_PLAN + '\n[[laws]]\nindex = "a"\n[[laws]]\nindex = "b"\n', 6, "the law index is given twice"),
+    ('[[plan]]\nfile = "x.txt\n', 2, "not valid TOML"),
+    ("# nothing\n", None, "lists no source"),
+])
+def test_a_bad_registry_names_the_file_the_line_and_what_was_expected(tmp_path: Path, text: str, line, expected: str):
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        read_registry(path)
+    assert caught.value.file == str(path) and caught.value.line == line
+    assert expected in str(caught.value)
+
+
+def test_a_missing_registry_is_exit_2_and_leaves_the_published_store_untouched(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    run_plankg("build", "--store", str(store), str(SEED), check=True)
+    before = sorted(p.name for p in store.resolve().parent.iterdir())
+    proc = run_plankg("build", "--store", str(store), "--registry", str(tmp_path / "none.toml"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"plankg: error: {tmp_path / 'none.toml'}: no such registry file" in proc.stderr
+    assert sorted(p.name for p in store.resolve().parent.iterdir()) == before
+
+
+def test_plan_files_and_a_registry_together_are_refused(tmp_path: Path) -> None:
+    proc = run_plankg("build", "--store", str(tmp_path / "s"), "--registry", str(write(tmp_path, GOOD_PLAN)), str(SEED))
+    assert proc.returncode == 2 and "give plan files or a registry, not both" in proc.stderr
