@@ -123,15 +123,25 @@ def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, reg
               type=click.Choice(formats.cli_names()),
               help="Output format (default: table for SELECT, true/false for ASK, Turtle for graphs).")
 @click.option("--named-graphs", is_flag=True, help="Do not merge the named graphs into the default graph.")
+@click.option("-e", "--example", metavar="NAME", default=None,
+              help="Run the example query NAME (see `plankg examples`) instead of QUERY.")
 @store_options
-def query(query: str | None, fmt: str | None, named_graphs: bool, store: Path | None, base: str | None) -> None:
-    """Run a SPARQL QUERY: the text, @FILE, or - / nothing for stdin."""
+def query(query: str | None, fmt: str | None, named_graphs: bool, example: str | None, store: Path | None,
+          base: str | None) -> None:
+    """Run a SPARQL QUERY: the text, @FILE, or - / nothing for stdin; or a named --example."""
     from plankg.config import resolve
     from plankg.output import write_results
     from plankg.sparql.limits import check as check_limits, on_big_stack
     from plankg.store import open_location
 
-    text = _query_text(query)
+    if example is not None:
+        if query is not None:
+            raise click.UsageError("give a QUERY or --example, not both")
+        from plankg.examples import example as named
+
+        text = named(example).query
+    else:
+        text = _query_text(query)
     check_limits(text)  # before pyoxigraph: nesting it cannot survive is refused
     settings = resolve(store, base)
 
@@ -143,6 +153,16 @@ def query(query: str | None, fmt: str | None, named_graphs: bool, store: Path | 
             out.flush()
 
     on_big_stack(run)
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["zh-Hant", "en"]), default="en", help="Language of the titles.")
+def examples(lang: str) -> None:
+    """List the named example queries (run one with `plankg query --example NAME`)."""
+    from plankg.examples import examples as found
+
+    for ex in found():
+        click.echo(f"{ex.name}\t{ex.get('title', lang)}")
 
 
 def _query_text(arg: str | None) -> str:

@@ -72,3 +72,18 @@ def test_a_missing_registry_is_exit_2_and_leaves_the_published_store_untouched(t
 def test_plan_files_and_a_registry_together_are_refused(tmp_path: Path) -> None:
     proc = run_plankg("build", "--store", str(tmp_path / "s"), "--registry", str(write(tmp_path, GOOD_PLAN)), str(SEED))
     assert proc.returncode == 2 and "give plan files or a registry, not both" in proc.stderr
+
+
+def test_a_plan_of_a_year_without_a_work_plan_mapping_builds_with_warnings(tmp_path: Path) -> None:
+    """The seed as a ROC 109 plan: no unit or budget mapping exists for 109, which the build
+    reports as warnings, not violations."""
+    from plankg.build import pipeline
+
+    later = tmp_path / "mol-109.txt"
+    later.write_text(SEED.read_text(encoding="utf-8").replace("108", "109"), encoding="utf-8")
+    registry = write(tmp_path, f'[[plan]]\nfile = "{SEED}"\n\n[[plan]]\nfile = "{later}"\n')
+    compiled = pipeline.compile_sources(read_registry(registry), "https://example.org/id/")
+    assert compiled.report.conforms
+    assert [p.roc_year for p in compiled.plans] == [108, 109]
+    unmapped = {f.focus for f in compiled.report.warnings if "no plan:responsibleUnit" in f.message}
+    assert len(unmapped) == 11 and all("/109/work-plan/" in iri for iri in unmapped)

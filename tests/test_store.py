@@ -17,7 +17,7 @@ import pytest
 
 from plankg.errors import QueryError, StoreError
 from plankg.store.publishing import BUILD_INFO
-from plankg.server.ui.data import QUERIES_DIR
+from plankg.examples import QUERIES_DIR
 from plankg.store import (
     GraphStore,
     OxigraphStore,

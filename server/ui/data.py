@@ -22,7 +22,6 @@ from plankg.namespaces import PLAN, PREFIXES
 from plankg.server.ui.i18n import EN, ZH
 from plankg.server import runtime
 
-QUERIES_DIR = Path(__file__).resolve().parents[1] / "queries"
 KINDS = SEARCHED  # the classes shown on the search page, in the order of their groups
 
 
@@ -261,33 +260,4 @@ def search_items() -> list[Item]:
 
 # ----------------------------------------------------------------------------- example queries
 
-@dataclass(frozen=True)
-class Example:
-    """An example query file of ``server/queries``: its header comments and its text."""
-
-    name: str
-    title: dict[str, str]
-    description: dict[str, str]
-    query: str
-
-    def get(self, what: str, lang: str) -> str:
-        values = self.title if what == "title" else self.description
-        return values.get(lang) or values.get(ZH, self.name)
-
-
-_HEADER = re.compile(r"^#\s*(title|description)(@en)?\s*:\s*(.*\S)\s*$")
-
-
-def examples(directory: Path = QUERIES_DIR) -> list[Example]:
-    """The example queries, by file name. Header lines ``# title: …``, ``# title@en: …``,
-    ``# description: …``, ``# description@en: …`` (zh-Hant without a tag) precede the query."""
-    found = []
-    for path in sorted(directory.glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        meta: dict[str, dict[str, str]] = {"title": {}, "description": {}}
-        for line in text.splitlines():
-            m = _HEADER.match(line)
-            if m:
-                meta[m.group(1)][EN if m.group(2) else ZH] = m.group(3)
-        found.append(Example(path.stem, meta["title"], meta["description"], text))
-    return found
+from plankg.examples import Example, examples  # noqa: E402  (re-exported: the query page's)
