@@ -515,9 +515,9 @@ def _sorted_parts(term) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in QUERIES_DIR.glob("*.rq")))
-def test_every_example_query_answers_the_same_from_memory_as_from_disk(built_store: Path, name: str) -> None:
+def test_every_example_query_answers_the_same_from_memory_as_from_disk(full_store: Path, name: str) -> None:
     query = (QUERIES_DIR / name).read_text(encoding="utf-8")
-    with open_store(built_store) as disk, open_store(built_store, memory_max_quads=1_000_000) as memory:
+    with open_store(full_store) as disk, open_store(full_store, memory_max_quads=1_000_000) as memory:
         assert memory.in_memory and memory.count() == disk.count()
         expected = _answers(disk.query(query))
         assert expected and _answers(memory.query(query)) == expected

@@ -12,11 +12,12 @@ import pytest
 from pyoxigraph import NamedNode, RdfFormat, Store
 
 from conftest import ROOT, SEED, run_plankg
+from plankg.examples import QUERIES_DIR, examples
 from plankg.server import create_app
 from plankg.server.ui import i18n, views as ui, data as ui_data
 
 SERVER = ROOT / "server"
-EXAMPLES = sorted((SERVER / "queries").glob("*.rq"))
+EXAMPLES = sorted(QUERIES_DIR.glob("*.rq"))
 XSS = "<script>alert(1)</script>"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ATTR = re.compile(r'\b(?:src|href|action)\s*=\s*"([^"]*)"')
@@ -235,7 +236,7 @@ def test_data_markup_is_escaped_everywhere(xss_store):
 def test_query_page_offers_the_examples_and_yasgui(client):
     html = page(client, "/query")
     assert "/assets/yasgui/yasgui.min.js" in html and "/static/query.js" in html
-    for example in ui_data.examples():
+    for example in examples():
         assert example.get("title", i18n.ZH) in html
     assert 'id="yasgui"' in html
     with client.get("/assets/yasgui/yasgui.min.js") as js:
@@ -273,10 +274,10 @@ def test_query_page_without_the_npm_install_says_how(built_store, monkeypatch, t
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_query_has_a_header_and_results(path, built_store):
-    (example,) = [e for e in ui_data.examples() if e.name == path.stem]
+def test_example_query_has_a_header_and_results(path, full_store):
+    (example,) = [e for e in examples() if e.name == path.stem]
     assert all(example.title.get(lang) and example.description.get(lang) for lang in i18n.LANGS)
-    store = Store.read_only(os.path.realpath(built_store))
+    store = Store.read_only(os.path.realpath(full_store))
     result = store.query(example.query, use_default_graph_as_union=True)
     assert len(list(result)) > 0
 

@@ -13,7 +13,6 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 
@@ -257,7 +256,3 @@ def search_items() -> list[Item]:
         return sorted(items.values(), key=lambda i: (KINDS.index(i.kind), i.order, i.iri))
     return cached(("search-items",), compute)
 
-
-# ----------------------------------------------------------------------------- example queries
-
-from plankg.examples import Example, examples  # noqa: E402  (re-exported: the query page's)

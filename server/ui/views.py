@@ -20,6 +20,7 @@ from flask import (Blueprint, Response, abort, current_app, make_response, rende
 from markupsafe import Markup, escape
 
 from plankg import formats
+from plankg.examples import examples
 from plankg.server.ui import i18n, sunburst, data as ui_data
 from plankg.server.errors import HTTPProblem
 
@@ -128,7 +129,7 @@ def query():
     """YASGUI on our /sparql, with the example queries; ``?query=`` loads (and runs) a query."""
     text = request.args.get("query", "")
     return render_template("query.html", query=text, title=request.args.get("title", ""),
-                           examples=ui_data.examples(), downloads=downloads(text) if text.strip() else [],
+                           examples=examples(), downloads=downloads(text) if text.strip() else [],
                            assets_ok=(YASGUI_BUILD / "yasgui.min.js").is_file(), install_command=INSTALL_COMMAND,
                            result_formats=RESULT_DOWNLOADS, graph_formats=GRAPH_DOWNLOADS,
                            id_prefix=node_url(current_app.config["BASE"] + "_")[:-1])
