@@ -32,8 +32,9 @@ IRIs (B = base; ``{roc}`` the ROC year of the budget, ``{stage}`` ``enacted``):
   ``3.`` is ``item/3``, its sub-item ``(2)`` is ``item/3/2``, and that one's ``<1>`` is
   ``item/3/2/1`` (:class:`LineItem.ordinal` at each level of ``BudgetRow.items``; unique within
   every row of the shipped budgets, which tests/test_funding.py checks);
-* computed link: ``B funding/{roc}/{n}``, n = 1, 2, … over the links of all plans of that year,
-  in the order plan IRI, work plan ordinal, program ordinal, rank;
+* computed link: ``{plan IRI}/funding-link/{n}`` (``B{org}/{roc}/funding-link/{n}``), n = 1, 2, …
+  over the plan's links in the order work plan ordinal, program ordinal, rank: adding another
+  organisation's or year's plan renumbers nothing;
 * the method: ``B funding-method/char-ngram``.
 """
 
@@ -142,9 +143,9 @@ class _Builder:
     programs: int = 0
     pairs: int = 0
 
-    def link(self, n: int, roc: int, prog: _Program, item: URIRef, score: float, rank: int,
+    def link(self, n: int, plan: URIRef, prog: _Program, item: URIRef, score: float, rank: int,
              evidence: str) -> None:
-        g, node = self.graph, URIRef(f"{self.base}funding/{roc}/{n}")
+        g, node = self.graph, URIRef(f"{plan}/funding-link/{n}")
         g.add((prog.iri, P("fundedByItem"), item))
         g.add((node, RDF.type, P("FundingLink")))
         g.add((node, P("linkFrom"), prog.iri))
@@ -180,7 +181,7 @@ def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: 
         if doc.stage == STAGE:
             enacted.setdefault(doc.year, doc)
     plans = sorted((p for g in plan_graphs for p in _plans(g)), key=lambda p: str(p[0]))
-    numbers: dict[int, int] = {}
+    numbers: dict[URIRef, int] = {}
     for plan, year, work_plans in plans:
         doc = enacted.get(year) if year is not None else None
         if doc is None:
@@ -218,7 +219,7 @@ def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: 
                 prog_ngrams = set(ngrams(prog.text))
                 for rank, s, k in accepted:
                     path, item, text = items[k]
-                    numbers[roc] = numbers.get(roc, 0) + 1
+                    numbers[plan] = numbers.get(plan, 0) + 1
                     iri = URIRef(f"{base}budget/{roc}/{STAGE}/{row.code}/item/{path}")
                     shared = "".join(f"「{f}」" for f in shared_fragments(text, prog_ngrams))
                     evidence = (f"shared text {shared or '(none)'}; character {NGRAM_RANGE[0]}–{NGRAM_RANGE[1]}-gram "
@@ -227,7 +228,7 @@ def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: 
                     if near:
                         evidence += (f"; near match: the budget row is named {row.depcat} ({row.depname}), "
                                      f"not {wp.label}, and was found by its code only: trust this link less")
-                    b.link(numbers[roc], roc, prog, iri, s, rank, evidence)
+                    b.link(numbers[plan], plan, prog, iri, s, rank, evidence)
     if b.links:
         _describe_method(out, base)
     counts = {"links": b.links, "programs": b.programs, "programs linked": b.linked_programs, "pairs scored": b.pairs}
