@@ -154,7 +154,7 @@ CORE_PROPERTIES = {
     "isActivityOf": (OWL.ObjectProperty, PLAN.Activity, PLAN.Program),
     "ordinal": (OWL.DatatypeProperty, None, XSD.integer),
     "category": (OWL.ObjectProperty, PLAN.Program, PLAN.PlanCategory),
-    "responsibleUnit": (OWL.ObjectProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment), ORG.OrganizationalUnit),
+    "responsibleUnit": (OWL.ObjectProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment), ORG.Organization),
     "targetGroup": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.TargetGroup),
     "citesLaw": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.Law),
     "fiscalYear": (OWL.DatatypeProperty, PLAN.AnnualPlan, XSD.gYear),
@@ -614,16 +614,30 @@ def test_ministry_and_units() -> None:
     assert {(mol, RDF.type, ORG.Organization), (mol, RDF.type, ORG.FormalOrganization)} <= set(g)
     assert g.value(mol, SKOS.notation) == Literal("mol")
     assert g.value(mol, DCTERMS.source) == ID["law/N0000030"]
+    agencies = ("bli", "wda", "blf", "osha", "ilosh")
     for slug, zh in UNITS.items():
         unit = ID[f"org/mol/{slug}"]
-        assert (unit, RDF.type, ORG.OrganizationalUnit) in g
-        assert (unit, ORG.unitOf, mol) in g and (mol, ORG.hasUnit, unit) in g
         assert Literal(zh, lang="zh-Hant") in set(g.objects(unit, SKOS.prefLabel))
         assert {o.language for o in g.objects(unit, SKOS.prefLabel)} == {"en", "zh-Hant"}
-    for agency in ("bli", "wda", "blf", "osha", "ilosh"):
+        if slug in agencies:
+            continue
+        assert (unit, RDF.type, ORG.OrganizationalUnit) in g
+        assert (unit, ORG.unitOf, mol) in g and (mol, ORG.hasUnit, unit) in g
+    # W3C ORG: agencies are legal entities (FormalOrganization) under the ministry, not units of it
+    for agency in agencies:
         unit = ID[f"org/mol/{agency}"]
         assert (unit, RDF.type, ORG.FormalOrganization) in g
-        assert (unit, ORG.subOrganizationOf, mol) in g
+        assert (unit, ORG.subOrganizationOf, mol) in g and (mol, ORG.hasSubOrganization, unit) in g
+        assert (unit, RDF.type, ORG.OrganizationalUnit) not in g
+        assert (unit, ORG.unitOf, mol) not in g and (mol, ORG.hasUnit, unit) not in g
+
+
+def test_org_axioms_relied_on_are_declared() -> None:
+    g = ontology()
+    assert (ORG.unitOf, RDFS.subPropertyOf, ORG.subOrganizationOf) in g
+    assert (ORG.hasUnit, RDFS.subPropertyOf, ORG.hasSubOrganization) in g
+    assert (ORG.FormalOrganization, RDFS.subClassOf, ORG.Organization) in g
+    assert (ORG.OrganizationalUnit, RDFS.subClassOf, ORG.Organization) in g
 
 
 EXPECTED_ASSIGNMENTS = {
@@ -666,4 +680,6 @@ def test_the_eleven_work_plan_assignments() -> None:
     assert actual == EXPECTED_ASSIGNMENTS
     assert sorted(work_plan_names_in_plan_text()) == sorted(EXPECTED_ASSIGNMENTS)
     units = {ID[f"org/mol/{u}"] for u, _ in actual.values()}
-    assert all((u, RDF.type, ORG.OrganizationalUnit) in vocabularies() for u in units)
+    v, mol = vocabularies(), ID["org/mol"]
+    # a department of the ministry, or one of its agencies
+    assert all((u, ORG.unitOf, mol) in v or (u, ORG.subOrganizationOf, mol) in v for u in units)
