@@ -38,7 +38,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 ID = Namespace(BASE)
 
-DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
 BUILT_IN_NAMESPACES = (str(RDF), str(RDFS), str(OWL))
 
 
@@ -138,9 +138,11 @@ CORE_CLASSES = {
     "Vision": None, "Aim": None, "PolicyDocument": None, "KeyWork": None,
     "PlanCategory": SKOS.Concept, "DraftLaw": PLAN.Law, "LinkEvidence": None,
     "SourceDocument": PROV.Entity, "SourceLocation": PROV.Entity, "WorkPlanAssignment": None,
+    "BudgetWorkPlan": None, "Appropriation": None, "BudgetLineItem": None, "BudgetStage": None,
+    "BudgetFunction": SKOS.Concept, "BudgetMatch": None, "BudgetMatchKind": None,
 }  # fmt: skip
 
-# property -> (type, domain, range); a tuple domain means owl:unionOf those classes
+# property -> (type, domain, range); a tuple domain or range means owl:unionOf those classes
 CORE_PROPERTIES = {
     "hasGoal": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Goal),
     "hasStrategy": (OWL.ObjectProperty, PLAN.Goal, PLAN.Strategy),
@@ -157,14 +159,14 @@ CORE_PROPERTIES = {
     "responsibleUnit": (OWL.ObjectProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment), ORG.Organization),
     "targetGroup": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.TargetGroup),
     "citesLaw": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.Law),
-    "fiscalYear": (OWL.DatatypeProperty, PLAN.AnnualPlan, XSD.gYear),
+    "fiscalYear": (OWL.DatatypeProperty, (PLAN.AnnualPlan, PLAN.Appropriation), XSD.gYear),
     "rocYear": (OWL.DatatypeProperty, (PLAN.AnnualPlan, PLAN.WorkPlanAssignment), XSD.integer),
     "hasVision": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Vision),
     "hasAim": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Aim),
     "follows": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.PolicyDocument),
     "hasKeyWork": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.KeyWork),
     "laterEnactedAs": (OWL.ObjectProperty, PLAN.DraftLaw, PLAN.Law),
-    "budgetCode": (OWL.DatatypeProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment), XSD.string),
+    "budgetCode": (OWL.DatatypeProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment, PLAN.BudgetWorkPlan), XSD.string),
     "hasLinkEvidence": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.LinkEvidence),
     "linkProperty": (OWL.ObjectProperty, PLAN.LinkEvidence, None),
     "linkTarget": (OWL.ObjectProperty, PLAN.LinkEvidence, SKOS.Concept),
@@ -178,6 +180,22 @@ CORE_PROPERTIES = {
     "linkerStopTerm": (OWL.DatatypeProperty, SKOS.ConceptScheme, None),
     "organisation": (OWL.ObjectProperty, PLAN.WorkPlanAssignment, ORG.Organization),
     "workPlanName": (OWL.DatatypeProperty, PLAN.WorkPlanAssignment, None),
+    # the central budget (issue 14: terms fixed by the issue)
+    "agency": (OWL.ObjectProperty, PLAN.BudgetWorkPlan, ORG.Organization),
+    "functionCategory": (OWL.ObjectProperty, PLAN.BudgetWorkPlan, PLAN.BudgetFunction),
+    "appropriationOf": (OWL.ObjectProperty, PLAN.Appropriation, PLAN.BudgetWorkPlan),
+    "hasAppropriation": (OWL.ObjectProperty, PLAN.BudgetWorkPlan, PLAN.Appropriation),
+    "budgetStage": (OWL.ObjectProperty, PLAN.Appropriation, PLAN.BudgetStage),
+    "hasLineItem": (OWL.ObjectProperty, (PLAN.Appropriation, PLAN.BudgetLineItem), PLAN.BudgetLineItem),
+    "isLineItemOf": (OWL.ObjectProperty, PLAN.BudgetLineItem, (PLAN.Appropriation, PLAN.BudgetLineItem)),
+    "amount": (OWL.DatatypeProperty, (PLAN.Appropriation, PLAN.BudgetLineItem), XSD.decimal),
+    "changeFromPreviousYear": (OWL.DatatypeProperty, PLAN.BudgetLineItem, XSD.decimal),
+    "budgetSection": (OWL.DatatypeProperty, PLAN.Appropriation, None),
+    "budgetAgencyCode": (OWL.DatatypeProperty, ORG.Organization, XSD.string),
+    "fundedBy": (OWL.ObjectProperty, PLAN.WorkPlan, PLAN.BudgetWorkPlan),
+    "hasBudgetMatch": (OWL.ObjectProperty, PLAN.WorkPlan, PLAN.BudgetMatch),
+    "budgetMatchTarget": (OWL.ObjectProperty, PLAN.BudgetMatch, PLAN.BudgetWorkPlan),
+    "budgetMatchKind": (OWL.ObjectProperty, (PLAN.BudgetMatch, PLAN.WorkPlanAssignment), PLAN.BudgetMatchKind),
 }  # fmt: skip
 
 STRUCTURAL = {
@@ -218,7 +236,11 @@ def test_core_property(name: str) -> None:
         assert isinstance(declared_domain, BNode) and _union_members(g, declared_domain) == domain
     else:
         assert declared_domain == domain
-    assert g.value(term, RDFS.range) == range_
+    declared_range = g.value(term, RDFS.range)
+    if isinstance(range_, tuple):
+        assert isinstance(declared_range, BNode) and _union_members(g, declared_range) == range_
+    else:
+        assert declared_range == range_
 
 
 def test_ordinal_is_functional() -> None:

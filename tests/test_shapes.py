@@ -36,12 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/plankg/id/"
 ONTOLOGY = ROOT / "ontology" / "plankg.ttl"
 VOCAB_FILES = [
+    ROOT / "ontology" / "vocab" / "budget-functions.ttl",
     ROOT / "ontology" / "vocab" / "laws.ttl",
     ROOT / "ontology" / "vocab" / "organisations.ttl",
     ROOT / "ontology" / "vocab" / "plan-categories.ttl",
     ROOT / "ontology" / "vocab" / "target-groups.ttl",
 ]
 MAPPING_FILES = [
+    ROOT / "ontology" / "mappings" / "budget-agencies.ttl",
     ROOT / "ontology" / "mappings" / "law-short-forms.ttl",
     ROOT / "ontology" / "mappings" / "mol-108-work-plans.ttl",
 ]

@@ -102,6 +102,21 @@ class Vocabularies:
                 return unit, (str(code) if code is not None else None)
         return None, None
 
+    # --- the central budget ------------------------------------------------------------
+    @cached_property
+    def budget_functions(self) -> dict[str, tuple[URIRef, str]]:
+        """skos:notation (the two-digit code) -> (IRI, zh-Hant label) of every plan:BudgetFunction."""
+        g, out = self.union, {}
+        for c in g.subjects(RDF.type, P("BudgetFunction")):
+            labels = [str(o) for o in g.objects(c, SKOS.prefLabel) if isinstance(o, Literal) and o.language == ZH]
+            out[str(g.value(c, SKOS.notation))] = (c, labels[0] if labels else "")
+        return out
+
+    @cached_property
+    def budget_agencies(self) -> dict[str, URIRef]:
+        """Budget agency code -> IRI of the organisation the mappings give it (ontology/mappings/budget-agencies.ttl)."""
+        return {str(code): org for org, code in self.mappings.subject_objects(P("budgetAgencyCode"))}
+
     # --- linker terms ----------------------------------------------------------------
     @cached_property
     def terms(self) -> list[Term]:
