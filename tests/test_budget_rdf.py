@@ -2,8 +2,8 @@
 
 Checks the counts, a row of the Ministry of Labor read by hand from the published note, the
 year-independent budget work plans, the functions of government, the agency codes and their
-mapping to the organisations plankg already describes, and how long mapping and serialising
-take.
+mapping to the organisations plankg already describes, the plan's plan:fundedBy links, and how
+long mapping and serialising take.
 """
 
 from __future__ import annotations
@@ -11,19 +11,23 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import hashlib
 import time
 from decimal import Decimal
 
 import pytest
-from rdflib import Graph, Literal, Namespace
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import ORG, RDF, RDFS, SKOS, XSD
 
-from conftest import BASE
+from conftest import BASE, SEED
 from plankg.build.budget_agencies import agencies, check_agency_codes
 from plankg.build.budget_rdf import map_budget
+from plankg.build.linker import Linker
 from plankg.build.mapped import MappedGraph
+from plankg.build.rdf import map_plan
 from plankg.build.vocab import Vocabularies
 from plankg.errors import InputError
+from plankg.loaders import registry
 from plankg.loaders.budget_csv import shipped_documents
 
 PLAN = Namespace("https://w3id.org/plankg/ontology#")
@@ -44,6 +48,13 @@ def documents() -> dict[tuple[str, int], object]:
 @functools.cache
 def mapped(stage: str, year: int) -> MappedGraph:
     return map_budget(documents()[(stage, year)], vocab())
+
+
+@functools.cache
+def plan_graph() -> Graph:
+    data = SEED.read_bytes()
+    plan = registry.load(str(SEED), data, list(vocab().categories))
+    return map_plan(plan, vocab(), Linker(vocab().terms), hashlib.sha256(data).hexdigest()).graph
 
 
 def enacted_2019() -> Graph:
@@ -231,6 +242,41 @@ def test_an_unknown_function_of_government_names_file_and_line() -> None:
         map_budget(dataclasses.replace(doc, rows=[row]), vocab())
     assert e.value.file == doc.file and e.value.line == row.source.line
     assert "budget-functions.ttl" in str(e.value)
+
+
+# ------------------------------------------------------------------------------------------------
+# The plan's work plans and the budget
+# ------------------------------------------------------------------------------------------------
+
+
+def test_the_plan_work_plan_is_funded_by_its_budget_work_plan() -> None:
+    g = plan_graph()
+    wp = next(w for w in g.subjects(RDF.type, PLAN.WorkPlan) if str(g.value(w, RDFS.label)) == "綜合規劃業務")
+    assert set(g.objects(wp, PLAN.fundedBy)) == {ID["budget/work-plan/6330011100"]}
+    assert g.value(wp, PLAN.budgetCode) == Literal("6330011100")  # kept for compatibility
+    match = g.value(wp, PLAN.hasBudgetMatch)
+    assert match == URIRef(f"{wp}/budget-match/1")
+    assert (match, RDF.type, PLAN.BudgetMatch) in g
+    assert g.value(match, PLAN.budgetMatchTarget) == ID["budget/work-plan/6330011100"]
+    assert g.value(match, PLAN.budgetMatchKind) == PLAN.ExactNameMatch
+
+
+def test_near_matches_say_how_they_were_matched() -> None:
+    g = plan_graph()
+    kinds = {str(g.value(w, RDFS.label)): g.value(g.value(w, PLAN.hasBudgetMatch), PLAN.budgetMatchKind)
+             for w in g.subjects(PLAN.fundedBy, None)}
+    assert len(kinds) == 11
+    assert {n for n, k in kinds.items() if k == PLAN.NearNameMatch} == {"勞動保險業務(二)", "勞動及職業安全衛生研究業務"}
+    near = next(w for w in g.subjects(PLAN.fundedBy, None) if str(g.value(w, RDFS.label)) == "勞動保險業務(二)")
+    assert g.value(near, PLAN.fundedBy) == ID["budget/work-plan/6130101100"]
+    comment = g.value(g.value(near, PLAN.hasBudgetMatch), RDFS.comment)
+    assert "保險業務" in comment and "勞工保險局" in comment
+
+
+def test_every_funding_target_is_a_budget_work_plan_of_2019() -> None:
+    targets = set(plan_graph().objects(None, PLAN.fundedBy))
+    g = enacted_2019()
+    assert targets and all((t, RDF.type, PLAN.BudgetWorkPlan) in g for t in targets)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -705,3 +705,6 @@ def test_the_eleven_work_plan_assignments() -> None:
     v, mol = vocabularies(), ID["org/mol"]
     # a department of the ministry, or one of its agencies
     assert all((u, ORG.unitOf, mol) in v or (u, ORG.subOrganizationOf, mol) in v for u in units)
+    kinds = {str(g.value(a, PLAN.workPlanName)): g.value(a, PLAN.budgetMatchKind) for a in assignments}
+    assert {n for n, k in kinds.items() if k == PLAN.NearNameMatch} == {"勞動保險業務(二)", "勞動及職業安全衛生研究業務"}
+    assert all(k == PLAN.ExactNameMatch for n, k in kinds.items() if n not in {"勞動保險業務(二)", "勞動及職業安全衛生研究業務"})
