@@ -38,7 +38,7 @@ PROV = Namespace("http://www.w3.org/ns/prov#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 ID = Namespace(BASE)
 
-DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+DECLARATION_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
 BUILT_IN_NAMESPACES = (str(RDF), str(RDFS), str(OWL))
 
 
@@ -138,9 +138,11 @@ CORE_CLASSES = {
     "Vision": None, "Aim": None, "PolicyDocument": None, "KeyWork": None,
     "PlanCategory": SKOS.Concept, "DraftLaw": PLAN.Law, "LinkEvidence": None,
     "SourceDocument": PROV.Entity, "SourceLocation": PROV.Entity, "WorkPlanAssignment": None,
+    "BudgetWorkPlan": None, "Appropriation": None, "BudgetLineItem": None, "BudgetStage": None,
+    "BudgetFunction": SKOS.Concept, "BudgetMatch": None, "BudgetMatchKind": None,
 }  # fmt: skip
 
-# property -> (type, domain, range); a tuple domain means owl:unionOf those classes
+# property -> (type, domain, range); a tuple domain or range means owl:unionOf those classes
 CORE_PROPERTIES = {
     "hasGoal": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Goal),
     "hasStrategy": (OWL.ObjectProperty, PLAN.Goal, PLAN.Strategy),
@@ -154,17 +156,17 @@ CORE_PROPERTIES = {
     "isActivityOf": (OWL.ObjectProperty, PLAN.Activity, PLAN.Program),
     "ordinal": (OWL.DatatypeProperty, None, XSD.integer),
     "category": (OWL.ObjectProperty, PLAN.Program, PLAN.PlanCategory),
-    "responsibleUnit": (OWL.ObjectProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment), ORG.OrganizationalUnit),
+    "responsibleUnit": (OWL.ObjectProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment), ORG.Organization),
     "targetGroup": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.TargetGroup),
     "citesLaw": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.Law),
-    "fiscalYear": (OWL.DatatypeProperty, PLAN.AnnualPlan, XSD.gYear),
+    "fiscalYear": (OWL.DatatypeProperty, (PLAN.AnnualPlan, PLAN.Appropriation), XSD.gYear),
     "rocYear": (OWL.DatatypeProperty, (PLAN.AnnualPlan, PLAN.WorkPlanAssignment), XSD.integer),
     "hasVision": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Vision),
     "hasAim": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Aim),
     "follows": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.PolicyDocument),
     "hasKeyWork": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.KeyWork),
     "laterEnactedAs": (OWL.ObjectProperty, PLAN.DraftLaw, PLAN.Law),
-    "budgetCode": (OWL.DatatypeProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment), XSD.string),
+    "budgetCode": (OWL.DatatypeProperty, (PLAN.WorkPlan, PLAN.WorkPlanAssignment, PLAN.BudgetWorkPlan), XSD.string),
     "hasLinkEvidence": (OWL.ObjectProperty, (PLAN.Strategy, PLAN.Program, PLAN.Activity), PLAN.LinkEvidence),
     "linkProperty": (OWL.ObjectProperty, PLAN.LinkEvidence, None),
     "linkTarget": (OWL.ObjectProperty, PLAN.LinkEvidence, SKOS.Concept),
@@ -178,6 +180,22 @@ CORE_PROPERTIES = {
     "linkerStopTerm": (OWL.DatatypeProperty, SKOS.ConceptScheme, None),
     "organisation": (OWL.ObjectProperty, PLAN.WorkPlanAssignment, ORG.Organization),
     "workPlanName": (OWL.DatatypeProperty, PLAN.WorkPlanAssignment, None),
+    # the central budget (issue 14: terms fixed by the issue)
+    "agency": (OWL.ObjectProperty, PLAN.BudgetWorkPlan, ORG.Organization),
+    "functionCategory": (OWL.ObjectProperty, PLAN.BudgetWorkPlan, PLAN.BudgetFunction),
+    "appropriationOf": (OWL.ObjectProperty, PLAN.Appropriation, PLAN.BudgetWorkPlan),
+    "hasAppropriation": (OWL.ObjectProperty, PLAN.BudgetWorkPlan, PLAN.Appropriation),
+    "budgetStage": (OWL.ObjectProperty, PLAN.Appropriation, PLAN.BudgetStage),
+    "hasLineItem": (OWL.ObjectProperty, (PLAN.Appropriation, PLAN.BudgetLineItem), PLAN.BudgetLineItem),
+    "isLineItemOf": (OWL.ObjectProperty, PLAN.BudgetLineItem, (PLAN.Appropriation, PLAN.BudgetLineItem)),
+    "amount": (OWL.DatatypeProperty, (PLAN.Appropriation, PLAN.BudgetLineItem), XSD.decimal),
+    "changeFromPreviousYear": (OWL.DatatypeProperty, PLAN.BudgetLineItem, XSD.decimal),
+    "budgetSection": (OWL.DatatypeProperty, PLAN.Appropriation, None),
+    "budgetAgencyCode": (OWL.DatatypeProperty, ORG.Organization, XSD.string),
+    "fundedBy": (OWL.ObjectProperty, PLAN.WorkPlan, PLAN.BudgetWorkPlan),
+    "hasBudgetMatch": (OWL.ObjectProperty, PLAN.WorkPlan, PLAN.BudgetMatch),
+    "budgetMatchTarget": (OWL.ObjectProperty, PLAN.BudgetMatch, PLAN.BudgetWorkPlan),
+    "budgetMatchKind": (OWL.ObjectProperty, (PLAN.BudgetMatch, PLAN.WorkPlanAssignment), PLAN.BudgetMatchKind),
 }  # fmt: skip
 
 STRUCTURAL = {
@@ -218,7 +236,11 @@ def test_core_property(name: str) -> None:
         assert isinstance(declared_domain, BNode) and _union_members(g, declared_domain) == domain
     else:
         assert declared_domain == domain
-    assert g.value(term, RDFS.range) == range_
+    declared_range = g.value(term, RDFS.range)
+    if isinstance(range_, tuple):
+        assert isinstance(declared_range, BNode) and _union_members(g, declared_range) == range_
+    else:
+        assert declared_range == range_
 
 
 def test_ordinal_is_functional() -> None:
@@ -614,16 +636,30 @@ def test_ministry_and_units() -> None:
     assert {(mol, RDF.type, ORG.Organization), (mol, RDF.type, ORG.FormalOrganization)} <= set(g)
     assert g.value(mol, SKOS.notation) == Literal("mol")
     assert g.value(mol, DCTERMS.source) == ID["law/N0000030"]
+    agencies = ("bli", "wda", "blf", "osha", "ilosh")
     for slug, zh in UNITS.items():
         unit = ID[f"org/mol/{slug}"]
-        assert (unit, RDF.type, ORG.OrganizationalUnit) in g
-        assert (unit, ORG.unitOf, mol) in g and (mol, ORG.hasUnit, unit) in g
         assert Literal(zh, lang="zh-Hant") in set(g.objects(unit, SKOS.prefLabel))
         assert {o.language for o in g.objects(unit, SKOS.prefLabel)} == {"en", "zh-Hant"}
-    for agency in ("bli", "wda", "blf", "osha", "ilosh"):
+        if slug in agencies:
+            continue
+        assert (unit, RDF.type, ORG.OrganizationalUnit) in g
+        assert (unit, ORG.unitOf, mol) in g and (mol, ORG.hasUnit, unit) in g
+    # W3C ORG: agencies are legal entities (FormalOrganization) under the ministry, not units of it
+    for agency in agencies:
         unit = ID[f"org/mol/{agency}"]
         assert (unit, RDF.type, ORG.FormalOrganization) in g
-        assert (unit, ORG.subOrganizationOf, mol) in g
+        assert (unit, ORG.subOrganizationOf, mol) in g and (mol, ORG.hasSubOrganization, unit) in g
+        assert (unit, RDF.type, ORG.OrganizationalUnit) not in g
+        assert (unit, ORG.unitOf, mol) not in g and (mol, ORG.hasUnit, unit) not in g
+
+
+def test_org_axioms_relied_on_are_declared() -> None:
+    g = ontology()
+    assert (ORG.unitOf, RDFS.subPropertyOf, ORG.subOrganizationOf) in g
+    assert (ORG.hasUnit, RDFS.subPropertyOf, ORG.hasSubOrganization) in g
+    assert (ORG.FormalOrganization, RDFS.subClassOf, ORG.Organization) in g
+    assert (ORG.OrganizationalUnit, RDFS.subClassOf, ORG.Organization) in g
 
 
 EXPECTED_ASSIGNMENTS = {
@@ -666,4 +702,9 @@ def test_the_eleven_work_plan_assignments() -> None:
     assert actual == EXPECTED_ASSIGNMENTS
     assert sorted(work_plan_names_in_plan_text()) == sorted(EXPECTED_ASSIGNMENTS)
     units = {ID[f"org/mol/{u}"] for u, _ in actual.values()}
-    assert all((u, RDF.type, ORG.OrganizationalUnit) in vocabularies() for u in units)
+    v, mol = vocabularies(), ID["org/mol"]
+    # a department of the ministry, or one of its agencies
+    assert all((u, ORG.unitOf, mol) in v or (u, ORG.subOrganizationOf, mol) in v for u in units)
+    kinds = {str(g.value(a, PLAN.workPlanName)): g.value(a, PLAN.budgetMatchKind) for a in assignments}
+    assert {n for n, k in kinds.items() if k == PLAN.NearNameMatch} == {"勞動保險業務(二)", "勞動及職業安全衛生研究業務"}
+    assert all(k == PLAN.ExactNameMatch for n, k in kinds.items() if n not in {"勞動保險業務(二)", "勞動及職業安全衛生研究業務"})

@@ -14,6 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from plankg.errors import InputError
+from plankg.build.budget_rdf import budget_work_plan_iri
 from plankg.build.linker import Linker
 from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
@@ -101,6 +102,22 @@ class _Mapper:
             self.add(ev, P("matchOffset"), Literal(m.offset))
             self.links += 1
 
+    def funding(self, w_node: URIRef, name: str) -> None:
+        """plan:fundedBy the budget work plan the work plan mapping names, and how it was matched."""
+        match = self.vocab.budget_match(self.org, self.plan.roc_year, name)
+        if match is None:
+            return
+        target = budget_work_plan_iri(self.vocab.base, match.code)
+        self.add(w_node, P("fundedBy"), target)
+        ev = URIRef(f"{w_node}/budget-match/1")
+        self.add(w_node, P("hasBudgetMatch"), ev)
+        self.add(ev, RDF.type, P("BudgetMatch"))
+        self.add(ev, P("budgetMatchTarget"), target)
+        if match.kind is not None:
+            self.add(ev, P("budgetMatchKind"), match.kind)
+        for comment in match.comments:
+            self.add(ev, RDFS.comment, comment)
+
     def statements(self, plan_iri: URIRef, cls: str, items: list[Statement]) -> None:
         for st in items:
             self.child(plan_iri, cls, st.text, st.source, st.ordinal)
@@ -141,6 +158,7 @@ class _Mapper:
                 self.add(w_node, P("responsibleUnit"), unit)
             if code is not None:
                 self.add(w_node, P("budgetCode"), Literal(code))
+            self.funding(w_node, wp.name)
             for prog in wp.programs:
                 p_node = self.child(w_node, "Program", prog.name, prog.source, prog.ordinal)
                 category = self.vocab.categories.get(prog.category)

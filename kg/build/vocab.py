@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from plankg import resources
 from plankg.errors import InputError
@@ -36,6 +36,15 @@ class Term:
     text: str
     prop: str  # "targetGroup" or "citesLaw"
     target: str | None
+
+
+@dataclass(frozen=True)
+class BudgetMatch:
+    """What the work plan mapping says about the budget work plan of a plan's work plan."""
+
+    code: str  # the budget code
+    kind: URIRef | None  # plan:ExactNameMatch or plan:NearNameMatch
+    comments: list[Literal]  # why, for a near match
 
 
 @dataclass
@@ -101,6 +110,32 @@ class Vocabularies:
                 code = m.value(a, P("budgetCode"))
                 return unit, (str(code) if code is not None else None)
         return None, None
+
+    def budget_match(self, org: URIRef, roc_year: int, work_plan: str) -> "BudgetMatch | None":
+        """The budget work plan of a plan's work plan and how it was matched, from the work plan mapping."""
+        m = self.mappings
+        for a in m.subjects(P("workPlanName"), Literal(work_plan, lang=ZH)):
+            if m.value(a, P("organisation")) == org and m.value(a, P("rocYear")).toPython() == roc_year:
+                code = m.value(a, P("budgetCode"))
+                if code is None:
+                    return None
+                return BudgetMatch(str(code), m.value(a, P("budgetMatchKind")), list(m.objects(a, RDFS.comment)))
+        return None
+
+    # --- the central budget ------------------------------------------------------------
+    @cached_property
+    def budget_functions(self) -> dict[str, tuple[URIRef, str]]:
+        """skos:notation (the two-digit code) -> (IRI, zh-Hant label) of every plan:BudgetFunction."""
+        g, out = self.union, {}
+        for c in g.subjects(RDF.type, P("BudgetFunction")):
+            labels = [str(o) for o in g.objects(c, SKOS.prefLabel) if isinstance(o, Literal) and o.language == ZH]
+            out[str(g.value(c, SKOS.notation))] = (c, labels[0] if labels else "")
+        return out
+
+    @cached_property
+    def budget_agencies(self) -> dict[str, URIRef]:
+        """Budget agency code -> IRI of the organisation the mappings give it (ontology/mappings/budget-agencies.ttl)."""
+        return {str(code): org for org, code in self.mappings.subject_objects(P("budgetAgencyCode"))}
 
     # --- linker terms ----------------------------------------------------------------
     @cached_property
