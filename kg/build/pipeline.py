@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from plankg import resources
 from plankg.errors import InputError, PlanKGError, ValidationFailed
@@ -28,7 +28,8 @@ from plankg.loaders import registry
 from plankg.loaders.model import BudgetDocument, Plan
 from plankg.loaders.law_model import LawIndex
 from plankg.build.rdf import MappedPlan, map_plan
-from plankg.build.validate import Report, load_shapes, validate
+from plankg.build.checking import validate_graphs
+from plankg.build.validate import Report
 from plankg.build.vocab import Vocabularies
 
 Document = Plan | BudgetDocument | LawIndex
@@ -135,7 +136,7 @@ def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
     timings["map+link budgets, laws"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    report = _validate_each(mapped, others, vocab, base)
+    report = validate_graphs([m.graph for m in mapped] + [m.graph for m in others], vocab, base)
     timings["shacl"] = time.perf_counter() - t0
     return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs))
 
@@ -220,30 +221,6 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
         out.append(link_budget_items(budgets, vocab, linker))
         if plans:
             out.append(link_funding([m.graph for m in plans], budgets, vocab.base))
-    return out
-
-
-def _validate_each(plans: list[MappedPlan], others: list[MappedGraph], vocab: Vocabularies, base: str) -> Report:
-    """Each graph validated on its own, with the vocabularies and what it points to in the other graphs."""
-    shapes = load_shapes(base)
-    graphs = [m.graph for m in plans] + [m.graph for m in others]
-    reports = []
-    for graph in graphs:
-        data = graph + vocab.union
-        for other in graphs:
-            if other is not graph:
-                data += _pointed_to(graph, other)
-        reports.append(validate(data, vocab.ontology, shapes))
-    return Report.merged(reports)
-
-
-def _pointed_to(graph: Graph, other: Graph) -> Graph:
-    """The triples of ``other`` about the IRIs ``graph`` has as objects."""
-    out = Graph()
-    for node in set(graph.objects()):
-        if isinstance(node, URIRef):
-            for triple in other.triples((node, None, None)):
-                out.add(triple)
     return out
 
 

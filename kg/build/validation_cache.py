@@ -1,0 +1,105 @@
+"""Validation reports kept by content: a graph whose data, context, shapes, ontology, vocabularies
+and validating code have not changed since it was last validated is not validated again.
+
+pySHACL needs seconds for a budget graph of 35,000 triples, and a budget document does not change
+from one build to the next. The key is the SHA-256 of everything the report depends on: the
+graph's and its context's triples with the vocabularies (sorted N-Triples, so the order rdflib
+keeps them in does not matter; these graphs hold no blank nodes), the shipped shapes and
+ontology files and the id base, and the versions of plankg, pySHACL and
+rdflib with the source of :mod:`plankg.build.validate` and :mod:`plankg.build.shacl_sparql`. A
+report is a small JSON file named by its key in :func:`cache_dir`: ``PLANKG_CACHE_DIR``, else
+``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``; ``PLANKG_CACHE_DIR=off`` validates every
+time. A cache that cannot be read or written is ignored (the graph is validated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from rdflib import Graph
+
+from plankg.build.validate import Finding, Report
+
+ENV = "PLANKG_CACHE_DIR"
+OFF = "off"
+SUBDIR = "validation"
+
+
+def cache_dir() -> Path | None:
+    configured = os.environ.get(ENV)
+    if configured == OFF:
+        return None
+    if configured:
+        return Path(configured) / SUBDIR
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "plankg" / SUBDIR
+
+
+def key(parts: list[Graph], fixed: bytes) -> str:
+    """The key of validating the union of ``parts`` where ``fixed`` digests the rest
+    (:func:`fixed_digest`, :func:`lines_digest` of the vocabularies)."""
+    h = hashlib.sha256(fixed)
+    for part in parts:
+        h.update(lines_digest(part))
+    return h.hexdigest()
+
+
+def lines_digest(graph: Graph) -> bytes:
+    """The SHA-256 of ``graph``'s sorted N-Triples lines (no blank nodes expected)."""
+    h = hashlib.sha256()
+    for line in sorted(graph.serialize(format="nt", encoding="utf-8").splitlines()):
+        h.update(line + b"\n")
+    return h.digest()
+
+
+def fixed_digest(base: str) -> bytes:
+    """What every report of one build depends on besides its data graph: the shapes and the
+    ontology as shipped (their files: they hold blank nodes, whose labels change from one
+    parse to the next), the id base they are read with, and the code and versions that validate."""
+    from plankg import resources
+    from plankg.build import shacl_sparql, validate
+
+    h = hashlib.sha256(base.encode() + b"\x00")
+    for resource in [resources.ontology(), *resources.shapes()]:
+        h.update(resource.name.encode() + b"\x00" + resource.read_bytes() + b"\x00")
+    for dist in ("plankg", "pyshacl", "rdflib", "pyoxigraph"):
+        try:
+            h.update(f"{dist} {metadata.version(dist)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist} ?\n".encode())
+    for module in (validate, shacl_sparql):
+        h.update(Path(module.__file__).read_bytes())
+    return h.digest()
+
+
+def load(k: str) -> Report | None:
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        raw = json.loads((folder / f"{k}.json").read_text(encoding="utf-8"))
+        return Report([Finding(**f) for f in raw["findings"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store(k: str, report: Report) -> None:
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        body = json.dumps({"findings": [f.__dict__ for f in report.findings]}, ensure_ascii=False)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as out:
+            out.write(body)
+        os.replace(out.name, folder / f"{k}.json")
+    except OSError:
+        pass
+
+
+__all__ = ["cache_dir", "key", "fixed_digest", "load", "store", "ENV", "OFF"]
