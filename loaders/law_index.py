@@ -221,17 +221,17 @@ def parse_metadata(data: bytes, *, file: str) -> LawIndex:
         if note not in ("", "廢"):
             raise InputError(file, n, f"law {pcode}: unknown LawAbandonNote {note!r}, expected 廢 or nothing")
         last_amended = _date(cell["LawModifiedDate"], "LawModifiedDate", file, n)
-        _date(cell["LawEffectiveDate"], "LawEffectiveDate", file, n)  # checked, not kept (99991231: not yet fixed)
+        effective = _date(cell["LawEffectiveDate"], "LawEffectiveDate", file, n)  # 99991231: not yet fixed
         _no_duplicate(seen, pcode, file, n)
         laws.append(Law(pcode, name, cell["EngLawName"] or None, last_amended, level, cell["LawCategory"] or None,
-                        note == "廢", Source.at(file, n), "database" if level else None))
+                        note == "廢", Source.at(file, n), "database" if level else None, effective))
     if not laws:
         raise InputError(file, len(lines), "no law after the header")
     return LawIndex(file, laws)
 
 
 def merge(index: LawIndex, metadata: LawIndex | None = None) -> LawIndex:
-    """``index`` with each law's level, category and abolition taken from ``metadata`` (same PCode).
+    """``index`` with each law's level, category, abolition and effective date from ``metadata`` (same PCode).
 
     A law the metadata does not hold gets its level from its name where that is unambiguous
     (:func:`level_from_name`), else None; its category and abolition stay None. The index's name,
@@ -244,7 +244,7 @@ def merge(index: LawIndex, metadata: LawIndex | None = None) -> LawIndex:
         m = meta.get(law.pcode)
         if m is not None:
             out.append(replace(law, english=law.english or m.english, level=m.level, category=m.category,
-                               abolished=m.abolished, level_basis=m.level_basis))
+                               abolished=m.abolished, level_basis=m.level_basis, effective=m.effective))
         else:
             level = level_from_name(law.name, law.pcode)
             out.append(replace(law, level=level, level_basis="name" if level else None))

@@ -15,6 +15,8 @@ from typing import Literal
 from plankg.loaders.model import Source
 
 Level = Literal["憲法", "法律", "命令"]
+NOT_YET_EFFECTIVE = date(9999, 12, 31)
+"""The database's ``LawEffectiveDate`` 99991231: the date of taking effect is not fixed yet."""
 LEVELS: tuple[str, ...] = ("憲法", "法律", "命令")  # LawLevel values of the national database
 
 PCODE = re.compile(r"[A-Z][0-9]{7}")
@@ -36,7 +38,9 @@ class Law:
     came from: ``"database"`` (the metadata) or ``"name"`` (:func:`plankg.loaders.law_index.level_from_name`). ``abolished``
     (廢止) and ``category`` (法規類別, e.g. ``行政＞勞動部＞勞動條件及就業平等目``) are None when the
     input does not say. ``last_amended`` is the database's last-change date (None when the database
-    gives none, or only a year: ``19460000``).
+    gives none, or only a year: ``19460000``). ``effective`` is the metadata's ``LawEffectiveDate``,
+    the date the last change takes effect (None where the input does not say; ``9999-12-31`` where
+    the database has no date yet, e.g. a law whose commencement is left to an order never issued).
     """
 
     pcode: str
@@ -48,6 +52,7 @@ class Law:
     abolished: bool | None
     source: Source
     level_basis: Literal["database", "name"] | None = None
+    effective: date | None = None
 
     @property
     def base_name(self) -> str:
@@ -81,4 +86,4 @@ class LawIndex:
         return self._by_pcode.get(pcode)
 
 
-__all__ = ["Law", "LawIndex", "Level", "LEVELS", "PCODE", "base_name"]
+__all__ = ["Law", "LawIndex", "Level", "LEVELS", "PCODE", "NOT_YET_EFFECTIVE", "base_name"]

@@ -16,7 +16,7 @@ from plankg.build import pipeline
 from plankg.errors import InputError
 from plankg.loaders import law_index, plan_text, registry
 from plankg.loaders.law_index import default_index, level_from_name, merge, parse_index, parse_metadata
-from plankg.loaders.law_model import PCODE, LawIndex
+from plankg.loaders.law_model import NOT_YET_EFFECTIVE, PCODE, LawIndex
 
 from conftest import BASE, SEED
 
@@ -107,6 +107,7 @@ def test_the_metadata_reads_level_category_and_abolition():
     lsa, abolished = meta["N0030001"], meta["N0060042"]
     assert (lsa.level, lsa.level_basis, lsa.category, lsa.abolished) == ("法律", "database", "行政＞勞動部＞勞動條件及就業平等目", False)
     assert abolished.abolished is True and abolished.english is None and abolished.source.line == 3
+    assert lsa.effective is None and meta["N0090055"].effective == date(2020, 12, 4)
 
 
 @pytest.mark.parametrize("name,line,message", [
@@ -221,6 +222,9 @@ def test_the_shipped_metadata_has_the_383_mol_laws_all_in_the_index():
     meta = parse_metadata(data, file="mol-laws-all.tsv.gz")
     assert len(meta) == 383
     assert sum(law.abolished for law in meta) == 109
+    # two laws never took effect: the database has no date for it (99991231), e.g. 勞動契約法 of 1936
+    assert sorted(law.pcode for law in meta if law.effective == NOT_YET_EFFECTIVE) == ["N0030010", "N0090050"]
+    assert default_index()["N0030010"].effective == NOT_YET_EFFECTIVE  # merge keeps it
     assert {law.level for law in meta} == {"法律", "命令"}
     index = default_index()
     assert all(law.pcode in index and index[law.pcode].name == law.name for law in meta)

@@ -101,7 +101,7 @@ def test_the_seed_plans_laws_are_found_as_the_linker_finds_them(matcher):
     assert {m.pcode for m in matches} == {"N0030001", "N0050001", "N0020001", "N0050021", "N0090025", "N0060041"}
     vocab = Vocabularies.load(DEFAULT_BASE)
     linked = [(x.target.rsplit("/", 1)[-1], x.text, x.offset) for x in Linker(vocab.terms).matches(text)
-              if x.prop == "citesLaw" and "/law/draft/" not in x.target]
+              if x.prop in ("citesLaw", "reformsLaw") and "/law/draft/" not in x.target]
     assert [(m.pcode, m.text, m.start) for m in matches] == linked
 
 

@@ -39,6 +39,8 @@ BASE = "https://w3id.org/plankg/id/"
 ONTOLOGY = ROOT / "ontology" / "plankg.ttl"
 VOCAB_FILES = [
     ROOT / "ontology" / "vocab" / "budget-functions.ttl",
+    ROOT / "ontology" / "vocab" / "law-legal-basis.ttl",
+    ROOT / "ontology" / "vocab" / "law-types.ttl",
     ROOT / "ontology" / "vocab" / "laws.ttl",
     ROOT / "ontology" / "vocab" / "organisations.ttl",
     ROOT / "ontology" / "vocab" / "plan-categories.ttl",
@@ -50,6 +52,7 @@ MAPPING_FILES = [
     ROOT / "ontology" / "mappings" / "mol-108-work-plans.ttl",
 ]
 SHAPES_FILES = [
+    ROOT / "shapes" / "laws.ttl",
     ROOT / "shapes" / "structure.ttl",
     ROOT / "shapes" / "vocabulary.ttl",
     ROOT / "shapes" / "links.ttl",
@@ -336,7 +339,7 @@ def test_invalid_cases_cover_every_constraint_component_used() -> None:
     }  # fmt: skip
     used = {c for p, c in parameter_to_component.items() if any(True for _ in g.subject_objects(p))}
     unknown = {p for _, p, _ in g if str(p).startswith(str(SH))} - set(parameter_to_component) - {
-        SH.path, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.property, SH.message,
+        SH.path, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.property, SH.message,
         SH.severity, SH.select, SH.prefixes, SH.declare, SH.prefix, SH.namespace, SH.qualifiedValueShape,
         SH.inversePath, SH.alternativePath,
     }  # fmt: skip

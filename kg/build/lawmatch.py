@@ -33,8 +33,10 @@ rules), not 保險法 (the Insurance Act); 醫療法人 is a kind of legal perso
 from the next character. Longer names are matched there as well, since 勞動基準法令 and 勞動基準法規
 are how plans refer to that act's body of rules.
 
-The matcher does not decide what a text cites: it finds names. ``plankg.build.linker`` still links
-plans with the vocabularies (this module is not wired into the build yet).
+The matcher does not decide what a text cites: it finds names. :class:`Automaton` is the search
+itself (leftmost-longest, the 法 guard) over strings that stand for any key; ``plankg.build.linker``
+runs one over the law terms of the vocabularies (:attr:`plankg.build.vocab.Vocabularies.terms`,
+built from :meth:`LawMatcher.build`'s forms), keyed by the linked IRI.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import Literal, NamedTuple
+from typing import Generic, Literal, NamedTuple, TypeVar
 
 import ahocorasick_rs
 from rdflib import Graph, Literal as RDFLiteral, URIRef
@@ -91,6 +93,53 @@ class Form:
     origin: Origin
 
 
+K = TypeVar("K")
+
+
+class Automaton(Generic[K]):
+    """Leftmost-longest search for strings, each standing for a key (None: a stop string).
+
+    ``entries`` are ``(text, key)`` pairs with distinct texts. A stop string is matched (so nothing
+    inside it is) but not reported. A text of at most :data:`SHORT_FORM_LENGTH` characters ending
+    in 法 is not matched where 法 starts another word (see the module).
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, K | None]]):
+        entries = list(entries)
+        texts = [text for text, _ in entries]
+        if len(set(texts)) != len(texts):
+            raise ValueError("an automaton's texts must be distinct")
+        self.keys: tuple[K | None, ...] = tuple(key for _, key in entries)
+        self._guarded = tuple(len(t) <= SHORT_FORM_LENGTH and t.endswith("法") for t in texts)
+        self._automaton = ahocorasick_rs.AhoCorasick(texts, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest) \
+            if texts else None
+
+    def find(self, text: str) -> list[tuple[K, str, int, int]]:
+        """``(key, matched, start, end)`` of every string found in ``text``, in text order, stops left out."""
+        return [hit for hit in self._hits(text) if hit[0] is not None]
+
+    def stop_spans(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of the stop strings found in ``text`` (what :meth:`find` consumed silently)."""
+        return [(start, end) for key, _, start, end in self._hits(text) if key is None]
+
+    def _hits(self, text: str) -> list[tuple[K | None, str, int, int]]:
+        found: list[tuple[K | None, str, int, int]] = []
+        if self._automaton is None:
+            return found
+        pos = 0
+        while True:
+            restart = None
+            for i, start, end in self._automaton.find_matches_as_indexes(text[pos:] if pos else text):
+                start, end = start + pos, end + pos
+                if self._guarded[i] and _starts_another_word(text, end):
+                    restart = start + 1
+                    break
+                found.append((self.keys[i], text[start:end], start, end))
+            if restart is None:
+                return found
+            pos = restart
+
+
 class LawMatcher:
     """Leftmost-longest matching of law names and forms; see the module's documentation."""
 
@@ -98,9 +147,7 @@ class LawMatcher:
         chosen = _choose(forms, index)
         self.forms: tuple[Form, ...] = tuple(chosen[text] for text in sorted(chosen))
         self.index = index
-        self._guarded = tuple(len(f.text) <= SHORT_FORM_LENGTH and f.text.endswith("法") for f in self.forms)
-        self._automaton = ahocorasick_rs.AhoCorasick(
-            [f.text for f in self.forms], matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        self._automaton = Automaton((f.text, f.pcode) for f in self.forms)
 
     @classmethod
     def build(cls, index: LawIndex, curated: Graph | None = None, base: str = DEFAULT_BASE) -> "LawMatcher":
@@ -119,21 +166,7 @@ class LawMatcher:
 
     def find(self, text: str) -> list[LawMatch]:
         """Every law named in ``text``, in text order, leftmost-longest, without overlaps."""
-        found: list[LawMatch] = []
-        pos = 0
-        while True:
-            restart = None
-            for i, start, end in self._automaton.find_matches_as_indexes(text[pos:] if pos else text):
-                start, end = start + pos, end + pos
-                if self._guarded[i] and _starts_another_word(text, end):
-                    restart = start + 1
-                    break
-                pcode = self.forms[i].pcode
-                if pcode is not None:
-                    found.append(LawMatch(pcode, text[start:end], start, end))
-            if restart is None:
-                return found
-            pos = restart
+        return [LawMatch(*hit) for hit in self._automaton.find(text)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,5 +292,5 @@ def default_matcher() -> LawMatcher:
     return LawMatcher.build(default_index(), curated_graph(DEFAULT_BASE), DEFAULT_BASE)
 
 
-__all__ = ["LawMatch", "Form", "LawMatcher", "index_forms", "curated_forms", "curated_graph", "default_matcher",
+__all__ = ["LawMatch", "Form", "LawMatcher", "Automaton", "index_forms", "curated_forms", "curated_graph", "default_matcher",
            "MIN_NAME_LENGTH", "SHORT_FORM_LENGTH"]

@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from plankg.errors import InputError
 from plankg.build.budget_rdf import budget_work_plan_iri
-from plankg.build.linker import Linker
+from plankg.build.linker import Linker, Match
 from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
 from plankg.namespaces import PLAN, PREFIXES, graph_iri
@@ -90,17 +90,7 @@ class _Mapper:
 
     def link(self, node: URIRef, text: str) -> None:
         """Tag ``node`` with the target groups and laws its text names, with evidence."""
-        for k, m in enumerate(self.linker.matches(text), start=1):
-            target = URIRef(m.target)
-            self.add(node, P(m.prop), target)
-            ev = URIRef(f"{node}/link/{k}")
-            self.add(node, P(EVIDENCE_PROPERTY), ev)
-            self.add(ev, RDF.type, P(EVIDENCE_CLASS))
-            self.add(ev, P("linkProperty"), P(m.prop))
-            self.add(ev, P("linkTarget"), target)
-            self.add(ev, P("matchedText"), Literal(m.text, lang=ZH))
-            self.add(ev, P("matchOffset"), Literal(m.offset))
-            self.links += 1
+        self.links += add_links(self.g, node, self.linker.matches(text))
 
     def funding(self, w_node: URIRef, name: str) -> None:
         """plan:fundedBy the budget work plan the work plan mapping names, and how it was matched."""
@@ -171,6 +161,29 @@ class _Mapper:
                     a_node = self.child(p_node, "Activity", act.text, act.source, act.ordinal)
                     self.link(a_node, act.text)
         return self.g
+
+
+def add_links(g: Graph, node: URIRef, matches: list[Match]) -> int:
+    """Add to ``g`` the links of ``node`` that ``matches`` make, each with its evidence node
+    ``<node>/link/{k}`` (which property, target, words, offset, rule, cue); a ``reformsLaw`` link is
+    also stated as ``citesLaw`` (its super-property: the store does no reasoning). The number added."""
+    for k, m in enumerate(matches, start=1):
+        target = URIRef(m.target)
+        g.add((node, P(m.prop), target))
+        if m.prop == "reformsLaw":
+            g.add((node, P("citesLaw"), target))
+        ev = URIRef(f"{node}/link/{k}")
+        g.add((node, P(EVIDENCE_PROPERTY), ev))
+        g.add((ev, RDF.type, P(EVIDENCE_CLASS)))
+        g.add((ev, P("linkProperty"), P(m.prop)))
+        g.add((ev, P("linkTarget"), target))
+        g.add((ev, P("matchedText"), Literal(m.text, lang=ZH)))
+        g.add((ev, P("matchOffset"), Literal(m.offset)))
+        g.add((ev, P("linkRule"), Literal(m.rule)))
+        if m.cue is not None:
+            g.add((ev, P("cueText"), Literal(m.cue, lang=ZH)))
+            g.add((ev, P("cueOffset"), Literal(m.cue_offset)))
+    return len(matches)
 
 
 def map_plan(plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str) -> MappedPlan:

@@ -31,10 +31,15 @@ def _parse(resource, base: str) -> Graph:
 
 @dataclass(frozen=True)
 class Term:
-    """A string the linker looks for, and what it links to (``target`` None for a stop term)."""
+    """A string the linker looks for, and what it links to (``target`` None for a stop term).
+
+    ``prop`` is the link a match makes: ``targetGroup``; ``citesLaw`` for a name or form of a law
+    (the linker makes it ``reformsLaw`` where the words around ask for it); ``reformsLaw`` for a
+    label of a draft law; ``legalBasis`` for a plan:legalBasisTerm.
+    """
 
     text: str
-    prop: str  # "targetGroup" or "citesLaw"
+    prop: str  # "targetGroup", "citesLaw", "reformsLaw" or "legalBasis"
     target: str | None
 
 
@@ -140,18 +145,50 @@ class Vocabularies:
     # --- linker terms ----------------------------------------------------------------
     @cached_property
     def terms(self) -> list[Term]:
-        """Every surface form of the target-group and law schemes, plus the stop terms."""
+        """What the linker looks for: the target groups' surface forms and stop terms, the forms of
+        every law of the national index (:attr:`law_matcher`), the labels of draft laws, and the
+        legal basis terms. Forms of a law marked ``plan:linkable false`` are stop terms."""
         g = self.union
         out: list[Term] = []
-        for scheme_slug, prop in (("target-group", "targetGroup"), ("law", "citesLaw")):
-            scheme = URIRef(self.base + scheme_slug)
-            for stop in g.objects(scheme, P("linkerStopTerm")):
-                out.append(Term(str(stop), prop, None))
-            for concept in sorted(set(g.subjects(SKOS.inScheme, scheme))):
-                if g.value(concept, P("linkable")) == Literal(False):
-                    continue
-                for label_prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
-                    for label in g.objects(concept, label_prop):
-                        if isinstance(label, Literal) and label.language == ZH:
-                            out.append(Term(str(label), prop, str(concept)))
+        scheme = URIRef(self.base + "target-group")
+        for stop in g.objects(scheme, P("linkerStopTerm")):
+            out.append(Term(str(stop), "targetGroup", None))
+        for concept in sorted(set(g.subjects(SKOS.inScheme, scheme))):
+            if g.value(concept, P("linkable")) == Literal(False):
+                continue
+            for label_prop in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel):
+                for label in g.objects(concept, label_prop):
+                    if isinstance(label, Literal) and label.language == ZH:
+                        out.append(Term(str(label), "targetGroup", str(concept)))
+        out.extend(self._law_terms())
+        for law, term in sorted(g.subject_objects(P("legalBasisTerm"))):
+            if isinstance(term, Literal) and term.language == ZH and self._linkable(law):
+                out.append(Term(str(term), "legalBasis", str(law)))
         return out
+
+    def _linkable(self, concept) -> bool:
+        return self.union.value(concept, P("linkable")) != Literal(False)
+
+    def _law_terms(self) -> list[Term]:
+        g = self.union
+        drafts = {str(label): str(d) for d in g.subjects(RDF.type, P("DraftLaw")) if self._linkable(d)
+                  for p in (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel) for label in g.objects(d, p)
+                  if isinstance(label, Literal) and label.language == ZH}
+        out = []
+        for form in self.law_matcher.forms:
+            if form.pcode is None:  # a draft's label or a stop term of the law scheme
+                draft = drafts.get(form.text)
+                out.append(Term(form.text, "reformsLaw", draft) if draft else Term(form.text, "citesLaw", None))
+                continue
+            law = URIRef(f"{self.base}law/{form.pcode}")
+            out.append(Term(form.text, "citesLaw", str(law) if self._linkable(law) else None))
+        return out
+
+    @cached_property
+    def law_matcher(self):
+        """The law-name matcher (:mod:`plankg.build.lawmatch`) of the shipped national index and the
+        curated forms of these vocabularies and mappings."""
+        from plankg.build.lawmatch import LawMatcher  # the index is read only when laws are linked
+        from plankg.loaders.law_index import default_index
+
+        return LawMatcher.build(default_index(), self.union + self.mappings, self.base)
