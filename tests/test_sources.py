@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from rdflib import Literal, URIRef
+
 from conftest import SEED, run_plankg
 from plankg.build.sources import read_registry
 from plankg.errors import InputError
@@ -87,3 +89,25 @@ def test_a_plan_of_a_year_without_a_work_plan_mapping_builds_with_warnings(tmp_p
     assert [p.roc_year for p in compiled.plans] == [108, 109]
     unmapped = {f.focus for f in compiled.report.warnings if "no plan:responsibleUnit" in f.message}
     assert len(unmapped) == 11 and all("/109/work-plan/" in iri for iri in unmapped)
+
+
+def test_any_agency_of_a_loaded_budget_may_publish_a_plan(tmp_path: Path) -> None:
+    """A plan of 交通部, which organisations.ttl does not know, builds when a budget naming the
+    agency is loaded: its publisher is the budget's agency, and a missing mapping is a warning."""
+    from plankg.build import pipeline
+    from plankg.data import budget as budget_data
+
+    other = tmp_path / "motc-108.txt"
+    other.write_text(SEED.read_text(encoding="utf-8").replace("勞動部", "交通部"), encoding="utf-8")
+    budget = Path(budget_data.__file__).parent / "enacted-2019.csv.gz"
+    registry = write(tmp_path, f'[[plan]]\nfile = "{other}"\n\n[[budget]]\nfile = "{budget}"\nyear = 2019\n'
+                               'stage = "enacted"\n')
+    base = "https://example.org/id/"
+    compiled = pipeline.compile_sources(read_registry(registry), base)
+    assert compiled.report.conforms
+    [mapped] = compiled.mapped
+    publisher = mapped.graph.value(mapped.iri, URIRef("http://purl.org/dc/terms/publisher"))
+    assert str(publisher).startswith(base + "org/budget/") and str(mapped.iri).startswith(base + "agency-")
+    budget_graph = next(m.graph for m in compiled.others if m.kind == "budget")
+    assert (publisher, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("交通部", lang="zh-Hant")) \
+        in budget_graph

@@ -123,8 +123,9 @@ def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
     laws = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, LawIndex)]
     mapped: list[MappedPlan] = []
     seen: dict[str, str] = {}
+    agencies = _agency_codes(budgets)
     for spec, plan in plans:
-        m = map_plan(plan, vocab, linker, hashlib.sha256(spec.data).hexdigest())
+        m = map_plan(plan, vocab, linker, hashlib.sha256(spec.data).hexdigest(), agencies)
         if m.graph_iri in seen:
             raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
         seen[m.graph_iri] = spec.path
@@ -197,6 +198,17 @@ def _load(spec: SourceSpec, categories: list[str]) -> Document:
     return doc
 
 
+def _agency_codes(budgets: list[BudgetDocument]) -> dict[str, str]:
+    """Agency name (depname) → agency code, over the loaded budgets (the newest name wins)."""
+    from plankg.build.budget_agencies import agency_code
+
+    out: dict[str, str] = {}
+    for doc in sorted(budgets, key=lambda d: d.year):
+        for row in doc.rows:
+            out[row.depname] = agency_code(row.code)
+    return out
+
+
 def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawIndex]], plans: list[MappedPlan],
                 vocab: Vocabularies, linker: Linker) -> list[MappedGraph]:
     """The budget and law graphs, and the links between sources."""
@@ -208,7 +220,7 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
     if budgets:
         from plankg.build.budget_rdf import map_budget
         from plankg.build.funding import link_funding
-        from plankg.build.law_rdf import link_budget_items
+        from plankg.build.law_links import link_budget_items
 
         seen: dict[str, str] = {}
         for doc in budgets:

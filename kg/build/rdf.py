@@ -7,6 +7,7 @@ always gives the same IRIs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -39,13 +40,14 @@ class MappedPlan:
 
 
 class _Mapper:
-    def __init__(self, plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str):
+    def __init__(self, plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str,
+                 budget_agencies: Mapping[str, str] | None = None):
         self.plan = plan
         self.vocab = vocab
         self.linker = linker
         self.sha256 = sha256
         self.file = PurePath(plan.source.file).name
-        self.org, self.notation = vocab.organisation(plan.organisation, plan.source.file)
+        self.org, self.notation = vocab.organisation(plan.organisation, plan.source.file, budget_agencies)
         self.root = f"{vocab.base}{self.notation}/{plan.roc_year}"
         self.g = Graph()
         for prefix, ns in PREFIXES.items():
@@ -186,8 +188,10 @@ def add_links(g: Graph, node: URIRef, matches: list[Match]) -> int:
     return len(matches)
 
 
-def map_plan(plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str) -> MappedPlan:
-    """The RDF graph of ``plan``; ``sha256`` is the digest of the source file's bytes."""
-    mapper = _Mapper(plan, vocab, linker, sha256)
+def map_plan(plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str,
+             budget_agencies: Mapping[str, str] | None = None) -> MappedPlan:
+    """The RDF graph of ``plan``; ``sha256`` is the digest of the source file's bytes;
+    ``budget_agencies`` (name → agency code) are the loaded budgets' agencies, which may publish plans."""
+    mapper = _Mapper(plan, vocab, linker, sha256, budget_agencies)
     graph = mapper.map()
     return MappedPlan(mapper.iri(), graph_iri(vocab.base, mapper.notation, plan.roc_year), graph, mapper.links)

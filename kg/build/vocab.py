@@ -7,6 +7,8 @@ Files under the id base use relative IRIs and are parsed with the configured bas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -94,8 +96,11 @@ class Vocabularies:
         return out
 
     # --- organisations ---------------------------------------------------------------
-    def organisation(self, name: str, file: str) -> tuple[URIRef, str]:
-        """The IRI and notation (IRI path segment, e.g. ``mol``) of the organisation named ``name``."""
+    def organisation(self, name: str, file: str, budget_agencies: Mapping[str, str] | None = None
+                     ) -> tuple[URIRef, str]:
+        """The IRI and notation (IRI path segment, e.g. ``mol``) of the organisation named ``name``:
+        one of organisations.ttl, else an agency of a loaded budget (``budget_agencies``: name →
+        agency code), whose IRI is ``B org/budget/{code}`` and notation ``agency-{code}``."""
         g = self.union
         for org in g.subjects(RDF.type, ORG_ORGANIZATION):
             labels = {str(o) for p in (SKOS.prefLabel, SKOS.altLabel) for o in g.objects(org, p)}
@@ -104,7 +109,14 @@ class Vocabularies:
                 if notation is None:
                     raise InputError(file, None, f"organisation {name!r} has no skos:notation in organisations.ttl")
                 return org, str(notation)
-        raise InputError(file, 1, f"unknown organisation {name!r}: add it (with a skos:notation) to ontology/vocab/organisations.ttl")
+        code = (budget_agencies or {}).get(name)
+        if code is not None:
+            if code in self.budget_agencies:  # mapped, but not by this name (the budget's spelling)
+                org = self.budget_agencies[code]
+                return org, str(g.value(org, SKOS.notation) or f"agency-{code}")
+            return URIRef(f"{self.base}org/budget/{code}"), f"agency-{code}"
+        raise InputError(file, 1, f"unknown organisation {name!r}: expected one of ontology/vocab/organisations.ttl "
+                                  "(with a skos:notation) or an agency (depname) of a loaded budget")
 
     def assignment(self, org: URIRef, roc_year: int, work_plan: str) -> tuple[URIRef | None, str | None]:
         """(responsible unit, budget code) of a work plan, from the mappings; (None, None) if unmapped."""
