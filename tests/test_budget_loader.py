@@ -172,8 +172,9 @@ def test_the_registry_picks_the_budget_loader_by_name_and_header():
     assert isinstance(doc, BudgetDocument) and len(doc.rows) == 7
 
 
-def test_the_build_refuses_a_budget_for_now_with_a_clear_message(tmp_path):
-    with pytest.raises(InputError, match=r"read as a BudgetDocument, which the build does not map to RDF yet"):
+def test_a_budget_given_as_a_plan_file_is_refused_with_a_clear_message(tmp_path):
+    with pytest.raises(InputError, match=r"read as a BudgetDocument, but the build takes plan files only on the "
+                                         r"command line: list budgets and law indexes in a registry"):
         pipeline.compile_plans(pipeline.read_inputs([ENACTED]), BASE)
     out = run_plankg("build", "--store", str(tmp_path / "store"), str(ENACTED))
     assert out.returncode == 2 and str(ENACTED) in out.stderr and "BudgetDocument" in out.stderr

@@ -194,7 +194,7 @@ def test_the_registry_reads_a_law_index_by_name(tmp_path):
 def test_the_build_refuses_a_law_index(tmp_path):
     path = tmp_path / "moj-law-index.json.gz"
     path.write_bytes(files("plankg.data.laws").joinpath("moj-law-index.json.gz").read_bytes())
-    with pytest.raises(InputError, match="read as a LawIndex, which the build does not map to RDF yet") as e:
+    with pytest.raises(InputError, match="read as a LawIndex, but the build takes plan files only on the command line") as e:
         pipeline.compile_plans(pipeline.read_inputs([path]), BASE)
     assert e.value.file == str(path)
 
