@@ -76,19 +76,28 @@ def test_non_utf8_plan_names_file_and_line(published, tmp_path):
     assert snapshot(published) == before
 
 
+YEAR_ZERO = SEED_TEXT.replace("勞動部 108 年度施政計畫", "勞動部 0 年度施政計畫", 1)  # the shapes want a ROC year ≥ 1
+
+
 def test_graph_violating_the_shapes_is_not_published(published, tmp_path):
-    # A work plan the mappings do not know has no responsible unit: the shapes require one.
-    p = write(tmp_path, "renamed.txt", SEED_TEXT.replace("綜合規劃業務\t", "綜合規劃業務甲\t", 1))
+    p = write(tmp_path, "year-zero.txt", YEAR_ZERO)
     before = snapshot(published)
     proc = run_plankg("build", "--store", str(published), str(p))
     assert proc.returncode == 1
-    assert "綜合規劃業務甲" in proc.stderr and "responsibleUnit" in proc.stderr
-    assert "renamed.txt:96" in proc.stderr  # the source line of the offending node
+    assert "Violation: '勞動部 0 年度施政計畫'" in proc.stderr and "plan:rocYear" in proc.stderr
     assert snapshot(published) == before
 
 
-def test_validate_reports_violations_with_exit_1(tmp_path):
+def test_a_work_plan_no_mapping_covers_is_a_warning_and_the_plan_is_published(published, tmp_path):
     p = write(tmp_path, "renamed.txt", SEED_TEXT.replace("綜合規劃業務\t", "綜合規劃業務甲\t", 1))
+    proc = run_plankg("build", "--store", str(published), str(p))
+    assert proc.returncode == 0
+    assert "Warning: '綜合規劃業務甲'" in proc.stderr and "renamed.txt:96" in proc.stderr  # the node's source line
+    assert "no plan:responsibleUnit" in proc.stderr
+
+
+def test_validate_reports_violations_with_exit_1(tmp_path):
+    p = write(tmp_path, "year-zero.txt", YEAR_ZERO)
     proc = run_plankg("validate", str(p))
     assert proc.returncode == 1 and "Violation" in proc.stdout
 

@@ -84,7 +84,11 @@ def predicted() -> set[tuple[str, str, str, str]]:
     from plankg.build.linker import Linker
     from plankg.build.vocab import Vocabularies
 
-    linker = Linker(Vocabularies.load(BASE).terms)
+    vocab = Vocabularies.load(BASE)
+    from plankg.loaders.law_index import default_index
+
+    vocab.law_index = default_index()  # as a build with the law index links
+    linker = Linker(vocab.terms)
     out = set()
     for source, texts in (("plan", plan_texts()), ("budget", budget_sample())):
         for node, text in texts:

@@ -27,7 +27,9 @@ LAW = lambda pcode: URIRef(f"{DEFAULT_BASE}law/{pcode}")  # noqa: E731
 
 @pytest.fixture(scope="module")
 def vocab() -> Vocabularies:
-    return Vocabularies.load(DEFAULT_BASE)
+    vocab = Vocabularies.load(DEFAULT_BASE)
+    vocab.law_index = default_index()  # as a build with the law index links
+    return vocab
 
 
 @pytest.fixture(scope="module")

@@ -79,13 +79,12 @@ def curated_laws(vocab: Vocabularies) -> Graph:
 def map_laws(index: LawIndex, vocab: Vocabularies) -> MappedGraph:
     """The law graph of ``index`` (graph ``{vocab.base}graph/laws``, kind ``laws``); see the module."""
     from plankg.build.lawmatch import LawMatcher
-    from plankg.loaders.law_index import default_index
 
     base = vocab.base
     curated = curated_laws(vocab)
     types = {str(n): c for c in vocab.union.subjects(RDF.type, _LAW_TYPE)
              for n in vocab.union.objects(c, SKOS.notation)}
-    matcher = vocab.law_matcher if index is default_index() else \
+    matcher = vocab.law_matcher if index is vocab.law_index else \
         LawMatcher.build(index, vocab.union + vocab.mappings, base)
     g = Graph()
     for prefix, ns in PREFIXES.items():

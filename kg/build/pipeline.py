@@ -117,10 +117,12 @@ def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
     timings["parse"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    linker = Linker(vocab.terms)
     plans = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, Plan)]
     budgets = [d for d in docs if isinstance(d, BudgetDocument)]
     laws = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, LawIndex)]
+    if laws:
+        vocab.law_index = laws[0][1]  # the linker links the laws this build publishes
+    linker = Linker(vocab.terms)
     mapped: list[MappedPlan] = []
     seen: dict[str, str] = {}
     agencies = _agency_codes(budgets)

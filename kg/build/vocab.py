@@ -61,6 +61,7 @@ class Vocabularies:
     graphs: dict[str, Graph]  # named-graph IRI -> vocabulary graph
     mappings: Graph
     _cache: dict = field(default_factory=dict, repr=False)
+    law_index: object | None = None  # the build's LawIndex: the laws the linker links (None: the curated ones)
 
     @classmethod
     def load(cls, base: str) -> "Vocabularies":
@@ -198,9 +199,12 @@ class Vocabularies:
 
     @cached_property
     def law_matcher(self):
-        """The law-name matcher (:mod:`plankg.build.lawmatch`) of the shipped national index and the
-        curated forms of these vocabularies and mappings."""
-        from plankg.build.lawmatch import LawMatcher  # the index is read only when laws are linked
-        from plankg.loaders.law_index import default_index
+        """The law-name matcher (:mod:`plankg.build.lawmatch`) of the build's law index
+        (:attr:`law_index`, set by the pipeline when the sources hold one) and the curated forms of
+        these vocabularies and mappings. Without an index only the curated laws (laws.ttl) are
+        linked: a link must point at a law the build publishes."""
+        from plankg.build.lawmatch import LawMatcher
+        from plankg.loaders.law_model import LawIndex
 
-        return LawMatcher.build(default_index(), self.union + self.mappings, self.base)
+        index = self.law_index if self.law_index is not None else LawIndex("<curated laws only>")
+        return LawMatcher.build(index, self.union + self.mappings, self.base)
