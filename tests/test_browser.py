@@ -21,6 +21,7 @@ import pytest
 from pyoxigraph import Store
 
 from conftest import ROOT
+from plankg.examples import QUERIES_DIR
 from server_support import start_server, stop
 from test_ui import XSS, build_xss_store
 
@@ -123,7 +124,7 @@ def test_query_page_runs_an_example_offline_shares_and_downloads(offline, sparql
     page.goto(sparql_server.url + "/query")
     page.wait_for_selector(".yasgui .CodeMirror")
     example = page.locator('a.example[data-name="05-target-groups-by-activities"]')
-    query = (ROOT / "server" / "queries" / "05-target-groups-by-activities.rq").read_text(encoding="utf-8")
+    query = (QUERIES_DIR / "05-target-groups-by-activities.rq").read_text(encoding="utf-8")
     expected = rows_of(built_store, query)
     example.click()
     rows = page.locator(".yasr table.dataTable tbody tr")

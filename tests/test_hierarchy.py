@@ -68,7 +68,7 @@ _CHAIN = re.compile(r"plan:\w+\??(?:/plan:\w+\??)+")
 
 
 def _chains() -> list[tuple[str, list[str]]]:
-    sources = [*sorted((ROOT / "server" / "queries").glob("*.rq")), ROOT / "server" / "ui" / "data.py",
+    sources = [*sorted((ROOT / "kg" / "queries").glob("*.rq")), ROOT / "server" / "ui" / "data.py",
                ROOT / "README.md"]
     return [(f"{path.name}: {m}", [step.removeprefix("plan:").rstrip("?") for step in m.split("/")])
             for path in sources for m in _CHAIN.findall(path.read_text(encoding="utf-8"))]

@@ -122,7 +122,7 @@ def test_juxtaposed_terms_past_the_limit_are_refused():
 def test_realistic_queries_pass(tmp_path):
     from conftest import ROOT
 
-    for path in sorted((ROOT / "server" / "queries").glob("*.rq")):
+    for path in sorted((ROOT / "kg" / "queries").glob("*.rq")):
         L.check(path.read_text(encoding="utf-8"))
     values = W + "{ VALUES ?x { " + " ".join(f"<http://e/{i}>" for i in range(2000)) + " } ?x ?p ?o }"
     L.check(values)
