@@ -46,6 +46,18 @@ def full_store(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def vocab():
+    """The vocabularies at the default base, linking the shipped law index as a build with it does."""
+    from plankg.build.vocab import Vocabularies
+    from plankg.loaders.law_index import default_index
+    from plankg.namespaces import DEFAULT_BASE
+
+    vocabularies = Vocabularies.load(DEFAULT_BASE)
+    vocabularies.law_index = default_index()
+    return vocabularies
+
+
+@pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent")

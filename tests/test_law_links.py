@@ -10,21 +10,12 @@ from rdflib import Literal, URIRef
 
 from plankg.build.law_links import item_iri, link_budget_items, walk
 from plankg.build.linker import Linker
-from plankg.loaders.law_index import default_index
-from plankg.build.vocab import Vocabularies
 from plankg.loaders.budget_csv import shipped_document, shipped_documents
 from plankg.loaders.model import BudgetDocument, BudgetRow, LineItem, Source
 from plankg.namespaces import DEFAULT_BASE, PLAN
 
 P = lambda name: URIRef(PLAN + name)  # noqa: E731
 LAW = DEFAULT_BASE + "law/"
-
-
-@pytest.fixture(scope="module")
-def vocab() -> Vocabularies:
-    vocab = Vocabularies.load(DEFAULT_BASE)
-    vocab.law_index = default_index()  # as a build with the law index links
-    return vocab
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from plankg.build.law_rdf import IN_FORCE, NOT_IN_FORCE, in_force, linked_laws, map_laws
 from plankg.build.mapped import MappedGraph
-from plankg.build.vocab import Vocabularies
 from plankg.loaders.law_index import default_index
 from plankg.loaders.law_model import NOT_YET_EFFECTIVE, Law, LawIndex
 from plankg.loaders.model import Source
@@ -23,13 +22,6 @@ ZH = "zh-Hant"
 E = lambda name: URIRef(ELI + name)  # noqa: E731
 P = lambda name: URIRef(PLAN + name)  # noqa: E731
 LAW = lambda pcode: URIRef(f"{DEFAULT_BASE}law/{pcode}")  # noqa: E731
-
-
-@pytest.fixture(scope="module")
-def vocab() -> Vocabularies:
-    vocab = Vocabularies.load(DEFAULT_BASE)
-    vocab.law_index = default_index()  # as a build with the law index links
-    return vocab
 
 
 @pytest.fixture(scope="module")

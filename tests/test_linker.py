@@ -8,18 +8,10 @@ import pytest
 from rdflib import URIRef
 
 from plankg.build.linker import Linker
-from plankg.loaders.law_index import default_index
 from plankg.namespaces import DEFAULT_BASE, PLAN
-from plankg.build.vocab import Term, Vocabularies
+from plankg.build.vocab import Term
 
 from conftest import SEED
-
-
-@pytest.fixture(scope="module")
-def vocab() -> Vocabularies:
-    vocab = Vocabularies.load(DEFAULT_BASE)
-    vocab.law_index = default_index()  # as a build with the law index links
-    return vocab
 
 
 def test_longest_match_wins_and_consumes():
