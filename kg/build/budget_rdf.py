@@ -17,6 +17,7 @@ ordinals, so the same input gives the same IRIs.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
@@ -47,6 +48,25 @@ def budget_work_plan_iri(base: str, code: str) -> URIRef:
 def budget_agency_iri(base: str, agency_code: str) -> URIRef:
     """The IRI of an agency that the mappings do not give an IRI of its own."""
     return URIRef(f"{base}org/budget/{agency_code}")
+
+
+def appropriation_iri(base: str, doc: BudgetDocument, row: BudgetRow) -> str:
+    """``{base}budget/{roc}/{stage}/{code}``: the row of ``doc`` with budget code ``row.code``."""
+    return f"{base}budget/{doc.year - 1911}/{doc.stage}/{row.code}"
+
+
+def item_iri(base: str, doc: BudgetDocument, row: BudgetRow, path: tuple[int, ...]) -> str:
+    """``{appropriation}/item/{ordinal path}``: ``.../item/3`` for item ``3.``, ``.../item/3/2`` for
+    its sub-item ``(2)``, ``.../item/3/2/1`` for ``<1>`` under that."""
+    return f"{appropriation_iri(base, doc, row)}/item/{'/'.join(str(n) for n in path)}"
+
+
+def walk(items: list[LineItem], path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], LineItem]]:
+    """Every item and sub-item with its ordinal path, depth first (as ``LineItem.walk``)."""
+    for item in items:
+        here = (*path, item.ordinal)
+        yield here, item
+        yield from walk(item.items, here)
 
 
 def budget_graph_iri(base: str, year: int, stage: str) -> str:

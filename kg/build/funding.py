@@ -48,13 +48,13 @@ from decimal import Decimal
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
+from plankg.build.budget_rdf import appropriation_iri, walk  # the budget graph's IRIs
 from plankg.build.mapped import MappedGraph
 from plankg.build.textsim import NGRAM_RANGE, TfIdf, cosine, ngrams, shared_fragments
 from plankg.loaders.model import BudgetDocument, BudgetRow, LineItem
 from plankg.namespaces import PLAN, PREFIXES
 
 STAGE = "enacted"
-ROC_OFFSET = 1911
 THRESHOLD_BEST = Decimal("0.06")  # lowest score of a program's best item that is linked
 THRESHOLD = Decimal("0.12")  # lowest score of a program's other items that are linked
 TOP_K = 2  # most items linked to one program
@@ -83,12 +83,8 @@ def item_text(text: str) -> str:
 
 def item_paths(row: BudgetRow) -> Iterator[tuple[str, LineItem]]:
     """(ordinal path, item) of every item of ``row``, depth first: ``1``, ``1/1``, ``1/2``, ``2`` …"""
-    def walk(items: list[LineItem], above: str) -> Iterator[tuple[str, LineItem]]:
-        for item in items:
-            path = f"{above}{item.ordinal}"
-            yield path, item
-            yield from walk(item.items, path + "/")
-    yield from walk(row.items, "")
+    for path, item in walk(row.items):
+        yield "/".join(map(str, path)), item
 
 
 @dataclass(frozen=True)
@@ -188,7 +184,7 @@ def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: 
             what = f"no enacted budget of {year} was given" if year is not None else "it has no plan:fiscalYear"
             b.warnings.append(f"{plan}: {what}; its programs are not linked")
             continue
-        roc, rows = year - ROC_OFFSET, {r.code: r for r in doc.rows}
+        rows = {r.code: r for r in doc.rows}
         matched: list[tuple[_WorkPlan, BudgetRow]] = []
         for wp in work_plans:
             row = rows.get(wp.code) if wp.code else None
@@ -220,7 +216,7 @@ def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: 
                 for rank, s, k in accepted:
                     path, item, text = items[k]
                     numbers[plan] = numbers.get(plan, 0) + 1
-                    iri = URIRef(f"{base}budget/{roc}/{STAGE}/{row.code}/item/{path}")
+                    iri = URIRef(f"{appropriation_iri(base, doc, row)}/item/{path}")
                     shared = "".join(f"「{f}」" for f in shared_fragments(text, prog_ngrams))
                     evidence = (f"shared text {shared or '(none)'}; character {NGRAM_RANGE[0]}–{NGRAM_RANGE[1]}-gram "
                                 f"TF-IDF cosine {s:.4f}, rank {rank} of {len(items)} line items of "

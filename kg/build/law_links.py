@@ -11,37 +11,18 @@ as the plans' links, with the same evidence nodes (``<item>/link/{k}``,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 from rdflib import Graph, URIRef
 
+from plankg.build.budget_rdf import appropriation_iri, item_iri, walk  # the budget graph's IRIs
 from plankg.build.linker import Linker
 from plankg.build.mapped import MappedGraph
 from plankg.build.rdf import add_links
 from plankg.build.vocab import Vocabularies
-from plankg.loaders.model import BudgetDocument, BudgetRow, LineItem
+from plankg.loaders.model import BudgetDocument
 from plankg.namespaces import PLAN, PREFIXES, graph_iri
 
 LINK_PROPERTIES = ("citesLaw", "reformsLaw", "legalBasis", "targetGroup")
-
-
-def appropriation_iri(base: str, doc: BudgetDocument, row: BudgetRow) -> str:
-    """``{base}budget/{roc}/{stage}/{code}``: the row of ``doc`` with budget code ``row.code``."""
-    return f"{base}budget/{doc.year - 1911}/{doc.stage}/{row.code}"
-
-
-def item_iri(base: str, doc: BudgetDocument, row: BudgetRow, path: tuple[int, ...]) -> str:
-    """``{appropriation}/item/{ordinal path}``: ``.../item/3`` for item ``3.``, ``.../item/3/2`` for
-    its sub-item ``(2)``, ``.../item/3/2/1`` for ``<1>`` under that."""
-    return f"{appropriation_iri(base, doc, row)}/item/{'/'.join(str(n) for n in path)}"
-
-
-def walk(items: list[LineItem], path: tuple[int, ...] = ()) -> Iterator[tuple[tuple[int, ...], LineItem]]:
-    """Every item and sub-item with its ordinal path, depth first (as ``LineItem.walk``)."""
-    for item in items:
-        here = (*path, item.ordinal)
-        yield here, item
-        yield from walk(item.items, here)
 
 
 def link_budget_items(docs: list[BudgetDocument], vocab: Vocabularies, linker: Linker) -> MappedGraph:
