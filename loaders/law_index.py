@@ -44,10 +44,9 @@ from dataclasses import replace
 from datetime import date
 from functools import cache
 from importlib.resources import files
-from typing import Literal
 
 from plankg.errors import InputError
-from plankg.loaders.law_model import LEVELS, PCODE, Law, LawIndex, base_name
+from plankg.loaders.law_model import LEVELS, PCODE, Law, LawIndex, base_name, level_from_name
 from plankg.loaders.model import Source
 from plankg.loaders.plan_text import decode
 from plankg.loaders.registry import HEAD_BYTES, Loader
@@ -56,35 +55,6 @@ INDEX_FILE = "moj-law-index.json.gz"
 METADATA_FILE = "mol-laws-all.tsv.gz"
 METADATA_COLUMNS = ("PCode", "LawLevel", "LawName", "EngLawName", "LawCategory", "LawModifiedDate",
                     "LawEffectiveDate", "LawAbandonNote")
-
-STATUTE_SUFFIXES = ("法", "律", "條例", "通則")  # 中央法規標準法 Art. 2
-ORDER_SUFFIXES = ("規程", "規則", "細則", "辦法", "綱要", "標準", "準則")  # 中央法規標準法 Art. 3
-CONSTITUTION_BLOCK = "A00000"  # the database's 憲法 category: the name rule does not hold there
-
-
-# --------------------------------------------------------------------------------------------
-# Names
-# --------------------------------------------------------------------------------------------
-
-
-def level_from_name(name: str, pcode: str | None = None) -> Literal["法律", "命令"] | None:
-    """法律 or 命令 from the name's ending (中央法規標準法 Art. 2 and 3), None where that is unclear.
-
-    See the module's documentation for the rule and what it leaves undecided.
-    """
-    if pcode is not None and pcode.startswith(CONSTITUTION_BLOCK):
-        return None
-    name = base_name(name).strip()
-    if name.endswith(ORDER_SUFFIXES):
-        return "命令"
-    if name.endswith(STATUTE_SUFFIXES):
-        return "法律"
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# Reading
-# --------------------------------------------------------------------------------------------
 
 
 def _unzip(data: bytes, file: str) -> bytes:
@@ -252,11 +222,6 @@ def merge(index: LawIndex, metadata: LawIndex | None = None) -> LawIndex:
     return LawIndex(index.file, out)
 
 
-# --------------------------------------------------------------------------------------------
-# The shipped index
-# --------------------------------------------------------------------------------------------
-
-
 @cache
 def default_index() -> LawIndex:
     """The index shipped in :mod:`plankg.data.laws`, merged with the MOL metadata (read once)."""
@@ -264,11 +229,6 @@ def default_index() -> LawIndex:
     index = parse_index(package.joinpath(INDEX_FILE).read_bytes(), file=f"<bundled>/{INDEX_FILE}")
     metadata = parse_metadata(package.joinpath(METADATA_FILE).read_bytes(), file=f"<bundled>/{METADATA_FILE}")
     return merge(index, metadata)
-
-
-# --------------------------------------------------------------------------------------------
-# The loader
-# --------------------------------------------------------------------------------------------
 
 
 def _head_text(head: bytes) -> str:
@@ -299,11 +259,6 @@ LOADER = Loader("law-index", sniff=sniff, parse=parse)
 """Reads the law index and the law metadata into a :class:`LawIndex` (not a plan)."""
 
 
-# --------------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------------
-
-
 def _skip_space(text: str, i: int) -> int:
     while i < len(text) and text[i] in " \t\r\n":
         i += 1
@@ -324,7 +279,6 @@ class _LineCounter:
         self._line += self._text.count("\n", self._offset, offset)
         self._offset = offset
         return self._line
-
 
 
 __all__ = ["Law", "LawIndex", "PCODE", "base_name", "level_from_name", "parse_index", "parse_metadata",

@@ -86,4 +86,26 @@ class LawIndex:
         return self._by_pcode.get(pcode)
 
 
-__all__ = ["Law", "LawIndex", "Level", "LEVELS", "PCODE", "NOT_YET_EFFECTIVE", "base_name"]
+
+
+STATUTE_SUFFIXES = ("法", "律", "條例", "通則")  # 中央法規標準法 Art. 2
+ORDER_SUFFIXES = ("規程", "規則", "細則", "辦法", "綱要", "標準", "準則")  # 中央法規標準法 Art. 3
+CONSTITUTION_BLOCK = "A00000"  # the database's 憲法 category: the name rule does not hold there
+
+
+def level_from_name(name: str, pcode: str | None = None) -> Literal["法律", "命令"] | None:
+    """法律 or 命令 from the name's ending (中央法規標準法 Art. 2 and 3), None where that is unclear.
+
+    :mod:`plankg.loaders.law_index` documents the rule and what it leaves undecided.
+    """
+    if pcode is not None and pcode.startswith(CONSTITUTION_BLOCK):
+        return None
+    name = base_name(name).strip()
+    if name.endswith(ORDER_SUFFIXES):
+        return "命令"
+    if name.endswith(STATUTE_SUFFIXES):
+        return "法律"
+    return None
+
+
+__all__ = ["Law", "LawIndex", "Level", "LEVELS", "PCODE", "NOT_YET_EFFECTIVE", "base_name", "level_from_name"]
