@@ -29,13 +29,13 @@ def plan_graph():
 
 def count_validations(monkeypatch) -> list[int]:
     calls = [0]
-    real = checking.validate
+    real = checking.validate_view
 
     def counted(*args, **kwargs):
         calls[0] += 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(checking, "validate", counted)
+    monkeypatch.setattr(checking, "validate_view", counted)
     monkeypatch.setattr(checking, "VALIDATION_PROCESSES_MAX", 1)  # in this process, so the count is seen
     return calls
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from plankg.build import validation_cache
-from plankg.build.validate import Report, load_shapes, validate
+from plankg.build.validate import DataView, PreparedShapes, Report, load_shapes, ntriples, prepare, validate_view
 from plankg.build.vocab import Vocabularies
 
 
@@ -23,19 +23,23 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str) -> Repo
     graphs; only findings about the graph's own subjects count (the context is there to be
     pointed at, and is validated with its own graph). A graph validated before with the same
     data, context, shapes and code is not validated again (:mod:`plankg.build.validation_cache`);
-    the others are validated in parallel, one process per CPU (forked: they share the graphs, and
-    only the findings come back), largest first."""
-    shapes = load_shapes(base)
-    fixed = validation_cache.fixed_digest(base) + validation_cache.lines_digest(vocab.union)
+    the others are validated in parallel, one process per CPU (forked: they share the graphs and
+    the store, and only the findings come back), largest first.
+
+    All graphs are loaded once into one in-memory Oxigraph store (:class:`_Dataset`), each in its
+    own named graph with its context beside it; a graph's checks see its graph, its context,
+    the vocabularies and the ontology as their default graph."""
+    shapes = prepare(load_shapes(base))
     graphs = sorted(graphs, key=len, reverse=True)
-    contexts = _contexts(graphs)
+    data = _Dataset(graphs, vocab)
+    fixed = validation_cache.fixed_digest(base) + validation_cache.lines_digest(data.vocabularies)
     keys, reports = [], {}
-    for i, (graph, context) in enumerate(zip(graphs, contexts)):
-        keys.append(validation_cache.key([graph, context], fixed))
+    for i in range(len(graphs)):
+        keys.append(validation_cache.key([data.ntriples[i], data.context(i)], fixed))
         if (kept := validation_cache.load(keys[-1])) is not None:
             reports[i] = kept
     todo = [i for i in range(len(graphs)) if i not in reports]
-    _JOBS[:] = [(graphs[i], graphs[i] + vocab.union + contexts[i], vocab, shapes) for i in todo]
+    _JOBS[:] = [(graphs[i], data.view(i), shapes) for i in todo]
     workers = min(len(todo), os.cpu_count() or 1, VALIDATION_PROCESSES_MAX)
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -52,37 +56,62 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str) -> Repo
 
 
 VALIDATION_PROCESSES_MAX = 8
-_JOBS: list[tuple[Graph, Graph, Vocabularies, Graph]] = []  # read by the forked workers
+_JOBS: list[tuple[Graph, DataView, PreparedShapes]] = []  # read by the forked workers
 
 
 def _validate_job(index: int) -> Report:
-    graph, data, vocab, shapes = _JOBS[index]
-    report = validate(data, vocab.ontology, shapes)
-    own = set(map(str, graph.subjects()))
-    return Report([f for f in report.findings if f.focus in own])
+    graph, view, shapes = _JOBS[index]
+    report = validate_view(graph, view, shapes)
+    return Report([f for f in report.findings if _owns(graph, f.focus)])
+
+
+def _owns(graph: Graph, focus: str) -> bool:
+    return (URIRef(focus), None, None) in graph or (BNode(focus), None, None) in graph
 
 
 CONTEXT_PREDICATES = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel, SKOS.inScheme,
                       SKOS.notation)  # what a graph may check of a resource of another graph: what it is, its names
 
 
-def _contexts(graphs: list[Graph]) -> list[Graph]:
-    """For each graph, what the others say of the IRIs it has as objects but does not describe
-    itself: their types, labels and schemes (:data:`CONTEXT_PREDICATES`)."""
-    subjects = [set(g.subjects()) for g in graphs]
-    wanted = set(CONTEXT_PREDICATES)
-    out = []
-    for i, graph in enumerate(graphs):
-        context = Graph()
-        nodes = {o for o in graph.objects() if isinstance(o, URIRef)} - subjects[i]
-        for j, other in enumerate(graphs):
-            if j != i:
-                for node in nodes & subjects[j]:
-                    for p, o in other.predicate_objects(node):
-                        if p in wanted:
-                            context.add((node, p, o))
-        out.append(context)
-    return out
+class _Dataset:
+    """The graphs of a build in one in-memory Oxigraph store: graph ``i`` in ``urn:plankg:check:i``,
+    its context (:data:`CONTEXT_PREDICATES` of the IRIs it has as objects but does not describe
+    itself, from the other graphs) in ``urn:plankg:check:i:context``, and the vocabularies and
+    the ontology in graphs of their own."""
+
+    PREFIX = "urn:plankg:check:"
+
+    def __init__(self, graphs: list[Graph], vocab: Vocabularies):
+        from pyoxigraph import NamedNode, RdfFormat, Store
+
+        self.store = Store()
+        self.ntriples = [ntriples(g) for g in graphs]
+        self.vocabularies = ntriples(vocab.union)
+        self.names = [NamedNode(f"{self.PREFIX}{i}") for i in range(len(graphs))]
+        self.shared = (NamedNode(self.PREFIX + "vocabularies"), NamedNode(self.PREFIX + "ontology"))
+        for chunk, name in [*zip(self.ntriples, self.names), (self.vocabularies, self.shared[0]),
+                            (ntriples(vocab.ontology), self.shared[1])]:
+            self.store.load(chunk, format=RdfFormat.N_TRIPLES, to_graph=name)
+        predicates = ", ".join(f"<{p}>" for p in CONTEXT_PREDICATES)
+        for i, name in enumerate(self.names):
+            others = ", ".join(str(n) for n in self.names if n != name) or "<urn:plankg:none>"
+            self.store.update(f"""
+                INSERT {{ GRAPH <{name.value}:context> {{ ?n ?p ?o }} }} WHERE {{
+                    {{ SELECT DISTINCT ?n WHERE {{ GRAPH {name} {{ ?s ?x ?n FILTER(isIRI(?n))
+                                                            FILTER NOT EXISTS {{ ?n ?y ?z }} }} }} }}
+                    GRAPH ?h {{ ?n ?p ?o }}
+                    FILTER(?h IN ({others}) && ?p IN ({predicates}))
+                }}""")
+
+    def context(self, i: int) -> bytes:
+        from pyoxigraph import NamedNode, RdfFormat
+
+        return self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=NamedNode(f"{self.names[i].value}:context"))
+
+    def view(self, i: int) -> DataView:
+        from pyoxigraph import NamedNode
+
+        return DataView(self.store, (self.names[i], NamedNode(f"{self.names[i].value}:context"), *self.shared))
 
 
 __all__ = ["validate_graphs", "CONTEXT_PREDICATES", "VALIDATION_PROCESSES_MAX"]

@@ -1,18 +1,22 @@
-"""SHACL validation of plan graphs against the shapes in ``shapes/``, with a readable report.
+"""SHACL validation of the build's graphs against the shapes in ``shapes/``, with a readable report.
 
-The data graph is the plan graphs plus the vocabularies; the ontology is given to pySHACL as
-``ont_graph`` so that ``sh:class`` sees the subclass hierarchy, with no inference (fast).
-Only ``sh:Violation`` results block publishing; warnings are reported.
+The data is a graph plus what it is validated with (the vocabularies, the ontology, so that
+``sh:class`` sees the subclass hierarchy; no inference), in a pyoxigraph Store. SHACL Core
+shapes are compiled to SPARQL (:mod:`plankg.build.shacl_core`) and SHACL-SPARQL constraints run as
+written (:mod:`plankg.build.shacl_sparql`), both evaluated by Oxigraph; pySHACL validates only
+the shapes the compiler leaves (none of the shipped ones). Only ``sh:Violation`` results block
+publishing; warnings are reported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import PROV, RDFS, SH
 
 from plankg import resources
+from plankg.build import shacl_core, shacl_sparql
 from plankg.namespaces import PLAN, PREFIXES
 
 SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
@@ -69,7 +73,7 @@ def load_shapes(base: str) -> Graph:
     return g
 
 
-def _short(g: Graph, term) -> str:
+def _short(term) -> str:
     if isinstance(term, URIRef):
         for prefix, ns in PREFIXES.items():
             if str(term).startswith(ns):
@@ -105,43 +109,113 @@ def _line_key(source: str | None) -> tuple[str, int]:
     return (file, int(line)) if line.isdigit() else (source, 0)
 
 
-def validate(data: Graph, ontology: Graph, shapes: Graph) -> Report:
-    """Validate ``data``; the report's findings are sorted by severity, then source line."""
-    from pyshacl import validate as shacl_validate  # heavy: imported only when validating
+@dataclass(frozen=True)
+class PreparedShapes:
+    """A shapes graph split by engine: SHACL Core compiled to SPARQL (:mod:`plankg.build.shacl_core`)
+    and SHACL-SPARQL node constraints (:mod:`plankg.build.shacl_sparql`), both run by Oxigraph; the
+    shapes neither translates are left to pySHACL (``core.left``; none for the shipped shapes)."""
 
-    from plankg.build import shacl_sparql
+    shapes: Graph
+    core: shacl_core.CompiledShapes
+    sparql: list[shacl_sparql.Constraint]
 
+
+def prepare(shapes: Graph) -> PreparedShapes:
     core_shapes, sparql_constraints = shacl_sparql.split(shapes)
-    data_and_ontology = data + ontology  # sh:class follows rdfs:subClassOf of the ontology
-    _conforms, results, _text = shacl_validate(
-        data_and_ontology, shacl_graph=core_shapes, inference="none", allow_warnings=True
-    )
-    findings = [
-        Finding(
-            severity=r.severity,
-            focus=r.focus,
-            label=_label(data, URIRef(r.focus)),
-            path=r.path,
-            message=r.message,
-            source=_source(data, URIRef(r.focus)),
-        )
-        for r in shacl_sparql.evaluate(data_and_ontology, shapes, sparql_constraints)
-    ]
-    for result in results.objects(None, SH.result):
-        severity = results.value(result, SH.resultSeverity)
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        message = results.value(result, SH.resultMessage)
-        findings.append(Finding(
-            severity=str(severity).rsplit("#", 1)[-1],
-            focus=str(focus),
-            label=_label(data, focus) if not isinstance(focus, (BNode, Literal)) else None,
-            path=_short(results, path) if path is not None and not isinstance(path, BNode) else None,
-            message=str(message) if message is not None else _short(results, results.value(result, SH.sourceConstraintComponent)),
-            source=_source(data, focus),
-        ))
+    return PreparedShapes(shapes, shacl_core.compile_shapes(core_shapes), sparql_constraints)
+
+
+def validate(data: Graph, ontology: Graph, shapes: Graph | PreparedShapes) -> Report:
+    """Validate ``data``; the report's findings are sorted by severity, then source line."""
+    return validate_ntriples(data, [ntriples(data), ntriples(ontology)], shapes)
+
+
+def ntriples(graph: Graph) -> bytes:
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+def validate_ntriples(data: Graph, chunks: list[bytes], shapes: Graph | PreparedShapes) -> Report:
+    """Validate the union of ``chunks`` (N-Triples: ``data``'s own, then what it is validated with,
+    e.g. the ontology, whose rdfs:subClassOf sh:class follows); ``data`` names the findings'
+    labels and source lines."""
+    from pyoxigraph import RdfFormat, Store, parse
+
+    store = Store()
+    for chunk in chunks:  # parse() keeps blank-node labels: findings name rdflib's
+        store.extend(parse(chunk, RdfFormat.N_TRIPLES))
+    return validate_view(data, DataView(store), shapes)
+
+
+@dataclass(frozen=True)
+class DataView:
+    """What a graph is validated against: graphs of a pyoxigraph Store as the default graph
+    (``graphs``; None: the store's own default graph)."""
+
+    store: object
+    graphs: tuple | None = None
+
+    def query(self, text: str, **options):
+        if self.graphs is not None:
+            options["default_graph"] = list(self.graphs)
+        return self.store.query(text, **options)
+
+    def rdflib_graph(self) -> Graph:
+        from pyoxigraph import DefaultGraph, RdfFormat
+
+        g = Graph()
+        for name in self.graphs if self.graphs is not None else [DefaultGraph()]:
+            g.parse(data=self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=name), format="nt")
+        return g
+
+
+def validate_view(data: Graph, view: DataView, shapes: Graph | PreparedShapes) -> Report:
+    """Validate what ``view`` shows; ``data`` names the findings' labels and source lines."""
+    prepared = shapes if isinstance(shapes, PreparedShapes) else prepare(shapes)
+    found = [(r.severity, r.focus, r.path, r.message) for r in run_checks(view, prepared.core.checks)]
+    found += [(r.severity, r.focus, r.path, r.message)
+              for r in shacl_sparql.evaluate(view, prepared.shapes, prepared.sparql)]
+    if prepared.core.left:
+        found += _pyshacl(view.rdflib_graph(), prepared.core.rest)
+    findings = [Finding(severity, focus, _label(data, URIRef(focus)), path, message, _source(data, URIRef(focus)))
+                for severity, focus, path, message in found]
     findings.sort(key=_order)
     return Report(findings)
+
+
+def run_checks(view: DataView, checks: list[shacl_core.Check]) -> list[shacl_sparql.Result]:
+    results, targeted = [], {}
+    for check in checks:
+        if check.focus not in targeted:  # most shapes target nothing in a given graph: ask once per shape
+            targeted[check.focus] = view.query(f"ASK {{ {check.focus} }}")
+        if not targeted[check.focus]:
+            continue
+        path = _short(check.path) if check.path is not None else None
+        solutions = view.query(check.query)
+        has_value = any(v.value == "value" for v in solutions.variables)
+        for row in solutions:
+            value = row["value"] if has_value else None
+            message = check.message or f"{check.component} of {check.shape}" + (
+                f": value {shacl_sparql._text(value)}" if value is not None else "")
+            results.append(shacl_sparql.Result(check.severity, shacl_sparql._text(row["this"]), path,
+                                               shacl_sparql._text(value) if value is not None else None, message,
+                                               check.shape, check.component))
+    return results
+
+
+def _pyshacl(data: Graph, shapes: Graph) -> list[tuple]:
+    """pySHACL's findings for the shapes the compiler left to it."""
+    from pyshacl import validate as shacl_validate  # heavy: imported only when needed
+
+    _conforms, results, _text = shacl_validate(data, shacl_graph=shapes, inference="none", allow_warnings=True)
+    found = []
+    for result in results.objects(None, SH.result):
+        path = results.value(result, SH.resultPath)
+        message = results.value(result, SH.resultMessage)
+        found.append((str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
+                      str(results.value(result, SH.focusNode)),
+                      _short(path) if path is not None and not isinstance(path, BNode) else None,
+                      str(message) if message is not None else _short(results.value(result, SH.sourceConstraintComponent))))
+    return found
 
 
 def _order(f: Finding) -> tuple:

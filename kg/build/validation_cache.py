@@ -1,12 +1,12 @@
 """Validation reports kept by content: a graph whose data, context, shapes, ontology, vocabularies
 and validating code have not changed since it was last validated is not validated again.
 
-pySHACL needs seconds for a budget graph of 35,000 triples, and a budget document does not change
-from one build to the next. The key is the SHA-256 of everything the report depends on: the
-graph's and its context's triples with the vocabularies (sorted N-Triples, so the order rdflib
-keeps them in does not matter; these graphs hold no blank nodes), the shipped shapes and
-ontology files and the id base, and the versions of plankg, pySHACL and
-rdflib with the source of :mod:`plankg.build.validate` and :mod:`plankg.build.shacl_sparql`. A
+A budget document does not change from one build to the next. The key is the SHA-256 of
+everything the report depends on: the graph's and its context's triples with the vocabularies
+(sorted N-Triples, so the order rdflib keeps them in does not matter; these graphs hold no blank
+nodes), the shipped shapes and ontology files and the id base, and the versions of plankg,
+pySHACL, rdflib and pyoxigraph with the source of the validating modules
+(:mod:`plankg.build.checking`, ``validate``, ``shacl_core``, ``shacl_expr``, ``shacl_sparql``). A
 report is a small JSON file named by its key in :func:`cache_dir`: ``PLANKG_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``; ``PLANKG_CACHE_DIR=off`` validates every
 time. A cache that cannot be read or written is ignored (the graph is validated).
@@ -21,7 +21,6 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from rdflib import Graph
 
 from plankg.build.validate import Finding, Report
 
@@ -40,8 +39,8 @@ def cache_dir() -> Path | None:
     return Path(root) / "plankg" / SUBDIR
 
 
-def key(parts: list[Graph], fixed: bytes) -> str:
-    """The key of validating the union of ``parts`` where ``fixed`` digests the rest
+def key(parts: list[bytes], fixed: bytes) -> str:
+    """The key of validating the union of ``parts`` (N-Triples) where ``fixed`` digests the rest
     (:func:`fixed_digest`, :func:`lines_digest` of the vocabularies)."""
     h = hashlib.sha256(fixed)
     for part in parts:
@@ -49,10 +48,10 @@ def key(parts: list[Graph], fixed: bytes) -> str:
     return h.hexdigest()
 
 
-def lines_digest(graph: Graph) -> bytes:
-    """The SHA-256 of ``graph``'s sorted N-Triples lines (no blank nodes expected)."""
+def lines_digest(ntriples: bytes) -> bytes:
+    """The SHA-256 of the sorted lines of ``ntriples`` (no blank nodes expected)."""
     h = hashlib.sha256()
-    for line in sorted(graph.serialize(format="nt", encoding="utf-8").splitlines()):
+    for line in sorted(ntriples.splitlines()):
         h.update(line + b"\n")
     return h.digest()
 
@@ -62,7 +61,7 @@ def fixed_digest(base: str) -> bytes:
     ontology as shipped (their files: they hold blank nodes, whose labels change from one
     parse to the next), the id base they are read with, and the code and versions that validate."""
     from plankg import resources
-    from plankg.build import shacl_sparql, validate
+    from plankg.build import checking, shacl_core, shacl_expr, shacl_sparql, validate
 
     h = hashlib.sha256(base.encode() + b"\x00")
     for resource in [resources.ontology(), *resources.shapes()]:
@@ -72,7 +71,7 @@ def fixed_digest(base: str) -> bytes:
             h.update(f"{dist} {metadata.version(dist)}\n".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{dist} ?\n".encode())
-    for module in (validate, shacl_sparql):
+    for module in (checking, validate, shacl_core, shacl_expr, shacl_sparql):
         h.update(Path(module.__file__).read_bytes())
     return h.digest()
 
