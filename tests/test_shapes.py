@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/plankg/id/"
 ONTOLOGY = ROOT / "ontology" / "plankg.ttl"
 VOCAB_FILES = [
+    ROOT / "ontology" / "vocab" / "alignment-methods.ttl",
     ROOT / "ontology" / "vocab" / "budget-functions.ttl",
     ROOT / "ontology" / "vocab" / "law-legal-basis.ttl",
     ROOT / "ontology" / "vocab" / "law-types.ttl",
@@ -57,6 +58,7 @@ SHAPES_FILES = [
     ROOT / "shapes" / "vocabulary.ttl",
     ROOT / "shapes" / "links.ttl",
     ROOT / "shapes" / "budget.ttl",
+    ROOT / "shapes" / "alignment.ttl",
 ]
 DATA_DIR = Path(__file__).resolve().parent / "data" / "shapes"
 VALID_CASES = sorted((DATA_DIR / "valid").glob("*.ttl"))

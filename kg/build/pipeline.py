@@ -62,6 +62,7 @@ class Compiled:
     timings: dict[str, float] = field(default_factory=dict)
     others: list[MappedGraph] = field(default_factory=list)  # budgets, laws, cross-source links
     sources: list[SourceSpec] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)  # what the loaders read, one per source
 
     def graphs(self) -> dict[str, Graph]:
         """Named-graph IRI → graph, for every graph the store will hold."""
@@ -139,9 +140,17 @@ def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
     timings["map+link budgets, laws"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    if mapped:
+        from plankg.build.align import align
+
+        budget_links = next((m.graph for m in others if m.graph_iri.endswith("/links/budget")), None)
+        others.extend(align([m.graph for m in mapped], budgets, budget_links, vocab.union, base))
+    timings["alignment"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
     report = validate_graphs([m.graph for m in mapped] + [m.graph for m in others], vocab, base)
     timings["shacl"] = time.perf_counter() - t0
-    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs))
+    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs), docs)
 
 
 def build(paths: list[str | os.PathLike] | None, store: Path, base: str, site: str | None = None,

@@ -1,0 +1,113 @@
+"""Alignment: which programs carry which strategies, within a plan and across agencies.
+
+A plan states strategies (策略) and lists programs (重要計畫項目), but never says which program
+carries which strategy; nor which other agencies work on the same people, laws or purpose. This
+package computes both, as data that says how sure it is and why (docs/data-model.md,
+"Alignments"):
+
+* :mod:`.nodes` reads the strategies, programs and line items from the mapped graphs;
+* the methods (:mod:`.methods`: :mod:`.text`, :mod:`.concepts`, :mod:`.structure`) score pairs;
+* :mod:`.combine` weighs, ranks and accepts; :mod:`.rdf` writes ``plan:Alignment`` resources;
+* :mod:`.measure` compares the pairs with the gold set (docs/alignment-gold.md).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rdflib import Graph
+
+from plankg.build.align.combine import Scored, scored_pairs
+from plankg.build.align.methods import Corpus, Method, Parameters, methods, parameters
+from plankg.build.align.nodes import Node, PlanNodes, line_item_nodes, plan_nodes
+from plankg.build.align.rdf import add_alignments
+from plankg.build.mapped import MappedGraph
+from plankg.namespaces import graph_iri
+
+KEEP = 3  # scored pairs kept per strategy (ranks 1..KEEP), accepted or not
+CROSS_STAGE = "enacted"
+
+
+@dataclass
+class Inputs:
+    """What alignment reads: each plan (with its graph), other agencies' line items by fiscal year."""
+
+    plans: list[tuple[Graph, PlanNodes]]
+    items: dict[int, list[Node]]  # fiscal year -> line items of that year's enacted budget
+    topnames: dict[int, dict[str, str]]  # fiscal year -> budget code -> 主管
+    corpus: Corpus
+    methods: list[Method]
+    base: str
+
+
+def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
+           base: str) -> Inputs:
+    plans = [(g, p) for g in plan_graphs for p in plan_nodes(g, vocabularies)]
+    docs = {d.year: d for d in sorted(budgets, key=lambda d: d.stage == CROSS_STAGE)}  # enacted wins
+    items = {year: line_item_nodes(doc, budget_links, base) for year, doc in docs.items()}
+    topnames = {year: {r.code: r.topname for r in doc.rows} for year, doc in docs.items()}
+    corpus = Corpus([n for _, p in plans for n in (*p.strategies, *p.programs)]
+                    + [n for nodes in items.values() for n in nodes])
+    return Inputs(plans, items, topnames, corpus, methods(corpus), base)
+
+
+def strategy_pairs(inp: Inputs, plan: PlanNodes, params: Parameters) -> list[Scored]:
+    """Each strategy's :data:`KEEP` best programs of its own plan, accepted or not."""
+    return scored_pairs(plan.strategies, plan.programs, inp.methods, params.weights, KEEP, params.threshold,
+                        params.secondary)
+
+
+def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | None = None) -> list[Scored]:
+    """Each program's best line items of other agencies' budget of the plan's year (not the plan's
+    organisation or the agencies under it: its 主管; not the items the method excludes, such as
+    personnel costs), ``keep`` (default topK) per program."""
+    own = f"{plan.org_label}主管"
+    topnames = inp.topnames.get(plan.fiscal_year, {})
+    excluded = re.compile("|".join(f"(?:{p})" for p in params.cross_excluded)) if params.cross_excluded else None
+    candidates = [n for n in inp.items.get(plan.fiscal_year, [])
+                  if n.agency != plan.org_label and topnames.get(n.parent.rsplit("/", 1)[-1]) != own
+                  and not (excluded and excluded.search(n.label))]
+    if not candidates:
+        return []
+    return scored_pairs(plan.programs, candidates, inp.methods, params.cross_weights, keep or params.cross_top,
+                        params.cross_threshold, 0.0)
+
+
+def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
+          base: str) -> list[MappedGraph]:
+    """One alignment graph per plan, and one graph of cross-agency alignments when budgets are
+    loaded; the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`)."""
+    inp = inputs(plan_graphs, budgets, budget_links, vocabularies, base)
+    if not inp.plans:
+        return []
+    params = parameters(vocabularies, base)
+    out, cross = [], Graph()
+    counts = {"cross-agency alignments": 0}
+    for own_graph, plan in inp.plans:
+        out.append(_plan_graph(inp, plan, params, own_graph))
+        pairs = cross_pairs(inp, plan, params)
+        counts["accepted"] = counts.get("accepted", 0) + add_alignments(
+            cross, plan.plan, "cross-alignment", pairs, base, "combined-cross", own_graph, ("relatedWork",))
+        counts["cross-agency alignments"] += len(pairs)
+    if any(inp.items.values()):
+        out.append(MappedGraph(graph_iri(base, "links", "alignment"), cross, "links", counts))
+    return out
+
+
+def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Graph) -> MappedGraph:
+    g = Graph()
+    pairs = strategy_pairs(inp, plan, params)
+    accepted = add_alignments(g, plan.plan, "alignment", pairs, inp.base, "combined", own_graph,
+                              ("carriedBy", "carries"))
+    carried = {p.source.iri for p in pairs if p.accepted}
+    counts = {"alignments": len(pairs), "accepted": accepted, "strategies": len(plan.strategies),
+              "strategies carried": len(carried)}
+    uncarried = len(plan.strategies) - len(carried)
+    warnings = [f"{plan.plan}: {uncarried} of {len(plan.strategies)} strategies have no program at or above the "
+                f"alignment threshold"] if uncarried else []
+    return MappedGraph(graph_iri(inp.base, "alignment", *plan.plan[len(inp.base):].split("/")), g, "alignment",
+                       counts, warnings)
+
+
+__all__ = ["align", "inputs", "strategy_pairs", "cross_pairs", "Inputs", "KEEP"]

@@ -1,0 +1,116 @@
+"""What alignment compares: the strategies and programs of a plan, and other agencies' budget
+line items, as plain objects read from the mapped graphs (:class:`Node`).
+
+A node's *text* is what it says: a strategy's label; a program's label and its activities'
+labels (實施內容); a line item's text without the budget formula (:func:`plankg.build.funding.item_text`).
+Its *concepts* are what the linker found in those texts: target groups and laws
+(``plan:targetGroup``, ``plan:citesLaw``, ``plan:reformsLaw``, ``plan:legalBasis``). Its *theme*
+is the text of the level above it: a strategy's goal, a program's work plan (its label and every
+program's text), a line item's budget work plan and agency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+
+from plankg.build.funding import item_text
+from plankg.namespaces import PLAN
+
+CONCEPT_LINKS = tuple(URIRef(PLAN + p) for p in ("targetGroup", "citesLaw", "reformsLaw", "legalBasis"))
+
+
+def P(name: str) -> URIRef:
+    return URIRef(PLAN + name)
+
+
+@dataclass(frozen=True)
+class Node:
+    iri: str
+    kind: str  # "strategy", "program", "line item"
+    label: str
+    text: str
+    theme: str
+    concepts: frozenset[str]  # IRIs of target groups and laws
+    parent: str  # the goal, work plan or appropriation
+    agency: str = ""  # the budget agency of a line item
+
+
+@dataclass(frozen=True)
+class PlanNodes:
+    plan: str
+    org_label: str
+    fiscal_year: int | None
+    strategies: list[Node]
+    programs: list[Node]
+
+
+def _label(g: Graph, node) -> str:
+    return str(g.value(node, RDFS.label) or "")
+
+
+def _ordinal(g: Graph, node) -> int:
+    return int(g.value(node, P("ordinal")) or 0)
+
+
+def _children(g: Graph, node, prop: str) -> list:
+    return sorted(g.objects(node, P(prop)), key=lambda n: _ordinal(g, n))
+
+
+def _concepts(g: Graph, *nodes) -> frozenset[str]:
+    return frozenset(str(o) for n in nodes for p in CONCEPT_LINKS for o in g.objects(n, p))
+
+
+def plan_nodes(g: Graph, vocabularies: Graph) -> Iterator[PlanNodes]:
+    """The strategies and programs of each plan of ``g``, in document order (the organisation's
+    name from ``vocabularies``)."""
+    for plan in sorted(g.subjects(RDF.type, P("AnnualPlan"))):
+        org = g.value(plan, DCTERMS.publisher)
+        year = g.value(plan, P("fiscalYear"))
+        strategies, programs = [], []
+        for goal in _children(g, plan, "hasGoal"):
+            for s in _children(g, goal, "hasStrategy"):
+                strategies.append(Node(str(s), "strategy", _label(g, s), _label(g, s), _label(g, goal),
+                                       _concepts(g, s), str(goal)))
+        for wp in _children(g, plan, "hasWorkPlan"):
+            texts = {}
+            for prog in _children(g, wp, "hasProgram"):
+                acts = _children(g, prog, "hasActivity")
+                texts[prog] = ("\n".join([_label(g, prog), *(_label(g, a) for a in acts)]), _concepts(g, prog, *acts))
+            theme = "\n".join([_label(g, wp), *(t for t, _ in texts.values())])
+            for prog, (text, concepts) in texts.items():
+                programs.append(Node(str(prog), "program", _label(g, prog), text, theme, concepts, str(wp)))
+        yield PlanNodes(str(plan), _org_label(vocabularies, org), int(str(year)[:4]) if year is not None else None,
+                        strategies, programs)
+
+
+def _org_label(g: Graph, org) -> str:
+    if org is None:
+        return ""
+    names = [o for p in (SKOS.prefLabel, RDFS.label) for o in g.objects(org, p)]
+    return str(next((n for n in names if getattr(n, "language", None) == "zh-Hant"), names[0] if names else ""))
+
+
+def line_item_nodes(budget, links: Graph | None, base: str, exclude_topname: str = "") -> list[Node]:
+    """The line items of one budget document (every level), except those under ``exclude_topname``
+    (a plan's own 主管, e.g. 勞動部主管), with the concepts the budget linker found in them."""
+    from plankg.build.budget_rdf import appropriation_iri, item_iri, walk
+
+    out = []
+    for row in budget.rows:
+        if exclude_topname and row.topname == exclude_topname:
+            continue
+        appropriation = appropriation_iri(base, budget, row)
+        theme = f"{row.depname} {row.depcat}"
+        for path, item in walk(row.items):
+            iri = item_iri(base, budget, row, path)
+            concepts = _concepts(links, URIRef(iri)) if links is not None else frozenset()
+            out.append(Node(iri, "line item", item.text, item_text(item.text), theme, concepts, appropriation,
+                            row.depname))
+    return out
+
+
+__all__ = ["Node", "PlanNodes", "plan_nodes", "line_item_nodes", "CONCEPT_LINKS"]
