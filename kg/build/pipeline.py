@@ -4,7 +4,8 @@ Data flows one way. The sources are plans, budget documents and the law index, f
 registry (:mod:`plankg.build.sources`) or plan files given on the command line. Each is read by
 its loader (:mod:`plankg.loaders.registry`) into plain objects, mapped to its own named graph,
 and linked across sources (budget line items to laws and target groups, plan programs to the
-line items that fund them). Every graph is validated on its own, with the vocabularies and the
+line items that fund them); then strategies are aligned with the programs that carry them
+(:mod:`plankg.build.align`). Every graph is validated on its own, with the vocabularies and the
 resources of other graphs it points to. Nothing reaches the store unless every source reads
 and every graph conforms; the store switch itself is atomic (:func:`plankg.store.publish`).
 """
