@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from plankg import formats
+from plankg.examples import REPORTS
 from plankg.errors import PlanKGError, ValidationFailed
 
 EXIT_CODES = {0: "success", 1: "graph violates the shapes", 2: "bad input or usage", 3: "store problem", 130: "interrupted"}
@@ -150,6 +151,35 @@ def query(query: str | None, fmt: str | None, named_graphs: bool, example: str |
             result = kg.query(text, union_default_graph=not named_graphs)
             out = sys.stdout.buffer
             write_results(result, out, fmt)
+            out.flush()
+
+    on_big_stack(run)
+
+
+REPORT_FORMATS = ("table", "csv", "tsv", "json", "md")
+
+
+@main.command()
+@click.argument("name", type=click.Choice(list(REPORTS)))
+@click.option("-f", "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
+              help="table: tab-separated; csv, tsv, json: SPARQL results; md: a Markdown table.")
+@store_options
+def report(name: str, fmt: str, store: Path | None, base: str | None) -> None:
+    """Print a report: the named example query it runs (`plankg examples`), so the UI shows the same."""
+    from plankg.config import resolve
+    from plankg.examples import example
+    from plankg.output import write_markdown, write_results
+    from plankg.sparql.limits import on_big_stack
+    from plankg.store import open_location
+
+    text = example(REPORTS[name]).query
+    settings = resolve(store, base)
+
+    def run() -> None:
+        with open_location(settings.store) as kg:
+            result = kg.query(text, union_default_graph=True)
+            out = sys.stdout.buffer
+            write_markdown(result, out) if fmt == "md" else write_results(result, out, fmt)
             out.flush()
 
     on_big_stack(run)

@@ -47,6 +47,14 @@ def examples(directory: Path = QUERIES_DIR) -> list[Example]:
     return found
 
 
+REPORTS = {  # plankg report NAME: the example query it runs (the UI shows the same query)
+    "alignment": "14-programs-that-carry-each-strategy",
+    "coverage": "15-strategies-no-program-carries",
+    "target-groups": "17-target-groups-by-agency",
+    "laws": "12-laws-cited-by-several-agencies",
+}
+
+
 def example(name: str) -> Example:
     """The example called ``name`` (its file name, with or without ``.rq``, or its number prefix)."""
     known = examples()
@@ -57,4 +65,4 @@ def example(name: str) -> Example:
     raise PlanKGError(f"no example query {name!r}: expected one of {', '.join(e.name for e in known)}")
 
 
-__all__ = ["Example", "examples", "example", "QUERIES_DIR"]
+__all__ = ["Example", "examples", "example", "QUERIES_DIR", "REPORTS"]

@@ -89,6 +89,19 @@ def write_results(result: QueryResult, out: BinaryIO, fmt: str | None = None) ->
         write_table(result, out)
 
 
+def write_markdown(solutions: QuerySolutions, out: BinaryIO) -> None:
+    """A Markdown (GFM) table: the plain values of :func:`write_table`, ``|`` escaped."""
+    variables = [v.value for v in solutions.variables]
+
+    def line(cells) -> bytes:
+        return ("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |\n").encode("utf-8")
+
+    out.write(line(variables))
+    out.write(line("---" for _ in variables))
+    for row in solutions:
+        out.write(line(_plain(row[v]).translate(_TABLE_ESCAPES) for v in solutions.variables))
+
+
 def write_table(solutions: QuerySolutions, out: BinaryIO) -> None:
     """A header of variable names, then one line per row; tab-separated plain values.
 
