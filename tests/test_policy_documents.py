@@ -13,9 +13,10 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from conftest import BASE, SEED
 from plankg.build import pipeline
-from plankg.build.policy_documents import add_followed
+from plankg.build.policy_documents import GUIDELINES_SEGMENT, add_followed
 from plankg.build.sources import read_registry
 from plankg.build.vocab import Vocabularies
+from plankg.hierarchy import LEVELS
 from plankg.namespaces import PLAN
 
 P = lambda name: URIRef(PLAN + name)  # noqa: E731
@@ -114,3 +115,9 @@ def test_a_document_of_an_unknown_organisation_or_without_year_is_the_plans_own(
         assert document == ID("x/108/follows/1/document"), text
         assert g.value(document, RDFS.label) == Literal(text, lang="zh-Hant")
         assert g.value(document, DCTERMS.publisher) is None
+
+
+def test_the_guidelines_segment_is_no_segment_of_a_plan() -> None:
+    """B{pub}/{y}/policy-guidelines never collides with a node of the publisher's own plan B{pub}/{y}."""
+    plan_segments = {level.segment for level in LEVELS} | {"source", "funding-link"}
+    assert GUIDELINES_SEGMENT not in plan_segments
