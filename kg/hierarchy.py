@@ -1,12 +1,13 @@
 """The shape of a plan, described once: which nodes hang under which, by which property.
 
-An annual plan (``plan:AnnualPlan``) has the statements of its preamble (vision, aims, followed
-documents, key works) and two trees: plan → goal → strategy, and plan → work plan → program →
-activity. Each :class:`Level` says what the ontology says about it (its class, the property from
-its parent and its inverse; ``tests/test_ontology.py`` checks them against ``ontology/plankg.ttl``)
-and what the code needs besides: the IRI path segment the mapping mints and whether the search
-page lists it. The mapping (:mod:`plankg.build.rdf`), the counts (:mod:`plankg.build.stats`), the
-breadcrumbs and child lists of the linked-data pages and the UI's search derive from here.
+An annual plan (``plan:AnnualPlan``) has the statements of its preamble (vision, aims, the
+statements naming the documents it follows, key works) and two trees: plan → goal → strategy,
+and plan → work plan → program → activity. Each :class:`Level` says what the ontology says about
+it (its class, the property from its parent and its inverse; ``tests/test_ontology.py`` checks
+them against ``ontology/plankg.ttl``) and what the code needs besides: the IRI path segment the
+mapping mints and whether the search page lists it. The mapping (:mod:`plankg.build.rdf`), the
+counts (:mod:`plankg.build.stats`), the breadcrumbs and child lists of the linked-data pages and
+the UI's search derive from here.
 
 Plain strings: importing this is free.
 """
@@ -50,7 +51,7 @@ class Level:
 LEVELS: tuple[Level, ...] = (
     Level("Vision", PLAN_CLASS, "hasVision", None, "vision", numbered=False),
     Level("Aim", PLAN_CLASS, "hasAim", None, "aim"),
-    Level("PolicyDocument", PLAN_CLASS, "follows", None, "follows"),
+    Level("PolicyReference", PLAN_CLASS, "hasPolicyReference", None, "follows"),
     Level("KeyWork", PLAN_CLASS, "hasKeyWork", None, "key-work"),
     Level("Goal", PLAN_CLASS, "hasGoal", "isGoalOf", "goal", searched=True),
     Level("Strategy", "Goal", "hasStrategy", "isStrategyOf", "strategy", searched=True),
@@ -58,7 +59,11 @@ LEVELS: tuple[Level, ...] = (
     Level("Program", "WorkPlan", "hasProgram", "isProgramOf", "program", searched=True),
     Level("Activity", "Program", "hasActivity", "isActivityOf", "activity", searched=True),
 )
-"""Every level, in the order pages list a node's children."""
+"""Every level, in the order pages list a node's children.
+
+The documents a plan follows (``plan:follows``, a ``plan:PolicyDocument`` such as 行政院 108 年度
+施政方針) are not a level: one document is followed by many plans. The plan's statement naming
+one is (``plan:PolicyReference``, IRI segment ``follows``)."""
 
 BY_CLASS = {level.cls: level for level in LEVELS}
 STRUCTURE = tuple(level for level in LEVELS if level.is_of is not None)

@@ -180,7 +180,8 @@ def test_every_cat_value_is_one_function_and_one_code_prefix() -> None:
 # Agencies
 # ------------------------------------------------------------------------------------------------
 
-MOL_AGENCIES = {  # agency code -> (IRI, depname in all three documents)
+MAPPED_AGENCIES = {  # agency code -> (IRI, depname in all three documents)
+    "0301": ("org/ey", "行政院"),
     "3001": ("org/mol", "勞動部"), "3010": ("org/mol/bli", "勞工保險局"),
     "3020": ("org/mol/wda", "勞動力發展署及所屬"), "3030": ("org/mol/osha", "職業安全衛生署"),
     "3040": ("org/mol/blf", "勞動基金運用局"), "3050": ("org/mol/ilosh", "勞動及職業安全衛生研究所"),
@@ -199,23 +200,23 @@ def test_every_depname_has_one_agency_code_and_renames_are_the_exceptions() -> N
         assert warnings == [] and len({a.name for a in found.values()}) == len(found)
 
 
-def test_mol_agency_codes_map_to_the_existing_organisations() -> None:
-    assert vocab().budget_agencies == {code: ID[iri] for code, (iri, _) in MOL_AGENCIES.items()}
+def test_mapped_agency_codes_map_to_the_existing_organisations() -> None:
+    assert vocab().budget_agencies == {code: ID[iri] for code, (iri, _) in MAPPED_AGENCIES.items()}
     for doc in documents().values():
         names = {r.code[2:6]: r.depname for r in doc.rows}
-        assert {code: names[code] for code in MOL_AGENCIES} == {c: n for c, (_, n) in MOL_AGENCIES.items()}
+        assert {code: names[code] for code in MAPPED_AGENCIES} == {c: n for c, (_, n) in MAPPED_AGENCIES.items()}
     g = enacted_2019()
-    for code, (iri, _) in MOL_AGENCIES.items():
+    for code, (iri, _) in MAPPED_AGENCIES.items():
         assert g.value(ID[iri], PLAN.budgetAgencyCode) == Literal(code)
         assert g.value(ID[iri], RDFS.label) is None, "labels of mapped agencies come from organisations.ttl"
-    assert not set(g.subjects(RDF.type, ORG.Organization)) & {ID[iri] for iri, _ in MOL_AGENCIES.values()}
+    assert not set(g.subjects(RDF.type, ORG.Organization)) & {ID[iri] for iri, _ in MAPPED_AGENCIES.values()}
     assert g.value(ID["budget/work-plan/6130101100"], PLAN.agency) == ID["org/mol/bli"]
     assert g.value(ID["budget/work-plan/6430200200"], PLAN.agency) == ID["org/mol/wda"]
 
 
 def test_other_agencies_are_formal_organisations_under_their_supervisor() -> None:
     g = enacted_2019()
-    dgbas, ey = ID["org/budget/0310"], ID["org/budget/0301"]
+    dgbas, ey = ID["org/budget/0310"], ID["org/ey"]  # 行政院 is mapped (budget-agencies.ttl)
     assert {(dgbas, RDF.type, ORG.FormalOrganization), (dgbas, RDF.type, ORG.Organization)} <= set(g)
     assert set(g.objects(dgbas, SKOS.prefLabel)) == {Literal("主計總處", lang="zh-Hant")}  # no English: unverified
     assert g.value(dgbas, PLAN.budgetAgencyCode) == Literal("0310")

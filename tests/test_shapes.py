@@ -80,7 +80,7 @@ PREFIXES = {
     "sh": str(SH), "plan": str(PLAN), "plansh": str(PLANSH), "rdfs": str(RDFS), "rdf": str(RDF),
     "dct": "http://purl.org/dc/terms/", "prov": "http://www.w3.org/ns/prov#",
     "skos": "http://www.w3.org/2004/02/skos/core#", "org": "http://www.w3.org/ns/org#",
-    "eli": "http://data.europa.eu/eli/ontology#",
+    "eli": "http://data.europa.eu/eli/ontology#", "owl": "http://www.w3.org/2002/07/owl#",
 }  # fmt: skip
 
 

@@ -419,7 +419,7 @@ def test_graph_store_writes_need_the_token(update_server):
 
 def test_graph_store_read_is_allowed_on_a_read_only_server(sparql_server):
     status, headers, body = sparql_server.get("/store", {"graph": LAWS}, headers={"Accept": "application/n-triples"})
-    assert status == 200 and headers["content-type"] == "application/n-triples" and len(body.splitlines()) == 509
+    assert status == 200 and headers["content-type"] == "application/n-triples" and len(body.splitlines()) == 518
 
 
 def test_graph_store_put_of_malformed_data_is_400_and_keeps_the_graph(update_server):

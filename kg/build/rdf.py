@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from plankg.errors import InputError
 from plankg.build.budget_rdf import budget_work_plan_iri
 from plankg.build.linker import Linker, Match
+from plankg.build.policy_documents import add_followed
 from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
 from plankg.namespaces import PLAN, PREFIXES, graph_iri
@@ -134,7 +135,9 @@ class _Mapper:
         if pre.vision is not None:
             self.child(root, "Vision", pre.vision.text, pre.vision.source)
         self.statements(root, "Aim", pre.aims)
-        self.statements(root, "PolicyDocument", pre.follows)
+        for st in pre.follows:  # the statement is the plan's; the document it names may be every plan's
+            add_followed(self.g, self.vocab, root, self.child(root, "PolicyReference", st.text, st.source, st.ordinal),
+                         st.text)
         self.statements(root, "KeyWork", pre.key_works)
 
         for goal in plan.goals:

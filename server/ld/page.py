@@ -22,7 +22,7 @@ from plankg.server.ld.view import View, marked_segments, natural_key, pick
 MAX_INCOMING_SHOWN = 300
 EVIDENCE_SEGMENT = "/link/"
 CHILD_PREDICATES = tuple(PLAN + level.has for level in LEVELS)
-CITING_PREDICATES = tuple(PLAN + p for p in ("citesLaw", "targetGroup", "category", "responsibleUnit"))
+CITING_PREDICATES = tuple(PLAN + p for p in ("citesLaw", "targetGroup", "category", "responsibleUnit", "follows"))
 LINK_PREDICATES = (PLAN + "citesLaw", PLAN + "targetGroup")
 SEE_ALSO = (RDFS + "seeAlso", "http://xmlns.com/foaf/0.1/homepage")
 DEPTH = {PLAN + cls: d for cls, d in DEPTHS.items()}
@@ -144,7 +144,7 @@ def _children(outgoing: list[Triple], known: dict[str, Summary], view: View) -> 
 
 
 def _cited_by(incoming: list[Triple], known: dict[str, Summary], view: View) -> list[dict]:
-    """Plan nodes that cite (or target, or are classified by) this term, grouped by kind.
+    """Plan nodes that cite (or target, are classified by, or follow) this term or document, grouped by kind.
 
     Each node comes with the words that matched, from the link evidence pointing here
     (``<node>/link/k``, the evidence IRI contract of docs/data-model.md).

@@ -175,10 +175,14 @@ def overview(plan: Plan) -> Overview:
 
 def _overview(plan: Plan) -> Overview:
     p = f"<{plan.iri}>"
+    # a followed document is in the order of the plan's statements naming it (it has no ordinal:
+    # one document, such as 行政院 108 年度施政方針, is followed by many plans)
     top = select(f"""SELECT DISTINCT ?kind ?x ?n ?label WHERE {{
         {{ {p} plan:hasVision ?x BIND("vision" AS ?kind) }}
-        UNION {{ {p} plan:hasAim ?x BIND("aim" AS ?kind) }} UNION {{ {p} plan:follows ?x BIND("follows" AS ?kind) }}
-        ?x rdfs:label ?label OPTIONAL {{ ?x plan:ordinal ?n }} }} ORDER BY ?kind ?n""")
+        UNION {{ {p} plan:hasAim ?x BIND("aim" AS ?kind) OPTIONAL {{ ?x plan:ordinal ?n }} }}
+        UNION {{ {p} plan:hasPolicyReference ?r . ?r plan:referencedDocument ?x BIND("follows" AS ?kind)
+                 OPTIONAL {{ ?r plan:ordinal ?n }} }}
+        ?x rdfs:label ?label }} ORDER BY ?kind ?n""")
     goals: dict[str, Node] = {}
     for row in select(f"""SELECT DISTINCT ?g ?gn ?gl ?s ?sn ?sl WHERE {{
             {p} plan:hasGoal ?g . ?g plan:ordinal ?gn ; rdfs:label ?gl .
