@@ -15,11 +15,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, XSD
 
 from plankg.build.align.combine import Scored
 from plankg.build.align.methods import method_iri
 from plankg.namespaces import PLAN
+
+
+LABEL_CHARS = 24  # of each side's label in an alignment's own label
 
 
 def P(name: str) -> URIRef:
@@ -35,6 +38,10 @@ def add_alignments(g: Graph, plan: str, kind: str, pairs: list[Scored], base: st
     for n, pair in enumerate(pairs, start=1):
         node = URIRef(f"{plan}/{kind}/{n}")
         g.add((node, RDF.type, P("Alignment")))
+        g.add((node, RDFS.label, Literal(f"{_short(pair.source.label)} → {_short(pair.target.label)}"
+                                         f"（第 {pair.rank} 名）", lang="zh-Hant")))
+        g.add((node, RDFS.label, Literal(f"{pair.source.kind} → {pair.target.kind}, rank {pair.rank}: "
+                                         f"{_short(pair.target.label)}", lang="en")))
         g.add((node, P("alignedFrom"), URIRef(pair.source.iri)))
         g.add((node, P("alignedTo"), URIRef(pair.target.iri)))
         g.add((node, P("score"), Literal(Decimal(f"{pair.score:.4f}"), datatype=XSD.decimal)))
@@ -50,4 +57,8 @@ def add_alignments(g: Graph, plan: str, kind: str, pairs: list[Scored], base: st
     return accepted
 
 
-__all__ = ["add_alignments"]
+def _short(text: str, n: int = LABEL_CHARS) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+__all__ = ["add_alignments", "LABEL_CHARS"]
