@@ -164,9 +164,10 @@ def build(paths: list[str | os.PathLike] | None, store: Path, base: str, site: s
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
     t0 = time.perf_counter()
     graphs = compiled.graphs()
-    payload = [(iri, g.serialize(format="nt", encoding="utf-8")) for iri, g in sorted(graphs.items())]
-    dumps = make_dumps(payload)
-    meta = metadata_graph(graphs, base, dumps, site=site)
+    lines = {iri: _ntriples(iri, g) for iri, g in sorted(graphs.items())}  # written once: dumped, counted, loaded
+    dumps = make_dumps(lines.items())
+    meta = metadata_graph(graphs, base, dumps, site=site, lines=lines)
+    payload = [(iri, data.encode("utf-8")) for iri, data in lines.items()]
     payload.append((meta_graph_iri(base), _checked_ntriples(meta)))
     compiled.timings["dumps+meta"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -236,6 +237,16 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
         if plans:
             out.append(link_funding([m.graph for m in plans], budgets, vocab.base))
     return out
+
+
+def _ntriples(iri: str, graph: Graph) -> str:
+    """``graph`` as N-Triples (:func:`plankg.build.ntriples.ntriples`), or an error naming it."""
+    from plankg.build.ntriples import ntriples
+
+    try:
+        return ntriples(graph)
+    except SyntaxError as e:  # an IRI Oxigraph refuses
+        raise PlanKGError(f"graph <{iri}> cannot be written as N-Triples: {e}") from None
 
 
 def _checked_ntriples(graph: Graph) -> bytes:
