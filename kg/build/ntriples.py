@@ -45,6 +45,12 @@ def lines(text: str) -> list[str]:
     return text.split("\n")[:-1]
 
 
+def nquads(text: str, graph: str) -> bytes:
+    """The lines ``text`` (as :func:`ntriples` writes them) as N-Quads in the named graph ``graph``.
+    (A line ends in `` .`` and a newline; no literal holds a newline unescaped.)"""
+    return text.replace(" .\n", f" <{graph}> .\n").encode("utf-8")
+
+
 def split(line: str) -> tuple[str, str, str]:
     """Subject, predicate and object of an N-Triples line ``s p o .`` (without its newline)."""
     s, p, o = line[:-2].split(" ", 2)
@@ -60,4 +66,4 @@ def term(text: str) -> URIRef | BNode | Literal:
     return from_n3(text)
 
 
-__all__ = ["ntriples", "lines", "split", "term"]
+__all__ = ["ntriples", "lines", "nquads", "split", "term"]

@@ -179,35 +179,20 @@ def build(paths: list[str | os.PathLike] | None, store: Path, base: str, site: s
     """Compile the sources (the plan files ``paths``, else those of the registry) and publish them,
     with the ontology, vocabularies, metadata and dumps.
 
-    After validation: the content graphs are dumped (:mod:`plankg.build.dumps`), the VoID/DCAT
+    After validation (:mod:`plankg.build.publication`): the content graphs are written as
+    N-Triples once, dumped (:mod:`plankg.build.dumps`), the VoID/DCAT
     metadata graph ``{base}graph/meta`` describes them (:mod:`plankg.build.meta`; ``site`` is the
     site root its endpoint and download IRIs use, derived from ``base`` when None), and the
     dumps are written into the new build directory before the store switch. ``variant`` names
     the loader of every plan (default: each plan's is sniffed, :mod:`plankg.loaders.registry`).
     """
-    from plankg.build.dumps import make_dumps
-    from plankg.build.meta import meta_graph_iri, metadata_graph
-    from plankg.store import publish  # pyoxigraph: imported where used
+    from plankg.build.publication import publish_compiled
 
     compiled = compile_sources(read_sources(paths, registry_file, variant), base)
     if not compiled.report.conforms:
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
     with collector_paused():
-        t0 = time.perf_counter()
-        graphs = compiled.graphs()
-        lines = {iri: _ntriples(iri, g) for iri, g in sorted(graphs.items())}  # written once: dumped, counted, loaded
-        dumps = make_dumps(lines.items())
-        meta = metadata_graph(graphs, base, dumps, site=site, lines=lines)
-        payload = [(iri, data.encode("utf-8")) for iri, data in lines.items()]
-        payload.append((meta_graph_iri(base), _checked_ntriples(meta)))
-        compiled.timings["dumps+meta"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        result = publish(store, payload, extra_files={d.path: d.data for d in dumps}, metadata={
-            "plans": [p.title for p in compiled.plans],
-            "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
-            "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
-        })
-        compiled.timings["load"] = time.perf_counter() - t0
+        result = publish_compiled(compiled, store, base, site)
     return compiled, result
 
 
@@ -268,27 +253,6 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
         if plans:
             out.append(link_funding([m.graph for m in plans], budgets, vocab.base))
     return out
-
-
-def _ntriples(iri: str, graph: Graph) -> str:
-    """``graph`` as N-Triples (:func:`plankg.build.ntriples.ntriples`), or an error naming it."""
-    from plankg.build.ntriples import ntriples
-
-    try:
-        return ntriples(graph)
-    except SyntaxError as e:  # an IRI Oxigraph refuses
-        raise PlanKGError(f"graph <{iri}> cannot be written as N-Triples: {e}") from None
-
-
-def _checked_ntriples(graph: Graph) -> bytes:
-    """``graph`` as N-Triples, parsed back by Oxigraph to check that nothing was lost."""
-    from pyoxigraph import RdfFormat, parse
-
-    data = graph.serialize(format="nt", encoding="utf-8")
-    parsed = sum(1 for _ in parse(data, RdfFormat.N_TRIPLES))
-    if parsed != len(graph):
-        raise PlanKGError(f"the metadata graph does not round-trip: {len(graph)} triples, {parsed} parsed back")
-    return data
 
 
 __all__ = ["PlanInput", "Compiled", "read_inputs", "read_sources", "compile_plans", "compile_sources", "build",
