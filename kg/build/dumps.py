@@ -77,19 +77,22 @@ def make_dumps(graphs: Iterable[tuple[str, str]]) -> list[Dump]:
     """
     from pyoxigraph import RdfFormat, parse, serialize
 
-    by_graph: dict[str, set[str]] = {}
+    by_graph: dict[str, list[str]] = {}
     blank: list[str] = []
     for iri, data in graphs:
         name = f"<{iri}>"
-        own = by_graph.setdefault(name, set())
+        if "_:" not in data:
+            by_graph[name] = lines(data)
+            continue
+        own = by_graph[name] = []
         for line in lines(data):
             if line.startswith("_:") or " _:" in line:  # a blank node (or a literal's text that looks like one)
                 blank.append(f"{line[:-1]}{name} .")
             else:
-                own.add(line)
+                own.append(line)
     for line in _canonical(blank):
         triple, name = line[:-2].rsplit(" ", 1)  # graph names are IRIs: no space in them
-        by_graph[name].add(triple + " .")
+        by_graph[name].append(triple + " .")
     # TriG is written graph by graph, each graph's quads sorted by subject, predicate and object:
     # sorting the lines does that, as no term is a prefix of another one followed by a character
     # that sorts below the space after it

@@ -21,7 +21,8 @@ def ntriples(graph: Graph) -> str:
     """``graph`` as N-Triples, Oxigraph's spelling (see the module docstring), in no fixed order."""
     from pyoxigraph import RdfFormat, parse, serialize
 
-    data = "".join([f"{_term(s)} <{p}> {_term(o)} .\n" for s, p, o in graph]).encode("utf-8")
+    data = "".join([f"<{s}> <{p}> <{o}> .\n" if type(s) is URIRef and type(o) is URIRef  # most lines
+                    else f"{_term(s)} <{p}> {_term(o)} .\n" for s, p, o in graph]).encode("utf-8")
     text = serialize(parse(data, RdfFormat.N_TRIPLES), format=RdfFormat.N_TRIPLES).decode("utf-8")
     unique = dict.fromkeys(lines(text))  # two rdflib terms may be one: ``"a"^^xsd:string`` is ``"a"``
     return text if len(unique) == text.count("\n") else "".join(line + "\n" for line in unique)
