@@ -7,8 +7,9 @@ Not a test: it prints numbers and ratios, measured in one run on this machine.
     .venv/bin/python bench/bench_build.py [--runs 3]
 
 Stages (median of --runs, in-process, after one warm-up): the build's own timings
-(vocabularies, parse, mapping and linking, SHACL, dumps and metadata, load: serialise + atomic
-publish into a fresh on-disk store), for the seed plan alone and for every source of the
+(vocabularies, parse, mapping and linking, SHACL, dumps and metadata: N-Triples of every graph,
+the dump files, VoID/DCAT; load: what is left of loading the fresh on-disk store after that, as
+it loads beside them, and the atomic publish), for the seed plan alone and for every source of the
 bundled registry (the plan, three budget documents, the law index). The whole `plankg build`
 and a cold `plankg query` are timed as separate processes; their baseline is a bare Python
 start-up that imports pyoxigraph (the least a query process must do), measured in the same run.

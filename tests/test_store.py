@@ -252,6 +252,26 @@ def test_empty_graphs_and_file_objects(path: Path) -> None:
         assert (store.count(G1), store.count(G2)) == (0, 1)
 
 
+def test_many_graphs_as_n_quads_in_one_bulk_load(path: Path) -> None:
+    quads = b"".join(line.replace(b" .\n", f" <{g}> .\n".encode())
+                     for g, data in V1 for line in data.splitlines(keepends=True))
+    result = publish(path, [(G3, nt(("d", "4")))], quads=quads)
+    assert result.graphs == {G1: 2, G2: 1, G3: 1} and result.triples == 4
+    with open_store(path) as store:
+        assert store.graphs() == [G1, G2, G3]
+
+
+@pytest.mark.parametrize(("quads", "message"), [
+    (f'<{EX}a> <{EX}p> "1" .\n'.encode(), "triples in the default graph"),
+    (f'<{EX}a> <{EX}p> oops <{G1}> .\n'.encode(), "invalid N-Quads: .*line 1"),
+])
+def test_bad_n_quads_are_refused(published: Path, quads: bytes, message: str) -> None:
+    before, builds_before = nquads(published), builds(published)
+    with pytest.raises(StoreError, match=message):
+        publish(published, [], quads=quads)
+    assert nquads(published) == before and builds(published) == builds_before
+
+
 def test_garbage_collection_keeps_current_and_previous(path: Path) -> None:
     names = [publish(path, V1).build_dir.name for _ in range(3)]
     assert builds(path) == set(names)  # the 3rd publish started with current=2, previous=1

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, RDF, RDFS, SKOS, XSD
@@ -83,8 +84,20 @@ HAS_ITEM, ITEM_OF, ORDINAL, CHANGE = P("hasLineItem"), P("isLineItemOf"), P("ord
 AGENCY_CODE = P("budgetAgencyCode")
 
 
+# Literals, made once: a budget's texts, amounts and ordinals recur in the row's other years and stages
+@lru_cache(maxsize=1 << 16)
 def _twd(value: int) -> Literal:
     return Literal(Decimal(value), datatype=XSD.decimal)
+
+
+@lru_cache(maxsize=1 << 16)
+def _zh(text: str) -> Literal:
+    return Literal(text, lang=ZH)
+
+
+@lru_cache(maxsize=1 << 12)
+def _plain(value: str | int) -> Literal:
+    return Literal(value)
 
 
 class _BudgetMapper:
@@ -158,8 +171,8 @@ class _BudgetMapper:
         wp = budget_work_plan_iri(self.base, code)
         ap = URIRef(f"{self.root}/{code}")
         add((wp, A, T_WORK_PLAN))
-        add((wp, BUDGET_CODE, Literal(code)))
-        add((wp, LABEL, Literal(row.depcat, lang=ZH)))
+        add((wp, BUDGET_CODE, _plain(code)))
+        add((wp, LABEL, _zh(row.depcat)))
         add((wp, AGENCY, agency))
         add((wp, FUNCTION, self.function(row)))
         add((wp, HAS_APPROPRIATION, ap))
@@ -170,9 +183,9 @@ class _BudgetMapper:
         add((ap, STAGE, self.stage))
         add((ap, AMOUNT, _twd(row.amount)))
         if row.name and row.name != NO_SECTION:
-            add((ap, SECTION, Literal(row.name, lang=ZH)))
+            add((ap, SECTION, _zh(row.name)))
         if row.preamble:
-            add((ap, DCTERMS.description, Literal(row.preamble, lang=ZH)))
+            add((ap, DCTERMS.description, _zh(row.preamble)))
         self.items(ap, f"{ap}/item", row.items, row)
         self.counts["budget work plans"] += 1
         self.counts["appropriations"] += 1
@@ -188,8 +201,8 @@ class _BudgetMapper:
             seen.add(item.ordinal)
             node = URIRef(f"{path}/{segment}")
             add((node, A, T_ITEM))
-            add((node, LABEL, Literal(item.text, lang=ZH)))
-            add((node, ORDINAL, Literal(item.ordinal)))
+            add((node, LABEL, _zh(item.text)))
+            add((node, ORDINAL, _plain(item.ordinal)))
             add((node, ITEM_OF, parent))
             add((parent, HAS_ITEM, node))
             if item.amount_twd is not None:

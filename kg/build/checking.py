@@ -14,11 +14,12 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from plankg.build import validation_cache
-from plankg.build.validate import DataView, PreparedShapes, Report, load_shapes, ntriples, prepare, validate_view
+from plankg.build.ntriples import ntriples
+from plankg.build.validate import DataView, PreparedShapes, Report, load_shapes, prepare, validate_view
 from plankg.build.vocab import Vocabularies
 
 
-def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str) -> Report:
+def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: list[str] | None = None) -> Report:
     """Each graph validated on its own, with the vocabularies and what it points to in the other
     graphs; only findings about the graph's own subjects count (the context is there to be
     pointed at, and is validated with its own graph). A graph validated before with the same
@@ -28,10 +29,13 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str) -> Repo
 
     All graphs are loaded once into one in-memory Oxigraph store (:class:`_Dataset`), each in its
     own named graph with its context beside it; a graph's checks see its graph, its context,
-    the vocabularies and the ontology as their default graph."""
+    the vocabularies and the ontology as their default graph. ``texts`` are the graphs' N-Triples
+    when the caller has them (:func:`plankg.build.ntriples.ntriples`), in the order of ``graphs``."""
     shapes = prepare(load_shapes(base))
-    graphs = sorted(graphs, key=len, reverse=True)
-    data = _Dataset(graphs, vocab)
+    texts = texts if texts is not None else [ntriples(g) for g in graphs]
+    order = sorted(range(len(graphs)), key=lambda i: len(graphs[i]), reverse=True)
+    graphs, texts = [graphs[i] for i in order], [texts[i] for i in order]
+    data = _Dataset(graphs, texts, vocab)
     fixed = validation_cache.fixed_digest(base) + validation_cache.lines_digest(data.vocabularies)
     keys, reports = [], {}
     for i in range(len(graphs)):
@@ -81,16 +85,16 @@ class _Dataset:
 
     PREFIX = "urn:plankg:check:"
 
-    def __init__(self, graphs: list[Graph], vocab: Vocabularies):
+    def __init__(self, graphs: list[Graph], texts: list[str], vocab: Vocabularies):
         from pyoxigraph import NamedNode, RdfFormat, Store
 
         self.store = Store()
-        self.ntriples = [ntriples(g) for g in graphs]
-        self.vocabularies = ntriples(vocab.union)
+        self.ntriples = [t.encode("utf-8") for t in texts]
+        self.vocabularies = ntriples(vocab.union).encode("utf-8")
         self.names = [NamedNode(f"{self.PREFIX}{i}") for i in range(len(graphs))]
         self.shared = (NamedNode(self.PREFIX + "vocabularies"), NamedNode(self.PREFIX + "ontology"))
         for chunk, name in [*zip(self.ntriples, self.names), (self.vocabularies, self.shared[0]),
-                            (ntriples(vocab.ontology), self.shared[1])]:
+                            (ntriples(vocab.ontology).encode("utf-8"), self.shared[1])]:
             self.store.load(chunk, format=RdfFormat.N_TRIPLES, to_graph=name)
         predicates = ", ".join(f"<{p}>" for p in CONTEXT_PREDICATES)
         for i, name in enumerate(self.names):

@@ -52,6 +52,7 @@ _LAW = URIRef(PLAN + "Law")
 _LAW_TYPE = URIRef(PLAN + "LawType")
 _ID_LOCAL, _TYPE_DOCUMENT = URIRef(ELI + "id_local"), URIRef(ELI + "type_document")
 _IN_FORCE, _VERSION_DATE = URIRef(ELI + "in_force"), URIRef(ELI + "version_date")
+_A, _IN_SCHEME, _SEE_ALSO, _PREF, _LABEL = RDF.type, SKOS.inScheme, RDFS.seeAlso, SKOS.prefLabel, RDFS.label
 _LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
 
 
@@ -99,43 +100,49 @@ def map_laws(index: LawIndex, vocab: Vocabularies) -> MappedGraph:
         return s in described and any(lang is None or (isinstance(o, Literal) and o.language == lang)
                                       for o in curated.objects(s, p))
 
-    scheme = URIRef(base + "law")
+    scheme, add = URIRef(base + "law"), g.add
+    dates: dict = {}  # version date -> its literal (laws share dates)
     for law in index:
         s = URIRef(f"{base}law/{law.pcode}")
         counts["laws"] += 1
-        counts["curated"] += (s, RDF.type, _LAW) in curated
-        g.add((s, RDF.type, _LAW))
-        g.add((s, SKOS.inScheme, scheme))
-        g.add((s, _ID_LOCAL, Literal(law.pcode)))
-        g.add((s, RDFS.seeAlso, URIRef(DATABASE_PAGE.format(pcode=law.pcode))))
+        counts["curated"] += s in described and (s, _A, _LAW) in curated
+        add((s, _A, _LAW))
+        add((s, _IN_SCHEME, scheme))
+        add((s, _ID_LOCAL, Literal(law.pcode)))
+        add((s, _SEE_ALSO, URIRef(DATABASE_PAGE.format(pcode=law.pcode))))
         name = Literal(law.name, lang=ZH)
-        if has(s, SKOS.prefLabel, ZH):
-            if (s, SKOS.prefLabel, name) not in curated:
-                g.add((s, SKOS.altLabel, name))
+        if has(s, _PREF, ZH):
+            if (s, _PREF, name) not in curated:
+                add((s, SKOS.altLabel, name))
         else:
-            g.add((s, SKOS.prefLabel, name))
-        if not has(s, RDFS.label, ZH):
-            g.add((s, RDFS.label, name))
+            add((s, _PREF, name))
+        if not has(s, _LABEL, ZH):
+            add((s, _LABEL, name))
         if law.english:
             counts["with English name"] += 1
-            for p in (SKOS.prefLabel, RDFS.label):
+            english = Literal(law.english, lang="en")
+            for p in (_PREF, _LABEL):
                 if not has(s, p, "en"):
-                    g.add((s, p, Literal(law.english, lang="en")))
+                    add((s, p, english))
         law_type = types.get(law.level) if law.level else None
         if law_type is not None and not has(s, _TYPE_DOCUMENT):
-            g.add((s, _TYPE_DOCUMENT, law_type))
+            add((s, _TYPE_DOCUMENT, law_type))
         status = in_force(law)
         if status is not None and not has(s, _IN_FORCE):
-            g.add((s, _IN_FORCE, status))
+            add((s, _IN_FORCE, status))
         if law.last_amended is not None and not has(s, _VERSION_DATE):
-            g.add((s, _VERSION_DATE, Literal(law.last_amended.isoformat(), datatype=XSD.date)))
+            if law.last_amended not in dates:
+                dates[law.last_amended] = Literal(law.last_amended.isoformat(), datatype=XSD.date)
+            add((s, _VERSION_DATE, dates[law.last_amended]))
 
+    labelled = {(s, o) for p in _LABELS for s, o in g.subject_objects(p)}
     for form in matcher.forms:  # every form the linker matches is a label of its law
         if form.pcode is None or form.pcode not in index:
             continue
         s, text = URIRef(f"{base}law/{form.pcode}"), Literal(form.text, lang=ZH)
-        if not any((s, p, text) in g for p in _LABELS):
-            g.add((s, SKOS.altLabel if form.origin in ("name", "base-name") else SKOS.hiddenLabel, text))
+        if (s, text) not in labelled:
+            add((s, SKOS.altLabel if form.origin in ("name", "base-name") else SKOS.hiddenLabel, text))
+            labelled.add((s, text))
             counts["forms added as labels"] += 1
 
     for s in sorted(set(curated.subjects(_ID_LOCAL, None))):

@@ -18,7 +18,8 @@ Resources (B = id base, S = site, see :func:`site_for`)::
 
 **Counts** are those of the RDF merge of the content graphs (a triple in two graphs counts
 once), which is what ``SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } }`` over the store
-minus the metadata graph gives. Subsets count the triples of their graph.
+minus the metadata graph gives: they are counted on the N-Triples the store loads
+(:mod:`plankg.build.voidstats`). Subsets count the triples of their graph.
 
 **Absolute IRIs of the endpoint and the dumps.** Metadata is written at build time, when no
 request tells us the host, yet VoID and DCAT need absolute IRIs. The site is derived from
@@ -41,7 +42,6 @@ differ in these two values only (the dumps do not: they exclude this graph). Set
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -50,8 +50,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from plankg import formats
+from plankg.build import voidstats
 from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, publisher, texts
 from plankg.build.dumps import Dump
+from plankg.build.ntriples import ntriples
 from plankg.errors import PlanKGError
 from plankg.namespaces import ONTOLOGY_IRI, PLAN, PREFIXES, graph_iri
 
@@ -111,35 +113,34 @@ def meta_graph_iri(base: str) -> str:
 
 
 def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump], *,
-                   site: str | None = None, issued: datetime | None = None) -> Graph:
-    """VoID + DCAT description of the content ``graphs`` (graph IRI → graph) and their ``dumps``."""
+                   site: str | None = None, issued: datetime | None = None,
+                   lines: Mapping[str, str] | None = None) -> Graph:
+    """VoID + DCAT description of the content ``graphs`` (graph IRI → graph) and their ``dumps``.
+
+    The counts are taken from ``lines``, the graphs' N-Triples as the store loads them
+    (:func:`plankg.build.ntriples.ntriples`, graph IRI → text), written here when not given.
+    """
     site = site or site_for(base)
     when = Literal((issued or build_time()).replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
+    if lines is None:
+        lines = {iri: ntriples(graph) for iri, graph in graphs.items()}
     g = Graph()
     for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "spdx": str(SPDX)}.items():
         g.bind(prefix, ns)
     dataset = URIRef(base + "dataset")
-    union = _merge(graphs.values())
-    _describe_dataset(g, dataset, base, site, union, when)
-    _add_subsets(g, dataset, graphs)
-    _add_linksets(g, dataset, base, graphs)
+    _describe_dataset(g, dataset, base, site, voidstats.merge(lines, base), when)
+    _add_subsets(g, dataset, graphs, lines)
+    _add_linksets(g, dataset, base, lines)
     add_catalog(g, dataset, base, site, dumps, URIRef(meta_graph_iri(base)), when)
     return g
-
-
-def _merge(graphs: Iterable[Graph]) -> set[tuple]:
-    """The RDF merge of ``graphs`` as a set of triples (blank nodes are shared, as in the store)."""
-    union: set[tuple] = set()
-    for graph in graphs:
-        union.update(graph)
-    return union
 
 
 def _count(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
 
-def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, union: set[tuple], when: Literal) -> None:
+def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, merge: voidstats.Merge,
+                      when: Literal) -> None:
     """Types, titles, statistics, partitions and pointers of the dataset itself."""
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, RDF.type, DCAT.Dataset))
@@ -160,15 +161,13 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, union: se
     for iri in formats.w3c_iris(formats.carrying(formats.TRIPLES, formats.QUADS)):  # the RDF formats served
         g.add((dataset, VOID.feature, URIRef(iri)))
 
-    subjects = {s for s, _, _ in union}
-    types = Counter(o for s, p, o in {t for t in union if t[1] == RDF.type})
-    predicates = Counter(p for _, p, _ in union)
-    g.add((dataset, VOID.triples, _count(len(union))))
-    g.add((dataset, VOID.distinctSubjects, _count(len(subjects))))
-    g.add((dataset, VOID.distinctObjects, _count(len({o for _, _, o in union}))))
+    types, predicates = merge.classes, merge.properties
+    g.add((dataset, VOID.triples, _count(merge.triples)))
+    g.add((dataset, VOID.distinctSubjects, _count(merge.subjects)))
+    g.add((dataset, VOID.distinctObjects, _count(merge.objects)))
     g.add((dataset, VOID.properties, _count(len(predicates))))
     g.add((dataset, VOID.classes, _count(len(types))))
-    g.add((dataset, VOID.entities, _count(sum(1 for s in subjects if isinstance(s, URIRef) and s.startswith(base)))))
+    g.add((dataset, VOID.entities, _count(merge.entities)))
     for cls, n in sorted(types.items()):
         part = BNode()
         g.add((dataset, VOID.classPartition, part))
@@ -181,9 +180,9 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, union: se
         g.add((part, VOID.triples, _count(n)))
     for vocabulary in sorted(_vocabularies(set(predicates) | set(types))):
         g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
-    for s in sorted(s for s, p, o in union if p == RDF.type and o == PLAN_NS.AnnualPlan):
+    for s in merge.instances(PLAN_NS.AnnualPlan):
         g.add((dataset, VOID.exampleResource, s))
-    for s in sorted(s for s, p, o in union if p == RDF.type and o == PLAN_NS.SourceDocument):
+    for s in merge.instances(PLAN_NS.SourceDocument):
         g.add((dataset, DCTERMS.source, s))
 
 
@@ -197,13 +196,13 @@ def _vocabularies(terms: set) -> set[str]:
     return out
 
 
-def _add_subsets(g: Graph, dataset: URIRef, graphs: Mapping[str, Graph]) -> None:
+def _add_subsets(g: Graph, dataset: URIRef, graphs: Mapping[str, Graph], lines: Mapping[str, str]) -> None:
     """Each content graph is a void:Dataset subset, titled after its plan, scheme or ontology."""
     for iri, graph in sorted(graphs.items()):
         node = URIRef(iri)
         g.add((dataset, VOID.subset, node))
         g.add((node, RDF.type, VOID.Dataset))
-        g.add((node, VOID.triples, _count(len(graph))))
+        g.add((node, VOID.triples, _count(lines[iri].count("\n"))))
         titled = sorted(s for t in TITLED_TYPES for s in graph.subjects(RDF.type, t))
         for label in graph.objects(titled[0], RDFS.label) if titled else ():
             g.add((node, DCTERMS.title, label))
@@ -214,27 +213,25 @@ def _target(dataset: URIRef, iris: list[str]) -> URIRef:
     return URIRef(iris[0]) if len(iris) == 1 else dataset
 
 
-def _add_linksets(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Graph]) -> None:
+def _add_linksets(g: Graph, dataset: URIRef, base: str, lines: Mapping[str, str]) -> None:
     """Linksets: laws → law database (rdfs:seeAlso), plan nodes → laws and → target groups."""
     g.add((LAW_DB, RDF.type, VOID.Dataset))
     texts(g, LAW_DB, DCTERMS.title, LAW_DB_TITLES)
     g.add((LAW_DB, FOAF.homepage, LAW_DB))
     g.add((LAW_DB, VOID.uriSpace, Literal(str(LAW_DB))))
+    found = voidstats.links(lines, [(p, None if external is None else str(external)) for _, p, external in LINKSETS])
     for name, predicate, external in LINKSETS:
-        links = {(s, o) for graph in graphs.values() for s, o in graph.subject_objects(predicate)
-                 if external is None or str(o).startswith(str(external))}
-        subjects_in = sorted({iri for iri, graph in graphs.items() for s, _ in links if (s, predicate, None) in graph})
-        objects_in = sorted({iri for iri, graph in graphs.items() for _, o in links if (o, None, None) in graph})
-        objects = external if external is not None else _target(dataset, objects_in)
+        links = found[predicate]
+        objects = external if external is not None else _target(dataset, links.objects_in)
         linkset = URIRef(f"{base}dataset/linkset/{name}")
         g.add((dataset, VOID.subset, linkset))
         g.add((linkset, RDF.type, VOID.Linkset))
         g.add((linkset, VOID.linkPredicate, predicate))
-        g.add((linkset, VOID.subjectsTarget, _target(dataset, subjects_in)))
+        g.add((linkset, VOID.subjectsTarget, _target(dataset, links.subjects_in)))
         g.add((linkset, VOID.objectsTarget, objects))
-        g.add((linkset, VOID.target, _target(dataset, subjects_in)))
+        g.add((linkset, VOID.target, _target(dataset, links.subjects_in)))
         g.add((linkset, VOID.target, objects))
-        g.add((linkset, VOID.triples, _count(len(links))))
+        g.add((linkset, VOID.triples, _count(links.triples)))
         g.add((linkset, DCTERMS.title, Literal(f"{name} links ({predicate.n3(g.namespace_manager)})", lang="en")))
 
 

@@ -12,9 +12,12 @@ and every graph conforms; the store switch itself is atomic (:func:`plankg.store
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,7 @@ from plankg.loaders.model import BudgetDocument, Plan
 from plankg.loaders.law_model import LawIndex
 from plankg.build.rdf import MappedPlan, map_plan
 from plankg.build.checking import validate_graphs
+from plankg.build.ntriples import ntriples
 from plankg.build.validate import Report
 from plankg.build.vocab import Vocabularies
 
@@ -64,6 +68,7 @@ class Compiled:
     others: list[MappedGraph] = field(default_factory=list)  # budgets, laws, cross-source links
     sources: list[SourceSpec] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)  # what the loaders read, one per source
+    lines: dict[str, str] = field(default_factory=dict)  # content graph IRI -> its N-Triples (plankg.build.ntriples)
 
     def graphs(self) -> dict[str, Graph]:
         """Named-graph IRI → graph, for every graph the store will hold."""
@@ -109,6 +114,21 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
 def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
     """Parse, map, link across sources and validate; raise on bad input, return the report either way."""
     timings: dict[str, float] = {}
+    with collector_paused():
+        vocab, plans, mapped, others, docs = _map_sources(specs, base, timings)
+    t0 = time.perf_counter()
+    content = [*mapped, *others]
+    lines = {m.graph_iri: ntriples(m.graph) for m in content}  # once: validated, then dumped and loaded
+    timings["ntriples"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report = validate_graphs([m.graph for m in content], vocab, base, [lines[m.graph_iri] for m in content])
+    timings["shacl"] = time.perf_counter() - t0
+    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs), docs, lines)
+
+
+def _map_sources(specs: list[SourceSpec], base: str, timings: dict[str, float]) -> tuple[
+        Vocabularies, list[tuple[SourceSpec, Plan]], list[MappedPlan], list[MappedGraph], list[Document]]:
+    """Read the sources, map each to its graph, link and align them; record the time of each step."""
     t0 = time.perf_counter()
     vocab = Vocabularies.load(base)
     categories = list(vocab.categories)
@@ -147,11 +167,27 @@ def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
         budget_links = next((m.graph for m in others if m.graph_iri.endswith("/links/budget")), None)
         others.extend(align([m.graph for m in mapped], budgets, budget_links, vocab.union, base))
     timings["alignment"] = time.perf_counter() - t0
+    return vocab, plans, mapped, others, docs
 
-    t0 = time.perf_counter()
-    report = validate_graphs([m.graph for m in mapped] + [m.graph for m in others], vocab, base)
-    timings["shacl"] = time.perf_counter() - t0
-    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs), docs)
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the body (if it was on), on again after.
+
+    Mapping and dumping make about a million objects that live to the end of the build (rdflib
+    terms, the dicts of rdflib's indexes, triples, lines) and little garbage in cycles; with the
+    collector on, CPython traverses the growing heap again and again (on the whole registry, a
+    third of the time of mapping). What garbage in cycles the body leaves is collected later, as
+    usual. Not around SHACL, whose worker processes make and drop many graphs.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def build(paths: list[str | os.PathLike] | None, store: Path, base: str, site: str | None = None,
@@ -159,33 +195,20 @@ def build(paths: list[str | os.PathLike] | None, store: Path, base: str, site: s
     """Compile the sources (the plan files ``paths``, else those of the registry) and publish them,
     with the ontology, vocabularies, metadata and dumps.
 
-    After validation: the content graphs are dumped (:mod:`plankg.build.dumps`), the VoID/DCAT
+    After validation (:mod:`plankg.build.publication`): the content graphs are written as
+    N-Triples once, dumped (:mod:`plankg.build.dumps`), the VoID/DCAT
     metadata graph ``{base}graph/meta`` describes them (:mod:`plankg.build.meta`; ``site`` is the
     site root its endpoint and download IRIs use, derived from ``base`` when None), and the
     dumps are written into the new build directory before the store switch. ``variant`` names
     the loader of every plan (default: each plan's is sniffed, :mod:`plankg.loaders.registry`).
     """
-    from plankg.build.dumps import make_dumps
-    from plankg.build.meta import meta_graph_iri, metadata_graph
-    from plankg.store import publish  # pyoxigraph: imported where used
+    from plankg.build.publication import publish_compiled
 
     compiled = compile_sources(read_sources(paths, registry_file, variant), base)
     if not compiled.report.conforms:
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
-    t0 = time.perf_counter()
-    graphs = compiled.graphs()
-    payload = [(iri, g.serialize(format="nt", encoding="utf-8")) for iri, g in sorted(graphs.items())]
-    dumps = make_dumps(payload)
-    meta = metadata_graph(graphs, base, dumps, site=site)
-    payload.append((meta_graph_iri(base), _checked_ntriples(meta)))
-    compiled.timings["dumps+meta"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    result = publish(store, payload, extra_files={d.path: d.data for d in dumps}, metadata={
-        "plans": [p.title for p in compiled.plans], "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources],
-        "base": base,
-        "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
-    })
-    compiled.timings["load"] = time.perf_counter() - t0
+    with collector_paused():
+        result = publish_compiled(compiled, store, base, site)
     return compiled, result
 
 
@@ -246,17 +269,6 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
         if plans:
             out.append(link_funding([m.graph for m in plans], budgets, vocab.base))
     return out
-
-
-def _checked_ntriples(graph: Graph) -> bytes:
-    """``graph`` as N-Triples, parsed back by Oxigraph to check that nothing was lost."""
-    from pyoxigraph import RdfFormat, parse
-
-    data = graph.serialize(format="nt", encoding="utf-8")
-    parsed = sum(1 for _ in parse(data, RdfFormat.N_TRIPLES))
-    if parsed != len(graph):
-        raise PlanKGError(f"the metadata graph does not round-trip: {len(graph)} triples, {parsed} parsed back")
-    return data
 
 
 __all__ = ["PlanInput", "Compiled", "read_inputs", "read_sources", "compile_plans", "compile_sources", "build",

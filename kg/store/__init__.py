@@ -21,7 +21,7 @@ from plankg.store.oxigraph import (
     open_store,
     store_info,
 )
-from plankg.store.publishing import BUILD_INFO, NTriples, PublishResult, publish
+from plankg.store.publishing import BUILD_INFO, NTriples, Publication, PublishResult, publish, publishing
 from plankg.store.current import CurrentStore
 
 Opener = Callable[..., GraphStore]
@@ -48,5 +48,6 @@ def open_location(location: str | os.PathLike[str], *, memory_max_quads: int = 0
 
 
 __all__ = ["GraphStore", "OxigraphStore", "CurrentStore", "QueryResult", "RdfData", "open_location", "register_backend", "open_store",
-           "store_info", "has_dataset_clause", "UNION_TRIPLES_QUERY", "ROCKSDB_MARKER", "publish", "PublishResult",
+           "store_info", "has_dataset_clause", "UNION_TRIPLES_QUERY", "ROCKSDB_MARKER", "publish", "publishing",
+           "Publication", "PublishResult",
            "NTriples", "BUILD_INFO"]

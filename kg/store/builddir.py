@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
 from pyoxigraph import __version__ as PYOXIGRAPH_VERSION
 
 from plankg.errors import QueryError, StoreError
@@ -25,27 +25,59 @@ NTriples = bytes | BinaryIO
 """One graph's content: N-Triples as bytes, or a binary file object reading N-Triples."""
 
 
-def load(build_dir: Path, graphs: Iterable[tuple[str, NTriples]]) -> dict[str, int]:
-    """Bulk-load ``graphs`` into a new store in ``build_dir``; return triples per graph.
+class StoreWriter:
+    """The RocksDB store of a new build directory, being bulk-loaded: :meth:`load` (once or more,
+    from any one thread at a time), then :meth:`close`.
 
-    The store handle is dropped before returning, which closes RocksDB (no ``close()`` in
-    pyoxigraph 0.5). On failure the handle lives on in the traceback's frames until the
-    exception is gone; the directory is deleted meanwhile, which is harmless on POSIX.
+    Each bulk load writes new files, which :meth:`close` merges (``optimize``): many graphs
+    loaded as N-Quads at once are faster than one bulk load each. The store handle is dropped by
+    :meth:`close` or :meth:`discard`, which closes RocksDB (no ``close()`` in pyoxigraph 0.5).
     """
-    store = Store(str(build_dir))
-    try:
-        names = _bulk_load_graphs(store, graphs)
-        counts = _count_graphs(store, names)
+
+    def __init__(self, build_dir: Path) -> None:
+        self._store: Store | None = Store(str(build_dir))
+        self._names: dict[str, None] = {}  # the graphs given, in order (an insertion-ordered set)
+
+    def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
+        """Bulk-load ``quads`` (N-Quads of named graphs, in one bulk load), then each of ``graphs``."""
+        if quads:
+            _bulk_load_quads(self._open(), quads)
+        _bulk_load_graphs(self._open(), graphs, self._names)
+
+    def close(self) -> dict[str, int]:
+        """Count the triples of each graph (sorted by IRI), merge the files, close the store."""
+        store = self._open()
+        counts = _count_graphs(store, list(self._names))
         store.flush()
         store.optimize()
+        self.discard()
         return counts
-    finally:
-        del store  # closes RocksDB unless a traceback still holds a frame using it
+
+    def discard(self) -> None:
+        """Drop the store handle (on failure it may live on in a traceback's frames until the
+        exception is gone; the directory is deleted meanwhile, which is harmless on POSIX)."""
+        self._store = None
+
+    def _open(self) -> Store:
+        if self._store is None:
+            raise StoreError("the store of this build is closed")
+        return self._store
 
 
-def _bulk_load_graphs(store: Store, graphs: Iterable[tuple[str, NTriples]]) -> list[str]:
-    """Load each graph with ``bulk_load`` (all-or-nothing per call); return the IRIs."""
-    names: dict[str, None] = {}  # insertion-ordered set
+def _bulk_load_quads(store: Store, quads: bytes) -> None:
+    """Load N-Quads in named graphs with one ``bulk_load``, or StoreError."""
+    try:
+        store.bulk_load(quads, RdfFormat.N_QUADS)
+    except SyntaxError as e:
+        raise StoreError(f"invalid N-Quads: {e}; nothing was published") from e
+    except OSError as e:
+        raise StoreError(f"cannot load the N-Quads: {e}; nothing was published") from e
+    if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
+        raise StoreError("the N-Quads have triples in the default graph, which stays empty; nothing was published")
+
+
+def _bulk_load_graphs(store: Store, graphs: Iterable[tuple[str, NTriples]], names: dict[str, None]) -> None:
+    """Load each graph with ``bulk_load`` (all-or-nothing per call); add the IRIs to ``names``."""
     for iri, data in graphs:
         if iri in names:
             raise StoreError(f"graph <{iri}> is given twice; nothing was published")
@@ -58,7 +90,6 @@ def _bulk_load_graphs(store: Store, graphs: Iterable[tuple[str, NTriples]]) -> l
             raise StoreError(f"graph <{iri}>: cannot load it: {e}; nothing was published") from e
         store.add_graph(node)  # so that an empty graph is listed too
         names[iri] = None
-    return list(names)
 
 
 def _graph_node(iri: str) -> NamedNode:

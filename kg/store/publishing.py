@@ -11,7 +11,9 @@ A publish
 1. takes the lock (a second publisher fails fast with :class:`StoreError`);
 2. deletes the builds that are neither current nor previous (older builds and leftovers of
    killed or failed publishes) and stale temporary symlinks;
-3. bulk-loads every graph into a FRESH ``P.builds/<name>``, optimizes it and closes it;
+3. bulk-loads every graph into a FRESH ``P.builds/<name>`` (N-Quads of many graphs at once, or
+   N-Triples graph by graph), optimizes it and closes it; with :func:`publishing`, the caller
+   loads (and may compute the rest meanwhile);
 4. writes the extra files (e.g. ``dumps/plankg.nq.gz``), then ``BUILD.json``, and fsyncs the build;
 5. creates a new symlink beside ``P`` and ``os.replace``-s it over ``P`` (an atomic rename on
    POSIX), then fsyncs the parent directory.
@@ -25,10 +27,10 @@ Blank node labels are shared by the whole dataset: ``_:b1`` in two graphs is one
 The build must give distinct labels to distinct nodes (rdflib's generated labels are).
 
 pyoxigraph 0.5 ``Store`` has no ``close()``: RocksDB closes when the last reference to the
-handle (including live query results) goes. The writer is a local of :func:`plankg.store.builddir.load` whose
-results are consumed there, so it is closed when it returns (no ``gc.collect``
-needed: pyo3 objects are freed by reference counting; a test re-opens the build read-write
-to prove it).
+handle (including live query results) goes. The writer (:class:`plankg.store.builddir.StoreWriter`)
+holds the only handle and drops it when the build is finished or discarded, which closes it (no
+``gc.collect`` needed: pyo3 objects are freed by reference counting; a test re-opens the build
+read-write to prove it).
 """
 
 from __future__ import annotations
@@ -44,17 +46,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plankg.errors import StoreError
 from plankg.store.builddir import (
     BUILD_INFO,
     NTriples,
+    StoreWriter,
     build_info,
     extra_path,
     fsync_path,
-    load,
     write_build_info,
     write_extra_files,
 )
@@ -106,13 +108,16 @@ def publish(
     path: str | os.PathLike[str],
     graphs: Iterable[tuple[str, NTriples]],
     *,
+    quads: bytes = b"",
     metadata: Mapping[str, Any] | None = None,
     extra_files: Mapping[str, bytes] | None = None,
 ) -> PublishResult:
     """Replace the store at ``path`` atomically by the given named graphs.
 
     ``graphs`` yields ``(named-graph IRI, N-Triples)`` pairs; each IRI may appear once, and
-    the store's default graph stays empty. ``metadata`` (JSON-serialisable) is recorded in
+    the store's default graph stays empty. ``quads`` is N-Quads of more named graphs (a graph is
+    given there or in ``graphs``), loaded first in one bulk load, which is faster than one for
+    each graph. ``metadata`` (JSON-serialisable) is recorded in
     ``BUILD.json``. ``extra_files`` maps relative POSIX paths (in a subfolder, e.g.
     ``dumps/plankg.nq.gz``) to their content, written into the build directory before the
     switch, so they change atomically with the store. Raises :class:`StoreError` if another
@@ -121,9 +126,45 @@ def publish(
     graph), or if the file system refuses (no such directory, no permission, no space); in
     every failure case the published store is unchanged.
     """
+    files = dict(extra_files or {})
+    for name in files:
+        extra_path(name)  # refused before anything is touched
+    with publishing(path) as publication:
+        publication.load(graphs, quads)
+        publication.add_files(files)
+        publication.metadata.update(metadata or {})
+    assert publication.result is not None
+    return publication.result
+
+
+class Publication:
+    """A build being made by :func:`publishing`: graphs to load into its fresh store (from any
+    one thread at a time, e.g. a worker while the caller computes the rest), files and metadata
+    to add. ``result`` is set once the build is switched in."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.build_dir = build_dir
+        self.metadata: dict[str, Any] = {}  # recorded in BUILD.json
+        self.result: PublishResult | None = None
+        self._writer = StoreWriter(build_dir)
+        self._files: dict[PurePosixPath, bytes] = {}
+
+    def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
+        """Bulk-load ``quads`` (N-Quads of named graphs, at once), then each of ``graphs`` (as in :func:`publish`)."""
+        self._writer.load(graphs, quads)
+
+    def add_files(self, files: Mapping[str, bytes]) -> None:
+        """Files to write into the build directory (as ``extra_files`` of :func:`publish`)."""
+        self._files.update({extra_path(name): data for name, data in files.items()})
+
+
+@contextmanager
+def publishing(path: str | os.PathLike[str]) -> Iterator[Publication]:
+    """Replace the store at ``path`` atomically by what the body loads into the :class:`Publication`
+    it is given, as :func:`publish` does (the lock is held from the start). If the body raises,
+    the build is discarded and the published store is unchanged."""
     started = time.perf_counter()
     layout = _Layout(Path(os.path.abspath(path)))
-    files = {extra_path(name): data for name, data in (extra_files or {}).items()}
     try:
         layout.path.parent.mkdir(parents=True, exist_ok=True)
         with _exclusive_lock(layout.lock):
@@ -131,14 +172,19 @@ def publish(
             removed = _collect_garbage(layout, keep={current, _previous_of(current)})
             build_dir = _new_build_dir(layout)
             with _discarded_on_failure(build_dir):
-                counts = load(build_dir, graphs)
-                write_extra_files(build_dir, files)
-                info = build_info(build_dir, counts, current, metadata, time.perf_counter() - started)
+                publication = Publication(build_dir)
+                try:
+                    yield publication
+                    counts = publication._writer.close()
+                finally:
+                    publication._writer.discard()
+                write_extra_files(build_dir, publication._files)
+                info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started)
                 write_build_info(build_dir, info)
             _switch(layout, build_dir)  # a failure before the rename leaves garbage for next time
     except OSError as e:
         raise StoreError(f"cannot publish the store at {layout.path}: {e}") from None
-    return PublishResult(
+    publication.result = PublishResult(
         path=layout.path,
         build_dir=build_dir,
         previous=current,
