@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from conftest import BASE, PLAN_NS, SEED, run_plankg
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, Dump
@@ -86,21 +86,35 @@ def test_every_content_graph_is_a_subset_with_its_triples(kg, meta):
     assert META in graphs and (URIRef(META), RDF.type, DCAT.CatalogRecord) in meta
 
 
+OUTSIDE = {  # linkset -> (the outside dataset, the graph that holds the links)
+    "wikidata": (URIRef("https://www.wikidata.org/"), "graph/vocab/organisations"),
+    "eurovoc-exact": (URIRef("http://eurovoc.europa.eu/"), "graph/vocab/target-groups"),
+    "eurovoc-close": (URIRef("http://eurovoc.europa.eu/"), "graph/vocab/target-groups"),
+}
+
+
 @pytest.mark.parametrize(("name", "predicate", "query"), [
     ("law-database", RDFS.seeAlso, "?s rdfs:seeAlso ?o FILTER(STRSTARTS(STR(?o), 'https://law.moj.gov.tw/'))"),
     ("cites-law", URIRef(PLAN_NS + "citesLaw"), "?s plan:citesLaw ?o"),
     ("target-group", URIRef(PLAN_NS + "targetGroup"), "?s plan:targetGroup ?o"),
+    ("wikidata", OWL.sameAs, "?s owl:sameAs ?o FILTER(STRSTARTS(STR(?o), 'http://www.wikidata.org/entity/'))"),
+    ("eurovoc-exact", SKOS.exactMatch, "?s skos:exactMatch ?o FILTER(STRSTARTS(STR(?o), 'http://eurovoc.europa.eu/'))"),
+    ("eurovoc-close", SKOS.closeMatch, "?s skos:closeMatch ?o FILTER(STRSTARTS(STR(?o), 'http://eurovoc.europa.eu/'))"),
 ])
 def test_linksets_count_the_links(kg, meta, name, predicate, query):
     linkset = URIRef(f"{BASE}dataset/linkset/{name}")
     assert (DATASET, VOID.subset, linkset) in meta and (linkset, RDF.type, VOID.Linkset) in meta
     assert meta.value(linkset, VOID.linkPredicate) == predicate
     assert len(set(meta.objects(linkset, VOID.target))) == 2
-    prefixes = f"PREFIX plan: <{PLAN_NS}> PREFIX rdfs: <{RDFS}> "
+    prefixes = f"PREFIX plan: <{PLAN_NS}> PREFIX rdfs: <{RDFS}> PREFIX owl: <{OWL}> PREFIX skos: <{SKOS}> "
     assert value(meta, linkset, VOID.triples) == number(
         kg, prefixes + f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ GRAPH ?g {{ {query} }} }} }}") > 0
     if name == "law-database":
         assert meta.value(linkset, VOID.objectsTarget) == LAW_DB and (LAW_DB, RDF.type, VOID.Dataset) in meta
+    elif name in OUTSIDE:
+        external, graph = OUTSIDE[name]
+        assert meta.value(linkset, VOID.objectsTarget) == external and (external, RDF.type, VOID.Dataset) in meta
+        assert meta.value(linkset, VOID.subjectsTarget) == URIRef(BASE + graph)
     else:
         assert meta.value(linkset, VOID.subjectsTarget) == URIRef(BASE + "graph/mol/108")
 

@@ -9,7 +9,8 @@ catalog and the distributions dereference like any other resource (``/id/dataset
 Resources (B = id base, S = site, see :func:`site_for`)::
 
     B dataset                       void:Dataset, dcat:Dataset: counts, partitions, subsets
-    B dataset/linkset/{name}        void:Linkset (law database, cites-law, target-group)
+    B dataset/linkset/{name}        void:Linkset (law database, cites-law, target-group, wikidata,
+                                    eurovoc-exact, eurovoc-close)
     B dataset/distribution/{name}   dcat:Distribution (nquads, trig: the dumps; sparql)
     B dataset/service/sparql        dcat:DataService: the SPARQL endpoint S sparql
     B catalog                       dcat:Catalog
@@ -66,6 +67,14 @@ LANGUAGE = URIRef("http://id.loc.gov/vocabulary/iso639-1/zh")
 
 LAW_DB = URIRef("https://law.moj.gov.tw/")
 LAW_DB_TITLES = (("全國法規資料庫", "zh-Hant"), ("Laws & Regulations Database of The Republic of China (Taiwan)", "en"))
+WIKIDATA = URIRef("https://www.wikidata.org/")
+EUROVOC = URIRef("http://eurovoc.europa.eu/")
+EXTERNAL = {  # outside datasets our links point into: dataset -> (homepage, uriSpace, titles)
+    LAW_DB: (LAW_DB, "https://law.moj.gov.tw/", LAW_DB_TITLES),
+    WIKIDATA: (WIKIDATA, "http://www.wikidata.org/entity/", (("Wikidata", "en"), ("維基數據", "zh-Hant"))),
+    EUROVOC: (URIRef("https://op.europa.eu/en/web/eu-vocabularies/eurovoc"), "http://eurovoc.europa.eu/",
+              (("EuroVoc, the EU's multilingual thesaurus", "en"), ("EuroVoc 歐盟多語詞庫", "zh-Hant"))),
+}
 
 TITLE = (("plankg: 中華民國政府機關年度施政計畫知識圖譜", "zh-Hant"),
          ("plankg: knowledge graph of the annual administrative plans of Taiwanese government agencies", "en"))
@@ -84,6 +93,9 @@ LINKSETS = (
     ("law-database", RDFS.seeAlso, LAW_DB),
     ("cites-law", PLAN_NS.citesLaw, None),
     ("target-group", PLAN_NS.targetGroup, None),
+    ("wikidata", OWL.sameAs, WIKIDATA),
+    ("eurovoc-exact", SKOS.exactMatch, EUROVOC),
+    ("eurovoc-close", SKOS.closeMatch, EUROVOC),
 )
 TITLED_TYPES = (PLAN_NS.AnnualPlan, SKOS.ConceptScheme, OWL.Ontology)
 
@@ -214,12 +226,15 @@ def _target(dataset: URIRef, iris: list[str]) -> URIRef:
 
 
 def _add_linksets(g: Graph, dataset: URIRef, base: str, lines: Mapping[str, str]) -> None:
-    """Linksets: laws → law database (rdfs:seeAlso), plan nodes → laws and → target groups."""
-    g.add((LAW_DB, RDF.type, VOID.Dataset))
-    texts(g, LAW_DB, DCTERMS.title, LAW_DB_TITLES)
-    g.add((LAW_DB, FOAF.homepage, LAW_DB))
-    g.add((LAW_DB, VOID.uriSpace, Literal(str(LAW_DB))))
-    found = voidstats.links(lines, [(p, None if external is None else str(external)) for _, p, external in LINKSETS])
+    """Linksets: laws → law database (rdfs:seeAlso), plan nodes → laws and → target groups,
+    organisations → Wikidata (owl:sameAs), target groups → EuroVoc (skos:exactMatch, closeMatch)."""
+    for external, (homepage, space, titles) in EXTERNAL.items():
+        g.add((external, RDF.type, VOID.Dataset))
+        texts(g, external, DCTERMS.title, titles)
+        g.add((external, FOAF.homepage, homepage))
+        g.add((external, VOID.uriSpace, Literal(space)))
+    found = voidstats.links(lines, [(p, None if external is None else EXTERNAL[external][1])
+                                    for _, p, external in LINKSETS])
     for name, predicate, external in LINKSETS:
         links = found[predicate]
         objects = external if external is not None else _target(dataset, links.objects_in)
