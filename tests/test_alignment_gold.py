@@ -187,7 +187,11 @@ def agency_of(store: Store, targets: set[str]) -> dict[str, tuple[str, str, str]
             {{ ?t a plan:BudgetLineItem ; plan:isLineItemOf+ ?app . ?app a plan:Appropriation ;
                  plan:appropriationOf ?wp . ?wp plan:agency ?ag }}
             ?ag plan:budgetAgencyCode ?code .
-            OPTIONAL {{ ?ag rdfs:label ?name }}
+          }}
+          OPTIONAL {{  # as the budget prints it; an agency the vocabularies describe (行政院) is named there
+            {{ GRAPH <{BUDGET_GRAPH}> {{ ?ag rdfs:label ?name }} }} UNION
+            {{ FILTER NOT EXISTS {{ GRAPH <{BUDGET_GRAPH}> {{ ?ag rdfs:label ?any }} }}
+               ?ag rdfs:label ?name FILTER(langMatches(lang(?name), "zh-Hant")) }}
           }}
         }}""")
     out: dict[str, tuple[str, str, str]] = {}
