@@ -286,7 +286,8 @@ def test_every_funding_target_is_a_budget_work_plan_of_2019() -> None:
 
 
 @pytest.mark.parametrize("stage,year", DOCS)
-def test_mapping_and_serialising_are_quick(stage: str, year: int, record_property) -> None:
+def test_each_shipped_budget_maps_and_serialises(stage: str, year: int, record_property) -> None:
+    """The times are recorded, not asserted (speed is measured in bench/bench_build.py)."""
     doc = documents()[(stage, year)]
     start = time.perf_counter()
     m = map_budget(doc, vocab())
@@ -296,8 +297,7 @@ def test_mapping_and_serialising_are_quick(stage: str, year: int, record_propert
     record_property("map_seconds", round(mapped_at - start, 2))
     record_property("ntriples_seconds", round(done - mapped_at, 2))
     record_property("triples", len(m.graph))
-    assert nt and 30_000 < len(m.graph) < 40_000
-    assert mapped_at - start < 4 and done - mapped_at < 2, (mapped_at - start, done - mapped_at)
+    assert nt.count(b" .\n") == len(m.graph) and 30_000 < len(m.graph) < 40_000
 
 
 @pytest.mark.slow

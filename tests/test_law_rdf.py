@@ -29,14 +29,6 @@ def laws(vocab) -> MappedGraph:
     return map_laws(default_index(), vocab)
 
 
-def test_map_laws_takes_seconds_not_minutes(vocab, record_property):
-    t0 = time.perf_counter()
-    map_laws(default_index(), vocab)
-    seconds = time.perf_counter() - t0
-    record_property("map_laws_seconds", round(seconds, 2))
-    assert seconds < 15, seconds
-
-
 def test_every_law_of_the_index_is_a_law_of_the_law_graph(laws):
     g = laws.graph
     assert laws.graph_iri == DEFAULT_BASE + "graph/laws" and laws.kind == "laws" and not laws.warnings

@@ -121,7 +121,8 @@ def test_two_laws_for_one_curated_form_is_an_error():
         LawMatcher([Form("勞基法", "N0030001", "curated"), Form("勞基法", "N0030002", "curated")])
 
 
-def test_build_and_match_are_fast(record_property):
+def test_the_matcher_of_the_whole_index_finds_the_plans_laws(record_property):
+    """The times are recorded, not asserted (speed is measured in bench/bench_laws.py)."""
     index = default_index()
     graph = curated_graph()
     t0 = time.perf_counter()
@@ -129,9 +130,8 @@ def test_build_and_match_are_fast(record_property):
     built = time.perf_counter() - t0
     text = SEED.read_text(encoding="utf-8")
     t0 = time.perf_counter()
-    matcher.find(text)
+    found = matcher.find(text)
     matched = time.perf_counter() - t0
     record_property("automaton_build_ms", round(built * 1000, 1))
     record_property("plan_match_ms", round(matched * 1000, 2))
-    assert len(matcher) > 11_547
-    assert built < 2 and matched < 0.1, (built, matched)
+    assert len(matcher) > 11_547 and len(found) >= 15, len(found)  # 17 in the seed plan

@@ -131,7 +131,9 @@ def test_a_plan_citing_a_law_outside_the_vocabulary_validates_with_the_law_graph
     assert not without.conforms  # without the law graph, I0050021 is no plan:Law of the data
 
 
-def test_the_linker_reads_every_text_well_under_a_second(linker, record_property):
+def test_the_linker_reads_every_text(linker, record_property):
+    """Every text of the seed plan and the shipped budgets; the time is recorded, not asserted
+    (speed is measured in bench/bench_laws.py)."""
     from plankg.loaders.budget_csv import shipped_documents
 
     texts = [i.text for d in shipped_documents() for i in d.line_items()]
@@ -140,4 +142,4 @@ def test_the_linker_reads_every_text_well_under_a_second(linker, record_property
     found = sum(len(linker.matches(t)) for t in texts)
     seconds = time.perf_counter() - t0
     record_property("linker_seconds_all_texts", round(seconds, 3))
-    assert found > 500 and seconds < 1.0, (found, seconds)
+    assert found > 500, found

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -263,17 +262,6 @@ def test_bom_and_crlf_change_nothing(plan, tmp_path):
     path.write_bytes(b"\xef\xbb\xbf" + SEED.read_bytes().replace(b"\n", b"\r\n"))
     assert parse_plan(path, name=NAME) == plan
 
-
-def test_parse_is_fast():
-    parse_plan(SEED)
-    best = min(_timed(lambda: parse_plan(SEED)) for _ in range(5))
-    assert best < 0.05, f"parse_plan took {best * 1000:.1f} ms"
-
-
-def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
 
 
 def test_imports_nothing_heavy():
