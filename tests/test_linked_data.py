@@ -357,3 +357,21 @@ def test_pages_follow_updates_in_update_mode(update_server):
     finally:
         update_server.request("POST", "/sparql", f"DROP SILENT GRAPH <{BASE}graph/test>", sparql)
     assert update_server.get(f"/id/{path}", headers={"Accept": "*/*"})[0] == 404
+
+
+def test_a_strategy_page_lists_its_ranked_programs_accepted_first(client):
+    body = client.get("/doc/mol/108/goal/2/strategy/1.html").get_data(as_text=True)
+    section = body[body.index('<section class="alignments">'):]
+    section = section[:section.index("</section>")]
+    rows = re.findall(r'<tr class="(accepted|candidate)">(.*?)</tr>', section, re.S)
+    assert len(rows) == 3 and rows[0][0] == "accepted"
+    assert 'href="/id/mol/108/work-plan/8/program/2"' in rows[0][1]  # 增進就業服務效能 (the gold program)
+    assert re.search(r'href="/id/mol/108/alignment/\d+">1</a>', rows[0][1]) and "shared words:" in rows[0][1]
+
+
+def test_a_program_page_lists_the_strategies_it_carries(client):
+    body = client.get("/doc/mol/108/work-plan/8/program/2.html?lang=en").get_data(as_text=True)
+    section = body[body.index('<section class="alignments">'):]
+    section = section[:section.index("</section>")]
+    assert "Computed alignments" in section
+    assert 'href="/id/mol/108/goal/2/strategy/1"' in section and '<tr class="accepted">' in section

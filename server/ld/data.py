@@ -45,6 +45,7 @@ LABEL_PREDICATES = (RDFS + "label", SKOS + "prefLabel", DCT + "title")
 SUMMARY_PREDICATES = LABEL_PREDICATES + (
     RDF_TYPE, PLAN + "ordinal", PLAN + "sourceFile", PLAN + "startLine", PLAN + "endLine",
     PLAN + "matchedText", PLAN + "matchOffset", PLAN + "linkTarget", PLAN + "linkProperty",
+    PLAN + "alignedFrom", PLAN + "alignedTo", PLAN + "score", PLAN + "rank", PLAN + "accepted", PLAN + "evidence",
 )
 """What :func:`summaries` reads about each resource next to the one shown."""
 

@@ -25,6 +25,8 @@ CHILD_PREDICATES = tuple(PLAN + level.has for level in LEVELS)
 CITING_PREDICATES = tuple(PLAN + p for p in ("citesLaw", "targetGroup", "category", "responsibleUnit", "follows"))
 LINK_PREDICATES = (PLAN + "citesLaw", PLAN + "targetGroup")
 SEE_ALSO = (RDFS + "seeAlso", "http://xmlns.com/foaf/0.1/homepage")
+ALIGNED = (PLAN + "alignedFrom", PLAN + "alignedTo")
+"""An alignment's two sides (plankg.build.align): a strategy's or a program's page lists them."""
 DEPTH = {PLAN + cls: d for cls, d in DEPTHS.items()}
 """How deep each kind of plan node sits under its plan (orders the breadcrumb)."""
 
@@ -47,7 +49,7 @@ def build(iri: str, triples: list[Triple], base: str, lang: str) -> dict:
     known = ld_data.summaries(near)
     known.update({p.iri: p for p in parents})
     second = {t for s in known.values() for t in s.types} | {
-        v.value for s in known.values() for p in (PLAN + "linkTarget", PLAN + "linkProperty")
+        v.value for s in known.values() for p in (PLAN + "linkTarget", PLAN + "linkProperty", *ALIGNED)
         for v in s.values.get(p, ()) if isinstance(v, NamedNode)}
     known.update(ld_data.summaries(second - set(known)))
     view = View(base, lang, known)
@@ -71,10 +73,33 @@ def build(iri: str, triples: list[Triple], base: str, lang: str) -> dict:
                      if tr.predicate.value in SEE_ALSO and isinstance(tr.object, NamedNode)],
         "children": _children(outgoing, known, view),
         "cited_by": _cited_by(incoming, known, view),
+        "alignments": _alignments(iri, incoming, known, view),
         "properties": view.rows(outgoing, by_subject),
         "incoming": _incoming(incoming, view),
         "incoming_total": len(incoming),
     }
+
+
+def _alignments(iri: str, incoming: list[Triple], known: dict[str, Summary], view: View) -> list[dict]:
+    """The computed alignments this node is a side of: from a strategy, its ranked programs; to a
+    program, the strategies it may carry; from a program, other agencies' candidate line items.
+    Each with the other side, rank, score, whether accepted, and the evidence; accepted first, then
+    within the plan before across agencies, then by rank."""
+    out = []
+    for tr in incoming:
+        if tr.predicate.value not in ALIGNED or (a := known.get(tr.subject.value)) is None:
+            continue
+        other = a.first(ALIGNED[1] if tr.predicate.value == ALIGNED[0] else ALIGNED[0])
+        if not isinstance(other, NamedNode):
+            continue
+        accepted = a.literal_value(PLAN + "accepted") == "true"
+        row = {"alignment": view.link(a.iri), "other": view.node(known[other.value]) if other.value in known
+               else view.link(other.value), "rank": a.literal_value(PLAN + "rank"),
+               "score": a.literal_value(PLAN + "score"), "accepted": accepted,
+               "evidence": a.literal_value(PLAN + "evidence"), "outgoing": tr.predicate.value == ALIGNED[0]}
+        out.append(row)
+    return sorted(out, key=lambda r: (not r["accepted"], "/cross-alignment/" in r["alignment"]["iri"],
+                                      int(r["rank"] or 0), r["other"]["iri"]))
 
 
 def _path(iri: str, parents: list[Summary], known: dict[str, Summary], view: View) -> list[dict]:
