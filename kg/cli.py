@@ -140,10 +140,7 @@ def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, reg
 def query(query: str | None, fmt: str | None, named_graphs: bool, example: str | None, store: Path | None,
           base: str | None) -> None:
     """Run a SPARQL QUERY: the text, @FILE, or - / nothing for stdin; or a named --example."""
-    from plankg.config import resolve
-    from plankg.output import write_results
-    from plankg.sparql.limits import check as check_limits, on_big_stack
-    from plankg.store import open_location
+    from plankg.sparql.limits import check as check_limits
 
     if example is not None:
         if query is not None:
@@ -154,45 +151,27 @@ def query(query: str | None, fmt: str | None, named_graphs: bool, example: str |
     else:
         text = _query_text(query)
     check_limits(text)  # before pyoxigraph: nesting it cannot survive is refused
-    settings = resolve(store, base)
-
-    def run() -> None:  # parsed and evaluated on a thread with a big enough stack
-        with open_location(settings.store) as kg:
-            result = kg.query(text, union_default_graph=not named_graphs)
-            out = sys.stdout.buffer
-            write_results(result, out, fmt)
-            out.flush()
-
-    on_big_stack(run)
+    _print_query(text, store, base, fmt, union=not named_graphs)
 
 
-REPORT_FORMATS = ("table", "csv", "tsv", "json", "md")
+def _print_query(text: str, store: Path | None, base: str | None, fmt: str | None, union: bool = True) -> None:
+    from plankg.config import resolve
+    from plankg.output import print_query
+
+    print_query(text, resolve(store, base).store, fmt, union)
 
 
 @main.command()
 @click.argument("name", type=click.Choice(list(REPORTS)))
-@click.option("-f", "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
+@click.option("-f", "--format", "fmt", type=click.Choice(("table", "csv", "tsv", "json", "md")), default="table",
+              show_default=True,
               help="table: tab-separated; csv, tsv, json: SPARQL results; md: a Markdown table.")
 @store_options
 def report(name: str, fmt: str, store: Path | None, base: str | None) -> None:
     """Print a report: the named example query it runs (`plankg examples`), so the UI shows the same."""
-    from plankg.config import resolve
     from plankg.examples import example
-    from plankg.output import write_markdown, write_results
-    from plankg.sparql.limits import on_big_stack
-    from plankg.store import open_location
 
-    text = example(REPORTS[name]).query
-    settings = resolve(store, base)
-
-    def run() -> None:
-        with open_location(settings.store) as kg:
-            result = kg.query(text, union_default_graph=True)
-            out = sys.stdout.buffer
-            write_markdown(result, out) if fmt == "md" else write_results(result, out, fmt)
-            out.flush()
-
-    on_big_stack(run)
+    _print_query(example(REPORTS[name]).query, store, base, fmt)
 
 
 @main.command()

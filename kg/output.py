@@ -89,6 +89,25 @@ def write_results(result: QueryResult, out: BinaryIO, fmt: str | None = None) ->
         write_table(result, out)
 
 
+def print_query(text: str, location, fmt: str | None, union: bool = True) -> None:
+    """Evaluate ``text`` on the store at ``location`` (:func:`plankg.store.open_location`) and write
+    the result to stdout in ``fmt`` (``md``: :func:`write_markdown`), parsed and evaluated on a
+    thread with a big enough stack (:func:`plankg.sparql.limits.on_big_stack`)."""
+    import sys
+
+    from plankg.sparql.limits import on_big_stack
+    from plankg.store import open_location
+
+    def run() -> None:
+        with open_location(location) as kg:
+            result = kg.query(text, union_default_graph=union)
+            out = sys.stdout.buffer
+            write_markdown(result, out) if fmt == "md" else write_results(result, out, fmt)
+            out.flush()
+
+    on_big_stack(run)
+
+
 def write_markdown(solutions: QuerySolutions, out: BinaryIO) -> None:
     """A Markdown (GFM) table: the plain values of :func:`write_table`, ``|`` escaped."""
     variables = [v.value for v in solutions.variables]
