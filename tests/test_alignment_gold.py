@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from functools import cache
 from pathlib import Path
 
-import pytest
 from pyoxigraph import Store
 
 from conftest import BASE, PLAN_NS, ROOT
@@ -133,6 +132,9 @@ def test_the_strategy_split_holds_out_about_a_third_across_goals_and_kinds():
 # --- program → other agencies' budget work ---------------------------------------------------------
 
 
+POOLED = "（pooled）"  # a judgement of a candidate the method ranked 1–3 (docs/alignment-gold.md, "Pooling")
+
+
 def test_cross_gold_has_the_expected_columns():
     header = CROSS_GOLD.read_text(encoding="utf-8").splitlines()[0].split("\t")
     assert header == ["program", "relation", "target", "agency", "note", "split"]
@@ -150,7 +152,8 @@ def test_cross_judgements_are_well_formed():
         by_program[row["program"]].append(row)
     assert len(by_program) >= 20
     for program, judged in by_program.items():
-        relations = Counter(row["relation"] for row in judged)
+        chosen = [row for row in judged if not row["note"].endswith(POOLED)]  # picked by reading the budget
+        relations = Counter(row["relation"] for row in chosen)
         assert 1 <= relations["match"] <= 5, program
         assert 1 <= relations["wrong"] <= 3, program
         assert len({row["split"] for row in judged}) == 1, f"{program}: one split per program"

@@ -48,7 +48,7 @@ def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, 
     items = {year: line_item_nodes(doc, budget_links, base) for year, doc in docs.items()}
     topnames = {year: {r.code: r.topname for r in doc.rows} for year, doc in docs.items()}
     corpus = Corpus([n for _, p in plans for n in (*p.strategies, *p.programs)]
-                    + [n for nodes in items.values() for n in nodes])
+                    + [n for nodes in items.values() for n in nodes], vocabularies, base)
     return Inputs(plans, items, topnames, corpus, methods(corpus), base)
 
 
@@ -59,9 +59,9 @@ def strategy_pairs(inp: Inputs, plan: PlanNodes, params: Parameters) -> list[Sco
 
 
 def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | None = None) -> list[Scored]:
-    """Each program's best line items of other agencies' budget of the plan's year (not the plan's
-    organisation or the agencies under it: its 主管; not the items the method excludes, such as
-    personnel costs), ``keep`` (default topK) per program."""
+    """Each program's best budget work plans and line items of other agencies' budget of the plan's
+    year (not the plan's organisation or the agencies under it: its 主管; not the items the method
+    excludes, such as personnel costs), ``keep`` (default topK) per program."""
     own = f"{plan.org_label}主管"
     topnames = inp.topnames.get(plan.fiscal_year, {})
     excluded = re.compile("|".join(f"(?:{p})" for p in params.cross_excluded)) if params.cross_excluded else None
@@ -71,7 +71,7 @@ def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | No
     if not candidates:
         return []
     return scored_pairs(plan.programs, candidates, inp.methods, params.cross_weights, keep or params.cross_top,
-                        params.cross_threshold, 0.0)
+                        params.cross_threshold, params.cross_secondary)
 
 
 def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,

@@ -15,7 +15,9 @@ Figures, per split:
 * ``none flagged``: the share of ``none`` strategies with no accepted program;
 * ``cross p@1``: of the gold programs, the share whose top-ranked line item is a ``match``;
   ``cross r@k``: the share of ``match`` items ranked 1–topK; ``cross wrong in top k``: ``wrong``
-  items ranked 1–topK; ``cross accepted``: accepted pairs of the gold programs.
+  items ranked 1–topK; ``cross accepted``: accepted pairs (``plan:relatedWork``) of the gold
+  programs; ``cross related precision`` / ``recall``: of those, the share that are a ``match`` (an
+  unjudged one counts as wrong); of the ``match`` items, the share accepted.
 """
 
 from __future__ import annotations
@@ -111,9 +113,12 @@ def _cross_figures(gold: list[CrossGold], related: dict[str, list]) -> dict[str,
     hits = sum(1 for g in gold if related.get(g.program) and related[g.program][0].target.iri in g.matches)
     found = sum(len({p.target.iri for p in related.get(g.program, [])} & g.matches) for g in gold)
     wrong = sum(1 for g in gold for p in related.get(g.program, []) if p.target.iri in g.wrong)
-    accepted = sum(1 for g in gold for p in related.get(g.program, []) if p.accepted)
+    accepted = [(g, p) for g in gold for p in related.get(g.program, []) if p.accepted]
+    right = sum(1 for g, p in accepted if p.target.iri in g.matches)
     return {"cross p@1": _share(hits, len(gold)), "cross r@k": _share(found, sum(len(g.matches) for g in gold)),
-            "cross wrong in top k": wrong, "cross accepted": accepted, "n cross programs": len(gold)}
+            "cross wrong in top k": wrong, "cross accepted": len(accepted),
+            "cross related precision": _share(right, len(accepted)),
+            "cross related recall": _share(right, sum(len(g.matches) for g in gold)), "n cross programs": len(gold)}
 
 
 __all__ = ["figures", "read_strategy_gold", "read_cross_gold", "StrategyGold", "CrossGold", "SPLITS"]

@@ -23,7 +23,7 @@ from plankg.build.textsim import TfIdf
 from plankg.namespaces import PLAN
 
 SCHEME = "alignment-method"
-MODULES = ("text", "concepts", "structure")  # the modules of plankg.build.align that are methods
+MODULES = ("text", "concepts", "structure", "domain")  # the modules of plankg.build.align that are methods
 
 
 class Method(Protocol):
@@ -40,15 +40,19 @@ class Method(Protocol):
 
 
 class Corpus:
-    """Every node of the build that alignment sees: the methods learn their weights (IDF) here."""
+    """Every node of the build that alignment sees: the methods learn their weights (IDF) here,
+    and read their vocabularies (with the id base) from ``vocabularies``."""
 
-    def __init__(self, nodes: Sequence[Node]):
+    def __init__(self, nodes: Sequence[Node], vocabularies: Graph | None = None, base: str = ""):
         self.nodes = nodes
+        self.vocabularies = vocabularies
+        self.base = base
 
     @cached_property
     def tfidf(self) -> TfIdf:
-        """Character 2–3-gram IDF over the texts of all nodes (:mod:`plankg.build.textsim`)."""
-        return TfIdf(n.text for n in self.nodes)
+        """Character 2–3-gram IDF over the texts of all nodes (:mod:`plankg.build.textsim`), but
+        budget work plans: their text repeats their line items', which would count twice."""
+        return TfIdf(n.text for n in self.nodes if n.kind != "budget work plan")
 
 
 class PairwiseMethod:
@@ -77,6 +81,7 @@ class Parameters:
     cross_threshold: float  # lowest cross-agency score accepted (inf: none is)
     cross_top: int  # line items kept per program
     cross_excluded: tuple[str, ...] = ()  # regular expressions: line items that are never candidates
+    cross_secondary: float = 1.0  # a further item is accepted at this share of the best score (1: ties)
 
 
 def method_iri(base: str, name: str) -> URIRef:
@@ -97,7 +102,8 @@ def parameters(vocabularies: Graph, base: str) -> Parameters:
                       value("combined", "secondaryShare"),
                       {m: value(m, "weightInCrossCombined", 0.0) for m in _names()},
                       value("combined-cross", "threshold", float("inf")), int(value("combined-cross", "topK")),
-                      tuple(sorted(str(v) for v in values("combined-cross", "excludedItemPattern"))))
+                      tuple(sorted(str(v) for v in values("combined-cross", "excludedItemPattern"))),
+                      value("combined-cross", "secondaryShare", 1.0))
 
 
 def _names() -> list[str]:

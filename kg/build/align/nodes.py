@@ -30,7 +30,7 @@ def P(name: str) -> URIRef:
 @dataclass(frozen=True)
 class Node:
     iri: str
-    kind: str  # "strategy", "program", "line item"
+    kind: str  # "strategy", "program", "budget work plan", "line item"
     label: str
     text: str
     theme: str
@@ -95,8 +95,9 @@ def _org_label(g: Graph, org) -> str:
 
 
 def line_item_nodes(budget, links: Graph | None, base: str, exclude_topname: str = "") -> list[Node]:
-    """The line items of one budget document (every level), except those under ``exclude_topname``
-    (a plan's own 主管, e.g. 勞動部主管), with the concepts the budget linker found in them."""
+    """The budget work plans and line items of one budget document (every level), except those
+    under ``exclude_topname`` (a plan's own 主管, e.g. 勞動部主管), with the concepts the budget
+    linker found in them."""
     from plankg.build.budget_rdf import appropriation_iri, item_iri, walk
 
     out = []
@@ -105,12 +106,26 @@ def line_item_nodes(budget, links: Graph | None, base: str, exclude_topname: str
             continue
         appropriation = appropriation_iri(base, budget, row)
         theme = f"{row.depname} {row.depcat}"
+        out.append(_work_plan_node(base, row, appropriation, links))
         for path, item in walk(row.items):
             iri = item_iri(base, budget, row, path)
             concepts = _concepts(links, URIRef(iri)) if links is not None else frozenset()
             out.append(Node(iri, "line item", item.text, item_text(item.text), theme, concepts, appropriation,
                             row.depname))
     return out
+
+
+def _work_plan_node(base: str, row, appropriation: str, links: Graph | None) -> Node:
+    """A budget work plan as a node: its name (and its section's, 節), what its items are for, and
+    the concepts of its items. Some counterparts are whole work plans, or rows without items."""
+    from plankg.build.budget_rdf import NO_SECTION, budget_work_plan_iri, walk
+
+    label = row.depcat if row.name in ("", NO_SECTION) else f"{row.depcat} {row.name}"
+    text = "\n".join([label, *(item_text(i.text) for _, i in walk(row.items))])
+    iri = budget_work_plan_iri(base, row.code)
+    items = [URIRef(f"{appropriation}/item/{'/'.join(map(str, p))}") for p, _ in walk(row.items)]
+    concepts = _concepts(links, iri, *items) if links is not None else frozenset()
+    return Node(str(iri), "budget work plan", label, text, row.depname, concepts, appropriation, row.depname)
 
 
 __all__ = ["Node", "PlanNodes", "plan_nodes", "line_item_nodes", "CONCEPT_LINKS"]
