@@ -45,11 +45,17 @@ def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, 
            base: str) -> Inputs:
     plans = [(g, p) for g in plan_graphs for p in plan_nodes(g, vocabularies)]
     docs = {d.year: d for d in sorted(budgets, key=lambda d: d.stage == CROSS_STAGE)}  # enacted wins
-    items = {year: line_item_nodes(doc, budget_links, base) for year, doc in docs.items()}
+    excluded = excluded_items(parameters(vocabularies, base))
+    items = {year: line_item_nodes(doc, budget_links, base, excluded=excluded) for year, doc in docs.items()}
     topnames = {year: {r.code: r.topname for r in doc.rows} for year, doc in docs.items()}
     corpus = Corpus([n for _, p in plans for n in (*p.strategies, *p.programs)]
                     + [n for nodes in items.values() for n in nodes], vocabularies, base)
     return Inputs(plans, items, topnames, corpus, methods(corpus), base)
+
+
+def excluded_items(params: Parameters) -> re.Pattern | None:
+    """The line items that are never cross-agency candidates (``plan:excludedItemPattern``), as one pattern."""
+    return re.compile("|".join(f"(?:{p})" for p in params.cross_excluded)) if params.cross_excluded else None
 
 
 def strategy_pairs(inp: Inputs, plan: PlanNodes, params: Parameters) -> list[Scored]:
@@ -64,7 +70,7 @@ def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | No
     excludes, such as personnel costs), ``keep`` (default topK) per program."""
     own = f"{plan.org_label}主管"
     topnames = inp.topnames.get(plan.fiscal_year, {})
-    excluded = re.compile("|".join(f"(?:{p})" for p in params.cross_excluded)) if params.cross_excluded else None
+    excluded = excluded_items(params)
     candidates = [n for n in inp.items.get(plan.fiscal_year, [])
                   if n.agency != plan.org_label and topnames.get(n.parent.rsplit("/", 1)[-1]) != own
                   and not (excluded and excluded.search(n.label))]

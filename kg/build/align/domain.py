@@ -15,7 +15,6 @@ Evidence: the shared domains' names.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -23,12 +22,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from plankg.build.align.methods import Corpus, PairwiseMethod
-from plankg.build.align.nodes import Node
+from plankg.build.align.nodes import Node, heading
 
 NAME = "policy-domain"
 SCHEME = "policy-domain"
 ZH = "zh-Hant"
-_AMOUNT = re.compile(r"\d[\d,]*千元")
 
 
 @dataclass(frozen=True)
@@ -51,15 +49,6 @@ def domains(vocabularies: Graph | None, base: str) -> list[Domain]:
                       if isinstance(l, Literal) and l.language == ZH), str(concept))
         out.append(Domain(str(concept), label, words))
     return out
-
-
-def heading(node: Node) -> str:
-    """What ``node`` says it is for: a line item's text before its first amount (what follows is
-    the budget formula and the year's changes, 較上年度增列…), any other node's label."""
-    if node.kind != "line item":
-        return node.label
-    found = _AMOUNT.search(node.label)
-    return node.label[:found.start()] if found else node.label
 
 
 class DomainMethod(PairwiseMethod):

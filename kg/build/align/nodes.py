@@ -11,6 +11,7 @@ program's text), a line item's budget work plan and agency.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from plankg.build.funding import item_text
 from plankg.namespaces import PLAN
 
+_AMOUNT = re.compile(r"\d[\d,]*千元")
 CONCEPT_LINKS = tuple(URIRef(PLAN + p) for p in ("targetGroup", "citesLaw", "reformsLaw", "legalBasis"))
 
 
@@ -46,6 +48,18 @@ class PlanNodes:
     fiscal_year: int | None
     strategies: list[Node]
     programs: list[Node]
+
+
+def heading(node: Node) -> str:
+    """What ``node`` says it is for: a line item's text before its first amount (what follows is
+    the budget formula and the year's changes, 較上年度增列…), any other node's label."""
+    return item_heading(node.label) if node.kind == "line item" else node.label
+
+
+def item_heading(text: str) -> str:
+    """A line item's text before its first amount: 「施政計畫管制」 of 「施政計畫管制經費4,896千元，…」."""
+    found = _AMOUNT.search(text)
+    return (text[:found.start()] if found else text).removesuffix("經費").removesuffix("總")
 
 
 def _label(g: Graph, node) -> str:
@@ -94,7 +108,8 @@ def _org_label(g: Graph, org) -> str:
     return str(next((n for n in names if getattr(n, "language", None) == "zh-Hant"), names[0] if names else ""))
 
 
-def line_item_nodes(budget, links: Graph | None, base: str, exclude_topname: str = "") -> list[Node]:
+def line_item_nodes(budget, links: Graph | None, base: str, exclude_topname: str = "",
+                    excluded: re.Pattern | None = None) -> list[Node]:
     """The budget work plans and line items of one budget document (every level), except those
     under ``exclude_topname`` (a plan's own 主管, e.g. 勞動部主管), with the concepts the budget
     linker found in them."""
@@ -106,7 +121,7 @@ def line_item_nodes(budget, links: Graph | None, base: str, exclude_topname: str
             continue
         appropriation = appropriation_iri(base, budget, row)
         theme = f"{row.depname} {row.depcat}"
-        out.append(_work_plan_node(base, row, appropriation, links))
+        out.append(_work_plan_node(base, row, appropriation, links, excluded))
         for path, item in walk(row.items):
             iri = item_iri(base, budget, row, path)
             concepts = _concepts(links, URIRef(iri)) if links is not None else frozenset()
@@ -115,13 +130,15 @@ def line_item_nodes(budget, links: Graph | None, base: str, exclude_topname: str
     return out
 
 
-def _work_plan_node(base: str, row, appropriation: str, links: Graph | None) -> Node:
-    """A budget work plan as a node: its name (and its section's, 節), what its items are for, and
-    the concepts of its items. Some counterparts are whole work plans, or rows without items."""
+def _work_plan_node(base: str, row, appropriation: str, links: Graph | None, excluded: re.Pattern | None) -> Node:
+    """A budget work plan as a node: its name (and its section's, 節), what its items are for (their
+    headings, not the year's changes; not the ``excluded`` ones), and the concepts of its items.
+    Some counterparts are whole work plans, or rows without items."""
     from plankg.build.budget_rdf import NO_SECTION, budget_work_plan_iri, walk
 
     label = row.depcat if row.name in ("", NO_SECTION) else f"{row.depcat} {row.name}"
-    text = "\n".join([label, *(item_text(i.text) for _, i in walk(row.items))])
+    text = "\n".join([label, *(item_heading(i.text) for _, i in walk(row.items)
+                              if not (excluded and excluded.search(i.text)))])
     iri = budget_work_plan_iri(base, row.code)
     items = [URIRef(f"{appropriation}/item/{'/'.join(map(str, p))}") for p, _ in walk(row.items)]
     concepts = _concepts(links, iri, *items) if links is not None else frozenset()
