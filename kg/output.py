@@ -52,7 +52,8 @@ DEFAULT_FORMATS: Final[Mapping[str, str]] = MappingProxyType({SELECT: TABLE, ASK
 
 EXPORT_FORMATS: Final[Mapping[str, RdfFormat]] = MappingProxyType({
     name: f.pyoxigraph for name, f in formats.export_formats().items() if isinstance(f.pyoxigraph, RdfFormat)})
-"""The RDF exports of the whole store. The quad formats (nquads, trig) keep the named graphs. The others (ttl, jsonld) are the union
+"""The RDF exports of the whole store (the rows with a pyoxigraph ``RdfFormat``). The quad formats
+(nquads, trig) keep the named graphs. The others (ttl, jsonld) are the union
 of all graphs as triples, each triple once: the graph names are DROPPED. (pyoxigraph 0.5 could
 write a JSON-LD dataset, named graphs as top-level ``{"@id": graph, "@graph": [...]}`` objects,
 but common readers such as ``rdflib.Graph().parse`` see no triples in it; use nquads/trig for

@@ -81,7 +81,8 @@ def store_select(store) -> Select:
 def plans(select: Select) -> list[PlanRef]:
     """Every ``plan:AnnualPlan`` of the store, by IRI."""
     rows = _run(select, """SELECT DISTINCT ?plan ?notation ?roc WHERE {
-        ?plan a plan:AnnualPlan ; plan:rocYear ?roc ; dct:publisher/skos:notation ?notation } ORDER BY ?plan ?notation""")
+        ?plan a plan:AnnualPlan ; plan:rocYear ?roc ; dct:publisher/skos:notation ?notation }
+        ORDER BY ?plan ?notation""")
     found: dict[str, PlanRef] = {}
     for r in rows:
         found.setdefault(_v(r, "plan"), PlanRef(_v(r, "plan"), _v(r, "notation"), int(_v(r, "roc"))))
@@ -127,7 +128,8 @@ def document(select: Select, plan: str) -> ET.Element:
             ?node rdfs:label ?label . OPTIONAL {{ ?node plan:ordinal ?n }} }} ORDER BY ?has ?n ?label"""):
         preamble[_PREAMBLE[_v(r, "has").removeprefix(PLAN)]].append(_v(r, "label"))
     units = [_v(r, "unit") for r in _run(select, f"""SELECT ?unit (MIN(?n) AS ?first) WHERE {{
-        {ref} plan:hasWorkPlan ?w . ?w plan:responsibleUnit ?unit ; plan:ordinal ?n }} GROUP BY ?unit ORDER BY ?first ?unit""")]
+        {ref} plan:hasWorkPlan ?w . ?w plan:responsibleUnit ?unit ; plan:ordinal ?n }}
+        GROUP BY ?unit ORDER BY ?first ?unit""")]
     goals = _goals(select, ref)
     if not goals:
         raise PlanKGError(f"plan <{plan}> has no goal (plan:hasGoal): a StratML plan needs at least one")
@@ -159,7 +161,8 @@ def document(select: Select, plan: str) -> ET.Element:
         _text(v, "Description", vision)
         _text(v, "Identifier", "vision")
     for g in goals:
-        goal = _node(core, "Goal", g, dict.fromkeys(t for n in (g, *g.strategies) for t in groups.get(n.iri, ())), names)
+        union = dict.fromkeys(t for n in (g, *g.strategies) for t in groups.get(n.iri, ()))  # in order, once
+        goal = _node(core, "Goal", g, union, names)
         for s in g.strategies:
             _node(goal, "Objective", s, groups.get(s.iri, ()), names)
     admin = ET.SubElement(root, "AdministrativeInformation")
