@@ -199,32 +199,31 @@ def _query_text(arg: str | None) -> str:
 
 _EXPORTS = formats.export_formats()
 _KEEP_GRAPHS = " and ".join(name for name, f in _EXPORTS.items() if f.carries == formats.QUADS)
-_UNION = " and ".join(name for name, f in _EXPORTS.items() if f.carries != formats.QUADS)
+_UNION = " and ".join(name for name, f in _EXPORTS.items() if f.carries == formats.TRIPLES)
+_PLAN = " and ".join(name for name, f in _EXPORTS.items() if f.carries == formats.PLAN_DOCUMENT)
 
 
 @main.command()
 @click.option("-f", "--format", "fmt", default=next(iter(_EXPORTS)), show_default=True,
               type=click.Choice(list(_EXPORTS)),
-              help=f"{_KEEP_GRAPHS} keep the named graphs; {_UNION} are the union as triples.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write to FILE instead of stdout.")
+              help=f"{_KEEP_GRAPHS} keep the named graphs; {_UNION} are the union as triples; "
+                   f"{_PLAN} writes one plan as a StratML Part 1 (ISO 17469-1) document.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help=f"Write to FILE instead of stdout ({_PLAN}: or into an existing DIRECTORY, a file per plan).")
+@click.option("--plan", default=None, metavar="PLAN",
+              help=f"{_PLAN}: the plan, its IRI or its path under the base (mol/108); "
+                   "default: the store's only plan, or every plan into the -o directory.")
 @store_options
-def export(fmt: str, output: Path | None, store: Path | None, base: str | None) -> None:
-    """Dump the whole store."""
+def export(fmt: str, output: Path | None, plan: str | None, store: Path | None, base: str | None) -> None:
+    """Dump the whole store, or write plans as StratML documents."""
     from plankg.config import resolve
-    from plankg.output import export as dump
-    from plankg.store import open_location
+    from plankg.output import export_to
 
     settings = resolve(store, base)
-    with open_location(settings.store) as kg:
-        if output is None:
-            dump(kg, sys.stdout.buffer, fmt)
-            sys.stdout.buffer.flush()
-        else:
-            tmp = output.with_name(output.name + ".part")
-            with open(tmp, "wb") as f:
-                dump(kg, f, fmt)
-            tmp.replace(output)
+    written = export_to(settings.store, fmt, output, plan, settings.base)
+    if output is not None and output.is_dir():
+        for path in written:
+            click.echo(path)
 
 
 @main.command()

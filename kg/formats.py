@@ -9,7 +9,9 @@ query page (:mod:`plankg.server.ui.views`), the service description's ``sd:resul
 A new format is a new row.
 
 A row says what it can carry (:data:`RESULTS` of SELECT/ASK, :data:`TRIPLES`, :data:`QUADS`,
-or nothing for the HTML pages) and where it is offered. Where the order of a list is seen
+:data:`PLAN_DOCUMENT` for a document of one plan that is not RDF, or nothing for the HTML pages)
+and where it is offered. Only the first three are negotiated (:func:`carrying`): a plan document
+is an export (``plankg export``, a download link on a plan's page), never a query result. Where the order of a list is seen
 (the first offer is the default for ``*/*``, ties go to the earlier offer, help texts and link
 lists show it), the row gives its position in that list; the rows' own order is the order of
 the endpoint's offers for SELECT/ASK and CONSTRUCT/DESCRIBE results and of the Graph Store.
@@ -25,6 +27,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 RESULTS: Final = "results"  # SELECT/ASK results
 TRIPLES: Final = "triples"  # a graph
 QUADS: Final = "quads"  # a dataset (also a graph: its triples in the default graph)
+PLAN_DOCUMENT: Final = "plan document"  # one annual plan in a format of its own, not RDF (StratML)
 W3C_FORMATS: Final = "http://www.w3.org/ns/formats/"
 CLI_TABLE: Final = "table"  # plankg query's plain-text table: for people, no media type, not a row
 
@@ -39,6 +42,7 @@ RDFXML: Final = "application/rdf+xml"
 NQUADS: Final = "application/n-quads"
 TRIG: Final = "application/trig"
 HTML: Final = "text/html"
+XML: Final = "application/xml"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class Format:
     names: tuple[str, ...]
     """``format=`` names on the endpoint; the first is the one links use."""
     carries: str | None
-    """:data:`RESULTS`, :data:`TRIPLES`, :data:`QUADS`, or None (an HTML page)."""
+    """:data:`RESULTS`, :data:`TRIPLES`, :data:`QUADS`, :data:`PLAN_DOCUMENT`, or None (an HTML page)."""
     pyoxigraph: QueryResultsFormat | RdfFormat | None
     aliases: tuple[str, ...] = ()
     """Other media types accepted for it (``Accept``, ``format=``, uploads)."""
@@ -117,6 +121,9 @@ TABLE: tuple[Format, ...] = (
            export="trig", export_order=2),
     Format("HTML", HTML, ("html",), None, None, page_aliases=("application/xhtml+xml",), extension="html",
            page=2, service=5),
+    # StratML Part 1 (ISO 17469-1) has no registered media type of its own: the generic XML one
+    # (RFC 7303), which the SPARQL results XML row also accepts; this row is never negotiated.
+    Format("StratML", XML, ("stratml",), PLAN_DOCUMENT, None, export="stratml", export_order=5),
 )
 """Every format, in the endpoint's order of preference."""
 

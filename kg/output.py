@@ -6,7 +6,9 @@ json/xml/csv/tsv, one ``write`` per row for the table), never collected in memor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO, Final
 
@@ -24,7 +26,7 @@ from pyoxigraph import (
 
 from plankg import formats
 from plankg.errors import PlanKGError, QueryError
-from plankg.namespaces import PREFIXES
+from plankg.namespaces import DEFAULT_BASE, PREFIXES
 from plankg.store import UNION_TRIPLES_QUERY, GraphStore, QueryResult
 
 SELECT: Final = "SELECT"
@@ -49,13 +51,17 @@ FORMATS: Final[Mapping[str, Mapping[str, QueryResultsFormat | RdfFormat | None]]
 DEFAULT_FORMATS: Final[Mapping[str, str]] = MappingProxyType({SELECT: TABLE, ASK: TABLE, GRAPH: "ttl"})
 
 EXPORT_FORMATS: Final[Mapping[str, RdfFormat]] = MappingProxyType({
-    name: f.rdf_format for name, f in formats.export_formats().items()})
-"""The quad formats (nquads, trig) keep the named graphs. The others (ttl, jsonld) are the union
+    name: f.pyoxigraph for name, f in formats.export_formats().items() if isinstance(f.pyoxigraph, RdfFormat)})
+"""The RDF exports of the whole store (the rows with a pyoxigraph ``RdfFormat``). The quad formats
+(nquads, trig) keep the named graphs. The others (ttl, jsonld) are the union
 of all graphs as triples, each triple once: the graph names are DROPPED. (pyoxigraph 0.5 could
 write a JSON-LD dataset, named graphs as top-level ``{"@id": graph, "@graph": [...]}`` objects,
 but common readers such as ``rdflib.Graph().parse`` see no triples in it; use nquads/trig for
 graphs.) The first is the default."""
-UNION_EXPORTS: Final = frozenset(name for name, f in formats.export_formats().items() if f.carries != formats.QUADS)
+UNION_EXPORTS: Final = frozenset(name for name, f in formats.export_formats().items() if f.carries == formats.TRIPLES)
+PLAN_EXPORTS: Final = frozenset(name for name, f in formats.export_formats().items()
+                                if f.carries == formats.PLAN_DOCUMENT)
+"""Exports of one plan per document, not RDF: ``stratml`` (:mod:`plankg.stratml`)."""
 
 _TABLE_ESCAPES: Final = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -93,8 +99,6 @@ def print_query(text: str, location, fmt: str | None, union: bool = True) -> Non
     """Evaluate ``text`` on the store at ``location`` (:func:`plankg.store.open_location`) and write
     the result to stdout in ``fmt`` (``md``: :func:`write_markdown`), parsed and evaluated on a
     thread with a big enough stack (:func:`plankg.sparql.limits.on_big_stack`)."""
-    import sys
-
     from plankg.sparql.limits import on_big_stack
     from plankg.store import open_location
 
@@ -134,16 +138,71 @@ def write_table(solutions: QuerySolutions, out: BinaryIO) -> None:
         out.write(_table_line(_plain(row[v]) for v in variables))
 
 
-def export(store: GraphStore, out: BinaryIO, fmt: str) -> None:
-    """Dump the whole ``store`` to ``out`` in an :data:`EXPORT_FORMATS` format (streamed)."""
+def export(store: GraphStore, out: BinaryIO, fmt: str, plan: str | None = None, base: str = DEFAULT_BASE) -> None:
+    """Dump the whole ``store`` to ``out`` in an :data:`EXPORT_FORMATS` format (streamed), or write
+    one plan in a :data:`PLAN_EXPORTS` format: ``plan`` (its IRI or its path under ``base``), else
+    the store's only plan (:class:`PlanKGError` if it holds several)."""
+    if fmt in PLAN_EXPORTS:
+        from plankg import stratml
+
+        select = stratml.store_select(store)
+        chosen = stratml.choose(select, plan, base)
+        if len(chosen) > 1:
+            raise PlanKGError(f"the store holds {len(chosen)} plans ({', '.join(p.iri for p in chosen)}): choose "
+                              f"one with --plan, or give -o an existing directory to write a file for each")
+        out.write(stratml.to_bytes(select, chosen[0].iri))
+        return
     try:
         target = EXPORT_FORMATS[fmt]
     except KeyError:
-        raise PlanKGError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}") from None
+        raise PlanKGError(f"unknown export format {fmt!r}; use one of {', '.join(formats.export_formats())}") from None
+    if plan is not None:
+        raise PlanKGError(f"--plan is for {', '.join(sorted(PLAN_EXPORTS))}; {fmt} exports the whole store")
     if fmt in UNION_EXPORTS:
         serialize(store.query(UNION_TRIPLES_QUERY), out, target, prefixes=PREFIXES)
     else:
         store.dump(out, target)
+
+
+def export_to(location, fmt: str, output: Path | None, plan: str | None = None, base: str = DEFAULT_BASE) -> list[Path]:
+    """``plankg export``: :func:`export` of the store at ``location`` to stdout (``output`` None) or
+    to the file ``output``; for a :data:`PLAN_EXPORTS` format, into an existing directory ``output``
+    one file per plan (or for ``plan``), named ``mol-108.stratml.xml``. Files are written whole or
+    not at all (``<name>.part``, then renamed). Returns the files written."""
+    from plankg.store import open_location
+
+    with open_location(location) as kg:
+        if output is None:
+            export(kg, sys.stdout.buffer, fmt, plan, base)
+            sys.stdout.buffer.flush()
+            return []
+        if not output.is_dir():
+            _write_whole(output, lambda f: export(kg, f, fmt, plan, base))
+            return [output]
+        if fmt not in PLAN_EXPORTS:
+            raise PlanKGError(f"{output} is a directory: the {fmt} export is one file, give its name")
+        from plankg import stratml
+
+        select = stratml.store_select(kg)
+        written = []
+        for ref in stratml.choose(select, plan, base):
+            _write_whole(output / ref.file_name, lambda f: f.write(stratml.to_bytes(select, ref.iri)))
+            written.append(output / ref.file_name)
+        return written
+
+
+def _write_whole(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``write`` into ``<path>.part``, then rename it to ``path``; nothing left behind if it fails."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+        tmp.replace(path)
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise PlanKGError(f"{path}: cannot write ({e.strerror or e})") from None
+        raise
 
 
 def _format_for(kind: str, name: str) -> QueryResultsFormat | RdfFormat | None:

@@ -141,16 +141,35 @@ def test_every_row_is_well_formed():
         assert f.names and f.media_type == f.media_type.lower()
         if f.carries is None:
             assert f.pyoxigraph is None and f.cli is None and f.export is None
+        elif f.carries == formats.PLAN_DOCUMENT:  # an export of one plan (StratML): offered nowhere else
+            assert f.pyoxigraph is None and f.export and f.cli is None and f.w3c is None
+            assert (f.page, f.service, f.download, f.extension) == (None, None, None, None)
         elif f.carries == formats.RESULTS:
             assert f.results_format.media_type.split(";")[0] == f.media_type and f.extension is None
         else:
             assert f.rdf_format.media_type.split(";")[0] == f.media_type
-    media = [m for f in formats.TABLE for m in (f.media_type, *f.aliases)]
-    assert len(media) == len(set(media)), "a media type names one format"
+    negotiated = [f for f in formats.TABLE if f.carries != formats.PLAN_DOCUMENT]
+    media = [m for f in negotiated for m in (f.media_type, *f.aliases)]
+    assert len(media) == len(set(media)), "a media type names one negotiated format"
     for place in ("page", "service", "extension", "export"):
         taken = [getattr(f, place) for f in formats.TABLE if getattr(f, place) is not None]
         assert len(taken) == len(set(taken)), place
     assert len(formats.cli_formats(formats.RESULTS)) == sum(1 for f in formats.carrying(formats.RESULTS) if f.cli)
+
+
+def test_the_stratml_row_is_an_export_and_never_negotiated():
+    """Its media type, application/xml, is also an alias of SPARQL results XML: the endpoint keeps
+    serving results XML for it, and no offer list, page format or download link gains StratML."""
+    from plankg.server.sparql import conneg
+
+    row = formats.export_formats()["stratml"]
+    assert (row.title, row.media_type, row.carries) == ("StratML", "application/xml", formats.PLAN_DOCUMENT)
+    assert all(row not in offers for offers in conneg.OFFERS.values())
+    assert conneg.representation_for("application/xml", conneg.OFFERS[conneg.SELECT]).names[0] == "xml"
+    assert row not in formats.result_formats() and "stratml" not in formats.page_formats()
+    assert "stratml" not in formats.cli_names()
+    assert all("stratml" not in (title.lower(), name) for kind in (formats.RESULTS, formats.TRIPLES, formats.QUADS)
+               for title, name in formats.downloads(kind))
 
 
 def test_the_offers_keep_their_order():
@@ -162,4 +181,4 @@ def test_the_offers_keep_their_order():
     assert [f.names[0] for f in formats.service_formats()] == ["ttl", "rdfxml", "nt", "jsonld", "html"]
     assert list(formats.page_formats()) == ["ttl", "html", "jsonld", "nt", "rdf"]
     assert formats.cli_names() == ("table", "json", "xml", "csv", "tsv", "ttl", "nt", "nq", "trig", "jsonld")
-    assert list(formats.export_formats()) == ["nquads", "trig", "ttl", "jsonld"]
+    assert list(formats.export_formats()) == ["nquads", "trig", "ttl", "jsonld", "stratml"]

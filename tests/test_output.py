@@ -208,6 +208,6 @@ def test_store_dump_writes_a_json_ld_dataset(store: OxigraphStore) -> None:
 
 
 def test_unknown_export_format(store: OxigraphStore) -> None:
-    with pytest.raises(PlanKGError, match="unknown export format 'xml'; use one of nquads, trig, ttl, jsonld"):
+    with pytest.raises(PlanKGError, match="unknown export format 'xml'; use one of nquads, trig, ttl, jsonld, stratml"):
         export(store, io.BytesIO(), "xml")
     assert set(EXPORT_FORMATS) == {"nquads", "trig", "ttl", "jsonld"}

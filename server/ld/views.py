@@ -19,6 +19,10 @@ URLs (every representation has its own URL; negotiated responses say ``Vary: Acc
     :mod:`plankg.build.meta`).
 ``/dumps/<file>``
     The dumps of the current build (``realpath(STORE)/dumps``), ``application/gzip``.
+``/export/stratml/<path>``
+    The plan ``BASE + path`` as a StratML Part 1 document (:mod:`plankg.stratml`, what
+    ``plankg export --format stratml`` writes), a download (``Content-Disposition``); 404 if it
+    is no plan. A plan's HTML page links it.
 
 **The 303 policy.** Werkzeug picks the best offer by q-value and specificity; offers are
 ordered Turtle, HTML, JSON-LD, N-Triples, RDF/XML, so ties go to Turtle; media-type parameters
@@ -46,7 +50,9 @@ from plankg.build.dumps import DUMPS_DIR, MEDIA_GZIP
 from plankg.server import runtime
 from plankg.iri import UNSAFE, is_iri
 from plankg.server.ld import data as ld_data, ontology as ld_ontology, page as ld_page
-from plankg import formats
+from plankg import formats, stratml
+from plankg.hierarchy import PLAN_CLASS
+from plankg.namespaces import PLAN
 from plankg.server.sparql.conneg import Representation, best_offer
 from plankg.server.errors import HTTPProblem, wants_html
 from plankg.server.http import mark_negotiated
@@ -61,6 +67,7 @@ FORMAT_TITLES = {ext: rep.title for ext, rep in FORMATS.items()}
 EXT = re.compile(r"^(?P<path>.+)\.(?P<ext>" + "|".join(FORMATS) + r")$")
 DUMP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DATASET_PATH, CATALOG_PATH = "dataset", "catalog"
+STRATML = formats.export_formats()["stratml"]
 
 
 # ----------------------------------------------------------------------------- negotiation
@@ -150,7 +157,9 @@ def document(path: str):
     if ext != "html":
         return _respond(ld_data.serialize_description(triples, FORMATS[ext].rdf_format), ext, alts, location)
     page = ld_page.build(iri, triples, current_app.config["BASE"], i18n.current_lang())
-    body = render_template("ld_resource.html", page=page, alternates=alts, sparql_href=sparql_href(iri))
+    exports = plan_exports(path) if any(t["iri"] == PLAN + PLAN_CLASS for t in page["types"]) else []
+    body = render_template("ld_resource.html", page=page, alternates=alts, sparql_href=sparql_href(iri),
+                           exports=exports)
     return _respond(body, ext, alts, location)
 
 
@@ -161,6 +170,24 @@ def sparql_href(iri: str) -> str:
         return url_for("ui.query", query=query)
     except BuildError:  # the UI blueprint is not there (stripped-down app): the plain endpoint
         return url_for("sparql.endpoint", query=query) if "sparql.endpoint" in current_app.view_functions else "#"
+
+
+def plan_exports(path: str) -> list[dict]:
+    """The download links of the plan ``BASE + path`` (title, media type, URL): its StratML document."""
+    return [{"title": STRATML.title, "type": STRATML.media_type, "href": url_for("ld.stratml_document", path=path)}]
+
+
+@bp.get("/export/stratml/<path:path>")
+def stratml_document(path: str):
+    """The plan ``BASE + path`` as a StratML document, to download; 404 if it is no plan."""
+    iri = iri_for(path)
+    select = runtime().executor().select
+    plan = next((p for p in stratml.plans(select) if p.iri == iri), None) if is_iri(iri) else None
+    if plan is None:
+        return not_found(iri)
+    resp = Response(stratml.to_bytes(select, iri), content_type=f"{STRATML.media_type}; charset=utf-8")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{plan.file_name}"'
+    return resp
 
 
 # ----------------------------------------------------------------------------- ontology

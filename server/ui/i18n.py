@@ -70,6 +70,9 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "no_plan": ("知識圖譜中沒有計畫。請先執行 plankg build。", "The graph holds no plan yet. Run plankg build first."),
     "unknown_plan": ("找不到這個計畫：{plan}", "No such plan: {plan}"),
     "open_page": ("資料頁", "Data page"),
+    "plan_download": ("下載計畫", "Download the plan"),
+    "stratml_title": ("StratML：策略計畫的 XML 格式（ISO 17469-1 第 1 部）",
+                      "StratML: the XML format of strategic plans (ISO 17469-1 Part 1)"),
     # search
     "search_title": ("搜尋", "Search"),
     "search_button": ("搜尋", "Search"),

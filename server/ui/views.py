@@ -58,6 +58,16 @@ def node_url(iri: str) -> str:
     return url_for(name, **{arg: path})
 
 
+def plan_exports(iri: str) -> list[dict]:
+    """The download links of the plan ``iri`` (StratML): routes of the linked-data blueprint, none without it."""
+    base = current_app.config["BASE"]
+    if not iri.startswith(base) or "ld.stratml_document" not in current_app.view_functions:
+        return []
+    from plankg.server.ld.views import plan_exports as exports
+
+    return exports(iri[len(base):])
+
+
 def _ld_endpoint() -> tuple[str, str] | None:
     """(endpoint, argument) of the app's ``/id/<path:…>`` route, found once in the URL map."""
     cache = current_app.extensions.setdefault("plankg-ui", {})
@@ -74,7 +84,7 @@ def _template_globals() -> dict:
     lang = i18n.current_lang()
     other = i18n.EN if lang == i18n.ZH else i18n.ZH
     return {"lang": lang, "t": lambda key, **kw: i18n.text(key, lang, **kw), "node_url": node_url,
-            "switch_url": _switch_url(other), "switch_lang": other}
+            "plan_exports": plan_exports, "switch_url": _switch_url(other), "switch_lang": other}
 
 
 @bp.after_app_request
