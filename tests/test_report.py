@@ -76,3 +76,25 @@ def test_the_uncarried_programs_report_lists_the_programs_no_strategy_is_carried
                           "PREFIX plan: <https://w3id.org/plankg/ontology#> SELECT ?p WHERE { ?p a plan:Program }",
                           check=True).stdout.split()[1:]
     assert listed and listed == set(programs) - set(carrying)
+
+
+def test_the_target_groups_report_has_one_row_per_group_and_agency_counted_once(full_store):
+    """An agency's label is stated in each budget graph that names it (three for most), and the union
+    default graph gives one solution per graph: the names are joined after the sums, not before."""
+    out = run_plankg("report", "target-groups", "--format", "csv", "--store", str(full_store), check=True).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len({(r["group"], r["agency"]) for r in rows}) == len(rows) > 100
+    smes = "https://w3id.org/plankg/id/target-group/smes"
+    [sme_office] = [r for r in rows if r["group"] == smes and r["agencyName"] == "中小企業處"]
+    items = run_plankg("query", "--format", "csv", "--store", str(full_store), f"""
+        PREFIX plan: <https://w3id.org/plankg/ontology#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        SELECT DISTINCT ?item ?amount WHERE {{
+          ?item plan:targetGroup <{smes}> ; plan:isLineItemOf+ ?app .
+          ?app plan:fiscalYear "2019"^^xsd:gYear ; plan:budgetStage plan:Enacted ; plan:appropriationOf/plan:agency <{sme_office["agency"]}> .
+          FILTER NOT EXISTS {{ ?item plan:isLineItemOf+ ?up . ?up plan:targetGroup <{smes}> }}
+          OPTIONAL {{ ?item plan:amount ?amount }} }}""", check=True).stdout
+    found = list(csv.DictReader(io.StringIO(items)))
+    assert int(sme_office["lineItems"]) == len(found) == 3
+    assert int(sme_office["amountTWD"]) == sum(int(r["amount"] or 0) for r in found)
+    renamed = [r for r in rows if "／" in r["agencyName"]]
+    assert renamed and all(r["agencyName"].count("／") == 1 for r in renamed)
