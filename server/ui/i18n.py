@@ -103,6 +103,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "format": ("格式", "Format"),
     # analysis page
     "analysis_title": ("計畫分析", "Plan analysis"),
+    "colon": ("：", ": "),
     "analysis_intro": ("本頁每張圖表與清單都由一個具名查詢（kg/queries）算出，與 plankg report 執行的查詢相同；每一部分都可下載 CSV，或在 SPARQL 查詢頁開啟。",
                        "Every picture and list on this page is computed by one named query (kg/queries), the one plankg report runs; "
                        "each part can be downloaded as CSV or opened on the SPARQL query page."),
@@ -132,6 +133,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "matrix_counts": ("{groups} 個施政對象、{agencies} 個機關、{cells} 格有資料", "{groups} target groups, {agencies} agencies, {cells} cells with figures"),
     "tg_programs": ("{n} 計畫", "{n} prog."),
     "tg_items": ("{n} 項", "{n} items"),
+    "tg_item": ("{n} 項", "{n} item"),
     "tg_cell": ("{group}｜{agency}｜重要計畫項目 {programs} 項｜預算說明項目 {items} 項｜金額 {amount} 元",
                 "{group} | {agency} | programs: {programs} | line items: {items} | amount: NT$ {amount}"),
     "coverage_title": ("覆蓋缺口與跨機關法規", "Coverage gaps and shared laws"),
