@@ -6,6 +6,7 @@ and recorded, screenshots in ``tests/artifacts/``."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,21 @@ def test_clicking_a_cell_opens_its_alignment_page(watched, full_server):
     strategy = label.split("｜")[0].split(" ", 2)[2]
     sync_api.expect(body).to_contain_text(strategy.rstrip("…")[:12])
     assert console == [] and errors == []
+
+
+def test_every_csv_link_downloads_its_rows_from_the_real_server(watched, full_server):
+    """The links carry the whole named query in the URL: under gunicorn's request-line limit."""
+    page, _, _ = watched
+    page.goto(full_server.url + "/analysis")
+    links = page.locator("a.an-csv")
+    sync_api.expect(links).to_have_count(5)
+    for i in range(links.count()):
+        response = page.request.get(full_server.url + links.nth(i).get_attribute("href"))
+        assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
+        assert len(response.text().strip().splitlines()) > 1
+    with page.expect_download() as download:
+        page.locator("#heatmap a.an-csv").click()
+    assert download.value.suggested_filename == "alignment.csv"
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[0].startswith("strategy,strategyLabel,rank,program")
+    assert len(text.strip().splitlines()) == 1 + page.locator(CELL).count()
