@@ -130,8 +130,7 @@ def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, reg
 
 @main.command()
 @click.argument("query", required=False)
-@click.option("-f", "--format", "fmt", default=None,
-              type=click.Choice(formats.cli_names()),
+@click.option("-f", "--format", "fmt", default=None, type=click.Choice(formats.cli_names()),
               help="Output format (default: table for SELECT, true/false for ASK, Turtle for graphs).")
 @click.option("--named-graphs", is_flag=True, help="Do not merge the named graphs into the default graph.")
 @click.option("-e", "--example", metavar="NAME", default=None,
@@ -164,14 +163,16 @@ def _print_query(text: str, store: Path | None, base: str | None, fmt: str | Non
 @main.command()
 @click.argument("name", type=click.Choice(list(REPORTS)))
 @click.option("-f", "--format", "fmt", type=click.Choice(("table", "csv", "tsv", "json", "md")), default="table",
-              show_default=True,
-              help="table: tab-separated; csv, tsv, json: SPARQL results; md: a Markdown table.")
+              show_default=True, help="table: tab-separated; csv, tsv, json: SPARQL results; md: a Markdown table.")
+@click.option("--plan", metavar="PLAN", default=None,
+              help="Only this plan: its IRI or its path under the base, e.g. mol/108 (not for target-groups, laws).")
 @store_options
-def report(name: str, fmt: str, store: Path | None, base: str | None) -> None:
+def report(name: str, fmt: str, plan: str | None, store: Path | None, base: str | None) -> None:
     """Print a report: the named example query it runs (`plankg examples`), so the UI shows the same."""
-    from plankg.examples import example
+    from plankg.config import resolve
+    from plankg.examples import report_query
 
-    _print_query(example(REPORTS[name]).query, store, base, fmt)
+    _print_query(report_query(name, plan, resolve(store, base).base), store, base, fmt)
 
 
 @main.command()

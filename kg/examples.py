@@ -3,6 +3,11 @@
 
 A file's header comments give its title and description, zh-Hant untagged and English with
 ``@en``: ``# title: …``, ``# title@en: …``, ``# description: …``, ``# description@en: …``.
+
+A query that covers every plan and says ``# parameter: ?plan`` binds ``?plan`` to the plan of each
+row; :meth:`Example.for_plan` keeps one plan by appending SPARQL's trailing ``VALUES ?plan { <IRI> }``
+(joined with the results before the projection). ``plankg report NAME --plan`` and the UI's analysis
+page (``/analysis?plan=``) both run that same text, so they never disagree.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from plankg.errors import PlanKGError
 ZH, EN = "zh-Hant", "en"
 QUERIES_DIR = Path(str(files("plankg.queries")))
 _HEADER = re.compile(r"^#\s*(title|description)(@en)?\s*:\s*(.*\S)\s*$")
+_PARAMETER = re.compile(r"^#\s*parameter\s*:\s*\?(\w+)")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]+")
+PLAN = "plan"
 
 
 @dataclass(frozen=True)
@@ -27,10 +35,24 @@ class Example:
     title: dict[str, str]
     description: dict[str, str]
     query: str
+    parameters: tuple[str, ...] = ()
 
     def get(self, what: str, lang: str) -> str:
         values = self.title if what == "title" else self.description
         return values.get(lang) or values.get(ZH, self.name)
+
+    @property
+    def per_plan(self) -> bool:
+        """Whether the query binds ``?plan`` for :meth:`for_plan`."""
+        return PLAN in self.parameters
+
+    def for_plan(self, plan_iri: str) -> str:
+        """The query keeping only the rows of the plan ``plan_iri`` (a trailing ``VALUES ?plan``)."""
+        if not self.per_plan:
+            raise PlanKGError(f"example query {self.name} has no ?{PLAN} parameter")
+        if not _IRI.fullmatch(plan_iri):
+            raise PlanKGError(f"not an IRI: {plan_iri!r}")
+        return f"{self.query.rstrip()}\nVALUES ?{PLAN} {{ <{plan_iri}> }}\n"
 
 
 def examples(directory: Path = QUERIES_DIR) -> list[Example]:
@@ -39,11 +61,13 @@ def examples(directory: Path = QUERIES_DIR) -> list[Example]:
     for path in sorted(directory.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         meta: dict[str, dict[str, str]] = {"title": {}, "description": {}}
+        parameters = []
         for line in text.splitlines():
-            m = _HEADER.match(line)
-            if m:
+            if m := _HEADER.match(line):
                 meta[m.group(1)][EN if m.group(2) else ZH] = m.group(3)
-        found.append(Example(path.stem, meta["title"], meta["description"], text))
+            elif m := _PARAMETER.match(line):
+                parameters.append(m.group(1))
+        found.append(Example(path.stem, meta["title"], meta["description"], text, tuple(parameters)))
     return found
 
 
@@ -52,6 +76,7 @@ REPORTS = {  # plankg report NAME: the example query it runs (the UI shows the s
     "coverage": "15-strategies-no-program-carries",
     "target-groups": "17-target-groups-by-agency",
     "laws": "12-laws-cited-by-several-agencies",
+    "uncarried-programs": "18-programs-that-carry-no-strategy",
 }
 
 
@@ -65,4 +90,15 @@ def example(name: str) -> Example:
     raise PlanKGError(f"no example query {name!r}: expected one of {', '.join(e.name for e in known)}")
 
 
-__all__ = ["Example", "examples", "example", "QUERIES_DIR", "REPORTS"]
+def report_query(name: str, plan: str | None = None, base: str = "") -> str:
+    """The text ``plankg report NAME`` runs: report ``name``'s example query, for one plan when
+    ``plan`` is given (its IRI, or its path under ``base`` such as ``mol/108``, as ``/?plan=``)."""
+    ex = example(REPORTS[name])
+    if plan is None:
+        return ex.query
+    if not ex.per_plan:
+        raise PlanKGError(f"report {name} covers every agency: it takes no --plan")
+    return ex.for_plan(plan if ":" in plan else base + plan)
+
+
+__all__ = ["Example", "examples", "example", "report_query", "QUERIES_DIR", "REPORTS", "PLAN"]

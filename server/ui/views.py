@@ -1,4 +1,4 @@
-"""The UI: the plan at a glance (``/``), the SPARQL query page (``/query``) and search (``/search``).
+"""The UI: the plan at a glance (``/``), its analysis (``/analysis``), the SPARQL query page (``/query``) and search (``/search``).
 
 Pages speak zh-Hant first; ``?lang=en`` switches to English and is remembered in the ``lang``
 cookie (:mod:`plankg.server.ui.i18n`). The language, the translator ``t`` and the switch link are
@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from plankg import formats
 from plankg.examples import examples
-from plankg.server.ui import i18n, sunburst, data as ui_data
+from plankg.server.ui import analysis as an, heatmap, i18n, sunburst, data as ui_data
 from plankg.server.errors import HTTPProblem
 
 bp = Blueprint("ui", __name__)
@@ -130,6 +130,41 @@ def _sunburst(ov: ui_data.Overview, lang: str) -> Markup:
     year = i18n.text("centre_year", lang, roc=ov.plan.roc_year, ad=ov.plan.fiscal_year)
     return sunburst.render((publisher, year), ov.plan.iri, left, right, node_url,
                            i18n.text("sunburst_label", lang))
+
+
+# ----------------------------------------------------------------------------- analysis
+
+@bp.get("/analysis")
+def analysis():
+    """The chosen plan's strategy × program heat map, target groups × agencies and coverage lists, each
+    with its CSV: every figure a row of the named query of a ``plankg report`` (:mod:`.analysis`)."""
+    lang = i18n.current_lang()
+    plans = ui_data.plans()
+    if not plans:
+        return render_template("analysis.html", plans=[], plan=None)
+    plan = _chosen_plan(plans, request.args.get("plan"))
+    ov = ui_data.overview(plan)
+    cells = an.cells(plan)
+    text = lambda key, **kw: i18n.text(key, lang, **kw)  # noqa: E731
+    key = ("heatmap", plan.iri, lang, request.script_root, current_app.config["BASE"])
+    table = ui_data.cached(key, lambda: heatmap.render(ov.goals, ov.work_plans, cells, node_url, text,
+                                                       text("hm_caption", plan=plan.title)))
+    best = max((c.score for c in cells.values()), default=0.0)
+    path = plan_path(plan)
+    links = {name: {"csv": url_for("sparql.endpoint", query=an.query_text(name, plan), format="csv"),
+                    "query": url_for("ui.query", query=an.query_text(name, plan), title=an.title(name, lang)),
+                    "command": f"plankg report {name}" + (f" --plan {path}" if an.per_plan(name) else "")}
+             for name in an.PARTS}
+    return render_template("analysis.html", plans=plans, plan=plan, ov=ov, table=table, cells=cells,
+                           legend=heatmap.legend(best or 1.0, text), links=links, rows=lambda name: an.rows(name, plan),
+                           matrix=an.matrix(plan), amount_short=an.amount_short, amount_full=an.amount_full,
+                           score=an.score, plan_path=plan_path, codes=heatmap.codes(ov.goals, ov.work_plans))
+
+
+def plan_path(plan: ui_data.Plan) -> str:
+    """What ``?plan=`` takes for ``plan``: its path under BASE (``mol/108``), else its IRI."""
+    base = current_app.config["BASE"]
+    return plan.iri[len(base):] if plan.iri.startswith(base) else plan.iri
 
 
 # ----------------------------------------------------------------------------- query page
