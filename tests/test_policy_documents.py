@@ -121,3 +121,21 @@ def test_the_guidelines_segment_is_no_segment_of_a_plan() -> None:
     """B{pub}/{y}/policy-guidelines never collides with a node of the publisher's own plan B{pub}/{y}."""
     plan_segments = {level.segment for level in LEVELS} | {"source", "funding-link"}
     assert GUIDELINES_SEGMENT not in plan_segments
+
+
+def test_two_plans_programs_are_aligned_to_the_other_organisations_programs(two_ministries) -> None:
+    """With a second organisation's plan loaded, each program's three best programs of the other
+    plan are candidates (``combined-plans``, none accepted). The 交通部 copy has the same text, so
+    each program's best is its own copy, at the same work plan and program ordinals."""
+    compiled = two_ministries
+    cross = next(m.graph for m in compiled.others if m.graph_iri == BASE + "graph/links/alignment")
+    method = URIRef(BASE + "alignment-method/combined-plans")
+    mol, motc = (str(m.iri) for m in compiled.mapped)
+    pairs = [(str(cross.value(a, P("alignedFrom"))), str(cross.value(a, P("alignedTo"))), int(cross.value(a, P("rank"))))
+             for a in cross.subjects(P("method"), method)]
+    assert len(pairs) == 2 * 44 * 3
+    assert all(s.split("/work-plan/")[0] != t.split("/work-plan/")[0] for s, t, _ in pairs)  # never its own plan
+    best = {s: t for s, t, r in pairs if r == 1}
+    assert {s[len(mol):]: t[len(motc):] for s, t in best.items() if s.startswith(mol)} == \
+        {s[len(mol):]: s[len(mol):] for s in best if s.startswith(mol)}
+    assert not any((a, P("accepted"), None) in cross for a in cross.subjects(P("method"), method))

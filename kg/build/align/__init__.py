@@ -80,6 +80,17 @@ def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | No
                         params.cross_threshold, params.cross_secondary)
 
 
+def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters) -> list[Scored]:
+    """Each program's best programs of the other organisations' plans loaded (any year), scored as
+    across agencies (``combined-plans``: the cross-agency weights), ``plans_top`` per program; accepted
+    at ``plans_threshold`` (none today: no gold set of two real plans to set one on)."""
+    others = [n for _, p in inp.plans if p.org_label != plan.org_label for n in p.programs]
+    if not others:
+        return []
+    return scored_pairs(plan.programs, others, inp.methods, params.cross_weights, params.plans_top,
+                        params.plans_threshold, params.cross_secondary)
+
+
 def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
           base: str) -> list[MappedGraph]:
     """One alignment graph per plan, and one graph of cross-agency alignments when budgets are
@@ -89,14 +100,18 @@ def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, v
         return []
     params = parameters(vocabularies, base)
     out, cross = [], Graph()
-    counts = {"cross-agency alignments": 0}
+    counts = {"cross-agency alignments": 0, "accepted": 0, "plan-to-plan alignments": 0}
     for own_graph, plan in inp.plans:
         out.append(_plan_graph(inp, plan, params, own_graph))
         pairs = cross_pairs(inp, plan, params)
-        counts["accepted"] = counts.get("accepted", 0) + add_alignments(
-            cross, plan.plan, "cross-alignment", pairs, base, "combined-cross", own_graph, ("relatedWork",))
+        counts["accepted"] += add_alignments(cross, plan.plan, "cross-alignment", pairs, base, "combined-cross",
+                                             own_graph, ("relatedWork",))
         counts["cross-agency alignments"] += len(pairs)
-    if any(inp.items.values()):
+        between = plan_pairs(inp, plan, params)
+        counts["accepted"] += add_alignments(cross, plan.plan, "plan-alignment", between, base, "combined-plans",
+                                             own_graph, ("relatedWork",))
+        counts["plan-to-plan alignments"] += len(between)
+    if any(inp.items.values()) or counts["plan-to-plan alignments"]:
         out.append(MappedGraph(graph_iri(base, "links", "alignment"), cross, "links", counts))
     return out
 
@@ -116,4 +131,4 @@ def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Gra
                        counts, warnings)
 
 
-__all__ = ["align", "inputs", "strategy_pairs", "cross_pairs", "Inputs", "KEEP"]
+__all__ = ["align", "inputs", "strategy_pairs", "cross_pairs", "plan_pairs", "Inputs", "KEEP"]

@@ -82,6 +82,8 @@ class Parameters:
     cross_top: int  # line items kept per program
     cross_excluded: tuple[str, ...] = ()  # regular expressions: line items that are never candidates
     cross_secondary: float = 1.0  # a further item is accepted at this share of the best score (1: ties)
+    plans_threshold: float = float("inf")  # lowest program-to-program score accepted (inf: none is)
+    plans_top: int = 3  # programs of other plans kept per program
 
 
 def method_iri(base: str, name: str) -> URIRef:
@@ -103,7 +105,8 @@ def parameters(vocabularies: Graph, base: str) -> Parameters:
                       {m: value(m, "weightInCrossCombined", 0.0) for m in _names()},
                       value("combined-cross", "threshold", float("inf")), int(value("combined-cross", "topK")),
                       tuple(sorted(str(v) for v in values("combined-cross", "excludedItemPattern"))),
-                      value("combined-cross", "secondaryShare", 1.0))
+                      value("combined-cross", "secondaryShare", 1.0),
+                      value("combined-plans", "threshold", float("inf")), int(value("combined-plans", "topK", 3)))
 
 
 def _names() -> list[str]:
