@@ -23,13 +23,14 @@ minus the metadata graph gives: they are counted on the N-Triples the store load
 (:mod:`plankg.build.voidstats`). Subsets count the triples of their graph.
 
 **Absolute IRIs of the endpoint and the dumps.** Metadata is written at build time, when no
-request tells us the host, yet VoID and DCAT need absolute IRIs. The site is derived from
-the id base: the server maps ``BASE + path`` to ``/id/path``, so the site root is BASE without
-its final ``id/`` segment (``https://w3id.org/plankg/id/`` → ``https://w3id.org/plankg/``;
-``http://127.0.0.1:8000/id/`` → ``http://127.0.0.1:8000/``). The endpoint is then ``S sparql``
-and the dumps ``S dumps/<file>``; a w3id redirect for ``/plankg/*`` to the server makes the
-default ones resolve. A base that does not end in ``id/`` gives its origin (``scheme://host/``)
-as the site. Callers may pass ``site=`` explicitly instead.
+request tells us the host, yet VoID and DCAT need absolute IRIs: they derive from the site
+root S, the public URL (``plankg build --public-url``, ``PLANKG_PUBLIC_URL``, :mod:`plankg.config`).
+The endpoint is ``S sparql``, the dumps ``S dumps/<file>``, the landing page S. Unset, S is
+derived from the id base: the server maps ``BASE + path`` to ``/id/path``, so the site root is
+BASE without its final ``id/`` segment (``https://w3id.org/plankg/id/`` → ``https://w3id.org/plankg/``;
+``http://127.0.0.1:8000/id/`` → ``http://127.0.0.1:8000/``); the w3id redirects of
+deploy/w3id/ make the default ones resolve. A base that does not end in ``id/`` gives its
+origin (``scheme://host/``) as the site.
 
 **Datatypes.** ``dcat:byteSize`` is written as ``xsd:nonNegativeInteger`` (DCAT 3); Oxigraph
 stores subtypes of ``xsd:integer`` as ``xsd:integer`` (same value), so SPARQL and the /doc/

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph
 
 from plankg.build.dumps import make_dumps
-from plankg.build.meta import meta_graph_iri, metadata_graph
+from plankg.build.meta import meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import nquads, ntriples
 from plankg.errors import PlanKGError
 
@@ -35,6 +35,7 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
     from plankg.store import publishing  # pyoxigraph: imported where used
 
     t0 = time.perf_counter()
+    site = site or site_for(base)
     graphs = compiled.graphs()
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
@@ -53,6 +54,7 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
         publication.metadata.update({
             "plans": [p.title for p in compiled.plans],
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
+            "public_url": site,  # the site root the metadata's URLs point at (plankg serve checks it)
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
         })
     compiled.timings["load"] = time.perf_counter() - t0
