@@ -52,8 +52,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from plankg import formats
-from plankg.build import voidstats
-from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, publisher, texts
+from plankg.build import dcatap, voidstats
+from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, texts
 from plankg.build.dumps import Dump
 from plankg.build.ntriples import ntriples
 from plankg.errors import PlanKGError
@@ -141,10 +141,13 @@ def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump]
     for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "spdx": str(SPDX)}.items():
         g.bind(prefix, ns)
     dataset = URIRef(base + "dataset")
-    _describe_dataset(g, dataset, base, site, voidstats.merge(lines, base), when)
+    merge = voidstats.merge(lines, base)
+    _describe_dataset(g, dataset, base, site, merge, when)
+    dcatap.add_profile(g, dataset, base, graphs, merge.instances(PLAN_NS.SourceDocument))
     _add_subsets(g, dataset, graphs, lines)
     _add_linksets(g, dataset, base, lines)
     add_catalog(g, dataset, base, site, dumps, URIRef(meta_graph_iri(base)), when)
+    dcatap.type_values(g)
     return g
 
 
@@ -157,13 +160,14 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, merge: vo
     """Types, titles, statistics, partitions and pointers of the dataset itself."""
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, RDF.type, DCAT.Resource))  # what a catalog record's foaf:primaryTopic is (DCAT-AP)
     texts(g, dataset, DCTERMS.title, TITLE)
     texts(g, dataset, RDFS.label, TITLE)
     texts(g, dataset, DCTERMS.description, DESCRIPTION)
     texts(g, dataset, DCAT.keyword, KEYWORDS)
     g.add((dataset, DCTERMS.license, DATA_LICENSE))
     g.add((dataset, DCTERMS.language, LANGUAGE))
-    g.add((dataset, DCTERMS.publisher, publisher(g)))
+    g.add((dataset, DCTERMS.publisher, dcatap.publisher(g, base)))
     g.add((dataset, DCTERMS.issued, when))
     g.add((dataset, DCTERMS.modified, when))
     g.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
@@ -195,8 +199,6 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, merge: vo
         g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     for s in merge.instances(PLAN_NS.AnnualPlan):
         g.add((dataset, VOID.exampleResource, s))
-    for s in merge.instances(PLAN_NS.SourceDocument):
-        g.add((dataset, DCTERMS.source, s))
 
 
 def _vocabularies(terms: set) -> set[str]:

@@ -19,6 +19,11 @@ from plankg.build.meta import meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import nquads, ntriples
 from plankg.errors import PlanKGError
 
+CATALOG_FILE = "metadata/catalog.ttl"
+"""The metadata graph as Turtle, as the build wrote it: what ``/catalog.ttl`` serves. The store
+keeps the same triples, but Oxigraph normalises ``xsd:nonNegativeInteger`` (``dcat:byteSize``,
+DCAT-AP) to ``xsd:integer``; this file keeps the declared datatypes."""
+
 if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.pipeline import Compiled
     from plankg.store import PublishResult
@@ -50,7 +55,8 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
             t0 = time.perf_counter()
             loading.result()
         publication.load([(meta_graph_iri(base), meta_lines.encode("utf-8"))])
-        publication.add_files({d.path: d.data for d in dumps})
+        publication.add_files({**{d.path: d.data for d in dumps}, CATALOG_FILE: meta.serialize(format="turtle",
+                                                                                            encoding="utf-8")})
         publication.metadata.update({
             "plans": [p.title for p in compiled.plans],
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
@@ -79,4 +85,4 @@ def _checked_ntriples(graph: Graph) -> str:
     return data
 
 
-__all__ = ["publish_compiled"]
+__all__ = ["publish_compiled", "CATALOG_FILE"]
