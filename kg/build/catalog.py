@@ -22,6 +22,31 @@ DATA_LICENSE = URIRef("https://data.gov.tw/license")
 published by government agencies; the ontology itself is MIT (see its dct:license)."""
 
 
+ABOUT_GRAPH = "dataset"
+"""The content graph ``{base}graph/dataset`` that travels with the data, in the dumps: the
+dataset's title, licence, publisher and where it lives, and the dump files ``void:inDataset`` it.
+The full VoID/DCAT description (counts, checksums) is the metadata graph, which the dumps cannot
+hold (it describes them)."""
+
+
+def about_graph(base: str, site: str, dump_paths: Iterable[str], titles) -> Graph:
+    """The graph :data:`ABOUT_GRAPH`: enough for a dump found alone to say what it is and its licence."""
+    g = Graph()
+    dataset = URIRef(base + "dataset")
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    texts(g, dataset, DCTERMS.title, titles)
+    g.add((dataset, DCTERMS.license, DATA_LICENSE))
+    g.add((dataset, DCTERMS.publisher, publisher(g, base)))
+    g.add((dataset, VOID.uriSpace, Literal(base)))
+    g.add((dataset, VOID.sparqlEndpoint, URIRef(site + SPARQL_PATH)))
+    g.add((dataset, DCAT.landingPage, URIRef(site)))
+    for path in dump_paths:
+        g.add((dataset, VOID.dataDump, URIRef(site + path)))
+        g.add((URIRef(site + path), VOID.inDataset, dataset))
+    return g
+
+
 def add_catalog(g: Graph, dataset: URIRef, base: str, site: str, dumps: Iterable[Dump], record: URIRef,
                 when: Literal) -> None:
     """The service, the distributions of ``dataset`` and the catalog whose record is ``record``."""

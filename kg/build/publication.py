@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from plankg.build.dumps import make_dumps
-from plankg.build.meta import meta_graph_iri, metadata_graph, site_for
+from plankg.build.catalog import ABOUT_GRAPH, about_graph
+from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
+from plankg.build.meta import TITLE, meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import nquads, ntriples
 from plankg.errors import PlanKGError
+from plankg.namespaces import graph_iri
 
 CATALOG_FILE = "metadata/catalog.ttl"
 """The metadata graph as Turtle, as the build wrote it: what ``/catalog.ttl`` serves. The store
@@ -42,6 +44,8 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
     t0 = time.perf_counter()
     site = site or site_for(base)
     graphs = compiled.graphs()
+    graphs[graph_iri(base, ABOUT_GRAPH)] = about_graph(base, site, [f"{DUMPS_DIR}/{n}" for n in (NQUADS_NAME, TRIG_NAME)],
+                                                       TITLE)
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
     with publishing(store) as publication:
