@@ -204,6 +204,13 @@ def test_a_dump_says_which_dataset_it_is_in_and_its_licence(built_store):
         assert (DATASET, RDF.type, VOID.Dataset) in g and g.value(DATASET, VOID.uriSpace) == Literal(BASE)
 
 
+def test_no_ascii_only_label_is_tagged_zh_hant(kg):
+    """File names and line references are in no language: their labels are plain strings."""
+    found = rows(kg, 'SELECT ?s ?l WHERE { GRAPH ?g { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } '
+                     'FILTER(langMatches(lang(?l), "zh-hant") && regex(str(?l), "^[\\\\x00-\\\\x7f]*$")) }')
+    assert not found, found[:5]
+
+
 def test_dumps_are_byte_identical_across_builds(built_store, tmp_path):
     run_plankg("build", "--store", str(tmp_path / "again"), str(SEED), env={"SOURCE_DATE_EPOCH": EPOCH}, check=True)
     for name in (NQUADS_NAME, TRIG_NAME):
