@@ -13,6 +13,8 @@ Resources (B = id base, S = site, see :func:`site_for`)::
                                     eurovoc-exact, eurovoc-close)
     B dataset/distribution/{name}   dcat:Distribution (nquads, trig: the dumps; sparql)
     B dataset/service/sparql        dcat:DataService: the SPARQL endpoint S sparql
+    B dataset/period/{y0}-{y1}      dct:PeriodOfTime: the fiscal years present (DCAT-AP, plankg.build.dcatap)
+    B agent/plankg                  foaf:Agent: the publisher (its contact point: B agent/plankg/contact)
     B catalog                       dcat:Catalog
     B graph/meta                    dcat:CatalogRecord (the metadata graph is the record)
     B graph/...                     each content graph, a void:Dataset subset with its triples
@@ -34,7 +36,8 @@ origin (``scheme://host/``) as the site.
 
 **Datatypes.** ``dcat:byteSize`` is written as ``xsd:nonNegativeInteger`` (DCAT 3); Oxigraph
 stores subtypes of ``xsd:integer`` as ``xsd:integer`` (same value), so SPARQL and the /doc/
-pages return it typed ``xsd:integer``.
+pages return it typed ``xsd:integer``; ``/catalog.ttl`` serves the graph as the build wrote it
+(:data:`plankg.build.publication.CATALOG_FILE`), which DCAT-AP 3.0.1 accepts.
 
 **Dates.** ``dct:issued``/``dct:modified`` are the build time, so two builds of the same input
 differ in these two values only (the dumps do not: they exclude this graph). Set
