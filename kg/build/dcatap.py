@@ -55,6 +55,7 @@ def publisher(g: Graph, base: str) -> URIRef:
 def add_profile(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Graph], sources: list) -> None:
     """Contact point, themes, coverage and source texts of ``dataset`` (``sources``: the
     plan:SourceDocument IRIs of the content graphs)."""
+    g.bind("vcard", VCARD)
     contact = URIRef(base + "agent/plankg/contact")
     g.add((dataset, DCAT.contactPoint, contact))
     g.add((contact, RDF.type, VCARD.Organization))
