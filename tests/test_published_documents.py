@@ -72,3 +72,12 @@ def test_catalog_ttl_is_the_metadata_graph_with_its_declared_datatypes(client):
     g = Graph().parse(data=resp.data, format="turtle")
     sizes = list(g.objects(None, URIRef("http://www.w3.org/ns/dcat#byteSize")))
     assert len(sizes) == 2 and {s.datatype for s in sizes} == {URIRef("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")}
+
+
+def test_the_served_version_iri_is_the_ontologys():
+    from rdflib.namespace import OWL
+
+    from plankg.namespaces import ONTOLOGY_IRI, ONTOLOGY_VERSION_IRI
+
+    onto = Graph().parse(data=resources.ontology().read_bytes(), format="turtle")
+    assert onto.value(URIRef(ONTOLOGY_IRI), OWL.versionIRI) == URIRef(ONTOLOGY_VERSION_IRI)
