@@ -45,6 +45,11 @@ class _Group(click.Group):
             ctx.exit(130)
 
 
+public_url_option = click.option("--public-url", envvar="PLANKG_PUBLIC_URL", default=None, metavar="URL",
+                                 help="URL of the site root, which the metadata's download and endpoint URLs derive "
+                                      "from [env PLANKG_PUBLIC_URL; default: the base without its id/].")
+
+
 def store_options(f):
     f = click.option("--base", envvar="PLANKG_BASE", default=None, metavar="IRI",
                      help="IRI base for minted identifiers [env PLANKG_BASE; default https://w3id.org/plankg/id/].")(f)
@@ -71,10 +76,11 @@ def main() -> None:
 @main.command()
 @click.argument("plans", nargs=-1, type=click.Path(path_type=Path))
 @store_options
+@public_url_option
 @loader_option
 @registry_option
-def build(plans: tuple[Path, ...], store: Path | None, base: str | None, variant: str | None,
-          registry_file: Path | None) -> None:
+def build(plans: tuple[Path, ...], store: Path | None, base: str | None, public_url: str | None,
+          variant: str | None, registry_file: Path | None) -> None:
     """Parse, link, validate and publish PLANS, or every source of the registry (default: the
     bundled one: the plan, the 2018-2019 central budget and the national law index), to the store.
 
@@ -84,8 +90,8 @@ def build(plans: tuple[Path, ...], store: Path | None, base: str | None, variant
     from plankg.config import resolve
     from plankg.build.stats import summary_lines
 
-    settings = resolve(store, base)
-    compiled, _ = pipeline.build(list(plans), settings.store, settings.base, variant=variant,
+    settings = resolve(store, base, public_url)
+    compiled, _ = pipeline.build(list(plans), settings.store, settings.base, settings.public_url, variant=variant,
                                  registry_file=registry_file)
     for line in summary_lines(compiled):
         click.echo(line)
@@ -258,8 +264,9 @@ def stats(store: Path | None, base: str | None) -> None:
                    "space-separated; default: none].")
 @click.option("--dev", is_flag=True, help="Flask's single-process development server, for debugging only.")
 @store_options
+@public_url_option
 def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: float | None, update_token_env: str,
-          allow: tuple[str, ...], dev: bool, store: Path | None, base: str | None) -> None:
+          allow: tuple[str, ...], dev: bool, store: Path | None, base: str | None, public_url: str | None) -> None:
     """Serve the SPARQL 1.1 endpoint (/sparql), Graph Store (/store), linked-data pages and UI.
 
     Builds the bundled plans first if the store does not exist.
@@ -269,30 +276,20 @@ def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: fl
 
     from plankg.store import store_info
 
-    settings = resolve(store, base)
+    settings = resolve(store, base, public_url)
     if not settings.store.exists():
         click.echo(f"no store at {settings.store}: building the bundled plans first", err=True)
-        _build_elsewhere(settings.store, settings.base)
-    store_info(settings.store)  # a directory that is not a plankg store: exit 3 now, not a 500 per request
+        server.build_elsewhere(settings.store, settings.base, settings.public_url)
+    info = store_info(settings.store)  # a directory that is not a plankg store: exit 3 now, not a 500 per request
+    server.check_public_url(settings.public_url, info)
     config = {**server.settings_from_env(), "STORE": str(settings.store), "BASE": settings.base,
+              "PUBLIC_URL": settings.public_url,
               "UPDATE_TOKEN": server.update_token(update_token_env)}
     if timeout_s is not None:
         config["QUERY_TIMEOUT_S"] = timeout_s
     if allow:
         config["FEDERATION_ALLOWLIST"] = tuple(allow)
     server.run(config, server.Listen(host=host, port=port, workers=workers, threads=threads, dev=dev))
-
-
-def _build_elsewhere(store: Path, base: str) -> None:
-    """``plankg build`` in a process of its own. Opening a store starts the engine's background
-    threads, and a gunicorn worker forked from a process that has them inherits the engine's
-    state without the threads: such a worker can crash when it exits (SIGSEGV seen)."""
-    import subprocess
-
-    done = subprocess.run([sys.executable, "-m", "plankg.cli", "build", "--store", str(store), "--base", base],
-                          stdout=sys.stderr)
-    if done.returncode:
-        raise SystemExit(done.returncode)  # the build has said why
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,6 +18,11 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SH = "http://www.w3.org/ns/shacl#"
+SPDX = "http://spdx.org/rdf/terms#"
+ONTOLOGY_VERSION_IRI = ONTOLOGY_IRI + "/0.1.0"
+PROJECT_AGENT = DEFAULT_BASE + "agent/plankg"
+"""The plankg project as an agent: creator of the ontology, publisher of the dataset (under the
+default base, which the ontology file names; the metadata graph describes it)."""
 
 PREFIXES = {
     "plan": PLAN,
@@ -32,6 +37,7 @@ PREFIXES = {
     "rdfs": RDFS,
     "owl": OWL,
     "xsd": XSD,
+    "spdx": SPDX,
 }
 
 

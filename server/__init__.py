@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from plankg.server import caching, errors, http
 
-    from plankg.server.ld import views as ld
+    from plankg.server.ld import published, views as ld
 
     from plankg.server.sparql import protocol as sparql, update
 
@@ -47,6 +47,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(update.bp)
     app.register_blueprint(ld.bp)
+    app.register_blueprint(published.bp)
     app.register_blueprint(ui.bp)
     return app
 

@@ -20,6 +20,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("STORE", "var/store", "Store directory (a plankg build)."),
     Setting("BASE", "https://w3id.org/plankg/id/", "IRI base of the identifiers served under /id/."),
+    Setting("PUBLIC_URL", None, "Public URL of the site root (https://host/); the service description names its /sparql as the endpoint, and the store must have been built for it (plankg build --public-url); unset = the URL each request came to."),
     Setting("QUERY_TIMEOUT_S", 30.0, "Wall-clock limit of one SPARQL query or update; past it → 503, and work that cannot be cancelled ends with its worker process."),
     Setting("MAX_BODY_BYTES", 1 << 20, "Largest request body for a query or update (bytes); larger → 413."),
     Setting("MAX_UPLOAD_BYTES", 64 << 20, "Largest Graph Store Protocol upload (bytes); larger → 413."),

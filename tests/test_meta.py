@@ -190,6 +190,27 @@ def test_dumps_parse_back_to_the_store_minus_the_metadata(built_store, kg):
     assert lines == sorted(lines)
 
 
+def test_a_dump_says_which_dataset_it_is_in_and_its_licence(built_store):
+    folder = built_store.resolve() / DUMPS_DIR
+    for name in (NQUADS_NAME, TRIG_NAME):
+        about = pyoxigraph.NamedNode(BASE + "graph/dataset")
+        quads = [q for q in pyoxigraph.parse(gzip.decompress((folder / name).read_bytes()),
+                                             pyoxigraph.RdfFormat.N_QUADS if name == NQUADS_NAME else pyoxigraph.RdfFormat.TRIG)
+                 if q.graph_name == about]
+        g = Graph().parse(data="".join(f"{q.triple} .\n" for q in quads), format="nt")
+        assert (URIRef(SITE + f"{DUMPS_DIR}/{name}"), VOID.inDataset, DATASET) in g
+        assert g.value(DATASET, DCTERMS.license) == URIRef("https://data.gov.tw/license")
+        assert g.value(DATASET, DCTERMS.publisher) == URIRef(BASE + "agent/plankg")
+        assert (DATASET, RDF.type, VOID.Dataset) in g and g.value(DATASET, VOID.uriSpace) == Literal(BASE)
+
+
+def test_no_ascii_only_label_is_tagged_zh_hant(kg):
+    """File names and line references are in no language: their labels are plain strings."""
+    found = rows(kg, 'SELECT ?s ?l WHERE { GRAPH ?g { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } '
+                     'FILTER(langMatches(lang(?l), "zh-hant") && regex(str(?l), "^[\\\\x00-\\\\x7f]*$")) }')
+    assert not found, found[:5]
+
+
 def test_dumps_are_byte_identical_across_builds(built_store, tmp_path):
     run_plankg("build", "--store", str(tmp_path / "again"), str(SEED), env={"SOURCE_DATE_EPOCH": EPOCH}, check=True)
     for name in (NQUADS_NAME, TRIG_NAME):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/plankg/id/"
@@ -126,8 +126,11 @@ def test_ontology_header() -> None:
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in g
     assert g.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal("0.1.0")
     assert g.value(ONTOLOGY_IRI, OWL.versionIRI) == URIRef("https://w3id.org/plankg/ontology/0.1.0")
-    for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.creator):
+    for prop in (DCTERMS.title, DCTERMS.description):
         assert {o.language for o in g.objects(ONTOLOGY_IRI, prop)} >= {"en", "zh-Hant"}, prop
+    creator = g.value(ONTOLOGY_IRI, DCTERMS.creator)  # an agent, named in both languages
+    assert isinstance(creator, URIRef) and (creator, RDF.type, FOAF.Agent) in g
+    assert {o.language for o in g.objects(creator, FOAF.name)} >= {"en", "zh-Hant"}
     assert g.value(ONTOLOGY_IRI, DCTERMS.license) is not None
     assert not list(g.objects(ONTOLOGY_IRI, OWL.imports)), "the ontology stands alone"
 
@@ -183,7 +186,6 @@ CORE_PROPERTIES = {
     "sourceFile": (OWL.DatatypeProperty, PLAN.SourceLocation, XSD.string),
     "startLine": (OWL.DatatypeProperty, PLAN.SourceLocation, XSD.integer),
     "endLine": (OWL.DatatypeProperty, PLAN.SourceLocation, XSD.integer),
-    "sha256": (OWL.DatatypeProperty, PLAN.SourceDocument, XSD.string),
     "linkable": (OWL.DatatypeProperty, SKOS.Concept, XSD.boolean),
     "linkerStopTerm": (OWL.DatatypeProperty, SKOS.ConceptScheme, None),
     "organisation": (OWL.ObjectProperty, PLAN.WorkPlanAssignment, ORG.Organization),

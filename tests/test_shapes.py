@@ -82,6 +82,7 @@ PREFIXES = {
     "dct": "http://purl.org/dc/terms/", "prov": "http://www.w3.org/ns/prov#",
     "skos": "http://www.w3.org/2004/02/skos/core#", "org": "http://www.w3.org/ns/org#",
     "eli": "http://data.europa.eu/eli/ontology#", "owl": "http://www.w3.org/2002/07/owl#",
+    "spdx": "http://spdx.org/rdf/terms#",
 }  # fmt: skip
 
 

@@ -1,7 +1,9 @@
 """Downloadable dumps of the published content graphs: gzip'd N-Quads and TriG.
 
-The dumps hold every content graph (plans, vocabularies, ontology) with its graph name, and
-not the metadata graph (which describes the dumps, so it cannot contain their checksums).
+The dumps hold every content graph with its graph name: plans, vocabularies, ontology, and
+``graph/dataset`` (the dataset's title, licence and where it lives, with each dump file
+``void:inDataset`` it: :func:`plankg.build.catalog.about_graph`); not the metadata graph (which
+describes the dumps, so it cannot contain their checksums).
 
 They are deterministic: the same input gives byte-identical files, so the SHA-256 recorded
 in the DCAT metadata is stable across rebuilds.

@@ -13,6 +13,8 @@ Resources (B = id base, S = site, see :func:`site_for`)::
                                     eurovoc-exact, eurovoc-close)
     B dataset/distribution/{name}   dcat:Distribution (nquads, trig: the dumps; sparql)
     B dataset/service/sparql        dcat:DataService: the SPARQL endpoint S sparql
+    B dataset/period/{y0}-{y1}      dct:PeriodOfTime: the fiscal years present (DCAT-AP, plankg.build.dcatap)
+    B agent/plankg                  foaf:Agent: the publisher (its contact point: B agent/plankg/contact)
     B catalog                       dcat:Catalog
     B graph/meta                    dcat:CatalogRecord (the metadata graph is the record)
     B graph/...                     each content graph, a void:Dataset subset with its triples
@@ -23,17 +25,19 @@ minus the metadata graph gives: they are counted on the N-Triples the store load
 (:mod:`plankg.build.voidstats`). Subsets count the triples of their graph.
 
 **Absolute IRIs of the endpoint and the dumps.** Metadata is written at build time, when no
-request tells us the host, yet VoID and DCAT need absolute IRIs. The site is derived from
-the id base: the server maps ``BASE + path`` to ``/id/path``, so the site root is BASE without
-its final ``id/`` segment (``https://w3id.org/plankg/id/`` → ``https://w3id.org/plankg/``;
-``http://127.0.0.1:8000/id/`` → ``http://127.0.0.1:8000/``). The endpoint is then ``S sparql``
-and the dumps ``S dumps/<file>``; a w3id redirect for ``/plankg/*`` to the server makes the
-default ones resolve. A base that does not end in ``id/`` gives its origin (``scheme://host/``)
-as the site. Callers may pass ``site=`` explicitly instead.
+request tells us the host, yet VoID and DCAT need absolute IRIs: they derive from the site
+root S, the public URL (``plankg build --public-url``, ``PLANKG_PUBLIC_URL``, :mod:`plankg.config`).
+The endpoint is ``S sparql``, the dumps ``S dumps/<file>``, the landing page S. Unset, S is
+derived from the id base: the server maps ``BASE + path`` to ``/id/path``, so the site root is
+BASE without its final ``id/`` segment (``https://w3id.org/plankg/id/`` → ``https://w3id.org/plankg/``;
+``http://127.0.0.1:8000/id/`` → ``http://127.0.0.1:8000/``); the w3id redirects of
+deploy/w3id/ make the default ones resolve. A base that does not end in ``id/`` gives its
+origin (``scheme://host/``) as the site.
 
 **Datatypes.** ``dcat:byteSize`` is written as ``xsd:nonNegativeInteger`` (DCAT 3); Oxigraph
 stores subtypes of ``xsd:integer`` as ``xsd:integer`` (same value), so SPARQL and the /doc/
-pages return it typed ``xsd:integer``.
+pages return it typed ``xsd:integer``; ``/catalog.ttl`` serves the graph as the build wrote it
+(:data:`plankg.build.publication.CATALOG_FILE`), which DCAT-AP 3.0.1 accepts.
 
 **Dates.** ``dct:issued``/``dct:modified`` are the build time, so two builds of the same input
 differ in these two values only (the dumps do not: they exclude this graph). Set
@@ -51,8 +55,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from plankg import formats
-from plankg.build import voidstats
-from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, publisher, texts
+from plankg.build import dcatap, voidstats
+from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, texts
 from plankg.build.dumps import Dump
 from plankg.build.ntriples import ntriples
 from plankg.errors import PlanKGError
@@ -140,10 +144,13 @@ def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump]
     for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "spdx": str(SPDX)}.items():
         g.bind(prefix, ns)
     dataset = URIRef(base + "dataset")
-    _describe_dataset(g, dataset, base, site, voidstats.merge(lines, base), when)
+    merge = voidstats.merge(lines, base)
+    _describe_dataset(g, dataset, base, site, merge, when)
+    dcatap.add_profile(g, dataset, base, graphs, merge.instances(PLAN_NS.SourceDocument))
     _add_subsets(g, dataset, graphs, lines)
     _add_linksets(g, dataset, base, lines)
     add_catalog(g, dataset, base, site, dumps, URIRef(meta_graph_iri(base)), when)
+    dcatap.type_values(g)
     return g
 
 
@@ -156,13 +163,14 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, merge: vo
     """Types, titles, statistics, partitions and pointers of the dataset itself."""
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, RDF.type, DCAT.Resource))  # what a catalog record's foaf:primaryTopic is (DCAT-AP)
     texts(g, dataset, DCTERMS.title, TITLE)
     texts(g, dataset, RDFS.label, TITLE)
     texts(g, dataset, DCTERMS.description, DESCRIPTION)
     texts(g, dataset, DCAT.keyword, KEYWORDS)
     g.add((dataset, DCTERMS.license, DATA_LICENSE))
     g.add((dataset, DCTERMS.language, LANGUAGE))
-    g.add((dataset, DCTERMS.publisher, publisher(g)))
+    g.add((dataset, DCTERMS.publisher, dcatap.publisher(g, base)))
     g.add((dataset, DCTERMS.issued, when))
     g.add((dataset, DCTERMS.modified, when))
     g.add((dataset, DCTERMS.conformsTo, URIRef(ONTOLOGY_IRI)))
@@ -194,8 +202,6 @@ def _describe_dataset(g: Graph, dataset: URIRef, base: str, site: str, merge: vo
         g.add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     for s in merge.instances(PLAN_NS.AnnualPlan):
         g.add((dataset, VOID.exampleResource, s))
-    for s in merge.instances(PLAN_NS.SourceDocument):
-        g.add((dataset, DCTERMS.source, s))
 
 
 def _vocabularies(terms: set) -> set[str]:

@@ -14,10 +14,17 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from plankg.build.dumps import make_dumps
-from plankg.build.meta import meta_graph_iri, metadata_graph
+from plankg.build.catalog import ABOUT_GRAPH, about_graph
+from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
+from plankg.build.meta import TITLE, meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import nquads, ntriples
 from plankg.errors import PlanKGError
+from plankg.namespaces import graph_iri
+
+CATALOG_FILE = "metadata/catalog.ttl"
+"""The metadata graph as Turtle, as the build wrote it: what ``/catalog.ttl`` serves. The store
+keeps the same triples, but Oxigraph normalises ``xsd:nonNegativeInteger`` (``dcat:byteSize``,
+DCAT-AP) to ``xsd:integer``; this file keeps the declared datatypes."""
 
 if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.pipeline import Compiled
@@ -35,7 +42,10 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
     from plankg.store import publishing  # pyoxigraph: imported where used
 
     t0 = time.perf_counter()
+    site = site or site_for(base)
     graphs = compiled.graphs()
+    graphs[graph_iri(base, ABOUT_GRAPH)] = about_graph(base, site, [f"{DUMPS_DIR}/{n}" for n in (NQUADS_NAME, TRIG_NAME)],
+                                                       TITLE)
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
     with publishing(store) as publication:
@@ -49,10 +59,12 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
             t0 = time.perf_counter()
             loading.result()
         publication.load([(meta_graph_iri(base), meta_lines.encode("utf-8"))])
-        publication.add_files({d.path: d.data for d in dumps})
+        publication.add_files({**{d.path: d.data for d in dumps}, CATALOG_FILE: meta.serialize(format="turtle",
+                                                                                            encoding="utf-8")})
         publication.metadata.update({
             "plans": [p.title for p in compiled.plans],
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
+            "public_url": site,  # the site root the metadata's URLs point at (plankg serve checks it)
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
         })
     compiled.timings["load"] = time.perf_counter() - t0
@@ -77,4 +89,4 @@ def _checked_ntriples(graph: Graph) -> str:
     return data
 
 
-__all__ = ["publish_compiled"]
+__all__ = ["publish_compiled", "CATALOG_FILE"]

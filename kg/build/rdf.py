@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from plankg.errors import InputError
@@ -20,10 +20,11 @@ from plankg.build.linker import Linker, Match
 from plankg.build.policy_documents import add_followed
 from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
-from plankg.namespaces import PLAN, PREFIXES, graph_iri
+from plankg.namespaces import PLAN, PREFIXES, SPDX as SPDX_NS, graph_iri
 from plankg.build.vocab import Vocabularies
 
 ZH = "zh-Hant"
+SPDX = Namespace(SPDX_NS)
 
 
 def P(name: str) -> URIRef:
@@ -70,7 +71,7 @@ class _Mapper:
         self.add(loc, P("startLine"), Literal(src.line))
         self.add(loc, P("endLine"), Literal(src.end_line))
         where = f"{self.file}:{src.line}" + (f"-{src.end_line}" if src.end_line != src.line else "")
-        self.add(loc, RDFS.label, Literal(where, lang=ZH))
+        self.add(loc, RDFS.label, Literal(where))  # a file name and lines: no language
 
     def node(self, path: str, cls: str, text: str, src: Source, ordinal: int | None = None) -> URIRef:
         node = self.iri(path)
@@ -128,8 +129,13 @@ class _Mapper:
         self.add(root, PROV.wasDerivedFrom, doc)
         self.add(doc, RDF.type, P("SourceDocument"))
         self.add(doc, DCTERMS.identifier, Literal(self.file))
-        self.add(doc, RDFS.label, Literal(self.file, lang=ZH))
-        self.add(doc, P("sha256"), Literal(self.sha256))
+        self.add(doc, RDFS.label, Literal(self.file))
+        self.add(doc, DCTERMS.creator, self.org)  # the agency wrote and published the text
+        checksum = self.iri("/source/sha256")
+        self.add(doc, SPDX.checksum, checksum)
+        self.add(checksum, RDF.type, SPDX.Checksum)
+        self.add(checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256)
+        self.add(checksum, SPDX.checksumValue, Literal(self.sha256, datatype=XSD.hexBinary))
 
         pre = plan.preamble
         if pre.vision is not None:

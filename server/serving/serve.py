@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -74,6 +76,31 @@ def update_token(env_name: str, environ: Mapping[str, str] | None = None) -> str
         raise PlanKGError(f"the update token in ${env_name} is shorter than {MIN_TOKEN_LENGTH} characters; "
                           "use a random one, e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`")
     return token
+
+
+def check_public_url(public_url: str | None, info: Mapping[str, Any]) -> None:
+    """Refuse to serve, at ``public_url``, a store whose metadata points at another site (its
+    download and endpoint URLs are written at build time, :mod:`plankg.config`)."""
+    built_for = (info.get("metadata") or {}).get("public_url")
+    if public_url is None:
+        if built_for:
+            log.info("the store's metadata points at %s (built with that public URL)", built_for)
+        return
+    if built_for != public_url:
+        raise PlanKGError(f"the store was built for the public URL {built_for or 'derived from its base'!s}, "
+                          f"not {public_url}: its dumps' and endpoint's URLs would be wrong; rebuild it "
+                          f"with `plankg build --public-url {public_url}`")
+
+
+def build_elsewhere(store: Path, base: str, public_url: str | None) -> None:
+    """``plankg build`` in a process of its own. Opening a store starts the engine's background
+    threads, and a gunicorn worker forked from a process that has them inherits the engine's
+    state without the threads: such a worker can crash when it exits (SIGSEGV seen)."""
+    url = ["--public-url", public_url] * bool(public_url)
+    done = subprocess.run([sys.executable, "-m", "plankg.cli", "build", "--store", str(store), "--base", base, *url],
+                          stdout=sys.stderr)
+    if done.returncode:
+        raise SystemExit(done.returncode)  # the build has said why
 
 
 def run(config: dict[str, Any], listen: Listen) -> None:

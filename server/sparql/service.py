@@ -34,18 +34,25 @@ SD_TURTLE = """\
 """
 
 
+def public_endpoint() -> str:
+    """The endpoint's URL: ``PUBLIC_URL sparql`` when the public URL is set (the one the metadata
+    names, :mod:`plankg.config`), else the URL this request came to."""
+    public = current_app.config.get("PUBLIC_URL")
+    return public + "sparql" if public else endpoint_url()
+
+
 def service_description() -> Response:
     """The SPARQL 1.1 Service Description of this endpoint, or an HTML page about it."""
     rep = conneg.negotiate(conneg.SERVICE_DESCRIPTION)
     with executor_errors():
         graphs = [row["g"].value for row in runtime().executor().select(NAMED_GRAPHS_QUERY)]
     if rep.media_type == conneg.HTML:
-        page = render_template("service_description.html", endpoint=endpoint_url(), graphs=graphs,
+        page = render_template("service_description.html", endpoint=public_endpoint(), graphs=graphs,
                                config=current_app.config, read_write=runtime().read_write,
                                query_page=request.script_root + "/query")
         return Response(page, content_type=rep.content_type)
     turtle = SD_TURTLE.format(
-        endpoint=endpoint_url(), result_formats=RESULT_FORMATS,
+        endpoint=public_endpoint(), result_formats=RESULT_FORMATS,
         update=", sd:SPARQL11Update" if runtime().read_write else "",
         federation=", sd:BasicFederatedQuery" if current_app.config["FEDERATION_ALLOWLIST"] else "",
         named="".join(f"; sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] " for g in graphs))
