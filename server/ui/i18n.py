@@ -2,7 +2,8 @@
 
 Every user-visible string of the UI and of the linked-data pages (not of the data) is in
 :data:`STRINGS`, one row per key with its zh-Hant and en text; templates call
-``t("key", n=…)`` and Python calls :func:`text`. Labels that come from the ontology and the vocabularies (class names,
+``t("key", n=…)`` and Python calls :func:`text`. An English text with a count may give its
+singular and plural forms as ``"{n} program|{n} programs"``: :func:`text` picks by ``n`` (or ``m``). Labels that come from the ontology and the vocabularies (class names,
 categories, target groups, units, laws) are not here: they are read from the store in the
 page's language (:func:`rdf_lang`). Plan texts are Chinese in both languages.
 
@@ -31,11 +32,45 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "nav_home": ("計畫總覽", "Overview"),
     "nav_query": ("SPARQL 查詢", "SPARQL query"),
     "nav_search": ("搜尋", "Search"),
+    "nav_data": ("資料與 API", "Data and API"),
     "search_placeholder": ("搜尋目標、策略、計畫、實施內容", "Search goals, strategies, programs, activities"),
     "switch_to": ("English", "中文"),
     "switch_title": ("Switch to English", "切換為中文"),
-    "footer": ("資料來源：各機關年度施政計畫；連結資料頁見 /id/…；SPARQL 端點：/sparql",
-               "Source: the agencies' annual plans; linked-data pages under /id/…; SPARQL endpoint: /sparql"),
+    "footer": ("資料來源：各機關年度施政計畫。", "Source: the agencies' annual plans."),
+    "footer_sparql": ("SPARQL 端點", "SPARQL endpoint"),
+    "footer_ontology": ("本體", "Ontology"),
+    "footer_dumps": ("下載資料", "Downloads"),
+    "zh_only": ("計畫僅以中文發布；詞彙（單位、施政對象、法規）有英文名稱者以英文顯示。", "The plans are published in Chinese only: their titles and texts are shown as published; "
+                    "names from the vocabularies (units, target groups, laws) are shown in English where they have one."),
+    # errors (server/errors.py): title and explanation of each status
+    "error_detail": ("詳細", "Detail"),
+    "error_400_title": ("請求有誤", "Bad request"),
+    "error_400_text": ("伺服器無法處理這個請求。", "The server cannot process this request."),
+    "error_403_title": ("禁止存取", "Forbidden"),
+    "error_403_text": ("您沒有存取這個網址的權限。", "You may not access this address."),
+    "error_404_title": ("找不到此頁", "Page not found"),
+    "error_404_text": ("這個網址沒有任何頁面。請檢查網址，或從首頁、搜尋或資料頁開始。",
+                       "There is no page at this address. Check the address, or start from the overview, search or the data page."),
+    "error_405_title": ("不允許的方法", "Method not allowed"),
+    "error_405_text": ("這個網址不接受此 HTTP 方法。", "This address does not accept this HTTP method."),
+    "error_406_title": ("無可接受的格式", "Not acceptable"),
+    "error_406_text": ("這個網址無法以您要求的格式提供內容。", "This address has no representation in the formats you asked for."),
+    "error_413_title": ("請求內容過大", "Request too large"),
+    "error_413_text": ("請求內容超過伺服器的上限。", "The request body is larger than the server accepts."),
+    "error_414_title": ("網址過長", "Address too long"),
+    "error_414_text": ("網址超過伺服器的上限；請改用 POST。", "The address is longer than the server accepts; use POST instead."),
+    "error_415_title": ("不支援的內容類型", "Unsupported media type"),
+    "error_415_text": ("伺服器不接受這種請求內容。", "The server does not accept this kind of request body."),
+    "error_500_title": ("伺服器內部錯誤", "Internal server error"),
+    "error_500_text": ("伺服器發生錯誤，已記錄於日誌。這不是您的問題。", "Something went wrong on the server; it has been logged. It is not your fault."),
+    "error_503_title": ("服務暫時無法使用", "Service unavailable"),
+    "error_503_text": ("伺服器暫時無法回應（例如查詢超過時間上限）。請稍後再試。",
+                       "The server cannot answer right now (for example, a query ran past its time limit). Try again later."),
+    "error_other_title": ("錯誤", "Error"),
+    "error_other_text": ("無法完成這個請求。", "This request could not be completed."),
+    # language names of tagged texts (none is shown for the page's own language)
+    "lang_zh": ("中文", "Chinese"),
+    "lang_en": ("英文", "English"),
     # home
     "plans_in_store": ("知識圖譜中的計畫", "Plans in the graph"),
     "publisher": ("發布機關", "Publisher"),
@@ -54,17 +89,17 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "sunburst_label": ("計畫結構圖：目標與策略、工作計畫與重要計畫", "Plan structure: goals and strategies, work plans and programs"),
     "goals_and_strategies": ("壹、年度施政目標及策略", "Annual goals and strategies"),
     "work_plans_and_programs": ("貳、年度重要計畫", "Work plans and their programs"),
-    "strategies_n": ("{n} 項策略", "{n} strategies"),
-    "activities_n": ("{n} 項實施內容", "{n} activities"),
-    "programs_n": ("{n} 項重要計畫", "{n} programs"),
+    "strategies_n": ("{n} 項策略", "{n} strategy|{n} strategies"),
+    "activities_n": ("{n} 項實施內容", "{n} activity|{n} activities"),
+    "programs_n": ("{n} 項重要計畫", "{n} program|{n} programs"),
     "legend_goals": ("目標", "Goals"),
     "legend_categories": ("計畫類別", "Plan categories"),
-    "count_goals": ("施政目標", "goals"),
-    "count_strategies": ("策略", "strategies"),
-    "count_work_plans": ("工作計畫", "work plans"),
-    "count_programs": ("重要計畫", "programs"),
-    "count_activities": ("實施內容", "activities"),
-    "count_links": ("對象與法規連結", "links to target groups and laws"),
+    "count_goals": ("年度施政目標", "annual goal|annual goals"),
+    "count_strategies": ("策略", "strategy|strategies"),
+    "count_work_plans": ("工作計畫", "work plan|work plans"),
+    "count_programs": ("重要計畫", "program|programs"),
+    "count_activities": ("實施內容", "activity|activities"),
+    "count_links": ("對象與法規連結", "link to target groups and laws|links to target groups and laws"),
     "unit": ("主辦單位：", "Responsible unit: "),
     "budget_code": ("預算科目代碼", "Budget code"),
     "no_plan": ("知識圖譜中沒有計畫。請先執行 plankg build。", "The graph holds no plan yet. Run plankg build first."),
@@ -73,6 +108,36 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "plan_download": ("下載計畫", "Download the plan"),
     "stratml_title": ("StratML：策略計畫的 XML 格式（ISO 17469-1 第 1 部）",
                       "StratML: the XML format of strategic plans (ISO 17469-1 Part 1)"),
+    # data and API page (server/ui/datapage.py)
+    "data_title": ("資料與 API", "Data and API"),
+    "data_intro": ("除了瀏覽網頁，也可以用程式查詢、下載或引用整個知識圖譜。",
+                   "Besides reading the pages, programs can query, download and cite the whole knowledge graph."),
+    "data_summary": ("共 {n} 個三元組，建置日期 {date}。", "{n} triples, built on {date}."),
+    "data_sparql_text": ("SPARQL 1.1 Protocol 端點，可查詢所有具名圖（預設圖為所有具名圖的聯集）。在瀏覽器中請用查詢頁。",
+                         "A SPARQL 1.1 Protocol endpoint over every named graph (the default graph is their union). "
+                         "In a browser, use the query page."),
+    "data_curl": ("命令列（curl）：", "From the shell (curl):"),
+    "data_python": ("Python（SPARQLWrapper）：", "From Python (SPARQLWrapper):"),
+    "data_endpoint_about": ("端點說明與限制", "The endpoint's description and limits"),
+    "data_ontology_text": ("類別與屬性的定義（OWL），可取得 HTML、Turtle、JSON-LD 等格式。",
+                           "The classes and properties (OWL), as HTML, Turtle, JSON-LD and more."),
+    "data_dumps_text": ("整個資料集的所有內容具名圖（含計畫、預算、法規、本體與詞彙，不含後設資料圖），gzip 壓縮。",
+                        "Every content graph of the dataset (plans, budgets, laws, the ontology and vocabularies; not the "
+                        "metadata graph), gzip-compressed."),
+    "data_file": ("檔案", "File"),
+    "data_format": ("格式", "Format"),
+    "data_size": ("大小", "Size"),
+    "data_meta": ("資料集描述", "Dataset description"),
+    "data_void": ("VoID：資料集、子集、連結集與統計", "VoID: the dataset, its subsets, linksets and statistics"),
+    "data_catalog": ("DCAT 資料目錄：資料集、下載檔案與服務", "DCAT catalog: the dataset, its distributions and services"),
+    "data_stratml": ("StratML 匯出", "StratML export"),
+    "data_stratml_text": ("每個計畫都可下載為 StratML 第 1 部（ISO 17469-1）文件：", "Each plan as a StratML Part 1 (ISO 17469-1) document:"),
+    "data_cite": ("引用方式", "How to cite"),
+    "data_cite_text": ("請註明資料集名稱、網址與建置日期，例如：", "Give the dataset's title, address and build date, for example:"),
+    "data_license_text": ("計畫、預算與法規資料由政府機關發布，依「政府資料開放授權條款－第1版」提供；本體另採 MIT 授權（見本體文件）。",
+                          "The plans, budgets and laws are published by government agencies and provided under the Open "
+                          "Government Data License, version 1.0; the ontology itself is MIT-licensed (see its document)."),
+    "data_no_dumps": ("此版本沒有下載檔案。", "This build has no dumps."),
     # search
     "search_title": ("搜尋", "Search"),
     "search_button": ("搜尋", "Search"),
@@ -81,7 +146,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
                     "or more Chinese characters, items containing some of their character pairs are found too, ranked "
                     "by how many pairs match."),
     "search_none": ("沒有符合「{q}」的項目。", "Nothing matches “{q}”."),
-    "search_count": ("共 {m} 筆符合「{q}」。", "{m} results for “{q}”."),
+    "search_count": ("共 {m} 筆符合「{q}」。", "{m} result for “{q}”.|{m} results for “{q}”."),
     "search_capped": ("顯示 {n} 筆，共 {m} 筆符合「{q}」（每頁上限 {cap} 筆）。", "Showing {n} of {m} results for “{q}” (at most {cap} per page)."),
     "group_count": ("{n} 筆", "{n}"),
     "group_capped": ("顯示 {n} / {m} 筆", "showing {n} of {m}"),
@@ -145,6 +210,11 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "version": ("版本", "Version"),
     "license": ("授權", "License"),
     "more": ("另有 {n} 筆未列出", "{n} more not listed"),
+    "rolled_up": ("其實施內容提及的法規與施政對象", "Laws and target groups named by its activities"),
+    "via": ("見於", "in"),
+    "source_text": ("原文", "Source text"),
+    "source_lines": ("第 {start}–{end} 行", "lines {start}–{end}"),
+    "source_line": ("第 {start} 行", "line {start}"),
 }
 
 
@@ -168,10 +238,33 @@ def current_lang() -> str:
 
 
 def text(key: str, lang: str, **values: object) -> str:
-    """The string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    """The string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``; an English
+    ``singular|plural`` pair is chosen by ``n`` (or ``m``): singular for exactly 1."""
     zh, en = STRINGS[key]
     s = en if lang == EN else zh
+    if "|" in s:
+        count = values.get("n", values.get("m"))
+        singular, plural = s.split("|", 1)
+        s = singular if count == 1 else plural
     return s.format(**values) if values else s
+
+
+def error_text(status: int, lang: str) -> tuple[str, str]:
+    """The title and explanation of an HTTP error ``status`` in ``lang``."""
+    key = f"error_{status}" if f"error_{status}_title" in STRINGS else "error_other"
+    return text(key + "_title", lang), text(key + "_text", lang)
+
+
+def language_name(tag: str | None, lang: str) -> str | None:
+    """The name of a literal's language ``tag`` to show on a page in ``lang``: None for no tag and
+    for the page's own language, else the language's name (or the tag, for one we do not name)."""
+    if not tag:
+        return None
+    primary = tag.lower().split("-", 1)[0]
+    if primary == rdf_lang(lang).split("-", 1)[0]:
+        return None
+    key = f"lang_{primary}"
+    return text(key, lang) if key in STRINGS else tag
 
 
 def rdf_lang(lang: str) -> str:
@@ -187,3 +280,15 @@ def goal_number(n: int) -> str:
 def strategy_number(n: int) -> str:
     """The number of a strategy, as plans print it: (一)"""
     return label(Kind.CN_PAREN, n)
+
+
+def human_bytes(n: int) -> str:
+    """A size in bytes as people read it, in binary units: 1048576 → ``1 MiB``, 1536 → ``1.5 KiB``."""
+    size, unit = float(n), "bytes"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    if unit == "bytes":
+        return f"{n} byte" if n == 1 else f"{n} bytes"
+    return f"{size:.1f}".rstrip("0").rstrip(".") + f" {unit}"

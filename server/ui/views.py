@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from plankg import formats
 from plankg.examples import examples
-from plankg.server.ui import i18n, sunburst, data as ui_data
+from plankg.server.ui import datapage, i18n, sunburst, data as ui_data
 from plankg.server.errors import HTTPProblem
 
 bp = Blueprint("ui", __name__)
@@ -130,6 +130,11 @@ def _sunburst(ov: ui_data.Overview, lang: str) -> Markup:
     year = i18n.text("centre_year", lang, roc=ov.plan.roc_year, ad=ov.plan.fiscal_year)
     return sunburst.render((publisher, year), ov.plan.iri, left, right, node_url,
                            i18n.text("sunburst_label", lang))
+
+
+# ----------------------------------------------------------------------------- data and API
+
+bp.add_url_rule("/data", "data", datapage.view, methods=["GET"])
 
 
 # ----------------------------------------------------------------------------- query page
