@@ -130,3 +130,20 @@ def test_errors_stay_text_for_programs(client):
     resp = client.get("/no/such/page", headers={"Accept": "*/*"})
     assert resp.status_code == 404 and resp.mimetype == "text/plain"
     assert "<" not in resp.get_data(as_text=True)
+
+
+# ----------------------------------------------------------------------------- /sparql in a browser
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "en"])
+def test_sparql_page_is_translated_framed_humanised_and_links_its_graphs(client, lang):
+    html = page(client, f"/sparql?lang={lang}")
+    code = i18n.normalise(lang)
+    for key in ("sd_title", "sd_use", "sd_formats", "sd_limits", "sd_graphs", "sd_read_only"):
+        assert i18n.text(key, code) in html
+    other = i18n.EN if code == i18n.ZH else i18n.ZH
+    assert i18n.text("sd_use_text", other) not in html
+    assert '<article class="ld service">' in html and "ld.css" in html  # the pages' width, not the full window
+    assert "1 MiB" in html and "1048576" not in html and "bytes" not in words(html).replace("SPARQL", "")
+    graphs = re.findall(r'<a href="(/id/graph/[^"]+)"><code>https://w3id.org/plankg/id/graph/', html)
+    assert "/id/graph/mol/108" in graphs
+    assert all(client.get(g, headers={"Accept": HTML}).status_code == 303 for g in graphs)

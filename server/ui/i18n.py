@@ -138,6 +138,32 @@ STRINGS: Mapping[str, tuple[str, str]] = {
                           "The plans, budgets and laws are published by government agencies and provided under the Open "
                           "Government Data License, version 1.0; the ontology itself is MIT-licensed (see its document)."),
     "data_no_dumps": ("此版本沒有下載檔案。", "This build has no dumps."),
+    # the /sparql page for browsers (server/sparql/service.py)
+    "sd_title": ("SPARQL 端點", "SPARQL endpoint"),
+    "sd_intro": ("這是 plankg（年度施政計畫知識圖譜）的 SPARQL 1.1 Protocol（W3C）端點：",
+                 "This is the SPARQL 1.1 Protocol (W3C) endpoint of plankg, a knowledge graph of Taiwanese government annual plans:"),
+    "sd_query_page": ("撰寫及執行查詢，請用查詢頁", "To write and run queries, use the query page"),
+    "sd_use": ("使用方式", "Use it"),
+    "sd_use_text": ("以 GET 傳送 query= 參數，或以 POST 傳送 application/x-www-form-urlencoded（query=）或 application/sparql-query。"
+                    "default-graph-uri 與 named-graph-uri 可指定資料集；未指定時，預設圖為所有具名圖的聯集。",
+                    "GET with query=, or POST application/x-www-form-urlencoded (query=) or application/sparql-query. "
+                    "default-graph-uri and named-graph-uri select the dataset; without them the default graph is the union "
+                    "of all named graphs."),
+    "sd_read_write": ("SPARQL Update（POST update= 或 application/sparql-update）與 /store 的 Graph Store 需持有權杖（bearer token）才能寫入。",
+                      "SPARQL Update (POST update= or application/sparql-update) and the Graph Store at /store accept "
+                      "writes with the bearer token."),
+    "sd_read_only": ("此伺服器為唯讀。", "The server is read-only."),
+    "sd_formats": ("結果格式", "Result formats"),
+    "sd_formats_select": ("SELECT、ASK：", "SELECT, ASK: "),
+    "sd_formats_graph": ("CONSTRUCT、DESCRIBE：", "CONSTRUCT, DESCRIBE: "),
+    "sd_formats_choose": ("以 Accept 標頭選擇格式，或在瀏覽器中用 format= 參數：", "Choose with the Accept header, or from a browser with format=: "),
+    "sd_default": ("（預設）", " (default)"),
+    "sd_limits": ("限制", "Limits"),
+    "sd_limit_time": ("每個查詢或更新最多執行 {s} 秒；超過即以 503 停止。", "A query or update may run {s} s; longer ones are stopped with 503."),
+    "sd_limit_body": ("請求內容上限 {body}（Graph Store 上傳上限 {upload}）。", "A request body may have {body} (Graph Store uploads {upload})."),
+    "sd_limit_federation": ("SERVICE 與 LOAD 僅能連到：", "SERVICE and LOAD may only reach: "),
+    "sd_federation_off": ("無（已停用）", "nothing (disabled)"),
+    "sd_graphs": ("具名圖", "Named graphs"),
     # search
     "search_title": ("搜尋", "Search"),
     "search_button": ("搜尋", "Search"),
