@@ -147,3 +147,86 @@ def test_sparql_page_is_translated_framed_humanised_and_links_its_graphs(client,
     graphs = re.findall(r'<a href="(/id/graph/[^"]+)"><code>https://w3id.org/plankg/id/graph/', html)
     assert "/id/graph/mol/108" in graphs
     assert all(client.get(g, headers={"Accept": HTML}).status_code == 303 for g in graphs)
+
+
+# ----------------------------------------------------------------------------- resource pages
+
+PROGRAM = "mol/108/work-plan/4/program/2"
+WORK_PLAN = "mol/108/work-plan/4"
+CATEGORY = "plan-category/social-development"
+SOURCE = "mol/108/source/L112-115"
+EXTERNAL_NAMES = ("rdf:type", "rdfs:label", "skos:prefLabel", "dct:source", "dct:isPartOf", "prov:wasDerivedFrom",
+                  "dcat:", "foaf:")
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "en"])
+@pytest.mark.parametrize("path", [PROGRAM, WORK_PLAN, CATEGORY, SOURCE, "catalog", "dataset", "mol/108",
+                                  "target-group/occupational-accident-workers"])
+def test_resource_pages_name_every_property_and_language(client, lang, path):
+    html = page(client, f"/doc/{path}.html?lang={lang}")
+    text = words(html)
+    for name in EXTERNAL_NAMES:
+        assert name not in text, (path, name)
+    assert "@zh-hant" not in text and "@en" not in text
+    assert "/link/" not in text  # link evidence is shown as the words it matched, not as nodes
+
+
+def test_property_labels_ship_in_both_languages():
+    from plankg.server.ld.labels import term_labels
+
+    labels = term_labels()
+    assert len(labels) > 100
+    for iri, found in labels.items():
+        assert sorted(l.language.lower() for l in found) == ["en", "zh-hant"], iri
+
+
+def test_every_property_and_class_of_the_graph_has_a_name(built_store):
+    import pyoxigraph
+
+    from plankg.server.ld.labels import term_labels
+
+    store = pyoxigraph.Store.read_only(str(built_store.resolve()))
+    rows = store.query("""SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t }
+        FILTER NOT EXISTS { ?t <http://www.w3.org/2000/01/rdf-schema#label> ?l } }""")
+    unnamed = sorted(r["t"].value for r in rows if r["t"].value not in term_labels())
+    assert unnamed == []
+
+
+def test_matched_words_are_shown_in_context_on_their_node(client):
+    html = page(client, f"/doc/{PROGRAM}.html?lang=zh-Hant")
+    assert '<q class="context" lang="zh-Hant">…備職業災害保障制度，增進<mark>職災勞工</mark>權益</q>' in html
+    assert "hasLinkEvidence" not in html and "有連結依據" not in html
+
+
+def test_a_program_shows_the_laws_and_target_groups_of_its_activities(client):
+    html = page(client, f"/doc/{PROGRAM}.html?lang=zh-Hant")
+    section = html.split('<section class="rolled-up">', 1)[1].split("</section>", 1)[0]
+    assert "勞工保險條例" in section and "職業災害勞工" in section
+    assert f'/id/{PROGRAM}/activity/1"' in section and f'/id/{PROGRAM}/activity/3"' in section
+
+
+@pytest.mark.parametrize("path, child, n", [(WORK_PLAN, f"/id/{WORK_PLAN}/program/1", 4),
+                                            (CATEGORY, "/id/mol/108/work-plan/1/program/1", 40)])
+def test_each_relation_is_shown_once(client, path, child, n):
+    html = page(client, f"/doc/{path}.html?lang=zh-Hant")
+    if '<section class="rolled-up">' in html:  # the items that name a law or target group, not a relation
+        before, rest = html.split('<section class="rolled-up">', 1)
+        html = before + rest.split("</section>", 1)[1]
+    assert html.count(f'href="{child}"') == 1
+    programs = set(re.findall(r'href="(/id/mol/108/work-plan/\d+/program/\d+)"', html))
+    assert len(programs) == n
+    assert sum(html.count(f'href="{p}"') for p in programs) == n
+
+
+def test_source_location_shows_its_lines_start_before_end(client):
+    html = page(client, f"/doc/{SOURCE}.html?lang=zh-Hant")
+    assert [int(n) for n in re.findall(r'<span class="ln" data-line="(\d+)">', html)] == [112, 113, 114, 115]
+    assert "完備職業災害" in html.split('class="source-lines"', 1)[1].split("</pre>", 1)[0]
+    text = words(html.split('<section class="properties">', 1)[1])
+    assert text.index("起始行") < text.index("結束行")
+
+
+def test_catalog_names_its_homepage_once(client):
+    html = page(client, "/doc/catalog.html")
+    section = html.split('<section class="see-also">', 1)[1].split("</section>", 1)[0]
+    assert words(section).count("https://w3id.org/plankg/") == 1
