@@ -230,3 +230,18 @@ def test_catalog_names_its_homepage_once(client):
     html = page(client, "/doc/catalog.html")
     section = html.split('<section class="see-also">', 1)[1].split("</section>", 1)[0]
     assert words(section).count("https://w3id.org/plankg/") == 1
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "en"])
+def test_500_page_is_translated_and_in_the_frame(app, lang):
+    from plankg.server import errors
+
+    with app.test_request_context(f"/?lang={lang}", headers={"Accept": HTML}):
+        resp = errors.problem_response(500, "internal server error (logged)", generic=True)
+    html = resp.get_data(as_text=True)
+    title, explanation = i18n.error_text(500, i18n.normalise(lang))
+    assert resp.status_code == 500 and f"<h1>500 · {title}</h1>" in html and explanation in html
+    assert 'class="topbar"' in html and "internal server error (logged)" not in html
+    with app.test_request_context("/", headers={"Accept": "*/*"}):
+        plain = errors.problem_response(500, "internal server error (logged)", generic=True)
+    assert plain.mimetype == "text/plain" and plain.get_data(as_text=True) == "internal server error (logged)\n"
