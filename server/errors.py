@@ -59,6 +59,14 @@ def problem_response(status: int, message: str, headers: dict[str, str] | None =
     return resp
 
 
+def resource_not_found(iri: str) -> Response:
+    """404 for an IRI no triple has as subject or object: the translated not-found page (with
+    the IRI) for browsers, one line of text otherwise."""
+    if wants_html():
+        return Response(render_template("not_found.html", iri=iri), status=404, mimetype="text/html")
+    return Response(f"no resource <{iri}> in this graph\n", status=404, mimetype="text/plain")
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPProblem)
     def _problem(e: HTTPProblem):
