@@ -57,10 +57,26 @@ def main(argv: list[str]) -> int:
         setup_extras([])  # assets and browser
     elif argv[:1] == ["serve"]:
         setup_extras(["assets"])
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    return run(argv)
+
+
+def run(argv: list[str], bin_dir: Path = BIN) -> int:
+    """Become ``plankg ARGS…`` (or pytest for ``test``) in the virtual environment ``bin_dir``.
+
+    The process is replaced (``os.execve``), not forked: ``kill`` of ``python3 dev.py serve``
+    then reaches the server itself (gunicorn's master, which stops its workers), and no server
+    is left running, re-parented to init, when dev.py is stopped.
+    """
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     if argv[:1] == ["test"]:
-        return subprocess.call([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env)
-    return subprocess.call([str(BIN / "plankg"), *argv], cwd=ROOT, env=env)
+        cmd = [str(bin_dir / "python"), "-m", "pytest", *argv[1:]]
+    else:
+        cmd = [str(bin_dir / "plankg"), *argv]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(ROOT)
+    os.execve(cmd[0], cmd, env)
+    return 127  # not reached: execve replaces this process or raises OSError
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """The one place where exceptions become HTTP responses.
 
 Client errors carry their status and a one-line reason (``text/plain; charset=utf-8``, like
-Oxigraph server), or an HTML page when a browser asked for HTML. A store that cannot be
+Oxigraph server), or an HTML page when a browser asked for HTML: the site's frame, in the page's
+language (:mod:`plankg.server.ui.i18n`), with the status's title and explanation translated
+(``error_<status>``) and the specific reason, when there is one beyond Werkzeug's generic
+text, as a detail. A store that cannot be
 opened is a 503 (logged in one line), and so is a query of a page stopped at its time limit or
 by the memory bound (as on /sparql); an evaluation failure or a bug is a 500 and is logged;
 neither is ever reported as the client's fault.
@@ -37,15 +40,31 @@ def wants_html() -> bool:
     return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["text/plain"]
 
 
-def problem_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+def problem_response(status: int, message: str, headers: dict[str, str] | None = None,
+                     generic: bool = False) -> Response:
+    """``message`` as text, or for browsers the translated error page (``generic``: the message
+    says no more than the status's explanation, so it is not repeated as a detail)."""
     if wants_html():
-        body = render_template("error.html", status=status, message=message)
+        from plankg.server.ui import i18n  # the UI's strings: the page is in the site's language
+
+        lang = i18n.current_lang()
+        title, explanation = i18n.error_text(status, lang)
+        body = render_template("error.html", status=status, title=title, explanation=explanation,
+                               message=None if generic else message)
         resp = Response(body, status=status, mimetype="text/html")
     else:
         resp = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp
+
+
+def resource_not_found(iri: str) -> Response:
+    """404 for an IRI no triple has as subject or object: the translated not-found page (with
+    the IRI) for browsers, one line of text otherwise."""
+    if wants_html():
+        return Response(render_template("not_found.html", iri=iri), status=404, mimetype="text/html")
+    return Response(f"no resource <{iri}> in this graph\n", status=404, mimetype="text/plain")
 
 
 def init_app(app: Flask) -> None:
@@ -57,7 +76,8 @@ def init_app(app: Flask) -> None:
     def _http(e: HTTPException):
         headers = dict(e.get_headers()) if e.code in (405,) else {}
         headers.pop("Content-Type", None)
-        return problem_response(e.code or 500, e.description or e.name, headers)
+        generic = e.description == type(e).description  # Werkzeug's own English text
+        return problem_response(e.code or 500, e.description or e.name, headers, generic=generic)
 
     @app.errorhandler(QueryTimeout)
     def _timeout(e: QueryTimeout):  # a page's query, past its time limit or stopped by the memory bound
@@ -74,4 +94,4 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _bug(e: Exception):
         log.exception("internal error on %s %s", request.method, request.path)
-        return problem_response(500, "internal server error (logged)")
+        return problem_response(500, "internal server error (logged)", generic=True)

@@ -234,3 +234,62 @@ def test_pages_load_with_no_content_security_policy_violation(offline, sparql_se
     assert page.evaluate("window.plankgCsp") == []
     assert [m for m in console if "Content Security Policy" in m] == []
     assert errors == []
+
+
+def test_data_page_is_linked_from_every_page_and_its_dumps_download(offline, sparql_server, built_store):
+    page, _, errors = offline
+    page.goto(sparql_server.url + "/doc/mol/108/work-plan/4.html")
+    page.locator("nav.mainnav a", has_text="資料與 API").click()
+    page.wait_for_url(re.compile(r"/data$"))
+    for section in ("sparql", "ontology", "dumps", "metadata", "stratml", "cite", "license"):
+        sync_api.expect(page.locator(f"section#{section}")).to_be_visible()
+    sync_api.expect(page.locator("section#sparql pre").first).to_contain_text("curl " + sparql_server.url + "/sparql")
+    name = "plankg.nq.gz"
+    size = (built_store.resolve() / "dumps" / name).stat().st_size
+    cell = page.locator(f'section#dumps td.size[data-bytes="{size}"]')
+    sync_api.expect(cell).to_have_text(re.compile(r"^\d+(\.\d)? (KiB|MiB)$"))
+    with page.expect_download() as download:
+        page.locator(f'section#dumps a[href="/dumps/{name}"]').click()
+    assert Path(download.value.path()).stat().st_size == size
+    shot(page, "data.png")
+    page.goto(sparql_server.url + "/data?lang=en")
+    sync_api.expect(page.locator("h1")).to_have_text("Data and API")
+    sync_api.expect(page.locator("p.lang-note")).to_have_count(1)
+    page.locator("footer.footer a", has_text="SPARQL endpoint").click()
+    page.wait_for_url(re.compile(r"/sparql$"))
+    sync_api.expect(page.locator("h1")).to_have_text("SPARQL endpoint")
+    assert page.locator("article.ld").bounding_box()["width"] < 1400 * 0.8  # the pages' width, not the window's
+    sync_api.expect(page.locator("article.ld")).to_contain_text("1 MiB")
+    page.locator("ul.graphs a", has_text="/graph/mol/108").first.click()
+    page.wait_for_url(re.compile(r"/doc/graph/mol/108"))
+    assert errors == []
+
+
+def test_program_page_names_its_properties_and_rolls_up_its_activities(offline, sparql_server):
+    page, _, errors = offline
+    page.goto(sparql_server.url + "/doc/mol/108/work-plan/4/program/2.html?lang=zh-Hant")
+    headers = page.locator("section.properties table.props > tbody > tr > th").all_inner_texts()
+    assert headers and "類型" in headers and not [h for h in headers if ":" in h]
+    sync_api.expect(page.locator("section.links q.context mark")).to_have_text("職災勞工")
+    rolled = page.locator("section.rolled-up")
+    sync_api.expect(rolled).to_contain_text("勞工保險條例")
+    sync_api.expect(rolled).to_contain_text("推動職業災害保險單獨立法")
+    assert "@zh-hant" not in page.locator("article.ld").inner_text()
+    shot(page, "program.png")
+    page.locator("section.source a").first.click()
+    page.wait_for_url(re.compile(r"/source/L112-115"))
+    sync_api.expect(page.locator("pre.source-lines")).to_contain_text("完備職業災害")
+    sync_api.expect(page.locator("pre.source-lines .ln")).to_have_text(["112", "113", "114", "115"])
+    page.goto(sparql_server.url + "/doc/mol/108/work-plan/4/program/2.html?lang=en")
+    sync_api.expect(page.locator("section.rolled-up")).to_contain_text("Labor Insurance Act")
+    assert errors == []
+
+
+def test_unknown_path_is_a_translated_page_in_the_frame(offline, sparql_server):
+    page, _, _ = offline
+    for lang, title in (("zh-Hant", "找不到此頁"), ("en", "Page not found")):
+        response = page.goto(sparql_server.url + f"/no/such/page?lang={lang}")
+        assert response.status == 404
+        sync_api.expect(page.locator("h1")).to_have_text(f"404 · {title}")
+        sync_api.expect(page.locator("header.topbar nav.mainnav")).to_be_visible()
+        assert "requested URL" not in page.locator("body").inner_text()

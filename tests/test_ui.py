@@ -87,7 +87,7 @@ def test_home_shows_the_plan_in_chinese(client):
     assert html.count('<article class="work-plan"') == 11
     assert html.count('class="program"') == 44
     assert '<span class="num">八、</span>' in html and '<span class="num">(九)</span>' in html
-    for n, what in ((8, "施政目標"), (42, "策略"), (11, "工作計畫"), (44, "重要計畫"), (140, "實施內容")):
+    for n, what in ((8, "年度施政目標"), (42, "策略"), (11, "工作計畫"), (44, "重要計畫"), (140, "實施內容")):
         assert f"<strong>{n}</strong><span>{what}</span>" in html
     assert "綜合規劃司" in html and "6330011100" in html and "社會發展" in html
 

@@ -15,7 +15,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from plankg.hierarchy import DEPTHS, LEVELS
 from plankg.namespaces import PLAN, PROV, RDFS
-from plankg.server.ld import data as ld_data
+from plankg.server.ld import data as ld_data, extras
 from plankg.server.ld.data import LABEL_PREDICATES, RDF_TYPE, Summary
 from plankg.server.ld.view import View, marked_segments, natural_key, pick
 
@@ -27,6 +27,14 @@ LINK_PREDICATES = (PLAN + "citesLaw", PLAN + "targetGroup")
 SEE_ALSO = (RDFS + "seeAlso", "http://xmlns.com/foaf/0.1/homepage")
 ALIGNED = (PLAN + "alignedFrom", PLAN + "alignedTo")
 """An alignment's two sides (plankg.build.align): a strategy's or a program's page lists them."""
+EVIDENCE = PLAN + "hasLinkEvidence"
+SHOWN_IN_SECTIONS = frozenset((*CHILD_PREDICATES, *LINK_PREDICATES, EVIDENCE, PROV + "wasDerivedFrom", *SEE_ALSO))
+"""Outgoing properties a section of the page shows (children, links with their words, source,
+see also): not repeated as property rows."""
+SHOWN_AS_INCOMING = frozenset((*CITING_PREDICATES, *ALIGNED, PLAN + "linkTarget"))
+"""Incoming properties a section shows (cited by, alignments, evidence words): not repeated as rows."""
+CONTEXT_CHARS = 12
+"""Characters of the text shown on each side of matched words."""
 DEPTH = {PLAN + cls: d for cls, d in DEPTHS.items()}
 """How deep each kind of plan node sits under its plan (orders the breadcrumb)."""
 
@@ -48,6 +56,10 @@ def build(iri: str, triples: list[Triple], base: str, lang: str) -> dict:
     near |= {tr.subject.value for tr in incoming}
     known = ld_data.summaries(near)
     known.update({p.iri: p for p in parents})
+    rollup = extras.rolled_up(iri)
+    near |= {r["target"] for r in rollup} | {r["child"] for r in rollup} | {r["predicate"] for r in rollup}
+    near -= set(known)
+    known.update(ld_data.summaries(near))
     second = {t for s in known.values() for t in s.types} | {
         v.value for s in known.values() for p in (PLAN + "linkTarget", PLAN + "linkProperty", *ALIGNED)
         for v in s.values.get(p, ()) if isinstance(v, NamedNode)}
@@ -57,7 +69,11 @@ def build(iri: str, triples: list[Triple], base: str, lang: str) -> dict:
     labels = [tr.object for tr in outgoing if tr.predicate.value in LABEL_PREDICATES and isinstance(tr.object, Literal)]
     title = pick(labels, lang)
     others = sorted({l.value for l in labels if title is None or l.value != title.value})
-    evidence = _evidence(outgoing, known, view)
+    evidence = _evidence(outgoing, known, view, title.value if title is not None else "")
+    hidden = extras.mirrored(iri, incoming, outgoing)
+    other_incoming = [tr for tr in incoming if tr.predicate.value not in SHOWN_AS_INCOMING
+                      and (tr.subject.value, tr.predicate.value) not in hidden and EVIDENCE_SEGMENT not in tr.subject.value]
+    location = known.get(iri)
     return {
         "iri": iri,
         "title": title.value if title is not None else view.short(iri),
@@ -69,15 +85,39 @@ def build(iri: str, triples: list[Triple], base: str, lang: str) -> dict:
         "sources": _sources(outgoing, known, view),
         "links": evidence,
         "marked": marked_segments(title.value, evidence["spans"]) if title is not None and evidence["spans"] else None,
-        "see_also": [view.link(tr.object.value) for tr in outgoing
-                     if tr.predicate.value in SEE_ALSO and isinstance(tr.object, NamedNode)],
+        "see_also": [view.link(o) for o in dict.fromkeys(tr.object.value for tr in outgoing
+                     if tr.predicate.value in SEE_ALSO and isinstance(tr.object, NamedNode))],
+        "source_lines": extras.source_lines(iri, _int(location, PLAN + "startLine"), _int(location, PLAN + "endLine"))
+        if location is not None and PLAN + "SourceLocation" in location.types else [],
+        "rolled_up": _rolled_up(rollup, known, view),
         "children": _children(outgoing, known, view),
         "cited_by": _cited_by(incoming, known, view),
         "alignments": _alignments(iri, incoming, known, view),
-        "properties": view.rows(outgoing, by_subject),
-        "incoming": _incoming(incoming, view),
-        "incoming_total": len(incoming),
+        "properties": view.rows([tr for tr in outgoing if tr.predicate.value not in SHOWN_IN_SECTIONS], by_subject),
+        "incoming": _incoming(other_incoming, view),
+        "incoming_total": len(other_incoming),
     }
+
+
+def _int(summary: Summary, predicate: str) -> int | None:
+    value = summary.literal_value(predicate)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _rolled_up(rows: list[dict], known: dict[str, Summary], view: View) -> list[dict]:
+    """The laws and target groups of a node's children, by predicate, each with the children
+    (numbered as the plan numbers them) that name it."""
+    sections: dict[str, dict[str, list[Summary]]] = {p: {} for p in LINK_PREDICATES}
+    for r in rows:
+        child = known.get(r["child"]) or Summary(r["child"])
+        sections.setdefault(r["predicate"], {}).setdefault(r["target"], []).append(child)
+    out = []
+    for prop, targets in sections.items():
+        if targets:
+            items = [{"target": view.link(t), "children": [view.node(c) for c in sorted(
+                cs, key=lambda c: (c.ordinal is None, c.ordinal or 0, natural_key(c.iri)))]} for t, cs in targets.items()]
+            out.append({"predicate": view.link(prop), "items": sorted(items, key=lambda i: i["target"]["text"])})
+    return out
 
 
 def _alignments(iri: str, incoming: list[Triple], known: dict[str, Summary], view: View) -> list[dict]:
@@ -129,8 +169,9 @@ def _sources(outgoing: list[Triple], known: dict[str, Summary], view: View) -> l
     return out
 
 
-def _evidence(outgoing: list[Triple], known: dict[str, Summary], view: View) -> dict:
-    """Linked laws and target groups, each with the words that matched and where."""
+def _evidence(outgoing: list[Triple], known: dict[str, Summary], view: View, text_shown: str) -> dict:
+    """Linked laws and target groups, each with the words that matched, in their context in
+    ``text_shown`` (the node's label) when they are found there at their offset."""
     groups: dict[str, dict[str, list]] = {p: {} for p in LINK_PREDICATES}
     spans = []
     for tr in outgoing:
@@ -143,7 +184,13 @@ def _evidence(outgoing: list[Triple], known: dict[str, Summary], view: View) -> 
         text, offset = ev.literal_value(PLAN + "matchedText"), ev.literal_value(PLAN + "matchOffset")
         if prop not in groups or target is None:
             continue
-        match = {"text": text or "", "offset": int(offset) if offset is not None else None, "evidence": ev.iri}
+        match = {"text": text or "", "offset": int(offset) if offset is not None else None, "evidence": ev.iri,
+                 "before": "", "after": ""}
+        at = match["offset"]
+        if text and at is not None and text_shown[at:at + len(text)] == text:
+            match["before"] = ("…" if at > CONTEXT_CHARS else "") + text_shown[max(0, at - CONTEXT_CHARS):at]
+            end = at + len(text)
+            match["after"] = text_shown[end:end + CONTEXT_CHARS] + ("…" if len(text_shown) > end + CONTEXT_CHARS else "")
         groups[prop].setdefault(target, []).append(match)
         if match["offset"] is not None and text:
             spans.append((match["offset"], len(text), view.link(target)))

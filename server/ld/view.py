@@ -21,10 +21,13 @@ from plankg.build.meta import SPARQL_PATH, site_for
 from plankg.namespaces import ONTOLOGY_IRI, PLAN, RDFS, XSD
 from plankg.server.ui import i18n
 from plankg.server.ld.data import RDF_TYPE, TURTLE_PREFIXES, Summary
+from plankg.server.ld.labels import labels_of
 
 LINK_SCHEMES = ("http", "https")
 MAX_BNODE_NESTING = 3
-HIDDEN_DATATYPES = (XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+HIDDEN_DATATYPES = (XSD + "string", XSD + "integer", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+SORTS_AFTER = {PLAN + "endLine": PLAN + "startLine"}
+"""Properties listed right after another one, whatever their labels (a range starts before it ends)."""
 
 
 
@@ -93,8 +96,12 @@ class View:
         return iri[len(self.base):] if iri.startswith(self.base) and len(iri) > len(self.base) else curie(iri)
 
     def label(self, iri: str) -> str | None:
+        """The label of ``iri`` in the page's language: from the store, else the shipped names of
+        other vocabularies' terms (:mod:`plankg.server.ld.labels`)."""
         summary = self.known.get(iri)
-        found = pick(summary.labels, self.lang) if summary else None
+        found = pick(summary.labels, self.lang) if summary and summary.labels else None
+        if found is None and (shipped := labels_of(iri)):
+            found = pick(shipped, self.lang)
         return found.value if found is not None else None
 
     def link(self, iri: str) -> dict:
@@ -111,6 +118,7 @@ class View:
             return {"kind": "bnode", "rows": rows if depth < MAX_BNODE_NESTING else []}
         datatype = term.datatype.value if term.datatype is not None else None
         return {"kind": "literal", "text": term.value, "lang": term.language or None,
+                "lang_name": i18n.language_name(term.language, self.lang),
                 "datatype": None if datatype in HIDDEN_DATATYPES else curie(datatype) if datatype else None}
 
     def rows(self, triples: Iterable[Triple], by_subject: Mapping[str, list[Triple]], depth: int = 0) -> list[dict]:
@@ -125,7 +133,10 @@ class View:
                 return (1, sorted(str(tr.object) for tr in by_subject.get("_:" + o.value, ())))
             return (0, natural_key(str(o.value)))
 
-        for predicate in sorted(grouped, key=lambda p: (order.get(p, 2), self.link(p)["text"].lower())):
+        def sort_text(p: str) -> str:
+            return sort_text(SORTS_AFTER[p]) + "\uffff" if p in SORTS_AFTER else self.link(p)["text"].lower()
+
+        for predicate in sorted(grouped, key=lambda p: (order.get(p, 2), sort_text(p))):
             values = sorted(grouped[predicate], key=object_key)
             out.append({"predicate": self.link(predicate),
                         "objects": [self.value(v, {} if depth >= MAX_BNODE_NESTING else by_subject, depth)

@@ -54,7 +54,7 @@ from plankg import formats, stratml
 from plankg.hierarchy import PLAN_CLASS
 from plankg.namespaces import PLAN
 from plankg.server.sparql.conneg import Representation, best_offer
-from plankg.server.errors import HTTPProblem, wants_html
+from plankg.server.errors import HTTPProblem, resource_not_found
 from plankg.server.http import mark_negotiated
 from plankg.server.ui import i18n
 
@@ -123,11 +123,8 @@ def _known(iri: str) -> bool:
 
 
 def not_found(iri: str) -> Response:
-    """404: the not-found page for browsers, one line of text otherwise."""
-    if wants_html():
-        body = render_template("not_found.html", iri=iri)
-        return Response(body, status=404, mimetype="text/html")
-    return Response(f"no resource <{iri}> in this graph\n", status=404, mimetype="text/plain")
+    """404 for an unknown IRI (made in :mod:`plankg.server.errors`, like every error response)."""
+    return resource_not_found(iri)
 
 
 @bp.get("/id/<path:path>")

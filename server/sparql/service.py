@@ -14,6 +14,7 @@ from plankg import formats
 from plankg.server.sparql import conneg
 from plankg.server import runtime
 from plankg.server.sparql.protocol import endpoint_url, executor_errors
+from plankg.server.ui.i18n import human_bytes
 
 RESULT_FORMATS = ", ".join(f"<{iri}>" for iri in formats.w3c_iris(formats.result_formats()))
 NAMED_GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g {} } ORDER BY ?g"
@@ -49,7 +50,7 @@ def service_description() -> Response:
     if rep.media_type == conneg.HTML:
         page = render_template("service_description.html", endpoint=public_endpoint(), graphs=graphs,
                                config=current_app.config, read_write=runtime().read_write,
-                               query_page=request.script_root + "/query")
+                               query_page=request.script_root + "/query", human_bytes=human_bytes)
         return Response(page, content_type=rep.content_type)
     turtle = SD_TURTLE.format(
         endpoint=public_endpoint(), result_formats=RESULT_FORMATS,

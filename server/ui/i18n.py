@@ -2,7 +2,8 @@
 
 Every user-visible string of the UI and of the linked-data pages (not of the data) is in
 :data:`STRINGS`, one row per key with its zh-Hant and en text; templates call
-``t("key", n=…)`` and Python calls :func:`text`. Labels that come from the ontology and the vocabularies (class names,
+``t("key", n=…)`` and Python calls :func:`text`. An English text with a count may give its
+singular and plural forms as ``"{n} program|{n} programs"``: :func:`text` picks by ``n`` (or ``m``). Labels that come from the ontology and the vocabularies (class names,
 categories, target groups, units, laws) are not here: they are read from the store in the
 page's language (:func:`rdf_lang`). Plan texts are Chinese in both languages.
 
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from flask import g, request
 
 from plankg.loaders.plan_syntax import Kind, label
+from plankg.server.ui.site_strings import SITE_STRINGS
 
 ZH = "zh-Hant"
 EN = "en"
@@ -32,11 +34,19 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "nav_query": ("SPARQL 查詢", "SPARQL query"),
     "nav_search": ("搜尋", "Search"),
     "nav_analysis": ("分析", "Analysis"),
+    "nav_data": ("資料與 API", "Data and API"),
     "search_placeholder": ("搜尋目標、策略、計畫、實施內容", "Search goals, strategies, programs, activities"),
     "switch_to": ("English", "中文"),
     "switch_title": ("Switch to English", "切換為中文"),
-    "footer": ("資料來源：各機關年度施政計畫；連結資料頁見 /id/…；SPARQL 端點：/sparql",
-               "Source: the agencies' annual plans; linked-data pages under /id/…; SPARQL endpoint: /sparql"),
+    "footer": ("資料來源：各機關年度施政計畫。", "Source: the agencies' annual plans."),
+    "footer_sparql": ("SPARQL 端點", "SPARQL endpoint"),
+    "footer_ontology": ("本體", "Ontology"),
+    "footer_dumps": ("下載資料", "Downloads"),
+    "zh_only": ("計畫僅以中文發布；詞彙（單位、施政對象、法規）有英文名稱者以英文顯示。", "The plans are published in Chinese only: their titles and texts are shown as published; "
+                    "names from the vocabularies (units, target groups, laws) are shown in English where they have one."),
+    # language names of tagged texts (none is shown for the page's own language)
+    "lang_zh": ("中文", "Chinese"),
+    "lang_en": ("英文", "English"),
     # home
     "plans_in_store": ("知識圖譜中的計畫", "Plans in the graph"),
     "publisher": ("發布機關", "Publisher"),
@@ -55,17 +65,17 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "sunburst_label": ("計畫結構圖：目標與策略、工作計畫與重要計畫", "Plan structure: goals and strategies, work plans and programs"),
     "goals_and_strategies": ("壹、年度施政目標及策略", "Annual goals and strategies"),
     "work_plans_and_programs": ("貳、年度重要計畫", "Work plans and their programs"),
-    "strategies_n": ("{n} 項策略", "{n} strategies"),
-    "activities_n": ("{n} 項實施內容", "{n} activities"),
-    "programs_n": ("{n} 項重要計畫", "{n} programs"),
+    "strategies_n": ("{n} 項策略", "{n} strategy|{n} strategies"),
+    "activities_n": ("{n} 項實施內容", "{n} activity|{n} activities"),
+    "programs_n": ("{n} 項重要計畫", "{n} program|{n} programs"),
     "legend_goals": ("目標", "Goals"),
     "legend_categories": ("計畫類別", "Plan categories"),
-    "count_goals": ("施政目標", "goals"),
-    "count_strategies": ("策略", "strategies"),
-    "count_work_plans": ("工作計畫", "work plans"),
-    "count_programs": ("重要計畫", "programs"),
-    "count_activities": ("實施內容", "activities"),
-    "count_links": ("對象與法規連結", "links to target groups and laws"),
+    "count_goals": ("年度施政目標", "annual goal|annual goals"),
+    "count_strategies": ("策略", "strategy|strategies"),
+    "count_work_plans": ("工作計畫", "work plan|work plans"),
+    "count_programs": ("重要計畫", "program|programs"),
+    "count_activities": ("實施內容", "activity|activities"),
+    "count_links": ("對象與法規連結", "link to target groups and laws|links to target groups and laws"),
     "unit": ("主辦單位：", "Responsible unit: "),
     "budget_code": ("預算科目代碼", "Budget code"),
     "no_plan": ("知識圖譜中沒有計畫。請先執行 plankg build。", "The graph holds no plan yet. Run plankg build first."),
@@ -82,7 +92,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
                     "or more Chinese characters, items containing some of their character pairs are found too, ranked "
                     "by how many pairs match."),
     "search_none": ("沒有符合「{q}」的項目。", "Nothing matches “{q}”."),
-    "search_count": ("共 {m} 筆符合「{q}」。", "{m} results for “{q}”."),
+    "search_count": ("共 {m} 筆符合「{q}」。", "{m} result for “{q}”.|{m} results for “{q}”."),
     "search_capped": ("顯示 {n} 筆，共 {m} 筆符合「{q}」（每頁上限 {cap} 筆）。", "Showing {n} of {m} results for “{q}” (at most {cap} per page)."),
     "group_count": ("{n} 筆", "{n}"),
     "group_capped": ("顯示 {n} / {m} 筆", "showing {n} of {m}"),
@@ -200,6 +210,12 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "version": ("版本", "Version"),
     "license": ("授權", "License"),
     "more": ("另有 {n} 筆未列出", "{n} more not listed"),
+    **SITE_STRINGS,
+    "rolled_up": ("其下各項提及的法規與施政對象", "Laws and target groups named by the items under it"),
+    "via": ("見於", "in"),
+    "source_text": ("原文", "Source text"),
+    "source_lines": ("第 {start}–{end} 行", "lines {start}–{end}"),
+    "source_line": ("第 {start} 行", "line {start}"),
 }
 
 
@@ -223,10 +239,33 @@ def current_lang() -> str:
 
 
 def text(key: str, lang: str, **values: object) -> str:
-    """The string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``."""
+    """The string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``; an English
+    ``singular|plural`` pair is chosen by ``n`` (or ``m``): singular for exactly 1."""
     zh, en = STRINGS[key]
     s = en if lang == EN else zh
+    if "|" in s:
+        count = values.get("n", values.get("m"))
+        singular, plural = s.split("|", 1)
+        s = singular if count == 1 else plural
     return s.format(**values) if values else s
+
+
+def error_text(status: int, lang: str) -> tuple[str, str]:
+    """The title and explanation of an HTTP error ``status`` in ``lang``."""
+    key = f"error_{status}" if f"error_{status}_title" in STRINGS else "error_other"
+    return text(key + "_title", lang), text(key + "_text", lang)
+
+
+def language_name(tag: str | None, lang: str) -> str | None:
+    """The name of a literal's language ``tag`` to show on a page in ``lang``: None for no tag and
+    for the page's own language, else the language's name (or the tag, for one we do not name)."""
+    if not tag:
+        return None
+    primary = tag.lower().split("-", 1)[0]
+    if primary == rdf_lang(lang).split("-", 1)[0]:
+        return None
+    key = f"lang_{primary}"
+    return text(key, lang) if key in STRINGS else tag
 
 
 def rdf_lang(lang: str) -> str:
@@ -242,3 +281,15 @@ def goal_number(n: int) -> str:
 def strategy_number(n: int) -> str:
     """The number of a strategy, as plans print it: (一)"""
     return label(Kind.CN_PAREN, n)
+
+
+def human_bytes(n: int) -> str:
+    """A size in bytes as people read it, in binary units: 1048576 → ``1 MiB``, 1536 → ``1.5 KiB``."""
+    size, unit = float(n), "bytes"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, bigger
+    if unit == "bytes":
+        return f"{n} byte" if n == 1 else f"{n} bytes"
+    return f"{size:.1f}".rstrip("0").rstrip(".") + f" {unit}"

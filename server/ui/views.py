@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from plankg import formats
 from plankg.examples import examples
-from plankg.server.ui import analysis as an, heatmap, i18n, sunburst, data as ui_data
+from plankg.server.ui import analysis as an, datapage, heatmap, i18n, sunburst, data as ui_data
 from plankg.server.errors import HTTPProblem
 
 bp = Blueprint("ui", __name__)
@@ -165,6 +165,11 @@ def plan_path(plan: ui_data.Plan) -> str:
     """What ``?plan=`` takes for ``plan``: its path under BASE (``mol/108``), else its IRI."""
     base = current_app.config["BASE"]
     return plan.iri[len(base):] if plan.iri.startswith(base) else plan.iri
+
+
+# ----------------------------------------------------------------------------- data and API
+
+bp.add_url_rule("/data", "data", datapage.view, methods=["GET"])
 
 
 # ----------------------------------------------------------------------------- query page
