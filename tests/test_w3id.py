@@ -24,7 +24,7 @@ HTACCESS = ROOT / "deploy" / "w3id" / ".htaccess"
 W3ID = "https://w3id.org/plankg/"
 RULE = re.compile(r"^RewriteRule\s+(\S+)\s+(\S+)(?:\s+\[([^\]]*)\])?\s*$")
 SITE_ONLY = ("/doc/", "/export/", "/static/", "/assets/", "/.well-known/", "/store", "/healthz", "/query", "/search",
-             "/analysis")
+             "/analysis", "/data")
 """Routes that serve no IRI or metadata URL: pages and tools reached from the site itself."""
 
 

@@ -15,7 +15,7 @@ from importlib.resources import files
 from pyoxigraph import NamedNode, Triple
 
 from plankg.hierarchy import LEVELS
-from plankg.namespaces import DCT, OWL, PLAN
+from plankg.namespaces import DCT, OWL, PLAN, SPDX
 from plankg.server.ld.data import _executor, _iri
 from plankg.server.ui import data as ui_data
 
@@ -65,7 +65,9 @@ def source_lines(location: str, start: int | None, end: int | None) -> list[tupl
         return []
     end = start if end is None or end < start else end
     rows = _executor().select(f"""SELECT ?name ?sha WHERE {{ {_iri(location)} <{DCT}isPartOf> ?doc .
-        ?doc <{DCT}identifier> ?name . OPTIONAL {{ ?doc <{PLAN}sha256> ?sha }} }} LIMIT 1""")
+        ?doc <{DCT}identifier> ?name .
+        OPTIONAL {{ ?doc <{SPDX}checksum> [ <{SPDX}algorithm> <{SPDX}checksumAlgorithm_sha256> ;
+                                           <{SPDX}checksumValue> ?sha ] }} }} LIMIT 1""")
     if not rows or "sha" not in rows[0]:
         return []
     text = _shipped_plan(rows[0]["name"].value, rows[0]["sha"].value.lower())

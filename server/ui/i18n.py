@@ -240,10 +240,11 @@ def current_lang() -> str:
 
 def text(key: str, lang: str, **values: object) -> str:
     """The string ``key`` in ``lang``, with ``{name}`` fields filled from ``values``; an English
-    ``singular|plural`` pair is chosen by ``n`` (or ``m``): singular for exactly 1."""
+    ``singular|plural`` pair is chosen by ``n`` (or ``m``): singular for exactly 1. A string filled
+    without ``n`` or ``m`` keeps its ``|`` (the heat map's cells use it as a separator)."""
     zh, en = STRINGS[key]
     s = en if lang == EN else zh
-    if "|" in s:
+    if "|" in s and ("n" in values or "m" in values):
         count = values.get("n", values.get("m"))
         singular, plural = s.split("|", 1)
         s = singular if count == 1 else plural
