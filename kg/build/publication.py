@@ -12,10 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from plankg.build.dumps import make_dumps
-from plankg.build.meta import meta_graph_iri, metadata_graph
+from plankg.build.build_activity import BuildRun, inputs_of
+from plankg.build.meta import build_time, meta_graph_iri, metadata_graph
 from plankg.build.ntriples import nquads, ntriples
 from plankg.errors import PlanKGError
 
@@ -43,7 +45,7 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
             loading = pool.submit(publication.load, [(iri, b"") for iri, text in lines.items() if not text],
                                   b"".join(nquads(text, iri) for iri, text in lines.items()))
             dumps = make_dumps(lines.items())
-            meta = metadata_graph(graphs, base, dumps, site=site, lines=lines)
+            meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled))
             meta_lines = _checked_ntriples(meta)
             compiled.timings["dumps+meta"] = time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -58,6 +60,19 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
     compiled.timings["load"] = time.perf_counter() - t0
     assert publication.result is not None
     return publication.result
+
+
+def build_run(compiled: Compiled) -> BuildRun:
+    """The build of ``compiled`` for the metadata: its times, input files and the mappings it read."""
+    ended = build_time()
+    documents = {}
+    for m in compiled.mapped:
+        doc = URIRef(f"{m.iri}/source")
+        name = m.graph.value(doc, DCTERMS.identifier)
+        if name is not None:
+            documents[str(name)] = str(doc)
+    return BuildRun(compiled.started or ended, ended, inputs_of(compiled.sources, documents),
+                    tuple(sorted(compiled.vocab.mapping_graphs)))
 
 
 def _ntriples(iri: str, graph: Graph) -> str:
