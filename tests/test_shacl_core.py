@@ -181,7 +181,9 @@ def test_castable_datatypes_are_cast_by_oxigraph():
 
 INVALID = Path(__file__).resolve().parent / "data" / "shapes" / "invalid"
 ISSUE_16_CASES = ["fiscal-year-ill-typed", "goal-label-english", "goal-label-two-english", "goal-label-twice",
-                  "node-two-disjoint-classes", "budget-node-two-disjoint-classes"]
+                  "node-two-disjoint-classes", "budget-node-two-disjoint-classes", "work-plan-curated-without-derivation",
+                  "derivation-malformed", "aim-inverse-wrong", "vision-inverse-wrong", "policy-reference-inverse-wrong",
+                  "key-work-inverse-missing"]
 
 
 @pytest.mark.parametrize("name", ISSUE_16_CASES)
