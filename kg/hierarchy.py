@@ -42,6 +42,8 @@ class Level:
     """Whether its IRI ends with its ordinal (the vision is one, unnumbered)."""
     searched: bool = False
     """Whether the search page lists it (a group per level, in this order)."""
+    tree: bool = False
+    """Whether it is a level of the two trees (goals … activities) that builds count."""
 
     @property
     def iri(self) -> str:
@@ -49,15 +51,15 @@ class Level:
 
 
 LEVELS: tuple[Level, ...] = (
-    Level("Vision", PLAN_CLASS, "hasVision", None, "vision", numbered=False),
-    Level("Aim", PLAN_CLASS, "hasAim", None, "aim"),
-    Level("PolicyReference", PLAN_CLASS, "hasPolicyReference", None, "follows"),
-    Level("KeyWork", PLAN_CLASS, "hasKeyWork", None, "key-work"),
-    Level("Goal", PLAN_CLASS, "hasGoal", "isGoalOf", "goal", searched=True),
-    Level("Strategy", "Goal", "hasStrategy", "isStrategyOf", "strategy", searched=True),
-    Level("WorkPlan", PLAN_CLASS, "hasWorkPlan", "isWorkPlanOf", "work-plan"),
-    Level("Program", "WorkPlan", "hasProgram", "isProgramOf", "program", searched=True),
-    Level("Activity", "Program", "hasActivity", "isActivityOf", "activity", searched=True),
+    Level("Vision", PLAN_CLASS, "hasVision", "isVisionOf", "vision", numbered=False),
+    Level("Aim", PLAN_CLASS, "hasAim", "isAimOf", "aim"),
+    Level("PolicyReference", PLAN_CLASS, "hasPolicyReference", "isPolicyReferenceOf", "follows"),
+    Level("KeyWork", PLAN_CLASS, "hasKeyWork", "isKeyWorkOf", "key-work"),
+    Level("Goal", PLAN_CLASS, "hasGoal", "isGoalOf", "goal", searched=True, tree=True),
+    Level("Strategy", "Goal", "hasStrategy", "isStrategyOf", "strategy", searched=True, tree=True),
+    Level("WorkPlan", PLAN_CLASS, "hasWorkPlan", "isWorkPlanOf", "work-plan", tree=True),
+    Level("Program", "WorkPlan", "hasProgram", "isProgramOf", "program", searched=True, tree=True),
+    Level("Activity", "Program", "hasActivity", "isActivityOf", "activity", searched=True, tree=True),
 )
 """Every level, in the order pages list a node's children.
 
@@ -66,7 +68,7 @@ The documents a plan follows (``plan:follows``, a ``plan:PolicyDocument`` such a
 one is (``plan:PolicyReference``, IRI segment ``follows``)."""
 
 BY_CLASS = {level.cls: level for level in LEVELS}
-STRUCTURE = tuple(level for level in LEVELS if level.is_of is not None)
+STRUCTURE = tuple(level for level in LEVELS if level.tree)
 """The two trees (goals … activities): the levels counted by ``plankg build`` and ``stats``."""
 SEARCHED = tuple(level.cls for level in LEVELS if level.searched)
 

@@ -4,6 +4,7 @@
     python3 scripts/setup-ui.py            # both steps below
     python3 scripts/setup-ui.py assets     # only the query page's front-end assets
     python3 scripts/setup-ui.py browser    # only Chromium for tests/test_browser.py
+    python3 scripts/setup-ui.py java       # only Java, for HermiT in tests/test_owl_dl.py
 
 * **assets**: ``npm ci`` in ``server/ui-assets`` (Debian's ``nodejs``/``npm`` are installed first
   with ``apt-get`` when ``npm`` is missing and this runs as root) (YASGUI, pinned by the committed
@@ -14,6 +15,9 @@
   Chinese renders in screenshots), installed with ``apt-get`` when it is missing and this runs as
   root on a machine with apt. Otherwise it says what to do, and the browser tests skip with that
   reason. Playwright's own browser download (``playwright install``) is never used.
+* **java**: Debian's ``default-jre-headless`` when ``java`` is missing (root with apt only), for
+  the HermiT reasoner that the test dependency ``owlready2`` ships; without Java the OWL 2 DL
+  reasoner test skips with that reason.
 
 Exit status 0 unless a step that could run failed. Standard library only, so ``dev.py`` can call
 it before the virtual environment exists.
@@ -89,17 +93,30 @@ def browser() -> bool:
     return CHROMIUM.exists()
 
 
+def java() -> bool:
+    """A ``java`` on PATH (for HermiT), installed with apt-get when possible; False if apt failed."""
+    if shutil.which("java"):
+        return True
+    installed = apt_install(("default-jre-headless",))
+    if not installed:
+        say("java is missing: until it is installed the HermiT test is skipped")
+        return installed is None
+    return shutil.which("java") is not None
+
+
 def main(argv: list[str]) -> int:
-    steps = argv or ["assets", "browser"]
-    unknown = set(steps) - {"assets", "browser"}
+    steps = argv or ["assets", "browser", "java"]
+    unknown = set(steps) - {"assets", "browser", "java"}
     if unknown:
-        say(f"unknown step(s): {', '.join(sorted(unknown))}; use assets and/or browser")
+        say(f"unknown step(s): {', '.join(sorted(unknown))}; use assets, browser and/or java")
         return 2
     ok = True
     if "assets" in steps:
         ok = assets() and ok
     if "browser" in steps:
         ok = browser() and ok
+    if "java" in steps:
+        ok = java() and ok
     return 0 if ok else 1
 
 

@@ -270,3 +270,66 @@ def test_publish_refuses_extra_files_outside_a_subfolder(tmp_path, name):
     with pytest.raises(StoreError, match="extra file"):
         publish(tmp_path / "store", [("https://example.org/g", nt)], extra_files={name: b"x"})
     assert not Path(tmp_path / "store").exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# The build as a prov:Activity; provenance of the curated facts (issue 16)
+# ------------------------------------------------------------------------------------------------
+
+PROV = Namespace("http://www.w3.org/ns/prov#")
+
+
+def test_the_build_is_a_prov_activity_with_its_inputs_and_their_checksums(meta):
+    import plankg
+
+    build = URIRef(BASE + "dataset/build")
+    assert (DATASET, PROV.wasGeneratedBy, build) in meta and (build, RDF.type, PROV.Activity) in meta
+    started, ended = meta.value(build, PROV.startedAtTime), meta.value(build, PROV.endedAtTime)
+    assert started.datatype == ended.datatype == XSD.dateTime and started.toPython() <= ended.toPython()
+    software = meta.value(build, PROV.wasAssociatedWith)
+    assert (software, RDF.type, PROV.SoftwareAgent) in meta
+    assert meta.value(software, OWL.versionInfo) == Literal(plankg.__version__)
+    inputs = {str(meta.value(i, DCTERMS.identifier)): i for i in meta.objects(build, PROV.used)
+              if (i, RDF.type, PROV.Entity) in meta}
+    assert list(inputs) == [SEED.name]  # the session store is built from the seed plan alone
+    node = inputs[SEED.name]
+    checksum = meta.value(node, SPDX.checksum)
+    assert meta.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+    assert str(meta.value(checksum, SPDX.checksumValue)) == hashlib.sha256(SEED.read_bytes()).hexdigest()
+    assert int(meta.value(node, DCAT.byteSize)) == SEED.stat().st_size
+    assert (URIRef(BASE + "mol/108/source"), PROV.specializationOf, node) in meta
+    assert URIRef(BASE + "graph/mapping/mol-108-work-plans") in set(meta.objects(build, PROV.used))
+
+
+def test_build_times_are_pinned_by_source_date_epoch(tmp_path):
+    store = tmp_path / "store"
+    run_plankg("build", "--store", str(store), str(SEED), check=True, env={"SOURCE_DATE_EPOCH": EPOCH})
+    kg = pyoxigraph.Store.read_only(str(store.resolve()))
+    times = {str(r["t"].value) for r in kg.query(
+        f"SELECT ?t WHERE {{ GRAPH <{META}> {{ <{BASE}dataset/build> <{PROV.startedAtTime}>|<{PROV.endedAtTime}> ?t }} }}")}
+    assert times == {"2023-11-14T22:13:20Z"}
+
+
+def test_curated_facts_cite_their_published_mapping_record(kg):
+    """A work plan's responsible unit and budget code come from the work plan mapping: a
+    prov:Derivation names the record, which the store holds in graph/mapping/…; so does the budget
+    match of the plan:fundedBy link, near matches included."""
+    rows_ = rows(kg, f"""PREFIX plan: <{PLAN_NS}> PREFIX prov: <{PROV}>
+        SELECT ?w ?record ?unit ?code ?kind WHERE {{ GRAPH <{BASE}graph/mol/108> {{
+            ?w a plan:WorkPlan ; plan:responsibleUnit ?unit ; plan:budgetCode ?code ;
+               prov:qualifiedDerivation ?d ; plan:hasBudgetMatch ?m .
+            ?d a prov:Derivation ; prov:entity ?record ; plan:derivedProperty plan:responsibleUnit, plan:budgetCode .
+            ?m prov:wasDerivedFrom ?record ; plan:budgetMatchKind ?kind . }}
+            GRAPH <{BASE}graph/mapping/mol-108-work-plans> {{
+                ?record a plan:WorkPlanAssignment ; plan:responsibleUnit ?unit ; plan:budgetCode ?code }} }}""")
+    assert len(rows_) == 11
+    assert sum(str(r["kind"]).endswith("NearNameMatch") for r in rows_) == 2
+
+
+def test_the_source_document_has_title_and_publisher_and_no_invented_date(kg):
+    doc = f"<{BASE}mol/108/source>"
+    got = {(str(r["p"].value), str(r["o"].value)) for r in kg.query(f"SELECT ?p ?o WHERE {{ GRAPH ?g {{ {doc} ?p ?o }} }}")}
+    assert (str(DCTERMS.title), "勞動部 108 年度施政計畫") in got
+    assert (str(DCTERMS.publisher), BASE + "org/mol") in got
+    assert not {p for p, _ in got if p in (str(DCTERMS.issued), str(DCTERMS.date), str(DCTERMS.created))}
+    assert any(p == str(SKOS.editorialNote) and "not recorded" in o for p, o in got)

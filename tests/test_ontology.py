@@ -165,7 +165,8 @@ CORE_PROPERTIES = {
     "reformsLaw": (OWL.ObjectProperty, None, PLAN.Law),
     "legalBasis": (OWL.ObjectProperty, None, PLAN.Law),
     "legalBasisTerm": (OWL.DatatypeProperty, PLAN.Law, None),
-    "fiscalYear": (OWL.DatatypeProperty, (PLAN.AnnualPlan, PLAN.Appropriation, PLAN.PolicyDocument), XSD.gYear),
+    # no range: xsd:gYear is outside the OWL 2 datatype map (the shapes require it of the values)
+    "fiscalYear": (OWL.DatatypeProperty, (PLAN.AnnualPlan, PLAN.Appropriation, PLAN.PolicyDocument), None),
     "rocYear": (OWL.DatatypeProperty, (PLAN.AnnualPlan, PLAN.WorkPlanAssignment, PLAN.PolicyDocument), XSD.integer),
     "hasVision": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Vision),
     "hasAim": (OWL.ObjectProperty, PLAN.AnnualPlan, PLAN.Aim),
@@ -210,7 +211,8 @@ CORE_PROPERTIES = {
 
 STRUCTURAL = {
     "hasGoal": "isGoalOf", "hasStrategy": "isStrategyOf", "hasWorkPlan": "isWorkPlanOf",
-    "hasProgram": "isProgramOf", "hasActivity": "isActivityOf",
+    "hasProgram": "isProgramOf", "hasActivity": "isActivityOf", "hasVision": "isVisionOf",
+    "hasAim": "isAimOf", "hasKeyWork": "isKeyWorkOf", "hasPolicyReference": "isPolicyReferenceOf",
 }  # fmt: skip
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import pyshacl
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import RDF, RDFS, SH, XSD
 
 # ------------------------------------------------------------------------------------------------
 # The files that make up validation: the one place to change when a file is added.
@@ -354,3 +354,57 @@ def test_invalid_cases_cover_every_constraint_component_used() -> None:
     sparql_constraints = {c for c in g.objects(None, SH.sparql) if isinstance(c, URIRef)}
     covered_sparql = {e.constraint for path in INVALID_CASES for e in expectations(path)}
     assert sparql_constraints <= covered_sparql, sorted(curie(c) for c in sparql_constraints - covered_sparql)
+
+
+# ------------------------------------------------------------------------------------------------
+# Translations, disjoint classes, fiscal years (issue 16): what the shapes let through
+# ------------------------------------------------------------------------------------------------
+
+TRANSLATED = """
+<mol/108/goal/1> <http://www.w3.org/2000/01/rdf-schema#label> "Diversify vocational training"@en .
+<mol/108/goal/2> <http://www.w3.org/2000/01/rdf-schema#label> "Employment services"@en , "雇用サービス"@ja .
+"""
+
+
+def test_a_translated_label_per_language_conforms() -> None:
+    """One label per language besides the zh-Hant words as printed: no result."""
+    data = context_graph() + load(VALID_BASE)
+    data.parse(data=TRANSLATED, format="turtle", publicID=BASE)
+    conforms, results = validate(data)
+    assert conforms and not results, results
+
+
+def _rdf_list(g: Graph, head) -> list:
+    out = []
+    while head is not None and head != RDF.nil:
+        out.append(g.value(head, RDF.first))
+        head = g.value(head, RDF.rest)
+    return out
+
+
+def test_disjoint_class_shapes_repeat_the_ontology() -> None:
+    """Each owl:AllDisjointClasses of the ontology has a shape whose targets and sh:in list are its members."""
+    OWL = Namespace("http://www.w3.org/2002/07/owl#")
+    onto, shapes = load(ONTOLOGY), shapes_graph()
+    declared = {frozenset(_rdf_list(onto, onto.value(d, OWL.members)))
+                for d in onto.subjects(RDF.type, OWL.AllDisjointClasses)}
+    in_shapes = set()
+    for prop in shapes.subjects(SH.path, RDF.type):
+        qualified = shapes.value(prop, SH.qualifiedValueShape)
+        members = frozenset(_rdf_list(shapes, shapes.value(qualified, SH["in"]))) if qualified else frozenset()
+        shape = next(shapes.subjects(SH.property, prop))
+        assert set(shapes.objects(shape, SH.targetClass)) == members, shape
+        in_shapes.add(members)
+    assert declared == in_shapes and len(declared) == 2
+
+
+def test_a_well_formed_fiscal_year_conforms_and_an_ill_typed_one_does_not() -> None:
+    plan = URIRef(BASE + "mol/108")
+    fiscal_year = URIRef("https://w3id.org/plankg/ontology#fiscalYear")
+    data = context_graph() + load(VALID_BASE)
+    assert data.value(plan, fiscal_year) == Literal("2019", datatype=XSD.gYear)
+    assert validate(data)[0]
+    data.set((plan, fiscal_year, Literal("FY2019", datatype=XSD.gYear)))
+    conforms, results = validate(data)
+    assert not conforms and {(curie(r.component), r.path) for r in results} == {
+        ("sh:PatternConstraintComponent", "plan:fiscalYear")}

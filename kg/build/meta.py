@@ -56,6 +56,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XS
 
 from plankg import formats
 from plankg.build import dcatap, voidstats
+from plankg.build.build_activity import BuildRun, add_build
 from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, texts
 from plankg.build.dumps import Dump
 from plankg.build.ntriples import ntriples
@@ -130,8 +131,9 @@ def meta_graph_iri(base: str) -> str:
 
 def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump], *,
                    site: str | None = None, issued: datetime | None = None,
-                   lines: Mapping[str, str] | None = None) -> Graph:
-    """VoID + DCAT description of the content ``graphs`` (graph IRI → graph) and their ``dumps``.
+                   lines: Mapping[str, str] | None = None, run: BuildRun | None = None) -> Graph:
+    """VoID + DCAT description of the content ``graphs`` (graph IRI → graph) and their ``dumps``;
+    with ``run``, the build as a ``prov:Activity`` (:mod:`plankg.build.build_activity`).
 
     The counts are taken from ``lines``, the graphs' N-Triples as the store loads them
     (:func:`plankg.build.ntriples.ntriples`, graph IRI → text), written here when not given.
@@ -151,6 +153,8 @@ def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump]
     _add_linksets(g, dataset, base, lines)
     add_catalog(g, dataset, base, site, dumps, URIRef(meta_graph_iri(base)), when)
     dcatap.type_values(g)
+    if run is not None:
+        add_build(g, dataset, base, run)
     return g
 
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from rdflib import Graph
@@ -26,6 +27,7 @@ from rdflib import Graph
 from plankg import resources
 from plankg.errors import InputError, PlanKGError, ValidationFailed
 from plankg.build.linker import Linker
+from plankg.build.meta import build_time
 from plankg.build.mapped import MappedGraph
 from plankg.build.sources import SourceSpec, read_registry
 from plankg.loaders import registry
@@ -69,6 +71,7 @@ class Compiled:
     sources: list[SourceSpec] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)  # what the loaders read, one per source
     lines: dict[str, str] = field(default_factory=dict)  # content graph IRI -> its N-Triples (plankg.build.ntriples)
+    started: datetime | None = None  # when compiling began (plankg.build.meta.build_time)
 
     def graphs(self) -> dict[str, Graph]:
         """Named-graph IRI → graph, for every graph the store will hold."""
@@ -114,6 +117,7 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
 def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
     """Parse, map, link across sources and validate; raise on bad input, return the report either way."""
     timings: dict[str, float] = {}
+    started = build_time()
     with collector_paused():
         vocab, plans, mapped, others, docs = _map_sources(specs, base, timings)
     t0 = time.perf_counter()
@@ -123,7 +127,7 @@ def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
     t0 = time.perf_counter()
     report = validate_graphs([m.graph for m in content], vocab, base, [lines[m.graph_iri] for m in content])
     timings["shacl"] = time.perf_counter() - t0
-    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs), docs, lines)
+    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs), docs, lines, started)
 
 
 def _map_sources(specs: list[SourceSpec], base: str, timings: dict[str, float]) -> tuple[

@@ -12,11 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from plankg.build.catalog import ABOUT_GRAPH, about_graph
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
-from plankg.build.meta import TITLE, meta_graph_iri, metadata_graph, site_for
+from plankg.build.build_activity import BuildRun, inputs_of
+from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import nquads, ntriples
 from plankg.errors import PlanKGError
 from plankg.namespaces import graph_iri
@@ -53,7 +55,7 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
             loading = pool.submit(publication.load, [(iri, b"") for iri, text in lines.items() if not text],
                                   b"".join(nquads(text, iri) for iri, text in lines.items()))
             dumps = make_dumps(lines.items())
-            meta = metadata_graph(graphs, base, dumps, site=site, lines=lines)
+            meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled))
             meta_lines = _checked_ntriples(meta)
             compiled.timings["dumps+meta"] = time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -70,6 +72,19 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
     compiled.timings["load"] = time.perf_counter() - t0
     assert publication.result is not None
     return publication.result
+
+
+def build_run(compiled: Compiled) -> BuildRun:
+    """The build of ``compiled`` for the metadata: its times, input files and the mappings it read."""
+    ended = build_time()
+    documents = {}
+    for m in compiled.mapped:
+        doc = URIRef(f"{m.iri}/source")
+        name = m.graph.value(doc, DCTERMS.identifier)
+        if name is not None:
+            documents[str(name)] = str(doc)
+    return BuildRun(compiled.started or ended, ended, inputs_of(compiled.sources, documents),
+                    tuple(sorted(compiled.vocab.mapping_graphs)))
 
 
 def _ntriples(iri: str, graph: Graph) -> str:

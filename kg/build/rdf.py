@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from plankg.errors import InputError
 from plankg.build.budget_rdf import budget_work_plan_iri
@@ -25,6 +25,8 @@ from plankg.build.vocab import Vocabularies
 
 ZH = "zh-Hant"
 SPDX = Namespace(SPDX_NS)
+UNDATED = ("When and where the publisher published this text was not recorded when it was copied, "
+           "so no date of issue and no address are stated.")
 
 
 def P(name: str) -> URIRef:
@@ -96,6 +98,20 @@ class _Mapper:
         """Tag ``node`` with the target groups and laws its text names, with evidence."""
         self.links += add_links(self.g, node, self.linker.matches(text))
 
+    def curated(self, w_node: URIRef, name: str, props: list[str]) -> None:
+        """Attribute the facts ``props`` of the work plan to the mapping record that states them: a
+        ``prov:Derivation`` ``<work plan>/assignment`` whose ``prov:entity`` is the record (published in
+        ``graph/mapping/…``) and whose ``plan:derivedProperty`` are those properties."""
+        record = self.vocab.assignment_record(self.org, self.plan.roc_year, name)
+        if not props or not isinstance(record, URIRef):
+            return
+        d = URIRef(f"{w_node}/assignment")
+        self.add(w_node, PROV.qualifiedDerivation, d)
+        self.add(d, RDF.type, PROV.Derivation)
+        self.add(d, PROV.entity, record)
+        for prop in props:
+            self.add(d, P("derivedProperty"), P(prop))
+
     def funding(self, w_node: URIRef, name: str) -> None:
         """plan:fundedBy the budget work plan the work plan mapping names, and how it was matched."""
         match = self.vocab.budget_match(self.org, self.plan.roc_year, name)
@@ -111,6 +127,9 @@ class _Mapper:
             self.add(ev, P("budgetMatchKind"), match.kind)
         for comment in match.comments:
             self.add(ev, RDFS.comment, comment)
+        record = self.vocab.assignment_record(self.org, self.plan.roc_year, name)
+        if isinstance(record, URIRef):
+            self.add(ev, PROV.wasDerivedFrom, record)  # the curated match, not the plan's text
 
     def statements(self, plan_iri: URIRef, cls: str, items: list[Statement]) -> None:
         for st in items:
@@ -131,6 +150,9 @@ class _Mapper:
         self.add(doc, DCTERMS.identifier, Literal(self.file))
         self.add(doc, RDFS.label, Literal(self.file))
         self.add(doc, DCTERMS.creator, self.org)  # the agency wrote and published the text
+        self.add(doc, DCTERMS.title, Literal(plan.title, lang=ZH))  # the text's own first line
+        self.add(doc, DCTERMS.publisher, self.org)  # the organisation whose plan it is issues it
+        self.add(doc, SKOS.editorialNote, Literal(UNDATED, lang="en"))
         checksum = self.iri("/source/sha256")
         self.add(doc, SPDX.checksum, checksum)
         self.add(checksum, RDF.type, SPDX.Checksum)
@@ -159,6 +181,7 @@ class _Mapper:
                 self.add(w_node, P("responsibleUnit"), unit)
             if code is not None:
                 self.add(w_node, P("budgetCode"), Literal(code))
+            self.curated(w_node, wp.name, [p for p, v in (("responsibleUnit", unit), ("budgetCode", code)) if v])
             self.funding(w_node, wp.name)
             for prog in wp.programs:
                 p_node = self.child(w_node, "Program", prog.name, prog.source, prog.ordinal)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from plankg import resources
@@ -61,17 +61,20 @@ class Vocabularies:
     graphs: dict[str, Graph]  # named-graph IRI -> vocabulary graph
     mappings: Graph
     _cache: dict = field(default_factory=dict, repr=False)
+    mapping_graphs: dict[str, Graph] = field(default_factory=dict)  # published mappings: graph IRI -> graph
     law_index: object | None = None  # the build's LawIndex: the laws the linker links (None: the curated ones)
 
     @classmethod
     def load(cls, base: str) -> "Vocabularies":
         ontology = _parse(resources.ontology(), base)
         graphs = {graph_iri(base, "vocab", r.name.removesuffix(".ttl")): _parse(r, base) for r in resources.vocabularies()}
-        mappings = Graph()
+        mappings, published = Graph(), {}
         for r in resources.mappings():
-            with r.open("rb") as f:
-                mappings.parse(f, format="turtle", publicID=base)
-        return cls(base, ontology, graphs, mappings)
+            g = _parse(r, base)
+            mappings += g
+            if (None, RDF.type, P("WorkPlanAssignment")) in g:  # curated facts of plan graphs cite these records
+                published[graph_iri(base, "mapping", r.name.removesuffix(".ttl"))] = g
+        return cls(base, ontology, graphs, mappings, mapping_graphs=published)
 
     @cached_property
     def union(self) -> Graph:
@@ -82,8 +85,9 @@ class Vocabularies:
         return g
 
     def named_graphs(self) -> dict[str, Graph]:
-        """Every graph the store holds besides the plans: the ontology and each vocabulary."""
-        return {ONTOLOGY_IRI: self.ontology, **self.graphs}
+        """Every graph the store holds besides the plans: the ontology, each vocabulary and each
+        work plan mapping (:attr:`mapping_graphs`)."""
+        return {ONTOLOGY_IRI: self.ontology, **self.graphs, **self.mapping_graphs}
 
     # --- plan categories -------------------------------------------------------------
     @cached_property
@@ -119,26 +123,29 @@ class Vocabularies:
         raise InputError(file, 1, f"unknown organisation {name!r}: expected one of ontology/vocab/organisations.ttl "
                                   "(with a skos:notation) or an agency (depname) of a loaded budget")
 
-    def assignment(self, org: URIRef, roc_year: int, work_plan: str) -> tuple[URIRef | None, str | None]:
-        """(responsible unit, budget code) of a work plan, from the mappings; (None, None) if unmapped."""
+    def assignment_record(self, org: URIRef, roc_year: int, work_plan: str) -> URIRef | BNode | None:
+        """The work plan mapping's record (a plan:WorkPlanAssignment) of a plan's work plan, or None."""
         m = self.mappings
         for a in m.subjects(P("workPlanName"), Literal(work_plan, lang=ZH)):
             if m.value(a, P("organisation")) == org and m.value(a, P("rocYear")).toPython() == roc_year:
-                unit = m.value(a, P("responsibleUnit"))
-                code = m.value(a, P("budgetCode"))
-                return unit, (str(code) if code is not None else None)
-        return None, None
+                return a
+        return None
+
+    def assignment(self, org: URIRef, roc_year: int, work_plan: str) -> tuple[URIRef | None, str | None]:
+        """(responsible unit, budget code) of a work plan, from the mappings; (None, None) if unmapped."""
+        a = self.assignment_record(org, roc_year, work_plan)
+        if a is None:
+            return None, None
+        code = self.mappings.value(a, P("budgetCode"))
+        return self.mappings.value(a, P("responsibleUnit")), (str(code) if code is not None else None)
 
     def budget_match(self, org: URIRef, roc_year: int, work_plan: str) -> "BudgetMatch | None":
         """The budget work plan of a plan's work plan and how it was matched, from the work plan mapping."""
-        m = self.mappings
-        for a in m.subjects(P("workPlanName"), Literal(work_plan, lang=ZH)):
-            if m.value(a, P("organisation")) == org and m.value(a, P("rocYear")).toPython() == roc_year:
-                code = m.value(a, P("budgetCode"))
-                if code is None:
-                    return None
-                return BudgetMatch(str(code), m.value(a, P("budgetMatchKind")), list(m.objects(a, RDFS.comment)))
-        return None
+        m, a = self.mappings, self.assignment_record(org, roc_year, work_plan)
+        code = m.value(a, P("budgetCode")) if a is not None else None
+        if code is None:
+            return None
+        return BudgetMatch(str(code), m.value(a, P("budgetMatchKind")), list(m.objects(a, RDFS.comment)))
 
     # --- the central budget ------------------------------------------------------------
     @cached_property
