@@ -184,7 +184,7 @@ def search():
     idx = search_index.index() if q else None
     query = search_index.parse(q, idx)
     hits = search_index.find(idx.items, query, idx.texts) if idx else []
-    concepts = search_index.find_concepts(idx, query, lang) if idx else []
+    concepts, concept_total = search_index.find_concepts(idx, query, lang, CONCEPT_CAP) if idx else ([], 0)
     canonical, similar = search_index.suggestions(idx, query, lang) if idx and not hits and not concepts else ([], [])
     shown = hits[:cap]
     groups = []
@@ -196,7 +196,7 @@ def search():
             groups.append((kind, ui_data.class_label(kind, lang), in_kind, total))
     resp = make_response(render_template(
         "search.html", q=q, groups=groups, total=len(hits), shown=len(shown), cap=cap,
-        concepts=concepts[:CONCEPT_CAP], concept_total=len(concepts), also=query.expansions,
+        concepts=concepts, concept_total=concept_total, also=query.expansions,
         canonical=canonical, similar=similar, concept_kinds=search_index.kind_names(lang), examples=i18n.text("search_examples", lang).split("|"),
         strategy_number=i18n.strategy_number, goal_number=i18n.goal_number))
     if len(hits) > len(shown):  # never truncate silently: the page says so, and so does this header
