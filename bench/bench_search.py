@@ -1,6 +1,6 @@
 """Latency of /search on the default build (the plan, the budgets, the whole law index), before and after issue 16.
 
-    python bench/bench_search.py [--store DIR] [--rounds N]
+    python bench/bench_search.py [--store DIR] [--rounds N] [--pages]
 
 Without ``--store`` the default build is made first (``plankg build`` into a temporary folder).
 Every figure is the median of N rounds in one process, on the same store:
@@ -15,6 +15,10 @@ Every figure is the median of N rounds in one process, on the same store:
    (the alternative of a real full-text index; a 2-character query cannot use it);
 6. **page**: ``GET /search`` through the Flask test client (render included);
 and, once, the cost of making the index on a worker's first search.
+
+``--pages`` measures only ``GET /search`` (first request, then the median), with nothing but
+``create_app``: run it with the interpreter of an install of the code before issue 16 to compare
+whole pages, before and after, on the same store.
 """
 
 from __future__ import annotations
@@ -41,10 +45,26 @@ def median_ms(fn, rounds: int) -> float:
     return statistics.median(times) * 1000
 
 
+def pages(store: str, rounds: int) -> None:
+    from plankg.server import create_app
+
+    app = create_app({"STORE": store, "TESTING": True})
+    client = app.test_client()
+    client.get("/search")  # the worker's store copy, not part of search
+    t0 = time.perf_counter()
+    client.get("/search?q=" + quote(QUERIES[0]) + "&first=1")
+    print(f"first search (makes what is cached per build): {(time.perf_counter() - t0) * 1000:.0f} ms")
+    for q in QUERIES:
+        urls = (f"/search?q={quote(q)}&n={i}" for i in range(10**9))
+        print(f"| {q} | {median_ms(lambda: client.get(next(urls)), rounds):.1f} |")
+    app.extensions["plankg"].close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--store")
     ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--pages", action="store_true")
     args = ap.parse_args()
     store = args.store
     if store is None:
@@ -52,6 +72,8 @@ def main() -> None:
         plankg = Path(sys.executable).with_name("plankg")
         subprocess.run([str(plankg), "build", "--store", store], check=True, capture_output=True)
 
+    if args.pages:
+        return pages(store, args.rounds)
     from plankg.server import create_app
     from plankg.server.ui import data as ui_data, search
     from plankg.server.ui.views import CONCEPT_CAP

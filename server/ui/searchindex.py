@@ -43,6 +43,10 @@ USES = "|".join(f"plan:{p}" for p in ("targetGroup", "citesLaw", "reformsLaw", "
 
 def fold(text: str) -> str:
     """Per-character NFKC + casefold, keeping one character per character (offsets stay valid)."""
+    if unicodedata.is_normalized("NFKC", text):  # each character is its own NFKC: casefold the whole
+        folded = text.casefold()  # (per character, as casefold has no context)
+        if len(folded) == len(text):  # no character became two (ß → ss): the same as the loop below
+            return folded
     out = []
     for ch in text:
         f = unicodedata.normalize("NFKC", ch).casefold()
@@ -115,6 +119,7 @@ def _concepts() -> list[Concept]:
     pref: dict[str, Labels] = {}
     shown: dict[str, Labels] = {}
     forms: dict[str, dict[str, str]] = {}
+    seen: dict[str, str] = {}
     for row in rows:
         iri, kind = ui_data._s(row, "x"), CONCEPT_KINDS[ui_data._s(row, "type")]
         kinds[iri] = min(kind, kinds.get(iri, kind), key=KIND_ORDER.index)  # a unit is an organisation too
@@ -123,7 +128,9 @@ def _concepts() -> list[Concept]:
             pref.setdefault(iri, Labels()).add(row["label"])
         elif prop.endswith("#label"):
             shown.setdefault(iri, Labels()).add(row["label"])
-        forms.setdefault(iri, {}).setdefault(fold(row["label"].value), row["label"].value)
+        written = row["label"].value
+        folded = seen.get(written) or seen.setdefault(written, fold(written))  # names repeat across properties
+        forms.setdefault(iri, {}).setdefault(folded, written)
     out = [Concept(iri, kinds[iri], _merge(pref.get(iri), shown.get(iri)), tuple(f), tuple(f.values()),
                    uses.get(iri, 0)) for iri, f in forms.items()]
     return sorted(out, key=lambda c: c.iri)
