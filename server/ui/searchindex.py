@@ -15,11 +15,14 @@ published build (a new build id) gets a new index. Matching is :mod:`plankg.serv
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from plankg.errors import PlanKGError
 from plankg.namespaces import PLAN
+from plankg.server.errors import HTTPProblem
 from plankg.server.ui import data as ui_data, i18n
 from plankg.server.ui.data import Item, Labels
 
@@ -81,6 +84,21 @@ class Index:
 def index() -> Index:
     """The search index of the store being served (made once per build and worker)."""
     return ui_data.cached(("search-index",), _make_index)
+
+
+def warm(app) -> threading.Thread:
+    """Make the index of ``app``'s store in the background: a gunicorn worker calls this once its
+    store is open, so that its first search does not wait for it (a later build's index is still
+    made on the first search after that build is published)."""
+    def run() -> None:
+        with app.app_context():
+            try:
+                index()
+            except (PlanKGError, HTTPProblem) as e:  # the store went away, a time limit: the first search retries
+                app.logger.warning("search index not made in advance: %s", e)
+    thread = threading.Thread(target=run, daemon=True, name="plankg-search-index")
+    thread.start()
+    return thread
 
 
 def _make_index() -> Index:
