@@ -59,7 +59,7 @@ def expand(term: str, idx: Index) -> list[str]:
         if term not in other:
             out[other] = None
     out.pop(term, None)
-    return list(out)
+    return [o for o in out if not any(other != o and other in o for other in out)]  # 勞工 covers 勞工朋友
 
 
 @dataclass(frozen=True)
