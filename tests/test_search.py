@@ -163,6 +163,28 @@ def test_synonym_file_is_turtle_and_symmetric(app):
                 assert all(other in expanded for other in group if form not in other), (form, expanded)
 
 
+def test_english_labels_of_the_plan_are_searched(tmp_path: Path):
+    """A text with an English rdfs:label (none is shipped yet: added to the built store as a
+    loader or an update could) is found by it, and shown by its Chinese label."""
+    import os
+    from pyoxigraph import Store
+
+    run_plankg("build", "--store", str(tmp_path / "store"), str(SEED), check=True)
+    node = BASE + "mol/108/goal/4"
+    store = Store(os.path.realpath(tmp_path / "store"))
+    store.update(f"""INSERT {{ GRAPH ?g {{ <{node}> <http://www.w3.org/2000/01/rdf-schema#label>
+        "Raise occupational safety and health standards"@en }} }} WHERE {{ GRAPH ?g {{ <{node}> ?p ?o }} }}""")
+    store.flush()
+    del store
+    app = create_app({"STORE": str(tmp_path / "store"), "TESTING": True})
+    try:
+        html = page(app.test_client(), "/search?q=Occupational+Safety+standards&lang=zh-Hant")
+        assert "/id/mol/108/goal/4" in LINK.findall(texts_of(html))
+        assert "提升我國職業安全衛生水準" in html
+    finally:
+        app.extensions["plankg"].close()
+
+
 # ----------------------------------------------------------------------------- index lifetime
 
 def test_a_new_build_gets_a_new_index(tmp_path: Path):

@@ -90,11 +90,11 @@ def find(items: list[Item], q: str | Query, texts: list[str] | None = None) -> l
     hits = []
     for item, text in zip(items, texts):
         if all(any(a in text for a in alts) for alts in query.alternatives):
-            hits.append(Hit(item, True, len(bigrams) + 1, mark(item.label, text, query.needles())))
+            hits.append(Hit(item, True, len(bigrams) + 1, mark(item.label, text[:len(item.label)], query.needles())))
         elif bigrams:
             matched = [b for b in bigrams if b in text]
             if len(matched) >= need:
-                hits.append(Hit(item, False, len(matched), mark(item.label, text, matched)))
+                hits.append(Hit(item, False, len(matched), mark(item.label, text[:len(item.label)], matched)))
     return sorted(hits, key=lambda h: -h.score)  # stable: document order within a score
 
 

@@ -5,7 +5,7 @@ store build by :func:`plankg.server.ui.data.cached`: each gunicorn worker makes 
 first search (about 1–2 s for the default build: ~11,800 concepts, bench/RESULTS.md), and a newly
 published build (a new build id) gets a new index. Matching is :mod:`plankg.server.ui.search`.
 
-* Texts: goals, strategies, programs and activities, by every label in any language.
+* Texts: goals, strategies, programs and activities, by every rdfs:label / skos:prefLabel in any language.
 * Concepts: target groups, laws (the whole national law index: Chinese and English names, short
   forms), draft laws, organisational units and agencies (budget agencies when the budget is
   loaded), by every ``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel`` and ``skos:hiddenLabel``.
@@ -109,7 +109,19 @@ def _make_index() -> Index:
         starts.append(at)
         at += sum(len(f) + 1 for f in c.forms)
     blob = "".join(f + "\n" for c in concepts for f in c.forms)
-    return Index(items, [fold(i.label) for i in items], concepts, blob, starts, *_synonyms())
+    return Index(items, _texts(items), concepts, blob, starts, *_synonyms())
+
+
+def _texts(items: list[Item]) -> list[str]:
+    """Each item's label folded, then its other labels (another language: an English rdfs:label or
+    skos:prefLabel), each after a "\n"; marks are made in the first part, the label shown."""
+    kinds = " ".join(f"plan:{k}" for k in ui_data.KINDS)
+    others: dict[str, list[str]] = {}
+    for row in ui_data.select(f"""SELECT DISTINCT ?x ?label WHERE {{
+            VALUES ?type {{ {kinds} }} ?x a ?type ; rdfs:label|skos:prefLabel ?label }}"""):
+        others.setdefault(ui_data._s(row, "x"), []).append(ui_data._s(row, "label"))
+    return ["".join([fold(i.label), *("\n" + fold(o) for o in sorted(set(others.get(i.iri, ()))) if o != i.label)])
+            for i in items]
 
 
 def containing(idx: Index, needles: list[str]) -> set[int]:
