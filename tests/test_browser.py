@@ -171,7 +171,9 @@ def test_search_finds_the_occupational_accident_program_and_activities(offline, 
     programs = page.locator('section.hits[data-kind="Program"]')
     sync_api.expect(programs).to_contain_text("完備職業災害保障制度，增進職災勞工權益")
     assert page.locator('section.hits[data-kind="Activity"] li.hit').count() >= 3
-    sync_api.expect(page.locator("mark").first).to_have_text("職災")
+    sync_api.expect(page.locator("p.also")).to_have_text("也搜尋：職業災害")  # the synonym, searched too
+    sync_api.expect(programs.locator("mark").filter(has_text="職災").first).to_have_text("職災")
+    sync_api.expect(page.locator("section.concepts li.concept").first).to_contain_text("職業災害勞工")
     shot(page, "search.png")
 
 

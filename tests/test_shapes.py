@@ -46,6 +46,7 @@ VOCAB_FILES = [
     ROOT / "ontology" / "vocab" / "organisations.ttl",
     ROOT / "ontology" / "vocab" / "plan-categories.ttl",
     ROOT / "ontology" / "vocab" / "policy-domains.ttl",
+    ROOT / "ontology" / "vocab" / "search-synonyms.ttl",
     ROOT / "ontology" / "vocab" / "target-groups.ttl",
 ]
 MAPPING_FILES = [

@@ -56,6 +56,7 @@ from plankg.server.engine import memory
 from plankg.server.serving import sandbox
 from plankg.server.serving.exchange import READ_TIMEOUT_S, Exchanges
 from plankg.server.serving.connection import Connection, shut
+from plankg.server.ui import searchindex
 from plankg.sparql.limits import use_big_stacks
 
 HEAD_TIMEOUT_S = 30.0  # a request's line and headers must arrive whole within this long of their first byte
@@ -98,6 +99,8 @@ class PlankgWorker(Exchanges, base.Worker):
                 runtime.executor()  # open (or copy into memory) the store now, not on the first request
             except PlanKGError as e:
                 self.log.warning("%s", e)  # requests get 503 with the reason until it opens
+            else:
+                searchindex.warm(self.wsgi)  # the search index, in the background (1-2 s for the default build)
             finally:
                 done.set()
                 beat.join()

@@ -87,10 +87,10 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     # search
     "search_title": ("搜尋", "Search"),
     "search_button": ("搜尋", "Search"),
-    "search_hint": ("可輸入多個詞（以空白分隔，每個詞都須出現）。中文不需空白：輸入三字以上時，也會找出含其中兩字詞的項目，依相符的兩字詞數排序。",
+    "search_hint": ("可輸入多個詞（以空白分隔，每個詞都須出現）。中文不需空白：輸入三字以上時，也會找出含其中兩字詞的項目，依相符的兩字詞數排序。中英文名稱皆可搜尋，並含簡稱（職災 ↔ 職業災害）。",
                     "Type one or more words (separated by spaces; all must occur). Chinese needs no spaces: for three "
                     "or more Chinese characters, items containing some of their character pairs are found too, ranked "
-                    "by how many pairs match."),
+                    "by how many pairs match. Chinese and English names are searched, with short forms (職災 ↔ 職業災害)."),
     "search_none": ("沒有符合「{q}」的項目。", "Nothing matches “{q}”."),
     "search_count": ("共 {m} 筆符合「{q}」。", "{m} result for “{q}”.|{m} results for “{q}”."),
     "search_capped": ("顯示 {n} 筆，共 {m} 筆符合「{q}」（每頁上限 {cap} 筆）。", "Showing {n} of {m} results for “{q}” (at most {cap} per page)."),
@@ -98,6 +98,20 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "group_capped": ("顯示 {n} / {m} 筆", "showing {n} of {m}"),
     "partial_match": ("部分相符", "partial match"),
     "in": ("屬於", "in"),
+    "search_also": ("也搜尋：{forms}", "Also searched: {forms}"),
+    "search_too_long": ("搜尋字串過長（{n} 字，上限 {max} 字）。", "The search is too long ({n} characters, at most {max})."),
+    "concepts": ("相關詞彙：施政對象、法規、機關與單位", "Vocabulary: target groups, laws, agencies and units"),
+    "concept_TargetGroup": ("施政對象", "target group"),
+    "concept_Unit": ("內部單位", "unit"),
+    "concept_Agency": ("機關", "agency"),
+    "concept_DraftLaw": ("法律草案", "draft law"),
+    "concept_Law": ("法規", "law"),
+    "concept_via": ("相符名稱：{form}", "matched name: {form}"),
+    "concept_uses": ("計畫與預算中連結 {n} 次", "{n} links from plans and budgets"),
+    "suggest_canonical": ("改搜尋全稱：", "Search the full term instead:"),
+    "suggest_concepts": ("名稱相近的詞彙：", "Vocabulary with similar names:"),
+    "suggest_examples": ("搜尋範例：", "Example searches:"),
+    "search_examples": ("職業災害|青年|勞工保險|就業服務法|勞動力發展署", "insurance|Labor|youth|Employment Service Act|Workforce Development Agency"),
     # query page
     "query_title": ("SPARQL 查詢", "SPARQL query"),
     "query_intro": ("在下方編輯器撰寫 SPARQL，按 ▶ 執行（Ctrl+Enter）。點選左側範例即可載入並執行；每個查詢都有可分享的連結與多種下載格式。",

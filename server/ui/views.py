@@ -11,17 +11,16 @@ from the committed lock file), served by :func:`yasgui_asset`: no CDN, it works 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import (Blueprint, Response, abort, current_app, make_response, render_template, request,
                    send_from_directory, url_for)
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from plankg import formats
 from plankg.examples import examples
-from plankg.server.ui import analysis as an, datapage, heatmap, i18n, sunburst, data as ui_data
+from plankg.server.ui import analysis as an, datapage, heatmap, i18n, sunburst
+from plankg.server.ui import data as ui_data, search as search_index
 from plankg.server.errors import HTTPProblem
 
 bp = Blueprint("ui", __name__)
@@ -211,78 +210,23 @@ def yasgui_asset(filename: str):
 
 # ----------------------------------------------------------------------------- search
 
-@dataclass(frozen=True)
-class Hit:
-    item: ui_data.Item
-    exact: bool
-    score: int
-    marked: Markup
-
-
-def fold(text: str) -> str:
-    """Per-character NFKC + casefold, keeping one character per character (offsets stay valid)."""
-    out = []
-    for ch in text:
-        f = unicodedata.normalize("NFKC", ch).casefold()
-        out.append(f if len(f) == 1 else ch.casefold()[:1] or ch)
-    return "".join(out)
-
-
-_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+$")
-
-
-def find(items: list[ui_data.Item], q: str) -> list[Hit]:
-    """Items whose text contains every whitespace-separated term of ``q`` (case- and width-insensitive).
-
-    Chinese has no spaces, so terms are matched as substrings. A query that is one run of three
-    or more Han characters also accepts items containing at least half of its character
-    bigrams (「職業災害保險」 → 職業, 業災, 災害, 害保, 保險): exact matches rank first, the
-    others by the number of bigrams they contain. Ties keep document order.
-    """
-    terms = [fold(t) for t in q.split()]
-    if not terms:
-        return []
-    bigrams: list[str] = []
-    if len(terms) == 1 and len(terms[0]) >= 3 and _HAN.match(terms[0]):
-        bigrams = list(dict.fromkeys(terms[0][i:i + 2] for i in range(len(terms[0]) - 1)))
-    need = max(1, (len(bigrams) + 1) // 2)
-    hits = []
-    for item in items:
-        text = fold(item.label)
-        if all(t in text for t in terms):
-            hits.append(Hit(item, True, len(bigrams) + 1, mark(item.label, text, terms)))
-        elif bigrams:
-            matched = [b for b in bigrams if b in text]
-            if len(matched) >= need:
-                hits.append(Hit(item, False, len(matched), mark(item.label, text, matched)))
-    return sorted(hits, key=lambda h: -h.score)  # stable: document order within a score
-
-
-def mark(label: str, folded: str, needles: list[str]) -> Markup:
-    """``label`` escaped, with every occurrence of a needle (found in ``folded``) in ``<mark>``."""
-    hit = [False] * len(label)
-    for needle in needles:
-        start = folded.find(needle)
-        while start >= 0:
-            hit[start:start + len(needle)] = [True] * len(needle)
-            start = folded.find(needle, start + 1)
-    out, i = [], 0
-    while i < len(label):
-        j = i
-        while j < len(label) and hit[j] == hit[i]:
-            j += 1
-        piece = escape(label[i:j])
-        out.append(Markup("<mark>{}</mark>").format(piece) if hit[i] else piece)
-        i = j
-    return Markup("").join(out)
+CONCEPT_CAP = 50  # concepts shown above the texts (a common word matches hundreds of law names)
 
 
 @bp.get("/search")
 def search():
-    """Goals, strategies, programs and activities matching ``?q=``, grouped by kind, at most MAX_HTML_ROWS."""
+    """Concepts, then goals, strategies, programs and activities matching ``?q=`` (with synonyms),
+    grouped by kind, at most MAX_HTML_ROWS texts; suggestions when nothing matches."""
     q = request.args.get("q", "").strip()
+    lang = i18n.current_lang()
+    if len(q) > search_index.MAX_QUERY_CHARS:
+        raise HTTPProblem(400, i18n.text("search_too_long", lang, n=len(q), max=search_index.MAX_QUERY_CHARS))
     cap = int(current_app.config["MAX_HTML_ROWS"])
-    hits = find(ui_data.search_items(), q) if q else []
+    idx = search_index.index() if q else None
+    query = search_index.parse(q, idx)
+    hits = search_index.find(idx.items, query, idx.texts) if idx else []
+    concepts, concept_total = search_index.find_concepts(idx, query, lang, CONCEPT_CAP) if idx else ([], 0)
+    canonical, similar = search_index.suggestions(idx, query, lang) if idx and not hits and not concepts else ([], [])
     shown = hits[:cap]
     groups = []
     for kind in ui_data.KINDS:
@@ -290,10 +234,12 @@ def search():
         total = sum(1 for h in hits if h.item.kind == kind)
         if total:
             in_kind.sort(key=lambda h: (-h.score, h.item.order))
-            groups.append((kind, ui_data.class_label(kind, i18n.current_lang()), in_kind, total))
-    resp = make_response(render_template("search.html", q=q, groups=groups, total=len(hits), shown=len(shown),
-                                         cap=cap, strategy_number=i18n.strategy_number,
-                                         goal_number=i18n.goal_number))
+            groups.append((kind, ui_data.class_label(kind, lang), in_kind, total))
+    resp = make_response(render_template(
+        "search.html", q=q, groups=groups, total=len(hits), shown=len(shown), cap=cap,
+        concepts=concepts, concept_total=concept_total, also=query.expansions,
+        canonical=canonical, similar=similar, concept_kinds=search_index.kind_names(lang), examples=i18n.text("search_examples", lang).split("|"),
+        strategy_number=i18n.strategy_number, goal_number=i18n.goal_number))
     if len(hits) > len(shown):  # never truncate silently: the page says so, and so does this header
         resp.headers["X-Plankg-Truncated"] = f"{len(shown)} of {len(hits)}"
     return resp
