@@ -104,6 +104,7 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "assets_fallback": ("在安裝前，仍可用下面的簡易表單查詢：", "Until then, this plain form queries the endpoint:"),
     "run": ("執行", "Run"),
     "format": ("格式", "Format"),
+    "edited": ("（已修改）", " (edited)"),
     # SPARQL syntax errors (server/syntaxhelp.py), before pyoxigraph's own message
     "syntax_error": ("SPARQL 語法錯誤：第 {line} 行第 {col} 欄。", "SPARQL syntax error at line {line}, column {col}."),
     "undeclared_prefix": ("未宣告的前綴 {prefix}:（第 {line} 行第 {col} 欄），請加入 PREFIX {prefix}: <{iri}>",
