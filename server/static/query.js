@@ -28,6 +28,23 @@
     d.yasr.settings.pluginsConfig = { table: { compact: true, isEllipsed: false } };
     return d;
   };
+  // A syntax error (400): the server's short explanation stands out, the parser's full message folds away.
+  Yasgui.Yasr.defaults.errorRenderers = [function (error) {
+    var text = error && typeof error.text === "string" ? error.text : "";  // YASR gives no status here
+    var cut = text.indexOf("\n\n"), rest = text.slice(cut + 2), nl = rest.indexOf("\n");
+    if (cut < 0 || nl < 0) { return Promise.resolve(undefined); }  // YASR's own view
+    var box = document.createElement("div"), short = document.createElement("pre");
+    var details = document.createElement("details"), summary = document.createElement("summary");
+    var full = document.createElement("pre");
+    box.className = "plankg-error";
+    short.className = "short";
+    short.textContent = text.slice(0, cut);
+    summary.textContent = rest.slice(0, nl);
+    full.textContent = rest.slice(nl + 1);
+    details.append(summary, full);
+    box.append(short, details);
+    return Promise.resolve(box);
+  }];
   // YASGUI's own share button gives our /query?query=… link.
   Yasgui.Tab.prototype.getShareableLink = function () { return shareUrl(this.getQuery(), this.getName()); };
 

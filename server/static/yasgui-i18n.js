@@ -36,8 +36,8 @@
     var bindings = this.results.getBindings(), ms = this.results.getResponseTime(), text = "";
     if (bindings) { text = fill(tr(bindings.length === 1 ? "{n} result" : "{n} results"), "n", bindings.length); }
     if (ms) {
-      var s = ms / 1000;
-      text = (text || tr("Response")) + fill(tr(s === 1 ? " in {s} second" : " in {s} seconds"), "s", s);
+      var s = ms / 1000, unit = s === 1 ? " in {s} second" : " in {s} seconds";
+      text = text ? text + fill(tr(unit), "s", s) : fill(tr("Response" + unit), "s", s);
     }
     this.dataElement.innerText = text;
   };

@@ -37,6 +37,8 @@ STRINGS: dict[str, str] = {
     "{n} result": "{n} 筆結果",
     " in {s} seconds": "，耗時 {s} 秒",
     " in {s} second": "，耗時 {s} 秒",
+    "Response in {s} seconds": "回應耗時 {s} 秒",
+    "Response in {s} second": "回應耗時 {s} 秒",
     "Download result": "下載結果",
     "Download Results": "下載結果",
     "Download not supported": "此檢視無法下載",
@@ -51,6 +53,7 @@ STRINGS: dict[str, str] = {
     "Add tab": "新增分頁",
     "Add a new tab": "新增分頁",
     "Error": "錯誤",
+    "Try query in a new browser window": "在新視窗直接向端點查詢",
 }
 
 DATATABLES: dict = {
