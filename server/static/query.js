@@ -160,9 +160,15 @@
     return tab;
   }
 
-  yasgui.on("tabSelect", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); }, 0); });
+  function shown() {  // the active tab: watched, its links, and visible in the tab strip (which scrolls)
+    watch(yasgui.getTab());
+    refreshLinks();
+    var active = root.querySelector(".tabsList .tab.active");
+    if (active) { active.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+  }
+  yasgui.on("tabSelect", function () { setTimeout(shown, 0); });
   yasgui.on("tabChange", function () { clearTimeout(timer); timer = setTimeout(refreshLinks, 250); });
-  yasgui.on("tabAdd", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); }, 0); });
+  yasgui.on("tabAdd", function () { setTimeout(shown, 0); });
 
   document.querySelectorAll("a.example").forEach(function (a) {
     a.addEventListener("click", function (ev) {
