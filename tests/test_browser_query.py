@@ -14,6 +14,7 @@ from plankg.examples import QUERIES_DIR
 from test_browser import YASGUI, browser, offline, rows_of, shot, sync_api  # noqa: F401 - the fixtures, shared
 
 pytestmark = pytest.mark.slow
+SHARED_FIXTURES = (browser, offline)  # test_browser's, used here by name
 
 TARGET_GROUPS = "05-target-groups-by-activities"
 TARGET_GROUPS_ZH = "哪些施政對象被最多實施內容提及？"
@@ -24,7 +25,7 @@ ACTIVE_YASR = ".tabPanel.active .yasr"
 
 
 @pytest.fixture()
-def page(offline):  # noqa: F811 - the fixture imported from test_browser
+def page(offline):  # noqa: F811 - test_browser's fixture
     if not YASGUI.exists():
         pytest.skip("YASGUI is not installed: run `python3 scripts/setup-ui.py assets` (npm ci)")
     page, _, errors = offline
