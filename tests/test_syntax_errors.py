@@ -78,3 +78,12 @@ def test_sparqlwrapper_reports_the_short_message(sparql_server, method):
         client.queryAndConvert()
     body = ast.literal_eval(str(error.value).split("Response:\n", 1)[1])  # the body, as a bytes repr
     assert lines(body)[0] == f"未宣告的前綴 foaf:（第 1 行第 21 欄），請加入 PREFIX foaf: <{FOAF}>"
+
+
+def test_a_browser_gets_the_explanation_in_an_error_page_with_its_lines(sparql_server):
+    accept = "text/html,application/xhtml+xml,*/*;q=0.8"
+    status, headers, body = query(sparql_server, UNKNOWN_PREFIX, accept)
+    assert status == 400 and headers["content-type"].startswith("text/html")
+    page = body.decode("utf-8")
+    assert '<pre class="error">未宣告的前綴 foaf:（第 1 行第 21 欄），請加入 PREFIX foaf: &lt;http://xmlns.com/foaf/0.1/&gt;\n' in page
+    assert "\n" + " " * 22 + "^\n" in page
