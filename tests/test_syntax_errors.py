@@ -87,3 +87,12 @@ def test_a_browser_gets_the_explanation_in_an_error_page_with_its_lines(sparql_s
     page = body.decode("utf-8")
     assert '<pre class="error">未宣告的前綴 foaf:（第 1 行第 21 欄），請加入 PREFIX foaf: &lt;http://xmlns.com/foaf/0.1/&gt;\n' in page
     assert "\n" + " " * 22 + "^\n" in page
+
+
+def test_an_update_gets_the_same_explanation(update_server):
+    headers = {"Content-Type": "application/sparql-update", **update_server.auth()}
+    update = "INSERT DATA {\n  GRAPH <http://example.org/g> { <s> skos:prefLabel 1 }\n}"
+    status, _, body = update_server.request("POST", "/sparql", update, headers)
+    assert status == 400
+    assert lines(body)[0] == ("未宣告的前綴 skos:（第 2 行第 38 欄），請加入 "
+                              "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>")
