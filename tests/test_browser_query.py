@@ -145,6 +145,16 @@ def test_construct_results_link_site_and_ontology_iris_locally_and_wrap_between_
     sync_api.expect(page.locator("#Activity")).to_be_visible()
 
 
+def test_the_ontology_and_its_version_iri_link_locally(page, sparql_server):
+    query = ("SELECT * WHERE { VALUES (?ontology ?version ?other) { (<https://w3id.org/plankg/ontology> "
+             "<https://w3id.org/plankg/ontology/0.1.0> <https://w3id.org/plankg/ontologyX>) } }")
+    open_query_page(page, sparql_server, query=query)
+    links = page.locator(f"{ACTIVE_YASR} table.dataTable tbody a.iri")
+    sync_api.expect(links).to_have_count(3)
+    assert sorted(links.evaluate_all("as => as.map(a => a.getAttribute('href'))")) == [
+        "/ontology", "/ontology/0.1.0", "https://w3id.org/plankg/ontologyX"]  # not a page of ours
+
+
 def test_a_syntax_error_shows_the_short_message(page, sparql_server):
     open_query_page(page, sparql_server, query="SELECT * WHERE {\n  ?s ?p ?o .\n  ?s foaf:name ?o }")
     error = page.locator(f"{ACTIVE_YASR} .plankg-error")

@@ -185,9 +185,10 @@
   // (w3id.org, maybe unreachable), whatever the column: subjects, predicates, objects, datatypes.
   function localHref(iri) {
     if (iri.indexOf(cfg.base) === 0) { return cfg.idPrefix + iri.slice(cfg.base.length); }
-    var o = cfg.ontology;  // [namespace, ontology IRI, its page here] or null
-    if (o && iri.indexOf(o[0]) === 0) { return o[2] + "#" + iri.slice(o[0].length); }
-    if (o && iri === o[1]) { return o[2]; }
+    var o = cfg.ontology;  // [the ontology's IRI, its page here] or null: terms (#…), version (/0.1.0)
+    if (o && (iri === o[0] || iri.indexOf(o[0] + "#") === 0 || iri.indexOf(o[0] + "/") === 0)) {
+      return o[1] + iri.slice(o[0].length);
+    }
     return null;
   }
   function localLinks() {

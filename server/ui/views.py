@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from plankg import formats
 from plankg.examples import examples
-from plankg.namespaces import ONTOLOGY_IRI, PLAN
+from plankg.namespaces import ONTOLOGY_IRI
 from plankg.server.ui import analysis as an, heatmap, i18n, i18n_yasgui, sunburst, data as ui_data
 from plankg.server.errors import HTTPProblem
 
@@ -174,7 +174,7 @@ def plan_path(plan: ui_data.Plan) -> str:
 def query():
     """YASGUI on our /sparql, with the example queries; ``?query=`` loads (and runs) a query."""
     text, listed = request.args.get("query", ""), examples()
-    ontology = (PLAN, ONTOLOGY_IRI, url_for("ld.ontology")) if "ld.ontology" in current_app.view_functions else None
+    ontology = (ONTOLOGY_IRI, url_for("ld.ontology")) if "ld.ontology" in current_app.view_functions else None
     return render_template("query.html", query=text, title=request.args.get("title", ""), ontology=ontology,
                            yasgui=i18n_yasgui.for_page(i18n.current_lang(), listed), examples=listed,
                            downloads=downloads(text) if text.strip() else [],
