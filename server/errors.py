@@ -8,6 +8,10 @@ text, as a detail. A store that cannot be
 opened is a 503 (logged in one line), and so is a query of a page stopped at its time limit or
 by the memory bound (as on /sparql); an evaluation failure or a bug is a 500 and is logged;
 neither is ever reported as the client's fault.
+
+A SPARQL syntax error is a 400 whose body starts with a short explanation in the page's language
+(line, column, an undeclared prefix and the PREFIX line to add: :mod:`plankg.server.syntaxhelp`)
+and ends with pyoxigraph's full message (:func:`syntax_problem`), for every client alike.
 """
 
 from __future__ import annotations
@@ -33,6 +37,20 @@ class HTTPProblem(Exception):
         self.status = status
         self.message = message
         self.headers = headers or {}
+
+
+def syntax_problem(message: str, text: str | None) -> HTTPProblem:
+    """The 400 for pyoxigraph's syntax error ``message`` about the query or update ``text``: a short
+    explanation first (when the message gives a position), then the parser's own message. The
+    explanation's language is the UI's (``?lang=``, the ``lang`` cookie, else zh-Hant)."""
+    from plankg.server import syntaxhelp  # it imports the UI's strings
+    from plankg.server.ui import i18n
+
+    lang = i18n.current_lang()
+    short = syntaxhelp.explain(message, text, lang) if text is not None else None
+    if short is None:
+        return HTTPProblem(400, message)
+    return HTTPProblem(400, f"{short}\n\n{i18n.text('parser_message', lang)}\n{message}", {"Vary": "Cookie"})
 
 
 def wants_html() -> bool:

@@ -36,7 +36,7 @@ from plankg.server.sparql import conneg
 
 
 from plankg.server.engine import memory
-from plankg.server.errors import HTTPProblem
+from plankg.server.errors import HTTPProblem, syntax_problem
 from plankg.errors import QueryError
 from plankg.iri import is_iri
 from plankg.server.engine.executor import (
@@ -136,7 +136,7 @@ def run_query(op: Operation) -> Response:
     form = query_form(op.text)
     kind = form or conneg.SELECT  # None: no query form, so the executor reports a syntax error
     rep = conneg.negotiate(kind) if form else conneg.OFFERS[kind][0]
-    with executor_errors():
+    with executor_errors(text=op.text):
         execution = runtime().executor().execute(op.text, result_format=result_format(rep, kind), base_iri=base_iri(),
                                                  **dataset(op.params))
         rest = execution.chunks()
@@ -193,16 +193,17 @@ def absolute_iri(value: str) -> str:
 
 
 @contextmanager
-def executor_errors(unsupported: int = 406) -> Iterator[None]:
+def executor_errors(unsupported: int = 406, text: str | None = None) -> Iterator[None]:
     """Translate the executor's exceptions into :class:`HTTPProblem` (errors.py makes the response).
 
     ``unsupported`` is the status for a format the executor cannot use (406, or 415 for uploads).
     A SERVICE/LOAD target off ``FEDERATION_ALLOWLIST`` is 403 (Refused), before anything is contacted.
+    ``text``: the query or update, which a syntax error's short explanation quotes (:func:`syntax_problem`).
     """
     try:
         yield
     except QuerySyntaxError as e:
-        raise HTTPProblem(400, str(e)) from None
+        raise syntax_problem(str(e), text) from None
     except QueryTimeout:
         raise timeout_problem() from None
     except UnsupportedFormat as e:

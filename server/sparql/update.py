@@ -73,7 +73,7 @@ def run_update(op: Operation) -> Response:
     checks its limits and LOAD/SERVICE targets)."""
     require_writer()
     text = with_using(op.text, op.params.getlist(USING_GRAPH_URI), op.params.getlist(USING_NAMED_GRAPH_URI))
-    with executor_errors():
+    with executor_errors(text=text):
         runtime().executor().update(text, base_iri=base_iri())
     return Response(status=204)
 

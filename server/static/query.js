@@ -4,6 +4,12 @@
  * and the autocompleters that would call external services (LOV, prefix.cc) are turned off.
  * `/query?query=…&title=…` opens that query in a tab (reusing a tab with the same query) and
  * runs it, so every query is shareable as a plain link.
+ *
+ * Tabs persist in localStorage, so their names follow the page's language here: a tab named after
+ * an example takes the example's title in this language, marked "（已修改）/ (edited)" while its
+ * query differs from the example's (and the example is then no longer highlighted); default names
+ * ("SPARQL 查詢 2") are renamed too. IRIs under the site's base and of the ontology open their
+ * page on this server. YASGUI's own strings are translated by yasgui-i18n.js.
  */
 (function () {
   "use strict";
@@ -22,6 +28,23 @@
     d.yasr.settings.pluginsConfig = { table: { compact: true, isEllipsed: false } };
     return d;
   };
+  // A syntax error (400): the server's short explanation stands out, the parser's full message folds away.
+  Yasgui.Yasr.defaults.errorRenderers = [function (error) {
+    var text = error && typeof error.text === "string" ? error.text : "";  // YASR gives no status here
+    var cut = text.indexOf("\n\n"), rest = text.slice(cut + 2), nl = rest.indexOf("\n");
+    if (cut < 0 || nl < 0) { return Promise.resolve(undefined); }  // YASR's own view
+    var box = document.createElement("div"), short = document.createElement("pre");
+    var details = document.createElement("details"), summary = document.createElement("summary");
+    var full = document.createElement("pre");
+    box.className = "plankg-error";
+    short.className = "short";
+    short.textContent = text.slice(0, cut);
+    summary.textContent = rest.slice(0, nl);
+    full.textContent = rest.slice(nl + 1);
+    details.append(summary, full);
+    box.append(short, details);
+    return Promise.resolve(box);
+  }];
   // YASGUI's own share button gives our /query?query=… link.
   Yasgui.Tab.prototype.getShareableLink = function () { return shareUrl(this.getQuery(), this.getName()); };
 
@@ -39,6 +62,39 @@
     if (tab.getEndpoint() !== endpoint) { tab.setEndpoint(endpoint); }
   });
 
+  var L = cfg.i18n;
+  function queryOf(tab) {  // a tab not shown yet has no editor: its remembered query
+    return tab.getYasqe() ? tab.getQuery() : ((tab.persistentJson || {}).yasqe || {}).value;
+  }
+
+  // ----- tab names in this language, and "edited" once an example's query is changed
+  function unmarked(name) {
+    for (var i = 0; i < L.editedMarks.length; i++) {
+      var mark = L.editedMarks[i];
+      if (name.length > mark.length && name.slice(-mark.length) === mark) { return name.slice(0, -mark.length); }
+    }
+    return name;
+  }
+  function exampleNamed(name) {
+    var bare = unmarked(name);
+    for (var i = 0; i < L.examples.length; i++) {
+      if (L.examples[i].titles.indexOf(bare) >= 0) { return L.examples[i]; }
+    }
+    return null;
+  }
+  function titleOf(example) { return example.titles[L.lang === "en" ? 1 : 0]; }
+  function nameFor(tab) {
+    var name = tab.getName() || "";
+    var example = exampleNamed(name);
+    if (example) { return titleOf(example) + (queryOf(tab) === example.query ? "" : L.edited); }
+    var m = /^(.*?)( \d+)?$/.exec(name);
+    return L.tabNames.indexOf(m[1]) >= 0 ? cfg.tabName + (m[2] || "") : name;
+  }
+  function rename(tab) {
+    var name = nameFor(tab);
+    if (name !== tab.getName()) { tab.setName(name); }
+  }
+
   function shareUrl(query, title) {
     var url = new URL(cfg.page, window.location.href);
     url.searchParams.set("query", query);
@@ -55,6 +111,10 @@
     var tab = yasgui.getTab();
     if (!tab || !tab.getYasqe()) { return; }
     var query = tab.getQuery();
+    rename(tab);
+    document.querySelectorAll("a.example").forEach(function (a) {  // the example this tab runs, if any
+      a.classList.toggle("current", new URL(a.href).searchParams.get("query") === query);
+    });
     var share = shareUrl(query, tab.getName());
     document.getElementById("share-url").value = share;
     document.getElementById("share-link").href = share;
@@ -87,7 +147,7 @@
     var tab = null;
     Object.keys(yasgui._tabs).forEach(function (id) {
       var t = yasgui._tabs[id];
-      if (!tab && t.getYasqe && t.getYasqe() && t.getQuery() === query) { tab = t; }
+      if (!tab && queryOf(t) === query) { tab = t; }
     });
     if (tab) {
       yasgui.selectTabId(tab.getId());
@@ -100,9 +160,15 @@
     return tab;
   }
 
-  yasgui.on("tabSelect", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); }, 0); });
+  function shown() {  // the active tab: watched, its links, and visible in the tab strip (which scrolls)
+    watch(yasgui.getTab());
+    refreshLinks();
+    var active = root.querySelector(".tabsList .tab.active");
+    if (active) { active.scrollIntoView({ block: "nearest", inline: "nearest" }); }
+  }
+  yasgui.on("tabSelect", function () { setTimeout(shown, 0); });
   yasgui.on("tabChange", function () { clearTimeout(timer); timer = setTimeout(refreshLinks, 250); });
-  yasgui.on("tabAdd", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); }, 0); });
+  yasgui.on("tabAdd", function () { setTimeout(shown, 0); });
 
   document.querySelectorAll("a.example").forEach(function (a) {
     a.addEventListener("click", function (ev) {
@@ -111,17 +177,49 @@
       var url = new URL(a.href);
       open(url.searchParams.get("query"), url.searchParams.get("title"), true);
       window.history.replaceState(null, "", a.href);
-      document.querySelectorAll("a.example.current").forEach(function (c) { c.classList.remove("current"); });
-      a.classList.add("current");
       root.scrollIntoView({ behavior: "smooth", block: "start" });
     });
   });
 
-  // IRIs of our nodes in the results open their page here, not at the (maybe unreachable) IRI host.
+  // IRIs of our nodes and of the ontology in the results open their page here, not at the IRI's host
+  // (w3id.org, maybe unreachable), whatever the column: subjects, predicates, objects, datatypes.
+  function localHref(iri) {
+    if (iri.indexOf(cfg.base) === 0) { return cfg.idPrefix + iri.slice(cfg.base.length); }
+    var o = cfg.ontology;  // [the ontology's IRI, its page here] or null: terms (#…), version (/0.1.0)
+    if (o && (iri === o[0] || iri.indexOf(o[0] + "#") === 0 || iri.indexOf(o[0] + "/") === 0)) {
+      return o[1] + iri.slice(o[0].length);
+    }
+    return null;
+  }
   function localLinks() {
-    root.querySelectorAll('a[href^="' + cfg.base + '"]').forEach(function (a) {
-      a.href = cfg.idPrefix + a.getAttribute("href").slice(cfg.base.length);
-      a.removeAttribute("target");
+    root.querySelectorAll("a[href^='http']").forEach(function (a) {
+      var local = localHref(a.getAttribute("href"));
+      if (local !== null) {
+        a.href = local;
+        a.removeAttribute("target");
+        a.removeAttribute("rel");
+      }
+    });
+    root.querySelectorAll(".yasr a.iri:not([data-wbr])").forEach(breakable);
+  }
+  // An IRI may wrap after its / # ? & = (a <wbr>), never inside a word ("work-plan" stays whole:
+  // the parts between are <span class="iri-part">, white-space: nowrap in plankg.css).
+  function breakable(a) {
+    a.setAttribute("data-wbr", "");
+    if (a.childNodes.length !== 1 || a.firstChild.nodeType !== Node.TEXT_NODE) { return; }
+    var parts = a.textContent.split(/([\/#?&=]+)/);
+    a.textContent = "";
+    parts.forEach(function (part, i) {
+      if (!part) { return; }
+      if (i % 2 === 1) {
+        a.appendChild(document.createTextNode(part));
+        a.appendChild(document.createElement("wbr"));
+      } else {
+        var span = document.createElement("span");
+        span.className = "iri-part";
+        span.textContent = part;
+        a.appendChild(span);
+      }
     });
   }
   var pending = false;
@@ -129,6 +227,7 @@
     if (!pending) { pending = true; window.requestAnimationFrame(function () { pending = false; localLinks(); }); }
   }).observe(root, { childList: true, subtree: true });
 
+  Object.keys(yasgui._tabs).forEach(function (id) { rename(yasgui._tabs[id]); });
   if (cfg.query) {
     open(cfg.query, cfg.title, true);
   } else {

@@ -128,6 +128,15 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "assets_fallback": ("在安裝前，仍可用下面的簡易表單查詢：", "Until then, this plain form queries the endpoint:"),
     "run": ("執行", "Run"),
     "format": ("格式", "Format"),
+    "edited": ("（已修改）", " (edited)"),
+    # SPARQL syntax errors (server/syntaxhelp.py), before pyoxigraph's own message
+    "syntax_error": ("SPARQL 語法錯誤：第 {line} 行第 {col} 欄。", "SPARQL syntax error at line {line}, column {col}."),
+    "undeclared_prefix": ("未宣告的前綴 {prefix}:（第 {line} 行第 {col} 欄），請加入 PREFIX {prefix}: <{iri}>",
+                          "Undeclared prefix {prefix}: (line {line}, column {col}); add PREFIX {prefix}: <{iri}>"),
+    "undeclared_prefix_unknown": ("未宣告的前綴 {prefix}:（第 {line} 行第 {col} 欄），請在查詢開頭以 PREFIX {prefix}: <…> 宣告其 IRI",
+                                  "Undeclared prefix {prefix}: (line {line}, column {col}); declare its IRI at the start "
+                                  "of the query: PREFIX {prefix}: <…>"),
+    "parser_message": ("解析器的完整訊息：", "The parser's full message:"),
     # analysis page
     "analysis_title": ("計畫分析", "Plan analysis"),
     "colon": ("：", ": "),

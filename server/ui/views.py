@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from plankg import formats
 from plankg.examples import examples
-from plankg.server.ui import analysis as an, datapage, heatmap, i18n, sunburst
+from plankg.namespaces import ONTOLOGY_IRI
+from plankg.server.ui import analysis as an, datapage, heatmap, i18n, i18n_yasgui, sunburst
 from plankg.server.ui import data as ui_data, search as search_index
 from plankg.server.errors import HTTPProblem
 
@@ -176,9 +177,11 @@ bp.add_url_rule("/data", "data", datapage.view, methods=["GET"])
 @bp.get("/query")
 def query():
     """YASGUI on our /sparql, with the example queries; ``?query=`` loads (and runs) a query."""
-    text = request.args.get("query", "")
-    return render_template("query.html", query=text, title=request.args.get("title", ""),
-                           examples=examples(), downloads=downloads(text) if text.strip() else [],
+    text, listed = request.args.get("query", ""), examples()
+    ontology = (ONTOLOGY_IRI, url_for("ld.ontology")) if "ld.ontology" in current_app.view_functions else None
+    return render_template("query.html", query=text, title=request.args.get("title", ""), ontology=ontology,
+                           yasgui=i18n_yasgui.for_page(i18n.current_lang(), listed), examples=listed,
+                           downloads=downloads(text) if text.strip() else [],
                            assets_ok=(YASGUI_BUILD / "yasgui.min.js").is_file(), install_command=INSTALL_COMMAND,
                            result_formats=RESULT_DOWNLOADS, graph_formats=GRAPH_DOWNLOADS,
                            id_prefix=node_url(current_app.config["BASE"] + "_")[:-1])
