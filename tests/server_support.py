@@ -85,16 +85,18 @@ class Server:
 
 
 def start_server(store: Path, log_path: Path, *args: str, token: str | None = None,
-                 env: dict[str, str] | None = None) -> Server:
-    """Start `plankg serve --store STORE --port 0 ARGS…` and wait until /healthz answers."""
+                 env: dict[str, str] | None = None, plankg: Path = PLANKG, cwd: Path | None = None) -> Server:
+    """Start `plankg serve --store STORE --port 0 ARGS…` and wait until /healthz answers
+    (``plankg``: another installation's console script; ``cwd``: the server's working directory)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKG_")}
     full_env.update(env or {})
-    cmd = [str(PLANKG), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "0", *args]
+    cmd = [str(plankg), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "0", *args]
     if token is not None:
         full_env[TOKEN_ENV] = token
         cmd += ["--update-token-env", TOKEN_ENV]
     log_file = open(log_path, "wb")  # noqa: SIM115 - the child writes to it until stop()
-    proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=full_env, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, env=full_env, start_new_session=True,
+                            cwd=cwd)
     log_file.close()
     server = Server("", proc, log_path, token, store, tuple(args))
     deadline = time.monotonic() + STARTUP_TIMEOUT_S

@@ -263,15 +263,35 @@ def test_query_form_ignores_iris_strings_and_comments():
     assert ui.query_form("prefix p: <p:> select * {}") == "SELECT"
 
 
-def test_query_page_without_the_npm_install_says_how(built_store, monkeypatch, tmp_path):
-    monkeypatch.setattr(ui, "YASGUI_BUILD", tmp_path)
+@pytest.mark.parametrize("checkout", [True, False], ids=["source-checkout", "installed-wheel"])
+def test_query_page_without_the_assets_says_how(checkout, built_store, monkeypatch, tmp_path):
+    """Neither the wheel's copy nor an npm install: the fix named is the one for this kind of install."""
+    monkeypatch.setattr(ui, "YASGUI_DIRS", (tmp_path / "packaged", tmp_path / "node_modules"))
+    monkeypatch.setattr(ui, "SOURCE_CHECKOUT", checkout)
+    assert ui.yasgui_dir() is None
     app = make_app(built_store)  # its own app: the shared one may have kept the page with the assets
     try:
-        html = page(app.test_client(), "/query")
+        client = app.test_client()
+        html = page(client, "/query")
+        assert client.get("/assets/yasgui/yasgui.min.js").status_code == 404
     finally:
         app.extensions["plankg"].close()
-    assert ui.INSTALL_COMMAND in html and 'class="plain-query"' in html
+    fix, other = (ui.INSTALL_COMMAND, ui.REINSTALL_COMMAND) if checkout else (ui.REINSTALL_COMMAND, ui.INSTALL_COMMAND)
+    assert fix in html and other not in html and 'class="plain-query"' in html
     assert "yasgui.min.js" not in html
+
+
+def test_yasgui_is_read_from_package_data_first(monkeypatch, tmp_path):
+    assert ui.YASGUI_DIRS == (ui.YASGUI_PACKAGED, ui.YASGUI_BUILD)
+    packaged, npm = tmp_path / "packaged", tmp_path / "node_modules"
+    monkeypatch.setattr(ui, "YASGUI_DIRS", (packaged, npm))
+    npm.mkdir()
+    (npm / "yasgui.min.js").write_text("// npm")
+    assert ui.yasgui_dir() == npm
+    packaged.mkdir()
+    (packaged / "yasgui.min.js").write_text("// wheel")
+    assert ui.yasgui_dir() == packaged
+    assert ui.SOURCE_CHECKOUT  # the suite runs from a checkout (an editable install)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -125,6 +125,11 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "endpoint": ("端點", "Endpoint"),
     "assets_missing": ("查詢編輯器（YASGUI）尚未安裝。請在專案目錄執行：",
                        "The query editor (YASGUI) is not installed. In the project folder, run:"),
+    "assets_missing_installed": ("這個 plankg 安裝缺少查詢編輯器（YASGUI）的檔案。請用含這些檔案的 wheel 重新安裝"
+                                 "（在有 npm 的專案目錄以 python -m pip wheel --no-deps . 建置）：",
+                                 "This installation of plankg lacks the query editor's (YASGUI's) files. Reinstall it "
+                                 "from a wheel that carries them (built with python -m pip wheel --no-deps . in the "
+                                 "project folder, where npm is available):"),
     "assets_fallback": ("在安裝前，仍可用下面的簡易表單查詢：", "Until then, this plain form queries the endpoint:"),
     "run": ("執行", "Run"),
     "format": ("格式", "Format"),

@@ -4,8 +4,10 @@ Pages speak zh-Hant first; ``?lang=en`` switches to English and is remembered in
 cookie (:mod:`plankg.server.ui.i18n`). The language, the translator ``t`` and the switch link are
 given to every template of the app (the linked-data pages extend the same ``base.html``).
 
-The query page runs YASGUI from ``server/ui-assets/node_modules`` (installed with ``npm ci``
-from the committed lock file), served by :func:`yasgui_asset`: no CDN, it works offline.
+The query page runs YASGUI, served by :func:`yasgui_asset` from :func:`yasgui_dir`: no CDN, it works
+offline. An installed wheel carries YASGUI's files as package data (``ui-assets/yasgui/``, put there by
+setup.py's build step with their licence notices); a source checkout (an editable install) reads
+``server/ui-assets/node_modules``, installed with ``npm ci`` from the committed lock file.
 """
 
 from __future__ import annotations
@@ -27,9 +29,13 @@ from plankg.server.errors import HTTPProblem
 bp = Blueprint("ui", __name__)
 
 ASSETS = Path(__file__).resolve().parents[1] / "ui-assets"
-YASGUI_BUILD = ASSETS / "node_modules" / "@zazuko" / "yasgui" / "build"
-YASGUI_FILES = frozenset({"yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map"})
+YASGUI_PACKAGED = ASSETS / "yasgui"  # in a wheel (setup.py's build step)
+YASGUI_BUILD = ASSETS / "node_modules" / "@zazuko" / "yasgui" / "build"  # in a source checkout, after npm ci
+YASGUI_DIRS = (YASGUI_PACKAGED, YASGUI_BUILD)  # where yasgui_dir looks, in this order
+YASGUI_FILES = frozenset({"yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map"})  # = setup.py's FILES
+SOURCE_CHECKOUT = (ASSETS.parents[1] / "pyproject.toml").is_file()  # server/ui-assets/../../pyproject.toml
 INSTALL_COMMAND = "npm ci --prefix server/ui-assets --ignore-scripts --no-audit --no-fund"
+REINSTALL_COMMAND = "python -m pip install --force-reinstall --no-deps plankg-*.whl"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 RESULT_DOWNLOADS = formats.downloads(formats.RESULTS)  # (title, format= name), from plankg.formats.TABLE
 GRAPH_DOWNLOADS = formats.downloads(formats.TRIPLES, formats.QUADS)
@@ -182,7 +188,8 @@ def query():
     return render_template("query.html", query=text, title=request.args.get("title", ""), ontology=ontology,
                            yasgui=i18n_yasgui.for_page(i18n.current_lang(), listed), examples=listed,
                            downloads=downloads(text) if text.strip() else [],
-                           assets_ok=(YASGUI_BUILD / "yasgui.min.js").is_file(), install_command=INSTALL_COMMAND,
+                           assets_ok=yasgui_dir() is not None, source_checkout=SOURCE_CHECKOUT,
+                           install_command=INSTALL_COMMAND if SOURCE_CHECKOUT else REINSTALL_COMMAND,
                            result_formats=RESULT_DOWNLOADS, graph_formats=GRAPH_DOWNLOADS,
                            id_prefix=node_url(current_app.config["BASE"] + "_")[:-1])
 
@@ -203,12 +210,19 @@ def downloads(text: str) -> list[tuple[str, str]]:
     return [(label, url_for("sparql.endpoint", query=text, format=name)) for label, name in links]
 
 
+def yasgui_dir() -> Path | None:
+    """The folder with YASGUI's built files: the wheel's package data, else a source checkout's
+    ``npm ci`` install; None when neither has them (the query page then says how to install them)."""
+    return next((d for d in YASGUI_DIRS if (d / "yasgui.min.js").is_file()), None)
+
+
 @bp.get("/assets/yasgui/<path:filename>")
 def yasgui_asset(filename: str):
-    """YASGUI's built files from the npm install (only those, never other node_modules files)."""
-    if filename not in YASGUI_FILES:
+    """YASGUI's built files (only those, never other files of the folder or of node_modules)."""
+    folder = yasgui_dir()
+    if filename not in YASGUI_FILES or folder is None:
         abort(404)
-    return send_from_directory(YASGUI_BUILD, filename, max_age=24 * 3600)
+    return send_from_directory(folder, filename, max_age=24 * 3600)
 
 
 # ----------------------------------------------------------------------------- search
