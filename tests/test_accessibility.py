@@ -35,8 +35,14 @@ PAGES = {
     "analysis": "/analysis",
     "not-found": "/no/such/page",
 }
-EXCLUDE: list[list[str]] = []
-"""Selectors axe skips, each with the reason it cannot be fixed by our CSS or markup (none so far)."""
+EXCLUDE: list[list[str]] = [
+    # CodeMirror (inside YASGUI's editor) gives its scrolling area tabindex=-1 on purpose: the editor
+    # is one tab stop, its hidden textarea, whose cursor keys scroll this area. Making the area
+    # focusable too would add a second, useless tab stop; the rule's concern (keyboard access to
+    # the scrolled content) is met, but axe cannot see the textarea as part of the region.
+    [".yasqe .CodeMirror-scroll"],
+]
+"""Selectors axe skips, each with the reason it cannot be fixed by our CSS, markup or config."""
 
 
 @pytest.fixture(scope="module")

@@ -75,6 +75,23 @@
     });
   }
 
+  // Accessibility (WCAG 2.1 AA) of YASGUI's own widgets, which CSS cannot reach:
+  // * its "+" (add a tab) button sits inside the role=tablist, where only tabs may be: it moves to
+  //   just after the list (YASGUI inserts new tabs before `addTabEl`; null appends them instead);
+  // * CodeMirror's hidden textarea, which receives the typing, has no label: it gets the editor's.
+  function accessible() {
+    var tabs = yasgui.tabElements;
+    if (tabs && tabs.addTabEl && tabs._tabsListEl && tabs.addTabEl.parentNode === tabs._tabsListEl) {
+      tabs._tabsListEl.parentNode.insertBefore(tabs.addTabEl, tabs._tabsListEl.nextSibling);
+      tabs.addTabEl.className = "addTabWrap";
+      tabs.addTabEl = null;
+    }
+    root.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (area) {
+      area.setAttribute("aria-label", cfg.editorLabel);
+    });
+  }
+  accessible();
+
   var timer = null;
   function watch(tab) {
     var yasqe = tab && tab.getYasqe();
@@ -100,9 +117,9 @@
     return tab;
   }
 
-  yasgui.on("tabSelect", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); }, 0); });
+  yasgui.on("tabSelect", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); accessible(); }, 0); });
   yasgui.on("tabChange", function () { clearTimeout(timer); timer = setTimeout(refreshLinks, 250); });
-  yasgui.on("tabAdd", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); }, 0); });
+  yasgui.on("tabAdd", function () { setTimeout(function () { watch(yasgui.getTab()); refreshLinks(); accessible(); }, 0); });
 
   document.querySelectorAll("a.example").forEach(function (a) {
     a.addEventListener("click", function (ev) {

@@ -88,6 +88,7 @@ SITE_STRINGS: Mapping[str, tuple[str, str]] = {
     "sd_limit_federation": ("SERVICE 與 LOAD 僅能連到：", "SERVICE and LOAD may only reach: "),
     "sd_federation_off": ("無（已停用）", "nothing (disabled)"),
     "sd_graphs": ("具名圖", "Named graphs"),
+    "query_editor_label": ("SPARQL 查詢編輯器", "SPARQL query editor"),
     # home: the sunburst's legend and text version (the other home strings are in i18n.py)
     "legend_work_plans": ("工作計畫", "Work plans"),
     "legend_categories_note": ("重要計畫外圈的花紋", "The patterned ring outside each program"),
