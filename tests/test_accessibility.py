@@ -31,6 +31,7 @@ PAGES = {
     "ontology": "/ontology",
     "sparql": "/sparql",
     "query": "/query",
+    "query-results": "/query",
     "data": "/data",
     "analysis": "/analysis",
     "not-found": "/no/such/page",
@@ -98,8 +99,11 @@ def test_page_has_no_wcag_a_or_aa_violation(offline, full_server, kind, lang):
     path = PAGES[kind]
     response = page.goto(full_server.url + path + ("&" if "?" in path else "?") + f"lang={lang}")
     assert response.status == (404 if kind == "not-found" else 200)
-    if kind == "query" and YASGUI.exists():
+    if kind.startswith("query") and YASGUI.exists():
         page.wait_for_selector(".yasgui .CodeMirror")
+        if kind == "query-results":  # an example run: the results table, its menus, a second tab
+            page.locator('a.example[data-name="05-target-groups-by-activities"]').click()
+            page.locator(".yasr table.dataTable tbody tr").first.wait_for()
     page.wait_for_load_state("networkidle")
     found = violations(page)
     assert found == [], f"{kind} ({lang}): {summary(found)}"

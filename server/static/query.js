@@ -78,7 +78,8 @@
   // Accessibility (WCAG 2.1 AA) of YASGUI's own widgets, which CSS cannot reach:
   // * its "+" (add a tab) button sits inside the role=tablist, where only tabs may be: it moves to
   //   just after the list (YASGUI inserts new tabs before `addTabEl`; null appends them instead);
-  // * CodeMirror's hidden textarea, which receives the typing, has no label: it gets the editor's.
+  // * CodeMirror's hidden textarea, which receives the typing, has no label: it gets the editor's;
+  // * the results table's page-size menu has no label either (redrawn with every result).
   function accessible() {
     var tabs = yasgui.tabElements;
     if (tabs && tabs.addTabEl && tabs._tabsListEl && tabs.addTabEl.parentNode === tabs._tabsListEl) {
@@ -89,8 +90,12 @@
     root.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (area) {
       area.setAttribute("aria-label", cfg.editorLabel);
     });
+    root.querySelectorAll("select.tableSizer:not([aria-label])").forEach(function (menu) {
+      menu.setAttribute("aria-label", cfg.pageSizeLabel);
+    });
   }
   accessible();
+  new MutationObserver(accessible).observe(root, { childList: true, subtree: true });
 
   var timer = null;
   function watch(tab) {

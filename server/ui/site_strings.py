@@ -89,6 +89,7 @@ SITE_STRINGS: Mapping[str, tuple[str, str]] = {
     "sd_federation_off": ("無（已停用）", "nothing (disabled)"),
     "sd_graphs": ("具名圖", "Named graphs"),
     "query_editor_label": ("SPARQL 查詢編輯器", "SPARQL query editor"),
+    "query_page_size_label": ("每頁列數", "Rows per page"),
     # home: the sunburst's legend and text version (the other home strings are in i18n.py)
     "legend_work_plans": ("工作計畫", "Work plans"),
     "legend_categories_note": ("重要計畫外圈的花紋", "The patterned ring outside each program"),
