@@ -126,3 +126,8 @@ def test_the_picture_has_a_text_version(offline, sparql_server):
     sync_api.expect(text.locator("a[href$='/goal/1/strategy/1']")).to_contain_text("(一)")
     assert text.locator("a").count() == 8 + 42 + 11 + page.locator("svg.sunburst a.seg-program").count()
     sync_api.expect(text).to_contain_text("4.2 完備職業災害保障制度")
+    # on the English page the plan's Chinese text says which language it is in (WCAG 3.1.2)
+    assert text.locator("a[href$='/goal/1']").get_attribute("lang") == "zh-Hant"
+    assert svg.locator("a.seg-goal").first.evaluate("a => a.closest('[lang]').getAttribute('lang')") == "zh-Hant"
+    page.goto(sparql_server.url + "/?lang=zh-Hant")
+    assert page.locator("svg.sunburst [lang], details.sb-text [lang]").count() == 0

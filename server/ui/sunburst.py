@@ -141,8 +141,9 @@ def _joined(number: str, label: str) -> str:
 
 
 def render(centre_label: Sequence[str], centre_iri: str, left: Sequence[Branch], right: Sequence[Branch],
-           link: Callable[[str], str], aria_label: str, described_by: str = "") -> Markup:
-    """The SVG element. ``left`` and ``right`` are the halves; ``link`` maps an IRI to a URL."""
+           link: Callable[[str], str], aria_label: str, described_by: str = "", text_lang: str = "") -> Markup:
+    """The SVG element. ``left`` and ``right`` are the halves; ``link`` maps an IRI to a URL;
+    ``text_lang``, when given, is the language of the nodes' text if it differs from the page's."""
     leaves = sum(max(len(b.children), 1) for b in (*left, *right)) or 1
     usable = 360.0 - (2 * GAP_DEG if left and right else 0.0)
     step = usable / leaves
@@ -175,9 +176,10 @@ def render(centre_label: Sequence[str], centre_iri: str, left: Sequence[Branch],
     described = Markup(' aria-describedby="{}"').format(described_by) if described_by else Markup("")
     # Labels come after the segments so that none is painted under a neighbouring segment; the
     # segments' full-text bands lie under the circle, where nothing else is painted.
+    in_lang = Markup(' lang="{}"').format(text_lang) if text_lang else Markup("")
     return Markup('<svg class="sunburst" viewBox="0 0 {s} {h}" role="group" aria-label="{a}"{d} '
-                  'xmlns="http://www.w3.org/2000/svg">{defs}{body}{labels}{centre}</svg>').format(
-        s=SIZE, h=SIZE + TIP_BAND, a=aria_label, d=described, defs=_defs(), labels=Markup("").join(labels),
+                  'xmlns="http://www.w3.org/2000/svg">{defs}<g{lang}>{body}{labels}</g>{centre}</svg>').format(
+        s=SIZE, h=SIZE + TIP_BAND, a=aria_label, d=described, defs=_defs(), lang=in_lang, labels=Markup("").join(labels),
         centre=centre, body=Markup("").join(parts))
 
 

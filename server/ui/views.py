@@ -129,7 +129,8 @@ def _sunburst(ov: ui_data.Overview, lang: str) -> Markup:
     publisher = ov.plan.publisher_labels.get(lang, ov.plan.title)
     year = i18n.text("centre_year", lang, roc=ov.plan.roc_year, ad=ov.plan.fiscal_year)
     return sunburst.render((publisher, year), ov.plan.iri, left, right, node_url,
-                           i18n.text("sunburst_label", lang), described_by="glance-help sb-text-h")
+                           i18n.text("sunburst_label", lang), described_by="glance-help sb-text-h",
+                           text_lang="zh-Hant" if lang != "zh-Hant" else "")
 
 
 # ----------------------------------------------------------------------------- analysis
