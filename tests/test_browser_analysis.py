@@ -65,10 +65,11 @@ def test_hovering_and_focusing_a_cell_exposes_what_it_stands_for(watched, full_s
     cell.hover()
     title = cell.get_attribute("title")
     assert re.match(r"Strategy \S+ .+ \| program \d+\.\d+ .+ \| score 0\.\d{3} \| rank [123] \| accepted$", title)
-    assert cell.get_attribute("aria-label") == title
-    sync_api.expect(page.get_by_role("link", name=title)).to_have_count(1)  # its accessible name
+    # its accessible name: the full text (visually hidden) and the visible number (WCAG 2.5.3)
+    assert cell.locator(".visually-hidden").text_content() == title + " · "
+    sync_api.expect(page.get_by_role("link", name=title)).to_have_count(1)
     cell.focus()
-    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == title
+    assert page.evaluate("document.activeElement.title") == title
     assert page.evaluate("getComputedStyle(document.activeElement).boxShadow") != "none"  # a visible focus
     assert console == []
 
@@ -83,7 +84,7 @@ def test_tab_reaches_a_cell_from_the_top_of_the_page(watched, full_server):
             break
     else:
         pytest.fail("200 presses of Tab never reached a heat-map cell")
-    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    label = page.evaluate("document.activeElement.title")
     assert label.startswith("策略 一(一) ") and "分數 0." in label
     page.keyboard.press("Enter")  # a link: Enter follows it
     page.wait_for_url(ALIGNMENT_PAGE)
@@ -93,7 +94,7 @@ def test_clicking_a_cell_opens_its_alignment_page(watched, full_server):
     page, console, errors = watched
     page.goto(full_server.url + "/analysis")
     cell = page.locator(CELL + ".hm-accepted").first
-    label = cell.get_attribute("aria-label")
+    label = cell.get_attribute("title")
     with page.expect_navigation() as navigation:
         cell.click()
     page.wait_for_url(ALIGNMENT_PAGE)

@@ -99,7 +99,7 @@ def test_home_sunburst_has_a_linked_segment_per_node(client):
     hrefs = ATTR.findall(svg)
     assert len(hrefs) == 8 + 42 + 11 + 44 + 1
     assert all(h.startswith("/id/mol/108") for h in hrefs)
-    assert "<title>(一) 配合國家重點發展產業" in svg
+    assert "<title>一、(一)配合國家重點發展產業" in svg  # the goal's number too: (一) alone repeats under every goal
 
 
 def test_home_in_english_uses_the_vocabulary_labels_and_remembers(client):

@@ -135,6 +135,28 @@
     });
   }
 
+  // Accessibility (WCAG 2.1 AA) of YASGUI's own widgets, which CSS cannot reach:
+  // * its "+" (add a tab) button sits inside the role=tablist, where only tabs may be: it moves to
+  //   just after the list (YASGUI inserts new tabs before `addTabEl`; null appends them instead);
+  // * CodeMirror's hidden textarea, which receives the typing, has no label: it gets the editor's;
+  // * the results table's page-size menu has no label either (redrawn with every result).
+  function accessible() {
+    var tabs = yasgui.tabElements;
+    if (tabs && tabs.addTabEl && tabs._tabsListEl && tabs.addTabEl.parentNode === tabs._tabsListEl) {
+      tabs._tabsListEl.parentNode.insertBefore(tabs.addTabEl, tabs._tabsListEl.nextSibling);
+      tabs.addTabEl.className = "addTabWrap";
+      tabs.addTabEl = null;
+    }
+    root.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (area) {
+      area.setAttribute("aria-label", cfg.editorLabel);
+    });
+    root.querySelectorAll("select.tableSizer:not([aria-label])").forEach(function (menu) {
+      menu.setAttribute("aria-label", cfg.pageSizeLabel);
+    });
+  }
+  accessible();
+  new MutationObserver(accessible).observe(root, { childList: true, subtree: true });
+
   var timer = null;
   function watch(tab) {
     var yasqe = tab && tab.getYasqe();
@@ -160,9 +182,10 @@
     return tab;
   }
 
-  function shown() {  // the active tab: watched, its links, and visible in the tab strip (which scrolls)
+  function shown() {  // the active tab: watched, its links, its accessible names, and visible in the tab strip (which scrolls)
     watch(yasgui.getTab());
     refreshLinks();
+    accessible();
     var active = root.querySelector(".tabsList .tab.active");
     if (active) { active.scrollIntoView({ block: "nearest", inline: "nearest" }); }
   }

@@ -24,10 +24,40 @@ from plankg.server.ui.i18n import goal_number, strategy_number
 
 STOPS = ((0.0, (0xee, 0xf4, 0xf7)), (0.45, (0x7f, 0xb3, 0xd1)), (1.0, (0x0d, 0x3b, 0x66)))
 """The colour scale: (share of the plan's best score, RGB), linear in between."""
-DARK_FROM = 0.5  # a cell at least this dark gets white text
 ROW_CHARS = 13
 COLUMN_CHARS = 9
 GROUP_CHARS_PER_COLUMN = 2
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG 2 relative luminance of ``#rrggbb``."""
+    lin = [(c / 12.92) if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+           for c in (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def text_colour(background: str) -> str:
+    """White or the ink, whichever contrasts more with ``background`` (WCAG 1.4.3)."""
+    lum = _luminance(background)
+    return "#fff" if 1.05 / (lum + 0.05) > (lum + 0.05) / (_luminance("#1d2733") + 0.05) else "#1d2733"
+
+
+def readable(background: str) -> str:
+    """``background``, darkened just enough for white text to reach 4.5:1 when neither white nor
+    the ink does (the scale's middle tones)."""
+    def contrast_white(c: str) -> float:
+        return 1.05 / (_luminance(c) + 0.05)
+
+    def contrast_ink(c: str) -> float:
+        return (_luminance(c) + 0.05) / (_luminance("#1d2733") + 0.05)
+
+    colour_ = background
+    rgb = [int(background[i:i + 2], 16) for i in (1, 3, 5)]
+    k = 1.0
+    while contrast_white(colour_) < 4.5 and contrast_ink(colour_) < 4.5:
+        k -= 0.02
+        colour_ = "#" + "".join(f"{round(c * k):02x}" for c in rgb)
+    return colour_
 
 
 def colour(share: float) -> str:
@@ -118,8 +148,12 @@ def _cell(cell, s_code: str, s_label: str, p_code: str, p_label: str, first: boo
     share = cell.score / best
     label = text("hm_cell", strategy=f"{s_code} {s_label}", program=f"{p_code} {p_label}",
                  score=f"{cell.score:.3f}", rank=cell.rank) + (text("hm_cell_accepted") if cell.accepted else "")
-    return Markup('<td{cls}><a class="hm-cell{acc}" href="{href}" title="{label}" aria-label="{label}" '
-                  'data-score="{score}" data-rank="{rank}" style="background:{bg};color:{fg}">{n}{tick}</a></td>').format(
+    # The full description is the link's first, visually hidden, text (not an aria-label, so that
+    # the accessible name contains the visible number: WCAG 2.5.3).
+    bg = readable(colour(share))
+    return Markup('<td{cls}><a class="hm-cell{acc}" href="{href}" title="{label}" '
+                  'data-score="{score}" data-rank="{rank}" style="background:{bg};color:{fg}">'
+                  '<span class="visually-hidden">{label} · </span>{n}{tick}</a></td>').format(
         cls=Markup(cls), acc=" hm-accepted" if cell.accepted else "", href=link(cell.alignment), label=label,
-        score=f"{cell.score}", rank=cell.rank, bg=colour(share), fg="#fff" if share >= DARK_FROM else "#1d2733",
+        score=f"{cell.score}", rank=cell.rank, bg=bg, fg=text_colour(bg),
         n=round(cell.score * 100), tick=Markup('<span class="hm-tick" aria-hidden="true">✓</span>') if cell.accepted else "")

@@ -56,11 +56,11 @@ STRINGS: Mapping[str, tuple[str, str]] = {
     "aims": ("施政目標", "Aims"),
     "follows": ("依據：", "Based on: "),
     "at_a_glance": ("計畫全貌", "The plan at a glance"),
-    "sunburst_help": ("左半圈：年度施政目標及其策略（依目標著色）；右半圈：工作計畫及其重要計畫項目（依計畫類別著色）。"
-                      "指向區塊可看全文，點選可開啟該節點的資料頁。",
-                      "Left half: the annual goals and their strategies (coloured by goal). Right half: the work plans "
-                      "and their programs (coloured by plan category). Hover a segment for its full text; click it to "
-                      "open its linked-data page."),
+    "sunburst_help": ("左半圈：年度施政目標（一、）及其策略（(一)），依目標著色；右半圈：工作計畫（1）及其重要計畫（1.1），"
+                      "依工作計畫著色，外圈花紋為計畫類別。指向或以 Tab 鍵移到區塊可看全文，點選可開啟該節點的資料頁。",
+                      "Left half: the annual goals (一、) and their strategies ((一)), coloured by goal. Right half: the "
+                      "work plans (1) and their programs (1.1), coloured by work plan; the patterned outer ring is the plan "
+                      "category. Hover or Tab to a segment for its full text; click it to open its linked-data page."),
     "centre_year": ("{roc} 年度", "{ad}"),
     "sunburst_label": ("計畫結構圖：目標與策略、工作計畫與重要計畫", "Plan structure: goals and strategies, work plans and programs"),
     "goals_and_strategies": ("壹、年度施政目標及策略", "Annual goals and strategies"),

@@ -88,4 +88,11 @@ SITE_STRINGS: Mapping[str, tuple[str, str]] = {
     "sd_limit_federation": ("SERVICE 與 LOAD 僅能連到：", "SERVICE and LOAD may only reach: "),
     "sd_federation_off": ("無（已停用）", "nothing (disabled)"),
     "sd_graphs": ("具名圖", "Named graphs"),
+    "query_editor_label": ("SPARQL 查詢編輯器", "SPARQL query editor"),
+    "query_page_size_label": ("每頁列數", "Rows per page"),
+    # home: the sunburst's legend and text version (the other home strings are in i18n.py)
+    "legend_work_plans": ("工作計畫", "Work plans"),
+    "legend_categories_note": ("重要計畫外圈的花紋", "The patterned ring outside each program"),
+    "sunburst_text": ("計畫全貌的文字版（目標與策略、工作計畫與重要計畫）",
+                      "The chart as text (goals and strategies, work plans and programs)"),
 }

@@ -1,11 +1,18 @@
 """A plan as a sunburst: pure SVG made on the server, no JavaScript.
 
-The centre is the plan. The left half holds its annual goals (inner ring) and their
-strategies (outer ring), coloured by goal, the first goal at the top; the right half holds its
-work plans (inner ring) and their programs (outer ring), coloured by plan category. Every leaf gets the same angle, so a
-goal or work plan is as wide as it has children; a gap at the top and the bottom separates the
-two halves. Leaves carry a short radial label outside the circle. Every segment is a link to
-the node's linked-data page and has a ``<title>`` with its full text (the browser's tooltip).
+The centre is the plan. The left half holds its annual goals (inner ring) and their strategies
+(outer ring); the right half holds its work plans (inner ring) and their programs (outer ring).
+Colour carries the structure: every goal has its own hue and its strategies are tints of it;
+every work plan has its own hue and its programs are tints of it. A program's plan category is a
+thin patterned ring outside it (solid, stripes or dots), so it does not depend on colour alone.
+
+Numbering is the plan's own on the left (goals 一、, strategies (一)) and decimal on the right
+(work plans 1, programs 1.1), the same in the chart, its legend, its text version and the lists.
+
+Every segment is a focusable link to the node's linked-data page with a ``<title>`` holding its
+full text; hovering or focusing it also shows that full text in a band under the circle (CSS
+only). Leaves carry a short radial label outside the circle. The ``<svg>`` is a labelled group
+described by the text version of the chart (``described_by``, the ids of elements in the page).
 
 Text from the data is escaped before it is put into the markup (``Markup.format`` escapes its
 arguments); the result is a ``Markup`` the templates insert as is.
@@ -22,24 +29,31 @@ from markupsafe import Markup
 from plankg.server.ui.i18n import goal_number, strategy_number
 
 SIZE = 1000
+TIP_BAND = 120
+"""Height of the band under the circle where a hovered or focused segment shows its full text."""
 CENTRE = SIZE / 2
 R_CORE = 76
 RING1 = (82, 196)
-RING2 = (200, 318)
+RING2 = (200, 306)
+CATEGORY_RING = (309, 319)
 R_LABEL = 326
 GAP_DEG = 7.0
-LEAF_LABEL_CHARS = 11
-RING1_LABEL_CHARS = 8
+LEAF_LABEL_CHARS = 10
+RING1_LABEL_CHARS = 7
+TIP_CHARS = 44
 
-GOAL_COLOURS = ("#d1495b", "#edae49", "#66a182", "#00798c", "#8d6cab", "#e07a5f", "#3d8bd3", "#b5838d")
-"""One hue per goal (cycled when a plan has more goals)."""
+GOAL_COLOURS = ("#b3263a", "#8a5a00", "#2e7650", "#00697a", "#6f4c96", "#b04a2c", "#2566a8", "#8c4a5c")
+"""One hue per goal (cycled when a plan has more goals); each has ≥4.5:1 contrast with white."""
+WORK_PLAN_COLOURS = ("#1f5f9e", "#9c4f00", "#2d7d46", "#a23b72", "#5a5a9e", "#00707a", "#7d6500", "#b03a2e",
+                     "#3f6e8c", "#556b1f", "#7a4fa0", "#a0522d")
+"""One hue per work plan (cycled); each has ≥4.5:1 contrast with white."""
 CATEGORY_COLOURS = {
-    "social-development": "#7fa7c9",
-    "public-construction": "#f28f3b",
-    "science-technology": "#9b5de5",
+    "social-development": "#4f6f8f",
+    "public-construction": "#c0661a",
+    "science-technology": "#7b3fc4",
 }
-UNKNOWN_CATEGORY = "#a0a7b0"
-WORK_PLAN_COLOURS = ("#34506b", "#46698a")
+CATEGORY_PATTERNS = {"social-development": "solid", "public-construction": "stripes", "science-technology": "dots"}
+UNKNOWN_CATEGORY = "#8a939d"
 
 
 @dataclass(frozen=True)
@@ -62,14 +76,30 @@ class Leaf:
     colour: str
     kind: str
     note: str = ""
+    category: str = ""
+    context: str = ""
 
 
 def goal_colour(ordinal: int) -> str:
     return GOAL_COLOURS[(max(ordinal, 1) - 1) % len(GOAL_COLOURS)]
 
 
+def work_plan_colour(ordinal: int) -> str:
+    return WORK_PLAN_COLOURS[(max(ordinal, 1) - 1) % len(WORK_PLAN_COLOURS)]
+
+
+def _category_key(category_iri: str) -> str:
+    return category_iri.rstrip("/").rsplit("/", 1)[-1]
+
+
 def category_colour(category_iri: str) -> str:
-    return CATEGORY_COLOURS.get(category_iri.rstrip("/").rsplit("/", 1)[-1], UNKNOWN_CATEGORY)
+    return CATEGORY_COLOURS.get(_category_key(category_iri), UNKNOWN_CATEGORY)
+
+
+def category_fill(category_iri: str) -> str:
+    """The fill of a category: a reference to its pattern in the chart's ``<defs>``."""
+    key = _category_key(category_iri)
+    return f"url(#sb-cat-{key})" if key in CATEGORY_COLOURS else UNKNOWN_CATEGORY
 
 
 def lighten(colour: str, amount: float) -> str:
@@ -78,47 +108,62 @@ def lighten(colour: str, amount: float) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
 
 
+def _tint(colour: str, index: int) -> str:
+    """Alternate two tints of the parent's colour so that neighbouring leaves stay distinguishable."""
+    return lighten(colour, 0.38 if index % 2 == 0 else 0.58)
+
+
+def work_plan_number(ordinal: int) -> str:
+    return str(ordinal)
+
+
+def program_number(work_plan: int, ordinal: int) -> str:
+    return f"{work_plan}.{ordinal}"
+
+
 def branches(overview, category_label: Callable[[str], str]) -> tuple[list[Branch], list[Branch]]:
     """The two halves of the chart from a :class:`plankg.server.ui.data.Overview`."""
     goals = [Branch(g.iri, g.label, goal_number(g.ordinal), goal_colour(g.ordinal), "goal",
-                    [Leaf(s.iri, s.label, strategy_number(s.ordinal),
-                          lighten(goal_colour(g.ordinal), 0.25 + 0.3 * (i % 2)), "strategy")
+                    [Leaf(s.iri, s.label, strategy_number(s.ordinal), _tint(goal_colour(g.ordinal), i), "strategy",
+                          context=goal_number(g.ordinal))
                      for i, s in enumerate(g.children)])
              for g in overview.goals]
-    work_plans = [Branch(w.iri, w.label, f"{w.ordinal}.", WORK_PLAN_COLOURS[i % 2], "work-plan",
-                         [Leaf(p.iri, p.label, f"{w.ordinal}.{p.ordinal}",
-                               _shade(category_colour(p.category), j), "program", category_label(p.category))
+    work_plans = [Branch(w.iri, w.label, work_plan_number(w.ordinal), work_plan_colour(w.ordinal), "work-plan",
+                         [Leaf(p.iri, p.label, program_number(w.ordinal, p.ordinal), _tint(work_plan_colour(w.ordinal), j),
+                               "program", category_label(p.category) if p.category else "", p.category)
                           for j, p in enumerate(w.children)])
-                  for i, w in enumerate(overview.work_plans)]
+                  for w in overview.work_plans]
     return goals, work_plans
 
 
-def _shade(colour: str, index: int) -> str:
-    """Alternate two tones of one colour so that neighbouring programs stay distinguishable."""
-    return colour if index % 2 == 0 else lighten(colour, 0.28)
+def _joined(number: str, label: str) -> str:
+    return f"{number}{label}" if number.endswith(("、", ")")) else f"{number} {label}"
 
 
 def render(centre_label: Sequence[str], centre_iri: str, left: Sequence[Branch], right: Sequence[Branch],
-           link: Callable[[str], str], aria_label: str) -> Markup:
-    """The SVG element. ``left`` and ``right`` are the halves; ``link`` maps an IRI to a URL."""
+           link: Callable[[str], str], aria_label: str, described_by: str = "", text_lang: str = "") -> Markup:
+    """The SVG element. ``left`` and ``right`` are the halves; ``link`` maps an IRI to a URL;
+    ``text_lang``, when given, is the language of the nodes' text if it differs from the page's."""
     leaves = sum(max(len(b.children), 1) for b in (*left, *right)) or 1
     usable = 360.0 - (2 * GAP_DEG if left and right else 0.0)
     step = usable / leaves
     parts: list[Markup] = []
+    labels: list[Markup] = []
     angle = GAP_DEG / 2 if left and right else 0.0
     for half, backwards in ((right, False), (left, True)):
         # Clockwise from the top on the right; on the left the first branch is at the top too,
         # so that half is drawn from the bottom up in reverse order.
         for branch in (reversed(half) if backwards else half):
             width = step * max(len(branch.children), 1)
-            parts.append(_segment(branch.iri, branch.kind, angle, angle + width, RING1, branch.colour,
-                                  f"{branch.number}{branch.label}", link))
-            parts.append(_ring1_text(angle + width / 2, f"{branch.number}{branch.label}"))
+            full = _joined(branch.number, branch.label)
+            parts.append(_segment(branch.iri, branch.kind, angle, angle + width, RING1, branch.colour, full, link))
+            labels.append(_ring1_text(angle + width / 2, full))
             for i, leaf in enumerate(reversed(branch.children) if backwards else branch.children):
                 a0 = angle + i * step
-                tip = f"{leaf.number} {leaf.label}" + (f" · {leaf.note}" if leaf.note else "")
-                parts.append(_segment(leaf.iri, leaf.kind, a0, a0 + step, RING2, leaf.colour, tip, link))
-                parts.append(_leaf_text(a0 + step / 2, f"{leaf.number} {leaf.label}", leaf.kind))
+                tip = _joined(leaf.context + leaf.number, leaf.label) + (f" · {leaf.note}" if leaf.note else "")
+                parts.append(_segment(leaf.iri, leaf.kind, a0, a0 + step, RING2, leaf.colour, tip, link,
+                                      category=leaf.category if leaf.kind == "program" else None))
+                labels.append(_leaf_text(a0 + step / 2, _joined(leaf.number, leaf.label), leaf.kind))
             angle += width
         angle += GAP_DEG
     centre = Markup('<a href="{}" class="sb-centre"><title>{}</title><circle cx="{c}" cy="{c}" r="{r}"/>').format(
@@ -128,16 +173,53 @@ def render(centre_label: Sequence[str], centre_iri: str, left: Sequence[Branch],
         centre += Markup('<text x="{c}" y="{y}" class="sb-centre-text{big}">{t}</text>').format(
             c=CENTRE, y=_f(CENTRE + dy + 22 * i + 5), t=line, big=" sb-big" if i == 1 else "")
     centre += Markup("</a>")
-    return Markup('<svg class="sunburst" viewBox="0 0 {s} {s}" role="img" aria-label="{a}" '
-                  'xmlns="http://www.w3.org/2000/svg">{body}{centre}</svg>').format(
-        s=SIZE, a=aria_label, body=Markup("").join(parts), centre=centre)
+    described = Markup(' aria-describedby="{}"').format(described_by) if described_by else Markup("")
+    # Labels come after the segments so that none is painted under a neighbouring segment; the
+    # segments' full-text bands lie under the circle, where nothing else is painted.
+    in_lang = Markup(' lang="{}"').format(text_lang) if text_lang else Markup("")
+    return Markup('<svg class="sunburst" viewBox="0 0 {s} {h}" role="group" aria-label="{a}"{d} '
+                  'xmlns="http://www.w3.org/2000/svg">{defs}<g{lang}>{body}{labels}</g>{centre}</svg>').format(
+        s=SIZE, h=SIZE + TIP_BAND, a=aria_label, d=described, defs=_defs(), lang=in_lang, labels=Markup("").join(labels),
+        centre=centre, body=Markup("").join(parts))
+
+
+def _defs() -> Markup:
+    """One pattern per plan category: solid, diagonal stripes, dots."""
+    out = []
+    for key, colour in CATEGORY_COLOURS.items():
+        kind = CATEGORY_PATTERNS[key]
+        if kind == "solid":
+            mark = ""
+        elif kind == "stripes":
+            mark = '<path d="M0 6L6 0" stroke="#fff" stroke-width="2"/>'
+        else:
+            mark = '<circle cx="3" cy="3" r="1.3" fill="#fff"/>'
+        out.append(Markup('<pattern id="sb-cat-{k}" width="6" height="6" patternUnits="userSpaceOnUse">'
+                          '<rect width="6" height="6" fill="{c}"/>{m}</pattern>').format(k=key, c=colour, m=Markup(mark)))
+    return Markup("<defs>{}</defs>").format(Markup("").join(out))
 
 
 def _segment(iri: str, kind: str, a0: float, a1: float, ring: tuple[float, float], fill: str, tip: str,
-             link: Callable[[str], str]) -> Markup:
-    return Markup('<a href="{href}" class="seg seg-{kind}" data-kind="{kind}"><path d="{d}" fill="{fill}">'
-                  '<title>{tip}</title></path></a>').format(
-        href=link(iri), kind=kind, d=_arc(a0, a1, *ring), fill=fill, tip=tip)
+             link: Callable[[str], str], category: str | None = None) -> Markup:
+    ring_path = Markup("")
+    if category is not None:
+        ring_path = Markup('<path class="sb-cat" d="{d}" fill="{f}"/>').format(
+            d=_arc(a0, a1, *CATEGORY_RING), f=category_fill(category))
+    return Markup('<a href="{href}" class="seg seg-{kind}" data-kind="{kind}"><title>{tip}</title>'
+                  '<path d="{d}" fill="{fill}"/>{ring}{band}</a>').format(
+        href=link(iri), kind=kind, tip=tip, d=_arc(a0, a1, *ring), fill=fill, ring=ring_path, band=_tip_band(tip))
+
+
+def _tip_band(text: str) -> Markup:
+    """The full text under the circle, shown while the segment is hovered or focused (CSS)."""
+    lines = [text[i:i + TIP_CHARS] for i in range(0, len(text), TIP_CHARS)][:3]
+    top = SIZE + 4
+    out = Markup('<g class="sb-tip" aria-hidden="true"><rect x="20" y="{y}" width="{w}" height="{h}" rx="10"/>').format(
+        y=top, w=SIZE - 40, h=TIP_BAND - 8)
+    first = top + (TIP_BAND - 8) / 2 - 13 * (len(lines) - 1) + 8
+    for i, line in enumerate(lines):
+        out += Markup('<text x="{x}" y="{y}">{t}</text>').format(x=CENTRE, y=_f(first + 26 * i), t=line)
+    return out + Markup("</g>")
 
 
 def _ring1_text(mid: float, text: str) -> Markup:
@@ -147,7 +229,6 @@ def _ring1_text(mid: float, text: str) -> Markup:
 
 def _leaf_text(mid: float, text: str, kind: str) -> Markup:
     return _radial_text(mid, R_LABEL, _short(text, LEAF_LABEL_CHARS), f"sb-leaf sb-leaf-{kind}", anchor_middle=False)
-
 
 def _radial_text(mid: float, r: float, text: str, cls: str, anchor_middle: bool) -> Markup:
     """Text along the radius at angle ``mid`` (degrees clockwise from the top), upright on both halves."""

@@ -116,8 +116,8 @@ def home():
     ov = ui_data.overview(plan)
     key = ("svg", plan.iri, lang, request.script_root, current_app.config["BASE"])
     svg = ui_data.cached(key, lambda: _sunburst(ov, lang))
-    return render_template("home.html", plans=plans, plan=plan, ov=ov, svg=svg, goal_colour=sunburst.goal_colour,
-                           category_colour=sunburst.category_colour, goal_number=i18n.goal_number, strategy_number=i18n.strategy_number)
+    return render_template("home.html", plans=plans, plan=plan, ov=ov, svg=svg, sb=sunburst,
+                           goal_number=i18n.goal_number, strategy_number=i18n.strategy_number)
 
 
 def _chosen_plan(plans: list[ui_data.Plan], wanted: str | None) -> ui_data.Plan:
@@ -135,7 +135,8 @@ def _sunburst(ov: ui_data.Overview, lang: str) -> Markup:
     publisher = ov.plan.publisher_labels.get(lang, ov.plan.title)
     year = i18n.text("centre_year", lang, roc=ov.plan.roc_year, ad=ov.plan.fiscal_year)
     return sunburst.render((publisher, year), ov.plan.iri, left, right, node_url,
-                           i18n.text("sunburst_label", lang))
+                           i18n.text("sunburst_label", lang), described_by="glance-help sb-text-h",
+                           text_lang="zh-Hant" if lang != "zh-Hant" else "")
 
 
 # ----------------------------------------------------------------------------- analysis
