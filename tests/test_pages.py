@@ -245,3 +245,10 @@ def test_500_page_is_translated_and_in_the_frame(app, lang):
     with app.test_request_context("/", headers={"Accept": "*/*"}):
         plain = errors.problem_response(500, "internal server error (logged)", generic=True)
     assert plain.mimetype == "text/plain" and plain.get_data(as_text=True) == "internal server error (logged)\n"
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "en"])
+def test_a_work_plans_budget_match_is_named_not_a_raw_path(client, lang):
+    text = words(page(client, f"/doc/mol/108/work-plan/4.html?lang={lang}"))
+    assert "budget-match/1" not in text
+    assert ("預算對應：" if lang == "zh-Hant" else "Budget match: ") in text

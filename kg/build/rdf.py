@@ -122,6 +122,8 @@ class _Mapper:
         ev = URIRef(f"{w_node}/budget-match/1")
         self.add(w_node, P("hasBudgetMatch"), ev)
         self.add(ev, RDF.type, P("BudgetMatch"))
+        self.add(ev, RDFS.label, Literal(f"預算對應：{name}（預算代碼 {match.code}）", lang=ZH))  # shown on pages
+        self.add(ev, RDFS.label, Literal(f"Budget match: {name} (budget code {match.code})", lang="en"))
         self.add(ev, P("budgetMatchTarget"), target)
         if match.kind is not None:
             self.add(ev, P("budgetMatchKind"), match.kind)
