@@ -45,6 +45,16 @@ def full_store(tmp_path_factory) -> Path:
     return store
 
 
+@pytest.fixture(scope="module")
+def full_server(full_store, tmp_path_factory):
+    """The real server (gunicorn, one worker, loopback) on :func:`full_store`, one per test module."""
+    from server_support import start_server, stop
+
+    server = start_server(full_store, tmp_path_factory.mktemp("full") / "server.log", "--workers", "1")
+    yield server
+    stop(server)
+
+
 @pytest.fixture(scope="session")
 def vocab():
     """The vocabularies at the default base, linking the shipped law index as a build with it does."""

@@ -14,10 +14,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from urllib.parse import urlsplit
 
-from server_support import start_server, stop
-from test_browser import LOOPBACK, TIMEOUT_MS, YASGUI, browser  # noqa: F401 - the fixture, shared
+from test_browser import YASGUI, browser, offline_page  # noqa: F401 - the fixture, shared
 
 pytestmark = pytest.mark.slow
 
@@ -46,35 +44,12 @@ EXCLUDE: list[list[str]] = [
 """Selectors axe skips, each with the reason it cannot be fixed by our CSS, markup or config."""
 
 
-@pytest.fixture(scope="module")
-def full_server(full_store, tmp_path_factory):
-    server = start_server(full_store, tmp_path_factory.mktemp("a11y") / "server.log", "--workers", "1")
-    yield server
-    stop(server)
-
-
 @pytest.fixture()
 def offline(browser):
     """As tests/test_browser.py's ``offline``, but the context bypasses the site's CSP so that
     playwright can add axe-core as an inline script tag (the site itself never loads axe)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    attempted: list[str] = []
-
-    def guard(route):
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            attempted.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page, attempted, errors
-    context.close()
-    assert attempted == [], f"requests to other hosts were attempted: {attempted}"
+    with offline_page(browser, bypass_csp=True) as found:
+        yield found
 
 
 def violations(page) -> list[dict]:

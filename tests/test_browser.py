@@ -12,6 +12,8 @@ of the pages go to ``tests/artifacts/`` (ignored by git).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import os
 import re
 from pathlib import Path
@@ -56,7 +58,15 @@ def browser():
 @pytest.fixture()
 def offline(browser):
     """A page whose context refuses every non-loopback request; ``attempted`` lists them."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    with offline_page(browser, accept_downloads=True) as found:
+        yield found
+
+
+@contextmanager
+def offline_page(browser, **options):
+    """(page, attempted, errors) of a new context (``options`` added) that refuses every non-loopback
+    request; on exit, no such request may have been attempted."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, **options)
     context.set_default_timeout(TIMEOUT_MS)
     attempted: list[str] = []
 

@@ -10,20 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from server_support import start_server, stop
 from test_browser import ARTIFACTS, browser, offline, shot, sync_api  # noqa: F401 - the fixtures, shared
 
 pytestmark = pytest.mark.slow
 
 CELL = "table.heatmap a.hm-cell"
 ALIGNMENT_PAGE = re.compile(r"/doc/mol/108/alignment/\d+(\.html)?$")
-
-
-@pytest.fixture(scope="module")
-def full_server(full_store, tmp_path_factory):
-    server = start_server(full_store, tmp_path_factory.mktemp("analysis") / "server.log", "--workers", "1")
-    yield server
-    stop(server)
 
 
 @pytest.fixture()

@@ -9,14 +9,6 @@ import pytest
 
 from plankg.examples import example, examples
 from plankg.sparql import query_form
-from server_support import start_server, stop
-
-
-@pytest.fixture(scope="module")
-def full_server(full_store, tmp_path_factory):
-    server = start_server(full_store, tmp_path_factory.mktemp("full") / "server.log", "--workers", "1")
-    yield server
-    stop(server)
 
 
 def rows(server, query: str) -> list[dict[str, str]]:
