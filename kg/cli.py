@@ -55,7 +55,11 @@ def store_options(f):
                      help="IRI base for minted identifiers [env PLANKG_BASE; default https://w3id.org/plankg/id/].")(f)
     f = click.option("--store", "store", envvar="PLANKG_STORE", default=None, metavar="DIR",
                      type=click.Path(path_type=Path),
-                     help="Store directory [env PLANKG_STORE; default ./var/store].")(f)
+                     help="Store directory; with --store-url, where the builds' files go [env PLANKG_STORE; "
+                          "default ./var/store].")(f)
+    f = click.option("--store-url", envvar="PLANKG_STORE_URL", default=None, metavar="URL",
+                     help="Query endpoint of a SPARQL server that holds the graphs instead [env PLANKG_STORE_URL; "
+                          "credentials and other endpoints: PLANKG_STORE_* variables, see docs/deploy.md].")(f)
     return f
 
 
@@ -79,8 +83,8 @@ def main() -> None:
 @public_url_option
 @loader_option
 @registry_option
-def build(plans: tuple[Path, ...], store: Path | None, base: str | None, public_url: str | None,
-          variant: str | None, registry_file: Path | None) -> None:
+def build(plans: tuple[Path, ...], store: Path | None, store_url: str | None, base: str | None,
+          public_url: str | None, variant: str | None, registry_file: Path | None) -> None:
     """Parse, link, validate and publish PLANS, or every source of the registry (default: the
     bundled one: the plan, the 2018-2019 central budget and the national law index), to the store.
 
@@ -90,14 +94,14 @@ def build(plans: tuple[Path, ...], store: Path | None, base: str | None, public_
     from plankg.config import resolve
     from plankg.build.stats import summary_lines
 
-    settings = resolve(store, base, public_url)
-    compiled, _ = pipeline.build(list(plans), settings.store, settings.base, settings.public_url, variant=variant,
+    settings = resolve(store, base, public_url, store_url)
+    compiled, _ = pipeline.build(list(plans), settings.location, settings.base, settings.public_url, variant=variant,
                                  registry_file=registry_file)
     for line in summary_lines(compiled):
         click.echo(line)
     for w in compiled.report.warnings:
         click.echo(w.render(), err=True)
-    click.echo(f"published to {settings.store}")
+    click.echo(f"published to {settings.location}")
     _leave_to_the_os()
 
 
@@ -143,7 +147,7 @@ def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, reg
               help="Run the example query NAME (see `plankg examples`) instead of QUERY.")
 @store_options
 def query(query: str | None, fmt: str | None, named_graphs: bool, example: str | None, store: Path | None,
-          base: str | None) -> None:
+          store_url: str | None, base: str | None) -> None:
     """Run a SPARQL QUERY: the text, @FILE, or - / nothing for stdin; or a named --example."""
     from plankg.sparql.limits import check as check_limits
 
@@ -156,14 +160,19 @@ def query(query: str | None, fmt: str | None, named_graphs: bool, example: str |
     else:
         text = _query_text(query)
     check_limits(text)  # before pyoxigraph: nesting it cannot survive is refused
-    _print_query(text, store, base, fmt, union=not named_graphs)
+    _print_query(text, resolve_store(store, store_url, base).location, fmt, union=not named_graphs)
 
 
-def _print_query(text: str, store: Path | None, base: str | None, fmt: str | None, union: bool = True) -> None:
-    from plankg.config import resolve
+def _print_query(text: str, location, fmt: str | None, union: bool = True) -> None:
     from plankg.output import print_query
 
-    print_query(text, resolve(store, base).store, fmt, union)
+    print_query(text, location, fmt, union)
+
+
+def resolve_store(store: Path | None, store_url: str | None, base: str | None, public_url: str | None = None):
+    from plankg.config import resolve
+
+    return resolve(store, base, public_url, store_url)
 
 
 @main.command()
@@ -173,12 +182,12 @@ def _print_query(text: str, store: Path | None, base: str | None, fmt: str | Non
 @click.option("--plan", metavar="PLAN", default=None,
               help="Only this plan: its IRI or its path under the base, e.g. mol/108 (not for target-groups, laws).")
 @store_options
-def report(name: str, fmt: str, plan: str | None, store: Path | None, base: str | None) -> None:
+def report(name: str, fmt: str, plan: str | None, store: Path | None, store_url: str | None, base: str | None) -> None:
     """Print a report: the named example query it runs (`plankg examples`), so the UI shows the same."""
-    from plankg.config import resolve
     from plankg.examples import report_query
 
-    _print_query(report_query(name, plan, resolve(store, base).base), store, base, fmt)
+    settings = resolve_store(store, store_url, base)
+    _print_query(report_query(name, plan, settings.base), settings.location, fmt)
 
 
 @main.command()
@@ -221,13 +230,13 @@ _PLAN = " and ".join(name for name, f in _EXPORTS.items() if f.carries == format
               help=f"{_PLAN}: the plan, its IRI or its path under the base (mol/108); "
                    "default: the store's only plan, or every plan into the -o directory.")
 @store_options
-def export(fmt: str, output: Path | None, plan: str | None, store: Path | None, base: str | None) -> None:
+def export(fmt: str, output: Path | None, plan: str | None, store: Path | None, store_url: str | None,
+           base: str | None) -> None:
     """Dump the whole store, or write plans as StratML documents."""
-    from plankg.config import resolve
     from plankg.output import export_to
 
-    settings = resolve(store, base)
-    written = export_to(settings.store, fmt, output, plan, settings.base)
+    settings = resolve_store(store, store_url, base)
+    written = export_to(settings.location, fmt, output, plan, settings.base)
     if output is not None and output.is_dir():
         for path in written:
             click.echo(path)
@@ -235,13 +244,11 @@ def export(fmt: str, output: Path | None, plan: str | None, store: Path | None, 
 
 @main.command()
 @store_options
-def stats(store: Path | None, base: str | None) -> None:
+def stats(store: Path | None, store_url: str | None, base: str | None) -> None:
     """Counts of the published store: graphs, triples, and plan contents."""
-    from plankg.config import resolve
     from plankg.build.stats import store_stats
 
-    settings = resolve(store, base)
-    for line in store_stats(settings.store):
+    for line in store_stats(resolve_store(store, store_url, base).location):
         click.echo(line)
 
 
@@ -266,23 +273,19 @@ def stats(store: Path | None, base: str | None) -> None:
 @store_options
 @public_url_option
 def serve(host: str, port: int, workers: int | None, threads: int, timeout_s: float | None, update_token_env: str,
-          allow: tuple[str, ...], dev: bool, store: Path | None, base: str | None, public_url: str | None) -> None:
+          allow: tuple[str, ...], dev: bool, store: Path | None, store_url: str | None, base: str | None,
+          public_url: str | None) -> None:
     """Serve the SPARQL 1.1 endpoint (/sparql), Graph Store (/store), linked-data pages and UI.
 
     Builds the bundled plans first if the store does not exist.
     """
-    from plankg.config import resolve
     from plankg.server.serving import serve as server
 
-    from plankg.store import store_info
-
-    settings = resolve(store, base, public_url)
-    if not settings.store.exists():
-        click.echo(f"no store at {settings.store}: building the bundled plans first", err=True)
-        server.build_elsewhere(settings.store, settings.base, settings.public_url)
-    info = store_info(settings.store)  # a directory that is not a plankg store: exit 3 now, not a 500 per request
+    settings = resolve_store(store, store_url, base, public_url)
+    info = server.published_info(settings)  # builds first if nothing is; not a plankg store: exit 3 now
     server.check_public_url(settings.public_url, info)
-    config = {**server.settings_from_env(), "STORE": str(settings.store), "BASE": settings.base,
+    config = {**server.settings_from_env(), "STORE": str(settings.store), "STORE_URL": settings.store_url,
+              "BASE": settings.base,
               "PUBLIC_URL": settings.public_url,
               "UPDATE_TOKEN": server.update_token(update_token_env)}
     if timeout_s is not None:

@@ -1,9 +1,11 @@
 """Settings shared by the CLI and the server: where the store is, which IRI base to mint under
 and the public URL the site is served at.
 
-Precedence: explicit argument (``--store``, ``--base``, ``--public-url``) > environment
-(``PLANKG_STORE``, ``PLANKG_BASE``, ``PLANKG_PUBLIC_URL``) > default (``./var/store``,
-``https://w3id.org/plankg/id/``, none).
+Precedence: explicit argument (``--store``, ``--store-url``, ``--base``, ``--public-url``) >
+environment (``PLANKG_STORE``, ``PLANKG_STORE_URL``, ``PLANKG_BASE``, ``PLANKG_PUBLIC_URL``) >
+default (``./var/store``, none, ``https://w3id.org/plankg/id/``, none). With a store URL the graphs
+live on that SPARQL server (:mod:`plankg.store.remote`) and the store directory keeps the builds'
+files (dumps, BUILD.json).
 
 **Identifier base vs public URL.** The base is what the IRIs are (``https://w3id.org/plankg/id/``:
 persistent, redirected by w3id.org, see deploy/w3id/); the public URL is where the site is
@@ -29,6 +31,7 @@ DEFAULT_STORE = Path("var") / "store"
 ENV_STORE = "PLANKG_STORE"
 ENV_BASE = "PLANKG_BASE"
 ENV_PUBLIC_URL = "PLANKG_PUBLIC_URL"
+ENV_STORE_URL = "PLANKG_STORE_URL"
 
 
 @dataclass(frozen=True)
@@ -36,16 +39,28 @@ class Settings:
     store: Path
     base: str
     public_url: str | None = None  # None: derived from the base (see the module docstring)
+    store_url: str | None = None  # a SPARQL server's query endpoint: the graphs live there, ``store`` keeps the files
+
+    @property
+    def location(self):
+        """Where the graphs are (:func:`plankg.store.open_location`): the SPARQL server at
+        ``store_url`` (its builds' files in ``store``), else the store directory ``store``."""
+        if self.store_url:
+            from plankg.store import RemoteLocation
+
+            return RemoteLocation(self.store_url, self.store)
+        return self.store
 
 
 def resolve(store: str | os.PathLike | None = None, base: str | None = None,
-            public_url: str | None = None) -> Settings:
+            public_url: str | None = None, store_url: str | None = None) -> Settings:
     """Resolve the settings from arguments, then the environment, then the defaults."""
     store_path = Path(store or os.environ.get(ENV_STORE) or DEFAULT_STORE)
     base_iri = base or os.environ.get(ENV_BASE) or DEFAULT_BASE
     url = public_url or os.environ.get(ENV_PUBLIC_URL) or None
     return Settings(store=store_path, base=check_base(base_iri),
-                    public_url=check_public_url(url) if url is not None else None)
+                    public_url=check_public_url(url) if url is not None else None,
+                    store_url=store_url or os.environ.get(ENV_STORE_URL) or None)
 
 
 def check_base(base: str) -> str:

@@ -80,7 +80,7 @@ class Runtime:
 
                 use_big_stacks()  # engine threads (and the dev server's request threads) start after this
                 self._executor = QueryExecutor(
-                    self.config["STORE"],
+                    self.location(),
                     timeout_s=float(self.config["QUERY_TIMEOUT_S"]),
                     read_write=self.read_write,
                     allowlist=tuple(self.config.get("FEDERATION_ALLOWLIST") or ()),
@@ -90,6 +90,17 @@ class Runtime:
                 )
                 self._pid = os.getpid()
             return self._executor
+
+    def location(self):
+        """Where the store is: the SPARQL server at ``STORE_URL`` (its builds' files in ``STORE``),
+        else the directory ``STORE`` (:func:`plankg.store.open_location`)."""
+        if self.config.get("STORE_URL"):
+            from pathlib import Path
+
+            from plankg.store import RemoteLocation
+
+            return RemoteLocation(self.config["STORE_URL"], Path(self.config["STORE"]))
+        return self.config["STORE"]
 
     def build_name(self) -> str | None:
         """The name of the published build answers come from; None for a store that takes

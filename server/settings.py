@@ -18,7 +18,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("STORE", "var/store", "Store directory (a plankg build)."),
+    Setting("STORE", "var/store", "Store directory (a plankg build); with STORE_URL, the directory of the builds' files (dumps)."),
+    Setting("STORE_URL", None, "Query endpoint of a SPARQL server that holds the graphs (plankg build --store-url); its other endpoints and credentials come from PLANKG_STORE_* variables (docs/deploy.md); unset = the embedded store in STORE."),
     Setting("BASE", "https://w3id.org/plankg/id/", "IRI base of the identifiers served under /id/."),
     Setting("PUBLIC_URL", None, "Public URL of the site root (https://host/); the service description names its /sparql as the endpoint, and the store must have been built for it (plankg build --public-url); unset = the URL each request came to."),
     Setting("QUERY_TIMEOUT_S", 30.0, "Wall-clock limit of one SPARQL query or update; past it → 503, and work that cannot be cancelled ends with its worker process."),

@@ -136,6 +136,6 @@ def test_a_new_build_at_the_location_is_picked_up_through_is_current(nquads: Pat
     assert b"true" in client.get("/sparql", query_string=ask, headers={"Accept": "application/sparql-results+json"}).data
 
 
-def test_a_remote_location_without_its_backend_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no store backend for a remote SPARQL server"):
+def test_a_url_given_as_a_store_directory_points_at_store_url(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="give it with --store-url"):
         kgstore.open_location("http://127.0.0.1:1/sparql")

@@ -194,10 +194,11 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def build(paths: list[str | os.PathLike] | None, store: Path, base: str, site: str | None = None,
+def build(paths: list[str | os.PathLike] | None, store, base: str, site: str | None = None,
           variant: str | None = None, registry_file: str | os.PathLike | None = None) -> tuple[Compiled, dict]:
     """Compile the sources (the plan files ``paths``, else those of the registry) and publish them,
-    with the ontology, vocabularies, metadata and dumps.
+    with the ontology, vocabularies, metadata and dumps, to ``store`` (a directory or a
+    :class:`plankg.store.RemoteLocation`).
 
     After validation (:mod:`plankg.build.publication`): the content graphs are written as
     N-Triples once, dumped (:mod:`plankg.build.dumps`), the VoID/DCAT

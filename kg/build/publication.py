@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
@@ -30,10 +29,10 @@ DCAT-AP) to ``xsd:integer``; this file keeps the declared datatypes."""
 
 if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.pipeline import Compiled
-    from plankg.store import PublishResult
+    from plankg.store import Location, PublishResult
 
 
-def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | None = None) -> PublishResult:
+def publish_compiled(compiled: Compiled, store: Location, base: str, site: str | None = None) -> PublishResult:
     """Dump, describe and publish the graphs of ``compiled``; add the time of each step to its timings.
 
     ``site`` is the site root of the endpoint and download IRIs in the metadata (derived from
@@ -41,7 +40,7 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
     bulk load, in a thread: pyoxigraph and zlib let go of the GIL) while the dumps and the
     metadata are made; the timing ``load`` is what loading takes after that.
     """
-    from plankg.store import publishing  # pyoxigraph: imported where used
+    from plankg.store import publishing_to  # pyoxigraph: imported where used
 
     t0 = time.perf_counter()
     site = site or site_for(base)
@@ -50,7 +49,7 @@ def publish_compiled(compiled: Compiled, store: Path, base: str, site: str | Non
                                                        TITLE)
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
-    with publishing(store) as publication:
+    with publishing_to(store) as publication:
         with ThreadPoolExecutor(max_workers=1) as pool:
             loading = pool.submit(publication.load, [(iri, b"") for iri, text in lines.items() if not text],
                                   b"".join(nquads(text, iri) for iri, text in lines.items()))

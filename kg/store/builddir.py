@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store
 from pyoxigraph import __version__ as PYOXIGRAPH_VERSION
@@ -23,6 +23,20 @@ _GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROU
 
 NTriples = bytes | BinaryIO
 """One graph's content: N-Triples as bytes, or a binary file object reading N-Triples."""
+
+
+class Writer(Protocol):
+    """What a build's graphs are loaded into: :meth:`load` (once or more), then :meth:`close`
+    (the triples of each graph) and :meth:`commit` (make it what readers see, if that is the
+    writer's to do), or :meth:`discard` on failure."""
+
+    def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None: ...
+
+    def close(self) -> dict[str, int]: ...
+
+    def commit(self, info: dict[str, Any]) -> None: ...
+
+    def discard(self) -> None: ...
 
 
 class StoreWriter:
@@ -52,6 +66,9 @@ class StoreWriter:
         store.optimize()
         self.discard()
         return counts
+
+    def commit(self, info: dict[str, Any]) -> None:
+        """Nothing to do: the build directory's symlink switch makes it current."""
 
     def discard(self) -> None:
         """Drop the store handle (on failure it may live on in a traceback's frames until the
@@ -175,3 +192,11 @@ def fsync_path(path: Path, flags: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def file_in(build_dir: Path, name: str) -> Path | None:
+    """``name`` under ``build_dir``, if it is a file there (a relative path that stays inside)."""
+    path = (build_dir / name).resolve()
+    if build_dir.resolve() not in path.parents or not path.is_file():
+        return None
+    return path

@@ -11,7 +11,10 @@ implementation is :class:`plankg.store.oxigraph.OxigraphStore`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Protocol, Self, runtime_checkable
@@ -21,6 +24,27 @@ from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 RdfData = bytes | BinaryIO
 """Data to load: bytes, or a binary file object read in chunks."""
+
+_DEADLINE: ContextVar[float | None] = ContextVar("plankg_store_deadline", default=None)
+
+
+@contextmanager
+def deadline(at: float | None) -> Iterator[None]:
+    """Store operations run in this context (on this thread) should end by ``at``
+    (``time.monotonic()``): a remote backend passes the time left on to its server and stops
+    waiting then. The embedded store cannot stop inside a call, so it ignores it (the server's
+    watchdog handles that, :mod:`plankg.server.engine.timelimit`)."""
+    token = _DEADLINE.set(at)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def remaining(default: float) -> float:
+    """Seconds left before the current :func:`deadline`, or ``default`` outside one."""
+    at = _DEADLINE.get()
+    return default if at is None else at - time.monotonic()
 
 
 @runtime_checkable

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 from pyoxigraph import (
     DefaultGraph,
@@ -35,7 +35,8 @@ from plankg.iri import named_node
 from plankg.namespaces import PREFIXES
 from plankg.sparql.lexer import is_keyword, tokens
 from plankg.store.graphstore import QueryResult, RdfData
-from plankg.store.publishing import BUILD_INFO, NTriples, PublishResult, publish
+from plankg.store.builddir import file_in
+from plankg.store.publishing import BUILD_INFO
 
 ROCKSDB_MARKER = "CURRENT"  # the file every RocksDB directory has
 UNION_TRIPLES_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } } }"
@@ -168,10 +169,7 @@ class OxigraphStore:
 
     def build_file(self, name: str) -> Path | None:
         """``name`` under the build directory, if it is a file there (a relative path that stays inside)."""
-        path = (self.build_dir / name).resolve()
-        if self.build_dir.resolve() not in path.parents or not path.is_file():
-            return None
-        return path
+        return file_in(self.build_dir, name)
 
     def describe(self) -> str:
         """Where the answers come from, for the log."""

@@ -42,7 +42,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -54,7 +54,9 @@ from plankg.store.builddir import (
     BUILD_INFO,
     NTriples,
     StoreWriter,
+    Writer,
     build_info,
+    file_in,
     extra_path,
     fsync_path,
     write_build_info,
@@ -142,11 +144,11 @@ class Publication:
     one thread at a time, e.g. a worker while the caller computes the rest), files and metadata
     to add. ``result`` is set once the build is switched in."""
 
-    def __init__(self, build_dir: Path) -> None:
+    def __init__(self, build_dir: Path, writer: Writer) -> None:
         self.build_dir = build_dir
         self.metadata: dict[str, Any] = {}  # recorded in BUILD.json
         self.result: PublishResult | None = None
-        self._writer = StoreWriter(build_dir)
+        self._writer = writer
         self._files: dict[PurePosixPath, bytes] = {}
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
@@ -159,28 +161,37 @@ class Publication:
 
 
 @contextmanager
-def publishing(path: str | os.PathLike[str]) -> Iterator[Publication]:
+def publishing(path: str | os.PathLike[str], writer: Callable[[Path], Writer] | None = None) -> Iterator[Publication]:
     """Replace the store at ``path`` atomically by what the body loads into the :class:`Publication`
     it is given, as :func:`publish` does (the lock is held from the start). If the body raises,
-    the build is discarded and the published store is unchanged."""
+    the build is discarded and the published store is unchanged.
+
+    ``writer(build_dir)`` makes what the graphs are loaded into: by default a RocksDB store in the
+    build directory (:class:`StoreWriter`); a remote store's writer
+    (:class:`plankg.store.remote_publish.RemoteWriter`) uploads them to its server, and its
+    ``commit`` switches the server's readers just before the local switch."""
     started = time.perf_counter()
     layout = _Layout(Path(os.path.abspath(path)))
     try:
         layout.path.parent.mkdir(parents=True, exist_ok=True)
         with _exclusive_lock(layout.lock):
             current = _current_build(layout)
-            removed = _collect_garbage(layout, keep={current, _previous_of(current)})
             build_dir = _new_build_dir(layout)
             with _discarded_on_failure(build_dir):
-                publication = Publication(build_dir)
+                publication = Publication(build_dir, (writer or StoreWriter)(build_dir))
+                remote_current = getattr(publication._writer, "current", None)  # the build a server's readers see
+                keep = {current, _previous_of(current), build_dir, layout.builds / remote_current if remote_current else None}
+                removed = _collect_garbage(layout, keep=keep)
                 try:
                     yield publication
                     counts = publication._writer.close()
-                finally:
+                    write_extra_files(build_dir, publication._files)
+                    info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started)
+                    write_build_info(build_dir, info)
+                    publication._writer.commit(info)
+                except BaseException:
                     publication._writer.discard()
-                write_extra_files(build_dir, publication._files)
-                info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started)
-                write_build_info(build_dir, info)
+                    raise
             _switch(layout, build_dir)  # a failure before the rename leaves garbage for next time
     except OSError as e:
         raise StoreError(f"cannot publish the store at {layout.path}: {e}") from None
@@ -193,6 +204,14 @@ def publishing(path: str | os.PathLike[str]) -> Iterator[Publication]:
         seconds=time.perf_counter() - started,
         removed=removed,
     )
+
+
+def build_file_of(path: str | os.PathLike[str], build: str, name: str) -> Path | None:
+    """The file ``name`` of the build ``build`` of the store at ``path`` (a remote store's
+    builds keep their files in this layout), if there is one."""
+    if not BUILD_NAME.match(build):
+        return None
+    return file_in(_Layout(Path(os.path.abspath(path))).builds / build, name)
 
 
 @contextmanager

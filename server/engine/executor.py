@@ -50,7 +50,8 @@ from pyoxigraph import QueryResultsFormat, RdfFormat, parse_query_results
 from plankg.errors import QueryError
 from plankg.iri import named_node
 from plankg.sparql import Refused, check_query, check_update, validate_allowlist
-from plankg.store import CurrentStore, GraphStore
+from plankg.store import CurrentStore, GraphStore, RemoteLocation
+from plankg.store.graphstore import deadline as store_deadline
 from plankg.server.engine.memory import ExpensiveGate, is_expensive
 from plankg.server.engine import results
 from plankg.server.engine.results import CHUNK_BYTES, Cancelled, Execution
@@ -83,12 +84,12 @@ class QueryExecutor:
     row run at once (0: no cap; :mod:`plankg.server.engine.memory`). Raises StoreError if the store cannot be opened.
     """
 
-    def __init__(self, store_path: str | os.PathLike[str], *, timeout_s: float = 30.0, read_write: bool = False,
+    def __init__(self, store_path: str | os.PathLike[str] | RemoteLocation, *, timeout_s: float = 30.0, read_write: bool = False,
                  allowlist: Iterable[str] = (), on_stuck: Callable[[str], Any] | None = None,
                  memory_max_quads: int = 0, max_expensive: int = 0):
         if timeout_s <= 0:
             raise ValueError("timeout_s must be > 0")
-        self.store_path = os.fspath(store_path)
+        self.store_path = store_path if isinstance(store_path, RemoteLocation) else os.fspath(store_path)
         self.read_write = read_write
         self.timeout_s = timeout_s
         self.allowlist = validate_allowlist(allowlist)
@@ -120,8 +121,8 @@ class QueryExecutor:
                    "named_graphs": _graphs(named_graphs), "base_iri": _graph(base_iri, "base"), "prefixes": prefixes}
         store = self._stores.current()
         what = lambda: f"query {_brief(query)}"  # noqa: E731
-        produce = lambda out: results.run_query(store, query, media_type, options, out)  # noqa: E731
         started, deadline = self._limits(timeout_s)
+        produce = _within(deadline, lambda out: results.run_query(store, query, media_type, options, out))
         if self._gate.size and is_expensive(query):  # it may hold much memory before its first row: wait for a slot
             produce = self._gate.wrap(produce, deadline)
         return self._runner.stream(what, started, deadline, produce)
@@ -174,8 +175,9 @@ class QueryExecutor:
     def graph_exists(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         graph = _graph(graph)
         store = self._stores.current()
-        return self._runner.call(lambda: "graph lookup", *self._limits(timeout_s),
-                                 lambda: store.graph_exists(graph))
+        started, deadline = self._limits(timeout_s)
+        return self._runner.call(lambda: "graph lookup", started, deadline,
+                                 _within(deadline, lambda: store.graph_exists(graph)))
 
     def dump_graph(self, graph: str | None, format: str | RdfFormat, *, timeout_s: float | None = None) -> bytes:
         """One named graph, serialised whole; None: the whole store as in
@@ -183,8 +185,9 @@ class QueryExecutor:
         fmt = RdfFormat.from_media_type(_media_type(format, "CONSTRUCT"))
         graph = _graph(graph)
         store = self._stores.current()
-        return self._runner.stream(lambda: f"dump {graph or 'store'}", *self._limits(timeout_s),
-                                   lambda out: results.dump(store, graph, fmt, out)).read()
+        started, deadline = self._limits(timeout_s)
+        return self._runner.stream(lambda: f"dump {graph or 'store'}", started, deadline,
+                                   _within(deadline, lambda out: results.dump(store, graph, fmt, out))).read()
 
     # --- state -----------------------------------------------------------------------------
 
@@ -246,7 +249,16 @@ class QueryExecutor:
             finally:
                 self._write_lock.release()
 
-        return self._runner.call(what, started, started + limit, locked)
+        return self._runner.call(what, started, started + limit, _within(started + limit, locked))
+
+def _within(deadline: float, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` run within ``deadline`` for the store (:func:`plankg.store.graphstore.deadline`: a
+    remote store passes the time left on to its server and stops waiting at the deadline)."""
+    def run(*args: Any) -> Any:
+        with store_deadline(deadline):
+            return fn(*args)
+    return run
+
 
 def log_stuck(what: str) -> None:
     log.warning("%s outlived its time limit and cannot be stopped in this process; it runs until it ends "

@@ -22,7 +22,6 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -92,13 +91,31 @@ def check_public_url(public_url: str | None, info: Mapping[str, Any]) -> None:
                           f"with `plankg build --public-url {public_url}`")
 
 
-def build_elsewhere(store: Path, base: str, public_url: str | None) -> None:
+def published_info(settings) -> Mapping[str, Any]:
+    """What the build being served recorded (:func:`plankg.store.store_info`); if nothing has
+    been published at the settings' location yet, the bundled plans are built there first."""
+    from plankg.store import NothingPublished, store_info
+
+    if settings.store_url is None and not settings.store.exists():
+        print(f"no store at {settings.store}: building the bundled plans first", file=sys.stderr)
+        build_elsewhere(settings)
+    elif settings.store_url is not None:
+        try:
+            return store_info(settings.location)
+        except NothingPublished:
+            print(f"nothing published at {settings.store_url}: building the bundled plans there first", file=sys.stderr)
+            build_elsewhere(settings)
+    return store_info(settings.location)
+
+
+def build_elsewhere(settings) -> None:
     """``plankg build`` in a process of its own. Opening a store starts the engine's background
     threads, and a gunicorn worker forked from a process that has them inherits the engine's
     state without the threads: such a worker can crash when it exits (SIGSEGV seen)."""
-    url = ["--public-url", public_url] * bool(public_url)
-    done = subprocess.run([sys.executable, "-m", "plankg.cli", "build", "--store", str(store), "--base", base, *url],
-                          stdout=sys.stderr)
+    url = ["--public-url", settings.public_url] * bool(settings.public_url)
+    url += ["--store-url", settings.store_url] * bool(settings.store_url)
+    done = subprocess.run([sys.executable, "-m", "plankg.cli", "build", "--store", str(settings.store),
+                           "--base", settings.base, *url], stdout=sys.stderr)
     if done.returncode:
         raise SystemExit(done.returncode)  # the build has said why
 

@@ -108,11 +108,15 @@ class PlankgWorker(Exchanges, base.Worker):
 
     def _sandbox(self, config) -> None:
         """With no federation allowlist this process may open no outbound connection at all
-        (:mod:`plankg.server.serving.sandbox`: a second wall behind the guard); before any thread or store opens."""
+        (:mod:`plankg.server.serving.sandbox`: a second wall behind the guard); before any thread or store opens.
+        A worker whose store is a SPARQL server must connect to it, and goes without."""
         allowlist = tuple(config.get("FEDERATION_ALLOWLIST") or ())
         if allowlist:
             self.log.info("worker %s may open outbound connections: SERVICE and LOAD may reach %s",
                           self.pid, ", ".join(allowlist))
+        elif config.get("STORE_URL"):  # queries run on that server: its SERVICE and LOAD are refused by the guard
+            self.log.info("worker %s connects to the SPARQL server at %s: no seccomp filter; SERVICE and LOAD are "
+                          "refused by the guard (and would run on that server, not here)", self.pid, config["STORE_URL"])
         elif sandbox.forbid_network():
             self.log.info("worker %s opens no outbound connections (seccomp: new sockets only for AF_UNIX), "
                           "as no SERVICE or LOAD target is allowed", self.pid)
