@@ -11,17 +11,15 @@ a timeout) and may be called more than once. Nothing listens beyond loopback.
   random ``dba`` password. Reads are anonymous on /sparql; updates need HTTP digest auth as
   ``dba`` on /sparql-auth; the Graph Store Protocol is /sparql-graph-crud-auth (digest auth too).
 
-A missing binary raises :class:`Unavailable` (tests turn it into ``pytest.skip(reason)``); a
-server that does not come up raises :class:`ServerError` with the tail of its log. Measured
-behaviour of both servers: docs/remote-servers-facts.md.
+A missing binary raises :class:`Unavailable` (tests turn it into ``pytest.skip(reason)``); a server
+that does not come up raises :class:`ServerError` with its log tail. Measured server behaviour:
+docs/remote-servers-facts.md. Server output goes to a log file in the work directory.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -59,7 +57,6 @@ class RemoteEndpoints:
     password: str | None = None
     auth: str | None = None
 
-
 Stop = Callable[[], None]
 
 
@@ -78,14 +75,10 @@ def port_open(port: int) -> bool:
 
 
 def log_tail(log: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.is_file() else "(no log)"
 
 
 def _answers(url: str) -> bool:
-    """Whether GET url answers 200 (a SPARQL ``ASK {}`` readiness probe)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
@@ -109,21 +102,19 @@ def _wait_ready(proc: subprocess.Popen, ready: Callable[[], bool], log: Path, wh
 
 def _kill(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=STOP_TIMEOUT)
+        proc.kill()
+    proc.wait(timeout=STOP_TIMEOUT)
 
 
 def _address_in_use(log: Path) -> bool:
-    text = log_tail(log, 60).lower()
-    return "address already in use" in text or "address in use" in text or "failed to bind" in text
+    return any(s in log_tail(log, 60).lower() for s in ("address already in use", "address in use", "failed to bind"))
 
 
 def oxigraph_binary() -> str:
     beside = Path(sys.executable).with_name("oxigraph")
     found = str(beside) if beside.is_file() else shutil.which("oxigraph")
     if not found:
-        raise Unavailable("the oxigraph server CLI is not installed (pip install oxigraph==0.5.13, "
-                          "part of the test extra)")
+        raise Unavailable("the oxigraph server CLI is not installed (pip install oxigraph==0.5.13: test extra)")
     return found
 
 
@@ -161,24 +152,17 @@ def start_oxigraph(workdir: Path, extra_args: tuple[str, ...] = ()) -> tuple[Rem
 
 
 VIRTUOSO_INI = """\
-; Throwaway Virtuoso for tests (written by tests/sparql_servers.py). Loopback only.
 [Database]
 DatabaseFile = {dir}/virtuoso.db
 ErrorLogFile = {dir}/virtuoso.log
 LockFile = {dir}/virtuoso.lck
 TransactionFile = {dir}/virtuoso.trx
 xa_persistent_file = {dir}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
 TempStorage = TempDatabase
 
 [TempDatabase]
 DatabaseFile = {dir}/virtuoso-temp.db
 TransactionFile = {dir}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
 
 [Parameters]
 ServerPort = 127.0.0.1:{isql_port}
@@ -199,7 +183,6 @@ ServerThreads = 20
 MaxClientConnections = 20
 KeepAliveTimeout = 10
 MaxKeepAlives = 10
-EnabledDavVSP = 0
 
 [SPARQL]
 ; Virtuoso silently truncates longer results to this many rows (HTTP 200 plus an
@@ -209,8 +192,6 @@ ResultSetMaxRows = 100000
 MaxQueryExecutionTime = 120
 ; seconds of *estimated* time above which a query is refused before it runs; 0 = no check
 MaxQueryCostEstimationTime = 0
-MaxSortedTopRows = 10000
-DefaultQuery = SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10
 """
 
 
@@ -221,7 +202,9 @@ def _isql(isql: str, port: int, password: str, sql: str, timeout: float = 30) ->
 
 def start_virtuoso(workdir: Path) -> tuple[RemoteEndpoints, Stop]:
     """``virtuoso-t +foreground`` with a fresh database in ``workdir/virtuoso``; the ``dba``
-    password is set to a random value (``+pwddba`` does not take effect on a new database)."""
+    password is set to a random value (``+pwddba`` does not take effect on a new database). ``dba``
+    needs no extra grants for updates on /sparql-auth; /sparql-graph-crud-auth takes the SPARQL 1.1
+    GSP ``?graph=`` as well as Virtuoso's ``?graph-uri=`` (measured)."""
     virtuoso, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
     if not virtuoso or not isql:
         raise Unavailable("Virtuoso is not installed (python3 scripts/setup-ui.py servers, or apt-get "
@@ -268,14 +251,3 @@ def start_virtuoso(workdir: Path) -> tuple[RemoteEndpoints, Stop]:
                                 f"{base}/sparql-graph-crud-auth", "dba", password, "digest")
     return endpoints, stop
 
-
-if __name__ == "__main__":  # manual use: python tests/sparql_servers.py oxigraph|virtuoso DIR
-    import tempfile
-
-    which, where = sys.argv[1], Path(sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp())
-    ends, halt = {"oxigraph": start_oxigraph, "virtuoso": start_virtuoso}[which](where)
-    print(ends, "pid", os.getpid(), flush=True)
-    try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    finally:
-        halt()
