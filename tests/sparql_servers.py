@@ -159,11 +159,9 @@ LockFile = {dir}/virtuoso.lck
 TransactionFile = {dir}/virtuoso.trx
 xa_persistent_file = {dir}/virtuoso.pxa
 TempStorage = TempDatabase
-
 [TempDatabase]
 DatabaseFile = {dir}/virtuoso-temp.db
 TransactionFile = {dir}/virtuoso-temp.trx
-
 [Parameters]
 ServerPort = 127.0.0.1:{isql_port}
 DisableUnixSocket = 1
@@ -175,7 +173,6 @@ MaxDirtyBuffers = 60000
 MaxQueryMem = 1G
 DirsAllowed = ., {dir}
 ThreadsPerQuery = 2
-
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {dir}
@@ -183,7 +180,6 @@ ServerThreads = 20
 MaxClientConnections = 20
 KeepAliveTimeout = 10
 MaxKeepAlives = 10
-
 [SPARQL]
 ; Virtuoso silently truncates longer results to this many rows (HTTP 200 plus an
 ; X-SPARQL-MaxRows header): the backend must page or check that header.
