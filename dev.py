@@ -47,14 +47,15 @@ def ensure_installed() -> None:
 
 
 def setup_extras(steps: list[str]) -> None:
-    """Front-end assets (npm) and, for the tests, Debian's chromium and Java: see scripts/setup-ui.py."""
+    """Front-end assets (npm) and, for the tests, Debian's chromium, Java, Virtuoso and HAProxy:
+    see scripts/setup-ui.py."""
     subprocess.run([sys.executable, str(ROOT / "scripts" / "setup-ui.py"), *steps], cwd=ROOT, check=False)
 
 
 def main(argv: list[str]) -> int:
     ensure_installed()
     if argv[:1] == ["test"]:
-        setup_extras([])  # assets, browser and java
+        setup_extras([])  # assets, browser, java and servers
     elif argv[:1] == ["serve"]:
         setup_extras(["assets"])
     return run(argv)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Set up what the UI and its browser tests need beyond the Python packages.
+"""Set up what the UI and the tests need beyond the Python packages.
 
-    python3 scripts/setup-ui.py            # both steps below
+    python3 scripts/setup-ui.py            # all four steps below
     python3 scripts/setup-ui.py assets     # only the query page's front-end assets
     python3 scripts/setup-ui.py browser    # only Chromium for tests/test_browser.py
     python3 scripts/setup-ui.py java       # only Java, for HermiT in tests/test_owl_dl.py
+    python3 scripts/setup-ui.py servers    # only Virtuoso and HAProxy, for the remote-store tests
 
 * **assets**: ``npm ci`` in ``server/ui-assets`` (Debian's ``nodejs``/``npm`` are installed first
   with ``apt-get`` when ``npm`` is missing and this runs as root) (YASGUI, pinned by the committed
@@ -18,6 +19,13 @@
 * **java**: Debian's ``default-jre-headless`` when ``java`` is missing (root with apt only), for
   the HermiT reasoner that the test dependency ``owlready2`` ships; without Java the OWL 2 DL
   reasoner test skips with that reason.
+* **servers**: Debian's ``virtuoso-opensource-7-bin`` (``/usr/bin/virtuoso-t`` and
+  ``/usr/bin/isql-vt`` only: no daemon, no init script; not the ``virtuoso-opensource-7`` package,
+  whose postinst sets one up) and ``haproxy`` (the binary; its package's service is not started
+  in containers without systemd) when missing (root with apt only), for the tests that run the
+  remote store backend against real SPARQL servers (``tests/sparql_servers.py``). The Oxigraph
+  server comes from PyPI (``oxigraph`` in the ``test`` extra). Without them those tests skip
+  with the reason.
 
 Exit status 0 unless a step that could run failed. Standard library only, so ``dev.py`` can call
 it before the virtual environment exists.
@@ -104,11 +112,34 @@ def java() -> bool:
     return shutil.which("java") is not None
 
 
+SERVER_TOOLS = {"virtuoso-t": "virtuoso-opensource-7-bin", "isql-vt": "virtuoso-opensource-7-bin",
+                "haproxy": "haproxy"}  # binary -> the Debian package that provides it
+STEPS = ("assets", "browser", "java", "servers")
+
+
+def found(tool: str) -> bool:
+    """``tool`` on PATH or in /usr/sbin (haproxy lives there; a non-root PATH may lack it)."""
+    return bool(shutil.which(tool)) or Path("/usr/sbin", tool).is_file()
+
+
+def servers() -> bool:
+    """virtuoso-t, isql-vt and haproxy on PATH, installed with apt-get when possible; False if apt
+    failed."""
+    missing = [tool for tool in SERVER_TOOLS if not found(tool)]
+    if not missing:
+        return True
+    installed = apt_install(tuple(dict.fromkeys(SERVER_TOOLS[tool] for tool in missing)))
+    if not installed:
+        say(f"{', '.join(missing)} missing: until installed the tests against real SPARQL servers skip")
+        return installed is None
+    return all(found(tool) for tool in SERVER_TOOLS)
+
+
 def main(argv: list[str]) -> int:
-    steps = argv or ["assets", "browser", "java"]
-    unknown = set(steps) - {"assets", "browser", "java"}
+    steps = argv or list(STEPS)
+    unknown = set(steps) - set(STEPS)
     if unknown:
-        say(f"unknown step(s): {', '.join(sorted(unknown))}; use assets, browser and/or java")
+        say(f"unknown step(s): {', '.join(sorted(unknown))}; use {', '.join(STEPS)}")
         return 2
     ok = True
     if "assets" in steps:
@@ -117,6 +148,8 @@ def main(argv: list[str]) -> int:
         ok = browser() and ok
     if "java" in steps:
         ok = java() and ok
+    if "servers" in steps:
+        ok = servers() and ok
     return 0 if ok else 1
 
 
