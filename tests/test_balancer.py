@@ -275,16 +275,23 @@ def test_a_rollout_never_shows_a_client_the_old_build_after_the_new(two_replicas
     a, b = two_replicas
     old = {Path(os.path.realpath(s.store)).name for s in (a, b)}
     balancer = start_balancer(tmp_path, a, b)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKG_")}
+
+    def run_rollout(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROLLOUT), "--socket", balancer.socket, "--backend", BACKEND,
+                               "--timeout", "60", *args], capture_output=True, text=True, env=env, timeout=300)
     try:
+        unknown = run_rollout("--replica", f"a={a.store}", "--replica", f"c={b.store}")
+        assert unknown.returncode == 1 and "no server c" in unknown.stderr
+        failing = run_rollout("--replica", f"a={a.store}", "--replica", f"b={b.store}", "--publish", "false")
+        assert failing.returncode == 1 and "a: publish failed, ready again on its old build" in failing.stderr
+        assert {name: row["status"] for name, row in balancer.stats().items()} == {"a": "UP", "b": "UP"}
+
         load = Load(balancer.port, per_client=20000, pause_s=0.01).start()
         load.wait_for(50)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKG_")}
         started = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, str(ROLLOUT), "--socket", balancer.socket, "--backend", BACKEND,
-             "--replica", f"a={a.store}", "--replica", f"b={b.store}", "--timeout", "60",
-             "--publish", f"{PLANKG} build --store {{store}} {SEED}"],
-            capture_output=True, text=True, env=env, timeout=300)
+        done = run_rollout("--replica", f"a={a.store}", "--replica", f"b={b.store}",
+                           "--publish", f"{PLANKG} build --store {{store}} {SEED}")
         finished = time.monotonic()
         load.wait_for(100)
         answers_by_client = [list(c) for c in load.answers]
