@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     caching.init_app(app, app.extensions["plankg"].build_name)  # inside http's middleware: CORS, log
-    http.init_app(app)
+    http.init_app(app, app.extensions["plankg"].build_name)  # X-Plankg-Build; caching's ETag reuses it
     app.register_blueprint(sparql.bp)
     app.register_blueprint(update.bp)
     app.register_blueprint(ld.bp)

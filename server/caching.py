@@ -18,7 +18,9 @@ included) plus ``X-Plankg-Cache: hit``; a new build empties it.
 Answers that carry their own validator (static files, dumps), errors and redirects are left as
 they are, and so is ``/healthz``. A server that takes updates (``UPDATE_TOKEN``) has no build to
 tie answers to and caches nothing. This middleware sits inside :mod:`plankg.server.http`'s, so
-cached answers still get the CORS and security headers and an access-log line.
+cached answers still get the CORS, security and ``X-Plankg-Build`` headers and an access-log
+line; the build it ties an answer to is the one that middleware named for the request
+(``environ[BUILD]``), so the ETag and ``X-Plankg-Build`` always agree.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
 from plankg.errors import PlanKGError
-from plankg.server.http import NEGOTIATED
+from plankg.server.http import BUILD, NEGOTIATED
 
 CACHE_HEADER = "X-Plankg-Cache"
 KEY_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_COOKIE")  # what an answer may vary by
@@ -88,10 +90,13 @@ class Caching:
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or environ.get("PATH_INFO", "").startswith(UNCACHED_PATHS):
             return self.wsgi_app(environ, start_response)
-        try:
-            build = self.current_build()
-        except PlanKGError:  # no store: the app says so
-            build = None
+        if BUILD in environ:  # named once for the request by plankg.server.http's middleware
+            build = environ[BUILD]
+        else:
+            try:
+                build = self.current_build()
+            except PlanKGError:  # no store: the app says so
+                build = None
         if build is None:
             return self.wsgi_app(environ, start_response)
         key = _key(environ)

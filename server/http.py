@@ -1,5 +1,5 @@
-"""Cross-cutting HTTP behaviour: CORS, security headers, ``Vary: Accept``, the access log and
-``/healthz``.
+"""Cross-cutting HTTP behaviour: CORS, security headers, ``Vary: Accept``, the build header,
+the access log and ``/healthz``.
 
 One WSGI middleware, :class:`_Around`, wraps the Flask app. It adds the CORS headers, the
 security headers (:data:`SECURITY_HEADERS` on every response; on documents a browser renders,
@@ -9,6 +9,14 @@ scripts, and no framing) and ``Vary: Accept`` (for responses whose view negotiat
 access log: one line per request when its body has been sent, with method, path, status,
 bytes and the time spent (query time included), so streamed results are counted whole. It answers preflight ``OPTIONS`` requests
 itself: 204 with the CORS headers, on any path.
+
+It also names the build answers come from: it asks ``current_build()`` once, when the request
+arrives, keeps the name in the environ (:data:`BUILD`, where :mod:`plankg.server.caching` takes it
+for the ETag, so the two always agree) and adds :data:`BUILD_HEADER` to every response, errors,
+304s and ``/healthz`` included. A server that takes updates has no build (``current_build()`` is
+None) and so does one whose store cannot be opened: their responses carry no such header, and
+neither do the answers gunicorn gives before the app sees a request (an unparseable request).
+A balancer or a client can tell from it which build answered (``docs/deploy.md``).
 """
 
 from __future__ import annotations
@@ -19,11 +27,15 @@ from collections.abc import Iterable
 
 from flask import Flask, Response, request
 
+from plankg.errors import PlanKGError
+
 log = logging.getLogger("plankg.access")
 
 NEGOTIATED = "plankg.negotiated"  # environ key: the response depends on the Accept header
 STARTED = "plankg.started"  # when the request reached the app (time.perf_counter)
-EXPOSED = "Content-Location, Link, Location, X-Plankg-Truncated, X-Plankg-Query-Ms"
+BUILD = "plankg.build"  # environ key: the build this request is answered from (None: no build)
+BUILD_HEADER = "X-Plankg-Build"
+EXPOSED = "Content-Location, Link, Location, X-Plankg-Truncated, X-Plankg-Query-Ms, X-Plankg-Build"
 PREFLIGHT_HEADERS = (
     ("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, HEAD, OPTIONS"),
     ("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type"),
@@ -53,19 +65,23 @@ def mark_negotiated() -> None:
 
 
 class _Around:
-    """WSGI middleware: CORS, security and Vary headers on every response, and the access log."""
+    """WSGI middleware: CORS, security, Vary and build headers on every response, and the access log."""
 
-    def __init__(self, wsgi_app, cors_origins: str):
+    def __init__(self, wsgi_app, cors_origins: str, current_build=lambda: None):
         self.wsgi_app = wsgi_app
         self.cors = ("Access-Control-Allow-Origin", cors_origins)
+        self.current_build = current_build
 
     def __call__(self, environ, start_response):
         t0 = environ.setdefault(STARTED, time.perf_counter())
         status_code = ["-"]
+        build = environ[BUILD] = _build(self.current_build)
 
         def _start(status, headers, exc_info=None):
             status_code[0] = status.split(" ", 1)[0]
             headers.append(self.cors)
+            if build is not None:
+                headers.append((BUILD_HEADER, build))
             if environ["REQUEST_METHOD"] == "OPTIONS":
                 headers.extend(PREFLIGHT_HEADERS)
             headers.append(("Access-Control-Expose-Headers", EXPOSED))
@@ -84,6 +100,14 @@ class _Around:
         return _Counted(body, lambda n: log.info(
             "%s %s %s %d bytes %.1f ms", environ["REQUEST_METHOD"], _path(environ), status_code[0], n,
             (time.perf_counter() - t0) * 1000))
+
+
+def _build(current_build) -> str | None:
+    """The name of the build answering now, or None (a read-write server; no store: the app says so)."""
+    try:
+        return current_build()
+    except PlanKGError:
+        return None
 
 
 def _is_document(headers: list[tuple[str, str]]) -> bool:
@@ -127,8 +151,9 @@ class _Counted:
             self.on_close(self.n)
 
 
-def init_app(app: Flask) -> None:
-    app.wsgi_app = _Around(app.wsgi_app, app.config["CORS_ORIGINS"])
+def init_app(app: Flask, current_build=lambda: None) -> None:
+    """Wrap ``app``'s WSGI callable; ``current_build()`` names the build answering now, or None."""
+    app.wsgi_app = _Around(app.wsgi_app, app.config["CORS_ORIGINS"], current_build)
 
     @app.get("/healthz")
     def healthz():

@@ -84,13 +84,15 @@ class Server:
         return self.request("GET", path + query, headers=headers, **kw)
 
 
-def start_server(store: Path, log_path: Path, *args: str, token: str | None = None,
+def start_server(store: Path | None, log_path: Path, *args: str, token: str | None = None,
                  env: dict[str, str] | None = None, plankg: Path = PLANKG, cwd: Path | None = None) -> Server:
     """Start `plankg serve --store STORE --port 0 ARGS…` and wait until /healthz answers
-    (``plankg``: another installation's console script; ``cwd``: the server's working directory)."""
+    (``plankg``: another installation's console script; ``cwd``: the server's working directory;
+    ``store`` None: ARGS say where the store is)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("PLANKG_")}
     full_env.update(env or {})
-    cmd = [str(plankg), "serve", "--store", str(store), "--host", "127.0.0.1", "--port", "0", *args]
+    cmd = [str(plankg), "serve", *(("--store", str(store)) if store is not None else ()),
+           "--host", "127.0.0.1", "--port", "0", *args]
     if token is not None:
         full_env[TOKEN_ENV] = token
         cmd += ["--update-token-env", TOKEN_ENV]
@@ -121,6 +123,13 @@ def stop(server: Server) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.proc.pid, signal.SIGKILL)  # its own session: only our server and its children
             server.proc.wait()
+
+
+def kill(server: Server) -> None:
+    """SIGKILL to the server's whole process group (gunicorn's master and its workers: a crash)."""
+    if server.proc.poll() is None:
+        os.killpg(server.proc.pid, signal.SIGKILL)
+    server.proc.wait()
 
 
 def copy_store(store: Path, dest: Path) -> Path:

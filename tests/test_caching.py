@@ -27,6 +27,29 @@ def test_an_answer_carries_a_validator_tied_to_the_build(sparql_server, built_st
     assert headers["last-modified"].endswith(" GMT")
 
 
+def _etag_build(etag: str) -> str:
+    """The build part of ``W/"<build>-<digest>"``."""
+    return etag.removeprefix('W/"').rstrip('"').rsplit("-", 1)[0]
+
+
+def test_every_answer_names_the_build_its_etag_names(sparql_server, built_store):
+    build = _build_name(built_store)
+    first = sparql_server.request("GET", ASK, headers={**JSON, "X-Tag": "build-header"})[1]
+    assert first["x-plankg-build"] == _etag_build(first["etag"]) == build
+    replayed = [sparql_server.request("GET", ASK, headers=JSON)[1] for _ in range(4)]
+    assert {(h["x-plankg-build"], _etag_build(h["etag"])) for h in replayed} == {(build, build)}
+    assert any(h.get("x-plankg-cache") == "hit" for h in replayed)  # a replayed answer names it too
+    not_modified = sparql_server.request("GET", ASK, headers={**JSON, "If-None-Match": first["etag"]})
+    assert not_modified[0] == 304 and not_modified[1]["x-plankg-build"] == build
+    others = [sparql_server.request("GET", "/healthz"), sparql_server.request("GET", "/sparql?query=SELEKT"),
+              sparql_server.request("GET", "/no/such/page"), sparql_server.request("OPTIONS", "/sparql"),
+              sparql_server.request("POST", "/sparql", body="ASK {}",
+                                    headers={**JSON, "Content-Type": "application/sparql-query"})]
+    assert [(status, h.get("x-plankg-build")) for status, h, _ in others] == [
+        (200, build), (400, build), (404, build), (204, build), (200, build)]
+    assert "X-Plankg-Build" in first["access-control-expose-headers"]
+
+
 def test_a_matching_if_none_match_is_304_without_a_body(sparql_server):
     _, first, _ = sparql_server.request("GET", ASK, headers=JSON)
     status, headers, body = sparql_server.request("GET", ASK, headers={**JSON, "If-None-Match": first["etag"]})
@@ -65,6 +88,8 @@ def test_errors_and_streamed_files_get_no_build_validator(sparql_server):
 def test_a_server_that_takes_updates_caches_nothing(update_server):
     status, headers, _ = update_server.request("GET", ASK, headers=JSON)
     assert status == 200 and "etag" not in headers and "cache-control" not in headers
+    assert "x-plankg-build" not in headers  # no build: its answers change with each update
+    assert "x-plankg-build" not in update_server.request("GET", "/healthz")[1]
 
 
 @pytest.fixture
@@ -84,6 +109,7 @@ def test_a_new_build_changes_the_etag_and_empties_the_cache(own_server):
     status, headers, body = server.request("GET", ASK, headers={**JSON, "If-None-Match": first})
     assert status == 200 and json.loads(body)["boolean"] is True
     assert headers["etag"] != first and headers["etag"].startswith(f'W/"{_build_name(store)}-')
+    assert headers["x-plankg-build"] == _build_name(store) == _etag_build(headers["etag"])
     assert headers.get("x-plankg-cache") != "hit"
 
 
