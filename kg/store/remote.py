@@ -43,6 +43,8 @@ from plankg.store.remote_http import RemoteSettings, describe_error, send
 
 CONTROL_GRAPH = "urn:plankg:control"  # the control record's node, and its graph (not on Oxigraph: see control_data)
 CHECK_INTERVAL_S = 1.0  # how often a read-only store asks whether a new build was published
+SWITCH_POLL_S = 0.1  # how often a query waiting for a build's switch asks whether it is done
+PAGE_ROWS = 10_000  # triples per request when a graph is read whole from Virtuoso (its default ResultSetMaxRows)
 RESERVED_PREFIX = "urn:plankg:"  # control and staging graphs: never part of a published dataset
 CONTROL = "urn:plankg:"  # the control record's predicates: build, graphs, info, building, staging
 _RESULT_TYPES = {"application/sparql-results+json": QueryResultsFormat.JSON,
@@ -70,6 +72,7 @@ class RemoteStore:
         self._info = control.get("info", {})
         self._graphs = sorted(control.get("graphs", ()))
         self._uploading = control["uploading"]
+        self._switching = control["switching"]
         self._closed = False
         self._checked = time.monotonic()
 
@@ -87,6 +90,7 @@ class RemoteStore:
     def query(self, sparql: str, *, union_default_graph: bool = True, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
               prefixes: Mapping[str, str] | None = None) -> QueryResult:
+        self._await_switch()
         params: list[tuple[str, str]] = [("query", _prologue(base_iri, prefixes) + sparql)]
         if default_graphs is not None or named_graphs is not None:
             params += [("default-graph-uri", named_node(g).value) for g in default_graphs or ()]
@@ -167,7 +171,7 @@ class RemoteStore:
         if self.writable or time.monotonic() - self._checked < CHECK_INTERVAL_S:
             return True
         control = read_control(self.settings)
-        self._uploading = control["uploading"]
+        self._uploading, self._switching = control["uploading"], control["switching"]
         self._checked = time.monotonic()
         return control.get("build", "") == self._build
 
@@ -205,12 +209,36 @@ class RemoteStore:
     def _select(self, params: list[tuple[str, str]]) -> QueryResult:
         return run_query(self.settings, params)
 
-    def _graph_quads(self, graph: str):
-        """The triples of ``graph`` as quads in it (CONSTRUCT, truncation checked)."""
-        query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {named_node(graph)} {{ ?s ?p ?o }} }}"
-        triples = run_query(self.settings, [("query", query)])
+    def _await_switch(self) -> None:
+        """While a build switches readers graph by graph (on a server whose update requests are
+        not transactions, such as Virtuoso: :mod:`plankg.store.remote_publish`), wait until it is
+        done, within the caller's deadline, rather than read a graph half moved."""
+        if not self._switching or self.writable:
+            return
+        until = time.monotonic() + remaining(self.settings.timeout_s)
+        while time.monotonic() < until:
+            control = read_control(self.settings)
+            self._uploading, self._switching = control["uploading"], control["switching"]
+            self._checked = time.monotonic()
+            if not self._switching:
+                return
+            time.sleep(SWITCH_POLL_S)
+
+    def _graph_quads(self, graph: str) -> list[Quad]:
+        """The triples of ``graph`` as quads in it: one CONSTRUCT; from Virtuoso, whose CONSTRUCT
+        is cut at its row limit without a word, SELECT pages of ``PAGE_ROWS`` in a fixed order."""
         node = named_node(graph)
-        return [Quad(t.subject, t.predicate, t.object, node) for t in triples]
+        if self.settings.kind != "virtuoso":
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}"
+            return [Quad(t.subject, t.predicate, t.object, node) for t in run_query(self.settings, [("query", query)])]
+        quads: list[Quad] = []
+        while True:
+            query = (f"SELECT ?s ?p ?o WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o "
+                     f"LIMIT {PAGE_ROWS} OFFSET {len(quads)}")
+            page = [Quad(r["s"], r["p"], r["o"], node) for r in run_query(self.settings, [("query", query)])]
+            quads += page
+            if len(page) < PAGE_ROWS:
+                return quads
 
     def post_update(self, text: str) -> None:
         post_update(self.settings, text)
@@ -235,8 +263,11 @@ def run_query(settings: RemoteSettings, params: list[tuple[str, str]]) -> QueryR
             raise _http_error(settings, response, "query")
         _check_complete(settings, response)
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/sparql-results+json" and settings.kind == "virtuoso" and _is_ask(params):
+            return _virtuoso_ask(response.read())
         if media in _RESULT_TYPES:
-            result = parse_query_results(io.BufferedReader(_Body(response)), _RESULT_TYPES[media])
+            rewrite = _VIRTUOSO_BNODE if settings.kind == "virtuoso" and media.endswith("json") else None
+            result = parse_query_results(io.BufferedReader(_Body(response, rewrite)), _RESULT_TYPES[media])
             streaming = True  # the body is read as the rows are: _Body closes the response
             return result
         fmt = RdfFormat.from_media_type(media) or (RdfFormat.N_TRIPLES if media == "text/plain" else None)
@@ -255,6 +286,23 @@ def run_query(settings: RemoteSettings, params: list[tuple[str, str]]) -> QueryR
             response.close()
 
 
+def _is_ask(params: list[tuple[str, str]]) -> bool:
+    from plankg.sparql import query_form
+
+    return (query_form(next(v for k, v in params if k == "query")) or "").upper() == "ASK"
+
+
+def _virtuoso_ask(body: bytes) -> QueryResult:
+    """Virtuoso answers ASK in JSON as a one-row SELECT of ``__ASK_RETVAL`` (1 or 0)."""
+    try:
+        data = json.loads(body)
+        value = data["boolean"] if "boolean" in data else \
+            data["results"]["bindings"][0]["__ASK_RETVAL"]["value"] in ("1", "true")
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise StoreError(f"Virtuoso's answer to an ASK query cannot be read: {body[:200]!r}") from None
+    return parse_query_results(json.dumps({"head": {}, "boolean": bool(value)}), QueryResultsFormat.JSON)
+
+
 def post_update(settings: RemoteSettings, text: str) -> None:
     """Run a SPARQL update (never retried); QueryError if the server refuses it."""
     request = httpx.Request("POST", settings.update_url, content=text.encode("utf-8"),
@@ -266,14 +314,15 @@ def post_update(settings: RemoteSettings, text: str) -> None:
 
 def read_control(settings: RemoteSettings) -> dict[str, Any]:
     """The control record: ``build`` (name), ``graphs`` (the published IRIs), ``info``
-    (BUILD.json), ``staging`` (graphs a build is uploading or a killed one left) and ``uploading``
+    (BUILD.json), ``staging`` (graphs a build is uploading or a killed one left), ``building`` and
+    ``switching`` (the builds uploading, and switching readers graph by graph) and ``uploading``
     (whether a build is uploading or left staging graphs)."""
     query = f"SELECT ?p ?o WHERE {{ {control_data(settings, f'<{CONTROL_GRAPH}> ?p ?o')} }}"
     rows = run_query(settings, [("query", query), *control_dataset(settings)])
-    out: dict[str, Any] = {"graphs": [], "staging": [], "building": []}
+    out: dict[str, Any] = {"graphs": [], "staging": [], "building": [], "switching": []}
     for row in rows:
         name, value = row["p"].value.removeprefix(CONTROL), row["o"].value
-        if name in ("staging", "building"):
+        if name in ("staging", "building", "switching"):
             out[name].append(value)
         elif name in ("info", "graphs"):
             try:
@@ -342,14 +391,19 @@ def _form(params: list[tuple[str, str]]) -> dict[str, list[str]]:
     return form
 
 
-class _Body(io.RawIOBase):
-    """A streamed response body as the binary file pyoxigraph's result parser reads; closes the
-    response at its end (or when dropped)."""
+_VIRTUOSO_BNODE = (b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "')
+"""Virtuoso names blank nodes ``nodeID://b10000`` in JSON results, which is no blank node label."""
 
-    def __init__(self, response: httpx.Response):
+
+class _Body(io.RawIOBase):
+    """A streamed response body as the binary file pyoxigraph's result parser reads, with
+    ``rewrite`` (old, new) replaced throughout; closes the response at its end (or when dropped)."""
+
+    def __init__(self, response: httpx.Response, rewrite: tuple[bytes, bytes] | None = None):
         self._response = response
-        self._chunks = response.iter_raw(64 * 1024) if not response.headers.get("content-encoding") \
+        chunks = response.iter_raw(64 * 1024) if not response.headers.get("content-encoding") \
             else response.iter_bytes(64 * 1024)
+        self._chunks = _rewritten(chunks, *rewrite) if rewrite else chunks
         self._pending = b""
 
     def readable(self) -> bool:
@@ -372,3 +426,16 @@ class _Body(io.RawIOBase):
     def close(self) -> None:
         self._response.close()
         super().close()
+
+
+def _rewritten(chunks, old: bytes, new: bytes):
+    """``chunks`` with ``old`` replaced by ``new``, also where it spans two chunks."""
+    carry = b""
+    keep = len(old) - 1
+    for chunk in chunks:
+        data = (carry + chunk).replace(old, new)
+        carry = data[len(data) - keep:] if len(data) > keep else data
+        if len(data) > keep:
+            yield data[:len(data) - keep]
+    if carry:
+        yield carry.replace(old, new)

@@ -51,6 +51,7 @@ from plankg.store.remote_http import RemoteSettings, send
 
 STAGING_PREFIX = RESERVED_PREFIX + "staging:"
 INSERT_CHUNK_TRIPLES = 20_000  # triples per INSERT DATA request where there is no graph store
+SWITCH_WAIT_S = 2 * CHECK_INTERVAL_S + 1.0  # from "switching" to the first MOVE where a request is no transaction
 
 
 def upload(settings: RemoteSettings, graph: str, body: bytes, fmt: RdfFormat, *, replace: bool) -> None:
@@ -91,7 +92,7 @@ class RemoteWriter:
         control = read_control(settings)
         self.current = control.get("build")  # the build readers see now
         self.previous_graphs = list(control.get("graphs", ()))
-        self._drop_leftovers(control["staging"], control["building"])
+        self._drop_leftovers(control["staging"], control["building"], control["switching"])
         self._record(f"<{CONTROL}building> {_literal(build)}")
         if settings.kind == "oxigraph":  # readers leave the server's union for the published graphs' list
             time.sleep(CHECK_INTERVAL_S + 0.5)  # (remote.RemoteStore._dataset) before anything is staged
@@ -124,7 +125,9 @@ class RemoteWriter:
         return {graph: n for graph, (_, n) in sorted(self._staged.items())}
 
     def commit(self, info: dict[str, Any]) -> None:
-        """Switch readers to this build in one update request (see the module text)."""
+        """Switch readers to this build (see the module text): on Oxigraph server in one update
+        request, which is one transaction; elsewhere the request's graph operations are not one,
+        so the control record says ``switching`` first and readers wait until it is rewritten."""
         ops = [f"DROP SILENT GRAPH <{g}>" for g in self.previous_graphs if g not in self._staged]
         for graph, (stg, n) in sorted(self._staged.items()):
             ops.append(f"MOVE SILENT GRAPH <{stg}> TO GRAPH <{graph}>" if n else f"DROP SILENT GRAPH <{graph}>")
@@ -132,6 +135,9 @@ class RemoteWriter:
                   f"<{CONTROL}graphs> {_literal(json.dumps(sorted(self._staged)))}"]
         ops.append(f"DELETE WHERE {{ {control_data(self.settings, f'<{CONTROL_GRAPH}> ?p ?o')} }}")
         ops.append(f"INSERT DATA {{ {control_data(self.settings, f'<{CONTROL_GRAPH}> ' + ' ; '.join(record))} }}")
+        if self.settings.kind != "oxigraph":
+            self._record(f"<{CONTROL}switching> {_literal(self.build)}")
+            time.sleep(SWITCH_WAIT_S)  # every reader has looked at the record (CHECK_INTERVAL_S) and waits
         post_update(self.settings, " ;\n".join(ops))
         self._staged.clear()
 
@@ -139,7 +145,7 @@ class RemoteWriter:
         """Drop the staging graphs uploaded so far (best effort: the next build drops what is left)."""
         staged, self._staged = self._staged, {}
         try:
-            self._drop([stg for stg, _ in staged.values()], [self.build])
+            self._drop([stg for stg, _ in staged.values()], [self.build], [self.build])
         except StoreError:
             pass
 
@@ -155,15 +161,18 @@ class RemoteWriter:
     def _record(self, triples: str) -> None:
         post_update(self.settings, f"INSERT DATA {{ {control_data(self.settings, f'<{CONTROL_GRAPH}> {triples}')} }}")
 
-    def _drop_leftovers(self, staging: list[str], building: list[str]) -> None:
-        """Drop the staging graphs a killed or failed build left (the control record lists them)."""
-        if staging or building:
-            self._drop(staging, building)
+    def _drop_leftovers(self, staging: list[str], building: list[str], switching: list[str]) -> None:
+        """Drop the staging graphs a killed or failed build left (the control record lists them),
+        and the mark of a switch it did not finish (readers wait while it is there: a half-switched
+        server answers nothing rather than a mix, until this build replaces every graph)."""
+        if staging or building or switching:
+            self._drop(staging, building, switching)
 
-    def _drop(self, staging: list[str], building: list[str]) -> None:
+    def _drop(self, staging: list[str], building: list[str], switching: list[str] = ()) -> None:
         ops = [f"DROP SILENT GRAPH <{g}>" for g in staging]
         marks = [f"<{CONTROL_GRAPH}> <{CONTROL}staging> <{g}> ." for g in staging]
         marks += [f"<{CONTROL_GRAPH}> <{CONTROL}building> {_literal(b)} ." for b in building]
+        marks += [f"<{CONTROL_GRAPH}> <{CONTROL}switching> {_literal(b)} ." for b in switching]
         ops.append(f"DELETE DATA {{ {control_data(self.settings, ' '.join(marks))} }}")
         post_update(self.settings, " ;\n".join(ops))
 
