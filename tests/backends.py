@@ -1,9 +1,13 @@
 """The store backends the suite runs over: the embedded store, Oxigraph server and Virtuoso.
 
-A test module that covers a behaviour on every backend asks for ``backend_sparql_server`` (a
-read-only ``plankg serve`` on the seed plan's build) or ``backend_update_server`` (one that takes
-updates, on a build of its own) instead of the embedded-only ``sparql_server`` and
-``update_server``: they are parametrised over :data:`BACKENDS`. For a remote backend, a real
+A test module that covers a behaviour on every backend overrides ``sparql_server`` and
+``update_server`` with :data:`EVERY_BACKEND`'s fixtures: ``backend_sparql_server`` (a read-only
+``plankg serve`` on the seed plan's build) and ``backend_update_server`` (one that takes updates,
+on a build of its own), parametrised over :data:`BACKENDS`::
+
+    from backends import every_backend
+
+    sparql_server, update_server = every_backend() For a remote backend, a real
 server (``tests/sparql_servers.py``) holds the graphs, ``plankg build --store-url`` published them
 there, and ``plankg serve --store-url`` answers from it; a server that is not installed makes its
 tests skip with the reason (``python3 scripts/setup-ui.py servers`` installs them).
@@ -103,7 +107,7 @@ def remote_stores(tmp_path_factory) -> Iterator[dict[str, RemoteStoreUnderTest]]
 def backend_sparql_server(backend, request, remote_stores, tmp_path_factory):
     """A read-only ``plankg serve`` (2 workers) on the seed plan's build, on ``backend``."""
     if backend == "embedded":
-        yield request.getfixturevalue("sparql_server")
+        yield request.getfixturevalue("embedded_sparql_server")
         return
     from server_support import start_server, stop
 
@@ -118,7 +122,7 @@ def backend_sparql_server(backend, request, remote_stores, tmp_path_factory):
 def backend_update_server(backend, request, tmp_path_factory):
     """A ``plankg serve`` that takes updates (a random token), on a build of its own, on ``backend``."""
     if backend == "embedded":
-        yield request.getfixturevalue("update_server")
+        yield request.getfixturevalue("embedded_update_server")
         return
     from server_support import start_server, stop
 
@@ -129,3 +133,16 @@ def backend_update_server(backend, request, tmp_path_factory):
             yield server
         finally:
             stop(server)
+
+
+def every_backend():
+    """Fixtures ``sparql_server`` and ``update_server`` for a test module, over every backend."""
+    @pytest.fixture(scope="session")
+    def sparql_server(backend_sparql_server):
+        return backend_sparql_server
+
+    @pytest.fixture(scope="session")
+    def update_server(backend_update_server):
+        return backend_update_server
+
+    return sparql_server, update_server

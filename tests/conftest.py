@@ -75,5 +75,5 @@ def shared_dir() -> Path:
 
 
 # HTTP servers (`plankg serve` processes), shared by every test module that uses them.
-from server_support import sparql_server, update_server  # noqa: E402, F401
+from server_support import embedded_sparql_server, embedded_update_server, sparql_server, update_server  # noqa: E402, F401
 from backends import backend, backend_sparql_server, backend_update_server, remote_stores  # noqa: E402, F401

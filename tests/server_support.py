@@ -147,7 +147,7 @@ def _healthy(server: Server) -> bool:
 
 
 @pytest.fixture(scope="session")
-def sparql_server(built_store, tmp_path_factory):
+def embedded_sparql_server(built_store, tmp_path_factory):
     """A read-only `plankg serve` (2 workers x 4 threads) on the session's store."""
     server = start_server(built_store, tmp_path_factory.mktemp("serve") / "server.log", "--workers", "2")
     yield server
@@ -155,11 +155,24 @@ def sparql_server(built_store, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def update_server(built_store, tmp_path_factory):
+def embedded_update_server(built_store, tmp_path_factory):
     """A read-write `plankg serve` (a random token in the environment) on a copy of the store."""
     server = start_writable_server(built_store, tmp_path_factory.mktemp("serve-rw"))
     yield server
     stop(server)
+
+
+@pytest.fixture(scope="session")
+def sparql_server(embedded_sparql_server):
+    """The read-only server on the embedded store (a module that covers every backend overrides
+    it with ``backend_sparql_server``, tests/backends.py)."""
+    return embedded_sparql_server
+
+
+@pytest.fixture(scope="session")
+def update_server(embedded_update_server):
+    """The read-write server on the embedded store (or ``backend_update_server``, as above)."""
+    return embedded_update_server
 
 
 def start_writable_server(built_store, tmp, *args: str):

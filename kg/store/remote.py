@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -50,8 +52,12 @@ CONTROL = "urn:plankg:"  # the control record's predicates: build, graphs, info,
 _RESULT_TYPES = {"application/sparql-results+json": QueryResultsFormat.JSON,
                  "application/sparql-results+xml": QueryResultsFormat.XML,
                  "text/tab-separated-values": QueryResultsFormat.TSV}
-_ACCEPT = ("application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
-           "application/rdf+xml;q=0.5, application/sparql-results+xml;q=0.5")
+_ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5"  # Virtuoso would send a
+# CONSTRUCT's triples as a SELECT's rows if results were acceptable
+SYSTEM_GRAPHS = {"virtuoso": ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
+                              "http://localuriqaserver/")}
+"""Graphs a server keeps for itself (IRI prefixes), never part of a dataset plankg serves."""
 
 
 class ResultTruncated(QueryError):
@@ -73,6 +79,7 @@ class RemoteStore:
         self._graphs = sorted(control.get("graphs", ()))
         self._uploading = control["uploading"]
         self._switching = control["switching"]
+        self._rw_graphs: list[str] | None = None  # opened for writing: graphs(), until the next write
         self._closed = False
         self._checked = time.monotonic()
 
@@ -91,20 +98,26 @@ class RemoteStore:
               named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
               prefixes: Mapping[str, str] | None = None) -> QueryResult:
         self._await_switch()
-        params: list[tuple[str, str]] = [("query", _prologue(base_iri, prefixes) + sparql)]
+        prologue = _prologue(base_iri, prefixes)
+        params: list[tuple[str, str]] = [("query", prologue + sparql)]
         if default_graphs is not None or named_graphs is not None:
             params += [("default-graph-uri", named_node(g).value) for g in default_graphs or ()]
             params += [("named-graph-uri", named_node(g).value) for g in
                        (named_graphs if named_graphs is not None else self.graphs())]
         elif not has_dataset_clause(sparql):
             params += self._dataset(union_default_graph)
-        return self._select(params)
+        return run_query(self.settings, params, shift=len(prologue))
 
     def graphs(self) -> list[str]:
+        """The published graphs; opened for writing, the server's graphs but its own and
+        plankg's control and staging graphs (asked once, and again after a write through this store)."""
         if not self.writable:
             return list(self._graphs)
-        rows = self._select([("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")])
-        return sorted(g for row in rows if not (g := row["g"].value).startswith(RESERVED_PREFIX))
+        if self._rw_graphs is None:
+            hidden = (RESERVED_PREFIX, *SYSTEM_GRAPHS.get(self.settings.kind, ()))
+            rows = self._select([("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")])
+            self._rw_graphs = sorted(g for row in rows if not (g := row["g"].value).startswith(hidden))
+        return list(self._rw_graphs)
 
     def count(self, graph: str | None = None) -> int:
         if graph is not None:
@@ -141,23 +154,39 @@ class RemoteStore:
 
     def update(self, text: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> None:
         self._check_writable()
-        self.post_update(_prologue(base_iri, prefixes) + text)
+        prologue = _prologue(base_iri, prefixes)
+        self._rw_graphs = None
+        post_update(self.settings, prologue + text, shift=len(prologue))
 
     def load(self, data: RdfData, format: RdfFormat, graph: str | None, *, replace: bool = False) -> None:
+        """Read ``data`` here first (a syntax error is pyoxigraph's, with its position, and the
+        server is not touched), then send it as N-Triples: on Oxigraph server in one request,
+        which is one transaction; elsewhere into a staging graph, then MOVEd (``replace``) or
+        ADDed over ``graph`` (Virtuoso keeps the lines before an error of a failed upload)."""
         self._check_writable()
-        body = data if isinstance(data, bytes) else data.read()
         if graph is None:
-            raise QueryError("a remote store's default graph is the union of its graphs: load into a named graph")
-        from plankg.store.remote_publish import upload  # one place that uploads a graph
+            raise QueryError("a remote store has no default graph of its own (its default graph is the union of "
+                             "its graphs): give a named graph")
+        from plankg.store.remote_publish import STAGING_PREFIX, upload  # one place that uploads a graph
 
-        upload(self.settings, graph, body, format, replace=replace)
+        body = serialize(parse(data if isinstance(data, bytes) else data.read(), format), format=RdfFormat.N_TRIPLES)
+        self._rw_graphs = None
+        if self.settings.kind == "oxigraph":
+            upload(self.settings, graph, body or b"", RdfFormat.N_TRIPLES, replace=replace)
+            return
+        staging = f"{STAGING_PREFIX}load:{uuid.uuid4().hex}"
+        if body:
+            upload(self.settings, staging, body, RdfFormat.N_TRIPLES, replace=True)
+        into = f"{'MOVE' if replace else 'ADD'} SILENT GRAPH <{staging}> TO GRAPH {named_node(graph)}"
+        post_update(self.settings, f"{into} ; DROP SILENT GRAPH <{staging}>")
 
     def clear(self, graph: str | None) -> bool:
         self._check_writable()
         if graph is None:
             return True  # the default graph holds nothing of its own
         existed = self.graph_exists(graph)
-        self.post_update(f"DROP SILENT GRAPH {named_node(graph)}")
+        self._rw_graphs = None
+        post_update(self.settings, f"DROP SILENT GRAPH {named_node(graph)}")
         return existed
 
     def flush(self) -> None:
@@ -201,9 +230,9 @@ class RemoteStore:
         """The dataset parameters of a query without its own: the published graphs (see the
         module text). On Oxigraph server, while no build is uploading, its own union (which is
         about ten times faster than the same graphs listed: bench/RESULTS.md) and all graphs."""
-        if self.writable or (self.settings.kind == "oxigraph" and not self._uploading):
-            return [("union-default-graph", "")] if union and self.settings.kind == "oxigraph" else []
-        graphs = self._graphs or [CONTROL_GRAPH + ":none"]  # nothing published: an empty dataset
+        if self.settings.kind == "oxigraph" and (self.writable or not self._uploading):
+            return [("union-default-graph", "")] if union else []
+        graphs = (self.graphs() if self.writable else self._graphs) or [CONTROL_GRAPH + ":none"]  # none: empty
         return ([("default-graph-uri", g) for g in graphs] if union else []) + [("named-graph-uri", g) for g in graphs]
 
     def _select(self, params: list[tuple[str, str]]) -> QueryResult:
@@ -240,27 +269,26 @@ class RemoteStore:
             if len(page) < PAGE_ROWS:
                 return quads
 
-    def post_update(self, text: str) -> None:
-        post_update(self.settings, text)
-
     def _check_writable(self) -> None:
         if not self.writable:
             raise StoreError(f"the store at {self.settings.query_url} was opened read-only")
 
 
-def run_query(settings: RemoteSettings, params: list[tuple[str, str]]) -> QueryResult:
+def run_query(settings: RemoteSettings, params: list[tuple[str, str]], shift: int = 0) -> QueryResult:
     """POST a query (form-encoded) and read its result as pyoxigraph objects: SELECT and ASK
-    stream from the response; CONSTRUCT and DESCRIBE are read whole into memory."""
+    stream from the response; CONSTRUCT and DESCRIBE are read whole into memory. ``shift``: the
+    characters put before the caller's text on its first line (an error's column is moved back)."""
     seconds = remaining(settings.timeout_s)
     if settings.kind == "virtuoso":
         params = [*params, ("timeout", str(max(1, int(seconds * 1000))))]  # milliseconds
-    request = httpx.Request("POST", settings.query_url, data=_form(params), headers={"Accept": _ACCEPT})
+    accept = _ACCEPT_GRAPH if _form_of(params) in ("CONSTRUCT", "DESCRIBE") else _ACCEPT_RESULTS
+    request = httpx.Request("POST", settings.query_url, data=_form(params), headers={"Accept": accept})
     response = send(request, idempotent=True, seconds=seconds, stream=True)
     streaming = False
     try:
         if response.status_code >= 400:
             response.read()
-            raise _http_error(settings, response, "query")
+            raise _http_error(settings, response, "query", shift)
         _check_complete(settings, response)
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if media == "application/sparql-results+json" and settings.kind == "virtuoso" and _is_ask(params):
@@ -286,30 +314,35 @@ def run_query(settings: RemoteSettings, params: list[tuple[str, str]]) -> QueryR
             response.close()
 
 
-def _is_ask(params: list[tuple[str, str]]) -> bool:
+def _form_of(params: list[tuple[str, str]]) -> str:
     from plankg.sparql import query_form
 
-    return (query_form(next(v for k, v in params if k == "query")) or "").upper() == "ASK"
+    return (query_form(next(v for k, v in params if k == "query")) or "").upper()
+
+
+def _is_ask(params: list[tuple[str, str]]) -> bool:
+    return _form_of(params) == "ASK"
 
 
 def _virtuoso_ask(body: bytes) -> QueryResult:
     """Virtuoso answers ASK in JSON as a one-row SELECT of ``__ASK_RETVAL`` (1 or 0)."""
     try:
         data = json.loads(body)
-        value = data["boolean"] if "boolean" in data else \
-            data["results"]["bindings"][0]["__ASK_RETVAL"]["value"] in ("1", "true")
+        rows = [] if "boolean" in data else data["results"]["bindings"]
+        value = data["boolean"] if "boolean" in data else bool(rows) and rows[0]["__ASK_RETVAL"]["value"] in ("1", "true")
     except (ValueError, KeyError, IndexError, TypeError):
         raise StoreError(f"Virtuoso's answer to an ASK query cannot be read: {body[:200]!r}") from None
     return parse_query_results(json.dumps({"head": {}, "boolean": bool(value)}), QueryResultsFormat.JSON)
 
 
-def post_update(settings: RemoteSettings, text: str) -> None:
-    """Run a SPARQL update (never retried); QueryError if the server refuses it."""
+def post_update(settings: RemoteSettings, text: str, shift: int = 0) -> None:
+    """Run a SPARQL update (never retried); QueryError if the server refuses it (``shift`` as
+    in :func:`run_query`)."""
     request = httpx.Request("POST", settings.update_url, content=text.encode("utf-8"),
                             headers={"Content-Type": "application/sparql-update; charset=utf-8"})
     response = send(request, idempotent=False, seconds=remaining(settings.timeout_s), auth=settings.credentials())
     if response.status_code >= 400:
-        raise _http_error(settings, response, "update")
+        raise _http_error(settings, response, "update", shift)
 
 
 def read_control(settings: RemoteSettings) -> dict[str, Any]:
@@ -361,8 +394,10 @@ def _check_complete(settings: RemoteSettings, response: httpx.Response) -> None:
         raise QueryError(f"{settings.describe()} stopped the query at its time limit and sent a partial result")
 
 
-def _http_error(settings: RemoteSettings, response: httpx.Response, what: str) -> Exception:
+def _http_error(settings: RemoteSettings, response: httpx.Response, what: str, shift: int = 0) -> Exception:
     body = response.text.strip().replace("\r", "")
+    if shift:  # Oxigraph's "error at LINE:COLUMN", in the caller's text
+        body = _POSITION.sub(lambda m: f"error at 1:{max(1, int(m[1]) - shift)}", body)
     brief = body[:400] + ("…" if len(body) > 400 else "")
     if response.status_code in (401, 403):
         return StoreError(f"{settings.describe()} refused the {what} ({response.status_code}): "
@@ -370,6 +405,9 @@ def _http_error(settings: RemoteSettings, response: httpx.Response, what: str) -
     if response.status_code >= 500 and not _looks_like_syntax(brief):
         return StoreError(f"{settings.describe()} failed the {what} ({response.status_code}): {brief}")
     return QueryError(f"invalid SPARQL ({settings.kind} server, {response.status_code}): {brief}")
+
+
+_POSITION = re.compile(r"error at 1:(\d+)")
 
 
 def _looks_like_syntax(text: str) -> bool:

@@ -28,6 +28,7 @@ nothing); an update or upload is never sent twice.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -46,6 +47,7 @@ CONNECT_TIMEOUT_S = 5.0
 READ_RETRIES = 2  # a query or GET whose connection failed is sent again this often
 RETRY_PAUSE_S = 0.2
 POOL = httpx.Limits(max_connections=64, max_keepalive_connections=16, keepalive_expiry=30.0)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # not a log line per exchange (plankg logs its own)
 _PATHS = {  # kind -> (query, update, graph store) paths under the server's root
     "oxigraph": ("/query", "/update", "/store"),
     "virtuoso": ("/sparql", "/sparql-auth", "/sparql-graph-crud-auth"),

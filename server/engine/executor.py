@@ -47,7 +47,6 @@ from typing import Any, BinaryIO
 
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse_query_results
 
-from plankg.errors import QueryError
 from plankg.iri import named_node
 from plankg.sparql import Refused, check_query, check_update, validate_allowlist
 from plankg.store import CurrentStore, GraphStore, RemoteLocation
@@ -171,6 +170,12 @@ class QueryExecutor:
         graph = _graph(graph)
         return self._write(lambda: f"clear {graph or 'the default graph'}", timeout_s,
                            lambda store: store.clear(graph))
+
+    def graphs(self, *, timeout_s: float | None = None) -> list[str]:
+        """The named graphs of the store answering now (:meth:`plankg.store.GraphStore.graphs`)."""
+        store = self._stores.current()
+        started, deadline = self._limits(timeout_s)
+        return self._runner.call(lambda: "graph list", started, deadline, _within(deadline, store.graphs))
 
     def graph_exists(self, graph: str | None, *, timeout_s: float | None = None) -> bool:
         graph = _graph(graph)

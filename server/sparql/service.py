@@ -17,7 +17,6 @@ from plankg.server.sparql.protocol import endpoint_url, executor_errors
 from plankg.server.ui.i18n import human_bytes
 
 RESULT_FORMATS = ", ".join(f"<{iri}>" for iri in formats.w3c_iris(formats.result_formats()))
-NAMED_GRAPHS_QUERY = "SELECT ?g WHERE { GRAPH ?g {} } ORDER BY ?g"
 SD_PREFIXES = {"sd": "http://www.w3.org/ns/sparql-service-description#", "formats": "http://www.w3.org/ns/formats/",
                "dct": "http://purl.org/dc/terms/"}
 SD_TURTLE = """\
@@ -46,7 +45,7 @@ def service_description() -> Response:
     """The SPARQL 1.1 Service Description of this endpoint, or an HTML page about it."""
     rep = conneg.negotiate(conneg.SERVICE_DESCRIPTION)
     with executor_errors():
-        graphs = [row["g"].value for row in runtime().executor().select(NAMED_GRAPHS_QUERY)]
+        graphs = runtime().executor().graphs()
     if rep.media_type == conneg.HTML:
         page = render_template("service_description.html", endpoint=public_endpoint(), graphs=graphs,
                                config=current_app.config, read_write=runtime().read_write,
