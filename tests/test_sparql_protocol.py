@@ -448,12 +448,8 @@ def test_graph_store_refuses_unsupported_uploads_with_415(update_server):
         assert update_server.request("PUT", path, DATA, headers)[0] == 415
 
 
-def test_graph_store_default_is_the_stores_own_default_graph(update_server, backend):
+def test_graph_store_default_is_the_stores_own_default_graph(update_server):
     auth = update_server.auth()
-    if backend != "embedded":  # a remote store's default graph is the union of its graphs: no graph of its own
-        status, _, body = update_server.request("PUT", "/store?default", DATA, {**TURTLE, **auth})
-        assert status == 400 and b"no default graph of its own" in body, body
-        return
     assert update_server.request("PUT", "/store?default", DATA, {**TURTLE, **auth})[0] == 204
     status, _, body = update_server.get("/store", {"default": ""}, headers={"Accept": "application/n-triples"})
     assert status == 200 and body.decode().count("\n") == 1

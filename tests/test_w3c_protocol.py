@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import re
 import shutil
 import subprocess
@@ -26,7 +27,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from server_support import start_writable_server, stop
+from backends import BACKENDS, remote_store
+from server_support import start_server, start_writable_server, stop
 
 W3C_DIR = ROOT / "tests" / "w3c"
 RUNNER = W3C_DIR / "node_modules" / ".bin" / "rdf-test-suite"
@@ -71,11 +73,21 @@ def runner() -> Path:
     return RUNNER
 
 
-@pytest.fixture(scope="module")
-def w3c_server(built_store, tmp_path_factory):
-    server = start_writable_server(built_store, tmp_path_factory.mktemp("w3c"))  # DROP ALL needs its own store
-    yield server
-    stop(server)
+@pytest.fixture(scope="module", params=BACKENDS)
+def w3c_server(request, built_store, tmp_path_factory):
+    """A server that takes updates, on a store of its own (the runner's DROP ALL), on each backend."""
+    if request.param == "embedded":
+        server = start_writable_server(built_store, tmp_path_factory.mktemp("w3c"))
+        yield server
+        stop(server)
+        return
+    workdir = tmp_path_factory.mktemp(f"w3c-{request.param}")
+    with remote_store(request.param, workdir) as store:
+        server = start_server(store.files, workdir / "server.log", env=store.env(), token=secrets.token_urlsafe(24))
+        try:
+            yield server
+        finally:
+            stop(server)
 
 
 def run_suite(runner: Path, manifest: str, mapping: str, options: dict, server, tmp: Path) -> dict[str, list[str]]:

@@ -9,8 +9,10 @@ that list once and sends it with every query that has no dataset of its own (as
 ``default-graph-uri`` and ``named-graph-uri``): the default graph is the union of the published
 graphs, and GRAPH sees exactly those, on every server alike, whatever its own default graph is
 (Virtuoso's holds its system graphs) and without the staging graphs a running build uploads.
-A store opened for writing (``plankg serve`` with updates) sends no dataset: the server's union
-(Oxigraph's ``union-default-graph``; Virtuoso's default graph) and all its named graphs.
+A store opened for writing (``plankg serve`` with updates) serves all the server's graphs but its
+own and plankg's (on Oxigraph server: its union, ``union-default-graph``). A remote store's own
+default graph (the Graph Store's ``?default``, and the default graph of a query without the
+union) is the graph ``urn:plankg:default``.
 
 **Differences between servers**, handled here (docs/deploy.md lists them with what was measured):
 language tags come back lower-cased from Oxigraph, as written from Virtuoso (compare with
@@ -44,6 +46,7 @@ from plankg.store.oxigraph import UNION_TRIPLES_QUERY, has_dataset_clause
 from plankg.store.remote_http import RemoteSettings, describe_error, send
 
 CONTROL_GRAPH = "urn:plankg:control"  # the control record's node, and its graph (not on Oxigraph: see control_data)
+DEFAULT_GRAPH = "urn:plankg:default"  # what a remote store keeps as its own default graph (Graph Store ?default)
 CHECK_INTERVAL_S = 1.0  # how often a read-only store asks whether a new build was published
 SWITCH_POLL_S = 0.1  # how often a query waiting for a build's switch asks whether it is done
 PAGE_ROWS = 10_000  # triples per request when a graph is read whole from Virtuoso (its default ResultSetMaxRows)
@@ -164,9 +167,7 @@ class RemoteStore:
         which is one transaction; elsewhere into a staging graph, then MOVEd (``replace``) or
         ADDed over ``graph`` (Virtuoso keeps the lines before an error of a failed upload)."""
         self._check_writable()
-        if graph is None:
-            raise QueryError("a remote store has no default graph of its own (its default graph is the union of "
-                             "its graphs): give a named graph")
+        graph = graph or DEFAULT_GRAPH
         from plankg.store.remote_publish import STAGING_PREFIX, upload  # one place that uploads a graph
 
         body = serialize(parse(data if isinstance(data, bytes) else data.read(), format), format=RdfFormat.N_TRIPLES)
@@ -183,8 +184,8 @@ class RemoteStore:
     def clear(self, graph: str | None) -> bool:
         self._check_writable()
         if graph is None:
-            return True  # the default graph holds nothing of its own
-        existed = self.graph_exists(graph)
+            graph = DEFAULT_GRAPH
+        existed = graph == DEFAULT_GRAPH or self.graph_exists(graph)
         self._rw_graphs = None
         post_update(self.settings, f"DROP SILENT GRAPH {named_node(graph)}")
         return existed
@@ -230,10 +231,11 @@ class RemoteStore:
         """The dataset parameters of a query without its own: the published graphs (see the
         module text). On Oxigraph server, while no build is uploading, its own union (which is
         about ten times faster than the same graphs listed: bench/RESULTS.md) and all graphs."""
-        if self.settings.kind == "oxigraph" and (self.writable or not self._uploading):
-            return [("union-default-graph", "")] if union else []
+        if union and self.settings.kind == "oxigraph" and (self.writable or not self._uploading):
+            return [("union-default-graph", "")]
         graphs = (self.graphs() if self.writable else self._graphs) or [CONTROL_GRAPH + ":none"]  # none: empty
-        return ([("default-graph-uri", g) for g in graphs] if union else []) + [("named-graph-uri", g) for g in graphs]
+        default = ([*graphs, DEFAULT_GRAPH] if self.writable else graphs) if union else [DEFAULT_GRAPH]
+        return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in graphs]
 
     def _select(self, params: list[tuple[str, str]]) -> QueryResult:
         return run_query(self.settings, params)
