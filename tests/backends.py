@@ -146,3 +146,17 @@ def every_backend():
         return backend_update_server
 
     return sparql_server, update_server
+
+
+@contextmanager
+def app_config(kind: str, built_store: Path, remote_stores: dict[str, RemoteStoreUnderTest]) -> Iterator[dict]:
+    """``create_app`` settings for the seed plan's build on ``kind`` (for a remote one, its
+    PLANKG_STORE_* variables are set in this process meanwhile)."""
+    if kind == "embedded":
+        yield {"STORE": str(built_store)}
+        return
+    store = remote_stores[kind]
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in store.env().items():
+            mp.setenv(name, value)
+        yield {"STORE": str(store.files), "STORE_URL": store.endpoints.query_url}

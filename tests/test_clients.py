@@ -1,4 +1,5 @@
-"""Unmodified SPARQL clients against the real server: SPARQLWrapper and rdflib's SPARQLStore."""
+"""Unmodified SPARQL clients against the real server: SPARQLWrapper and rdflib's SPARQLStore, on
+every store backend."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, GET, JSON, POST, POSTDIRECTLY, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 
+from backends import every_backend
 from conftest import PLAN_NS
+
+sparql_server, update_server = every_backend()  # on the embedded store, Oxigraph server and Virtuoso
 
 PLAN_COUNT = f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{PLAN_NS}Program> }}"
 PROGRAMS = 44

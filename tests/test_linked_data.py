@@ -20,6 +20,7 @@ from markupsafe import escape
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from backends import BACKENDS, app_config
 from conftest import BASE, PLAN_NS, SEED, run_plankg
 from plankg import resources
 from plankg.server import create_app
@@ -36,11 +37,13 @@ SCRIPT = '<script>alert("x&y")</script>'
 LOCAL_BASE = "http://127.0.0.1:8000/id/"
 
 
-@pytest.fixture(scope="module")
-def app(built_store):
-    app = create_app({"STORE": str(built_store), "TESTING": True})
-    yield app
-    app.extensions["plankg"].close()
+@pytest.fixture(scope="module", params=BACKENDS)
+def app(request, built_store, remote_stores):
+    """The app on the seed plan's build, on each store backend (tests/backends.py)."""
+    with app_config(request.param, built_store, remote_stores) as config:
+        app = create_app({**config, "TESTING": True})
+        yield app
+        app.extensions["plankg"].close()
 
 
 @pytest.fixture()

@@ -296,8 +296,8 @@ def run_query(settings: RemoteSettings, params: list[tuple[str, str]], shift: in
         if media == "application/sparql-results+json" and settings.kind == "virtuoso" and _is_ask(params):
             return _virtuoso_ask(response.read())
         if media in _RESULT_TYPES:
-            rewrite = _VIRTUOSO_BNODE if settings.kind == "virtuoso" and media.endswith("json") else None
-            result = parse_query_results(io.BufferedReader(_Body(response, rewrite)), _RESULT_TYPES[media])
+            rewrites = _VIRTUOSO_JSON if settings.kind == "virtuoso" and media.endswith("json") else ()
+            result = parse_query_results(io.BufferedReader(_Body(response, rewrites)), _RESULT_TYPES[media])
             streaming = True  # the body is read as the rows are: _Body closes the response
             return result
         fmt = RdfFormat.from_media_type(media) or (RdfFormat.N_TRIPLES if media == "text/plain" else None)
@@ -431,19 +431,24 @@ def _form(params: list[tuple[str, str]]) -> dict[str, list[str]]:
     return form
 
 
-_VIRTUOSO_BNODE = (b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "')
-"""Virtuoso names blank nodes ``nodeID://b10000`` in JSON results, which is no blank node label."""
+_XSD_BOOLEAN = b'"datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": '
+_VIRTUOSO_JSON = ((b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "'),
+                  (_XSD_BOOLEAN + b'"1"', _XSD_BOOLEAN + b'"true"'), (_XSD_BOOLEAN + b'"0"', _XSD_BOOLEAN + b'"false"'))
+"""What Virtuoso's JSON results say otherwise: blank nodes named ``nodeID://b10000`` (no blank
+node label), and booleans as 1 and 0 (in their datatype, but not what the other servers write)."""
 
 
 class _Body(io.RawIOBase):
-    """A streamed response body as the binary file pyoxigraph's result parser reads, with
-    ``rewrite`` (old, new) replaced throughout; closes the response at its end (or when dropped)."""
+    """A streamed response body as the binary file pyoxigraph's result parser reads, with each of
+    ``rewrites`` (old, new) replaced throughout; closes the response at its end (or when dropped)."""
 
-    def __init__(self, response: httpx.Response, rewrite: tuple[bytes, bytes] | None = None):
+    def __init__(self, response: httpx.Response, rewrites: tuple[tuple[bytes, bytes], ...] = ()):
         self._response = response
         chunks = response.iter_raw(64 * 1024) if not response.headers.get("content-encoding") \
             else response.iter_bytes(64 * 1024)
-        self._chunks = _rewritten(chunks, *rewrite) if rewrite else chunks
+        for old, new in rewrites:
+            chunks = _rewritten(chunks, old, new)
+        self._chunks = chunks
         self._pending = b""
 
     def readable(self) -> bool:

@@ -28,6 +28,7 @@ nothing); an update or upload is never sent twice.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -157,6 +158,15 @@ def client() -> httpx.Client:
             c = _clients[pid] = httpx.Client(limits=POOL, timeout=DEFAULT_TIMEOUT_S, follow_redirects=False,
                                              transport=httpx.HTTPTransport(limits=POOL, retries=0))
         return c
+
+
+@atexit.register
+def _close_clients() -> None:
+    """Close the pooled connections at exit (the sockets would otherwise be left to the collector)."""
+    with _clients_lock:
+        for c in _clients.values():
+            c.close()
+        _clients.clear()
 
 
 def timeout_for(seconds: float) -> httpx.Timeout:
