@@ -160,3 +160,37 @@ def test_the_build_record_is_on_the_server(fresh: RemoteStoreUnderTest) -> None:
     info = control(fresh)["info"]
     assert info["build"] == control(fresh)["build"] and info["triples"] > 4000
     assert json.loads(json.dumps(info)) == info
+
+
+def test_the_time_limit_holds_in_front_of_a_remote_server(fresh: RemoteStoreUnderTest, tmp_path: Path) -> None:
+    """A query past ``--timeout-s`` gets 503, the worker does not retire (the remote call ends by
+    the deadline: nothing is stuck), and the next query is answered."""
+    from server_support import start_server, stop
+
+    server = start_server(fresh.files, tmp_path / "serve.log", "--workers", "1", "--timeout-s", "2", env=fresh.env())
+    try:
+        heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        status, _, body = server.get("/sparql", {"query": heavy}, timeout=60)
+        assert status == 503 and b"limit of 2 s" in body, body
+        assert server.get("/sparql", {"query": "ASK { ?s ?p ?o }"})[0] == 200
+        assert "stuck" not in server.log() and "retir" not in server.log(), server.log()
+    finally:
+        stop(server)
+
+
+def test_a_result_virtuoso_cut_at_its_row_limit_is_an_error_not_a_short_answer(tmp_path: Path) -> None:
+    """Virtuoso's ResultSetMaxRows (100,000 in tests/sparql_servers.py) cuts a result without an
+    error; plankg says so instead of passing the rows on as the whole answer."""
+    from server_support import start_server, stop
+
+    with remote_store("virtuoso", tmp_path) as store:
+        server = start_server(store.files, tmp_path / "serve.log", env=store.env())
+        try:
+            many = ("SELECT * WHERE { ?s ?p ?o . ?x a <https://w3id.org/plankg/ontology#Strategy> }")  # 42 × 4,000+
+            status, _, body = server.get("/sparql", {"query": many}, timeout=120)
+            assert status == 500 and b"maximum of 100000 rows" in body and b"LIMIT and OFFSET" in body, body
+            paged = many + " LIMIT 1000 OFFSET 120000"
+            status, _, body = server.get("/sparql", {"query": paged}, timeout=120)
+            assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 1000
+        finally:
+            stop(server)

@@ -21,9 +21,20 @@ from typing import BinaryIO, Protocol, Self, runtime_checkable
 
 from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples, RdfFormat
 
+from plankg.errors import QueryError, StoreError
+
 QueryResult = QuerySolutions | QueryBoolean | QueryTriples
 RdfData = bytes | BinaryIO
 """Data to load: bytes, or a binary file object read in chunks."""
+
+class ResultTruncated(QueryError):
+    """The store's server cut a result at its row limit (Virtuoso's ``ResultSetMaxRows``); the
+    message says how to read the rest."""
+
+
+class StoreTimeout(StoreError):
+    """The store's server did not answer by the deadline (:func:`deadline`)."""
+
 
 _DEADLINE: ContextVar[float | None] = ContextVar("plankg_store_deadline", default=None)
 

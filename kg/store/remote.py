@@ -41,7 +41,7 @@ from pyoxigraph import Quad, QueryResultsFormat, RdfFormat, Store, parse, parse_
 from plankg.errors import QueryError, StoreError
 from plankg.iri import named_node
 from plankg.namespaces import PREFIXES
-from plankg.store.graphstore import QueryResult, RdfData, remaining
+from plankg.store.graphstore import QueryResult, RdfData, ResultTruncated, remaining
 from plankg.store.oxigraph import UNION_TRIPLES_QUERY, has_dataset_clause
 from plankg.store.remote_http import RemoteSettings, describe_error, send
 
@@ -61,10 +61,6 @@ _ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q
 SYSTEM_GRAPHS = {"virtuoso": ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                               "http://localuriqaserver/")}
 """Graphs a server keeps for itself (IRI prefixes), never part of a dataset plankg serves."""
-
-
-class ResultTruncated(QueryError):
-    """The server cut the result at its row limit; the message says how to get the rest."""
 
 
 class RemoteStore:

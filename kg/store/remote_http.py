@@ -40,6 +40,7 @@ from pathlib import Path
 import httpx
 
 from plankg.errors import StoreError
+from plankg.store.graphstore import StoreTimeout
 
 ENV_URL = "PLANKG_STORE_URL"
 KINDS = ("oxigraph", "virtuoso", "generic")
@@ -185,6 +186,11 @@ def send(request: httpx.Request, *, idempotent: bool, seconds: float, stream: bo
         request.extensions["timeout"] = timeout_for(deadline - time.monotonic()).as_dict()
         try:
             return client().send(request, stream=stream, auth=auth)
+        except httpx.TimeoutException as e:
+            if isinstance(e, httpx.ConnectTimeout) and attempt + 1 < attempts:
+                continue
+            raise StoreTimeout(f"the SPARQL server at {request.url.copy_with(query=None)} did not answer within "
+                               f"{seconds:g} s ({type(e).__name__})") from None
         except (httpx.ConnectError, httpx.RemoteProtocolError) as e:
             # RemoteProtocolError: a pooled keep-alive connection the server had closed
             if attempt + 1 == attempts or time.monotonic() + RETRY_PAUSE_S >= deadline:

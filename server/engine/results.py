@@ -21,6 +21,7 @@ from plankg.errors import PlanKGError, QueryError
 from plankg.namespaces import PREFIXES
 from plankg.server.engine.queryerrors import QueryFailed, QuerySyntaxError, QueryTimeout, UnsupportedFormat
 from plankg.store import GraphStore
+from plankg.store.graphstore import ResultTruncated, StoreTimeout
 
 KINDS = {ox.QueryBoolean: "boolean", ox.QuerySolutions: "solutions", ox.QueryTriples: "graph"}
 
@@ -263,6 +264,10 @@ def dump(store: GraphStore, graph: str | None, fmt: ox.RdfFormat, out: ChunkWrit
 
 def translate(error: BaseException) -> BaseException:
     """The executor's exception for one raised by a job (others are passed on unchanged)."""
+    if isinstance(error, ResultTruncated):  # the store's server cut the result: an evaluation failure
+        return QueryFailed(str(error))
+    if isinstance(error, StoreTimeout):  # the store's server did not answer by the deadline
+        return QueryTimeout(str(error))
     if isinstance(error, PlanKGError) and type(error) is not QueryError:
         return error
     if isinstance(error, (SyntaxError, QueryError)):  # QueryError: OxigraphStore's "invalid SPARQL"
