@@ -104,6 +104,8 @@ def test_a_reader_polling_during_a_publish_never_sees_a_half_loaded_plan(fresh: 
         reader.join()
     new_plan, new_union = count(fresh, COUNT_PLAN), count(fresh, COUNT_UNION)
     assert (old_plan, old_union) != (new_plan, new_union) and len(seen) > 10
+    print(f"{fresh.kind}: {len(seen)} observations during the publish, "
+          f"{sum(1 for o in seen if o == (old_plan, old_union))} old, {sum(1 for o in seen if o == (new_plan, new_union))} new")
     # Oxigraph: the switch is one transaction; Virtuoso: readers wait while it moves graph by graph
     assert set(seen) <= {(old_plan, old_union), (new_plan, new_union)}, f"a half-switched store was seen: {set(seen)}"
     assert not control(fresh)["uploading"] and not control(fresh)["switching"]
