@@ -129,7 +129,7 @@ def test_a_killed_build_changes_nothing_readers_see_and_the_next_build_cleans_up
     fresh.plankg("build", str(variant_plan(tmp_path)), check=True)
     after = control(fresh)
     assert not after["uploading"] and after["build"] != before[0]
-    from plankg.store.remote import run_query
+    from plankg.store.remote_protocol import run_query
 
     graphs = {r["g"].value for r in run_query(fresh.settings(),
                                               [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")])}

@@ -36,17 +36,8 @@ from pyoxigraph import RdfFormat, parse, serialize
 from plankg.errors import StoreError
 from plankg.store.builddir import NTriples
 from plankg.store.graphstore import remaining
-from plankg.store.remote import (
-    CHECK_INTERVAL_S,
-    CONTROL,
-    CONTROL_GRAPH,
-    RESERVED_PREFIX,
-    _http_error,
-    control_data,
-    post_update,
-    read_control,
-    run_query,
-)
+from plankg.store.remote import CHECK_INTERVAL_S, CONTROL, CONTROL_GRAPH, RESERVED_PREFIX, control_data, read_control
+from plankg.store.remote_protocol import http_error, post_update, run_query
 from plankg.store.remote_http import RemoteSettings, send
 
 STAGING_PREFIX = RESERVED_PREFIX + "staging:"
@@ -63,7 +54,7 @@ def upload(settings: RemoteSettings, graph: str, body: bytes, fmt: RdfFormat, *,
                                 content=body, headers={"Content-Type": _upload_type(settings, fmt)})
         response = send(request, idempotent=False, seconds=remaining(settings.timeout_s), auth=settings.credentials())
         if response.status_code >= 400:
-            raise _http_error(settings, response, f"upload of <{graph}>")
+            raise http_error(settings, response, f"upload of <{graph}>")
         return
     lines = serialize(parse(body, fmt), format=RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
     step = (len(lines) or 1) if any("_:" in line for line in lines) else INSERT_CHUNK_TRIPLES
