@@ -111,6 +111,26 @@ def test_a_reader_polling_during_a_publish_never_sees_a_half_loaded_plan(fresh: 
     assert not control(fresh)["uploading"] and not control(fresh)["switching"]
 
 
+def test_the_servers_current_store_takes_up_a_new_build(fresh: RemoteStoreUnderTest, monkeypatch) -> None:
+    """As `plankg serve` does: plankg.store.current.CurrentStore asks is_current() on each
+    request and again before it reopens; the second question must not hide the first's answer."""
+    from plankg.store import RemoteLocation
+    from plankg.store.current import CurrentStore
+    from plankg.store.remote import CHECK_INTERVAL_S
+
+    for name, value in fresh.env().items():
+        monkeypatch.setenv(name, value)
+    current = CurrentStore(RemoteLocation(fresh.env()["PLANKG_STORE_URL"], fresh.files), False)
+    old = current.current().build_id
+    fresh.plankg("build", str(SEED), check=True)
+    new = control(fresh)["build"]
+    assert new != old
+    deadline = time.monotonic() + 3 * CHECK_INTERVAL_S + 5
+    while current.current().build_id != new:
+        assert time.monotonic() < deadline, f"still serving {old} after the switch to {new}"
+        time.sleep(0.05)
+
+
 def test_a_killed_build_changes_nothing_readers_see_and_the_next_build_cleans_up(fresh: RemoteStoreUnderTest,
                                                                                   tmp_path: Path) -> None:
     before = (control(fresh)["build"], count(fresh, COUNT_PLAN), count(fresh, COUNT_UNION))

@@ -74,6 +74,7 @@ class RemoteStore:
         self._rw_graphs: list[str] | None = None  # opened for writing: graphs(), until the next write
         self._closed = False
         self._checked = time.monotonic()
+        self._stale = False  # the control graph named another build: see is_current
 
     @property
     def build_id(self) -> str:
@@ -186,13 +187,18 @@ class RemoteStore:
 
     def is_current(self) -> bool:
         """Whether the control graph still names this store's build: asked at most every
-        ``CHECK_INTERVAL_S``, so a new build is served that long after its switch at most."""
-        if self.writable or time.monotonic() - self._checked < CHECK_INTERVAL_S:
+        ``CHECK_INTERVAL_S``, so a new build is served that long after its switch at most. Once
+        it does not, it never will (the caller asks again before it reopens:
+        :meth:`plankg.store.current.CurrentStore._reopen`)."""
+        if self.writable or self._stale:
+            return not self._stale
+        if time.monotonic() - self._checked < CHECK_INTERVAL_S:
             return True
         control = read_control(self.settings)
         self._uploading, self._switching = control["uploading"], control["switching"]
         self._checked = time.monotonic()
-        return control.get("build", "") == self._build
+        self._stale = control.get("build", "") != self._build
+        return not self._stale
 
     def build_file(self, name: str) -> Path | None:
         if self.files is None or not self._build:
