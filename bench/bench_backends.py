@@ -24,8 +24,8 @@ after one warm-up pass) on every target; one slower than --slow-ms on any target
 the mix, and the table says which. Then for 1, 4 and 16 clients each target runs --rounds rounds
 of --seconds (at most --max-requests requests a round; a request is cut at 60 s), the targets
 taking turns round by round so a change in the machine's load hits them alike. Errors (non-200s,
-broken connections) are counted and the first one printed. Only 127.0.0.1 is used; every server
-started here is stopped at the end.
+broken connections) are counted, the first printed, the servers' logs then kept. Only 127.0.0.1 is
+used; every server started here is stopped at the end.
 """
 
 from __future__ import annotations
@@ -57,11 +57,9 @@ ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("PLANKG_")},
 
 def store_env(kind: str, e) -> dict[str, str]:
     """The PLANKG_STORE_* variables pointing plankg at a server (as tests/backends.py)."""
-    env = {"PLANKG_STORE_URL": e.query_url, "PLANKG_STORE_UPDATE_URL": e.update_url,
-           "PLANKG_STORE_GSP_URL": e.gsp_url, "PLANKG_STORE_KIND": kind}
-    if e.user:
-        env.update(PLANKG_STORE_USER=e.user, PLANKG_STORE_PASSWORD=e.password or "", PLANKG_STORE_AUTH=e.auth)
-    return env
+    auth = {"PLANKG_STORE_USER": e.user, "PLANKG_STORE_PASSWORD": e.password or "", "PLANKG_STORE_AUTH": e.auth}
+    return {"PLANKG_STORE_URL": e.query_url, "PLANKG_STORE_UPDATE_URL": e.update_url, "PLANKG_STORE_GSP_URL": e.gsp_url,
+            "PLANKG_STORE_KIND": kind, **(auth if e.user else {})}
 
 
 def build(store: Path, env: dict[str, str]) -> tuple[float, str]:
@@ -164,7 +162,7 @@ def main() -> None:
     from plankg.store.remote import read_control
     from plankg.store.remote_http import settings_from_env
 
-    tmp, stops, procs, builds, targets = Path(tempfile.mkdtemp(prefix="plankg-bench-backends-")), [], [], {}, []
+    tmp, stops, procs, builds, targets, parts = Path(tempfile.mkdtemp(prefix="plankg-bench-backends-")), [], [], {}, [], {}
     loads = [("start", os.getloadavg())]
     try:
         builds["embedded"] = build(tmp / "embedded", {})
@@ -188,7 +186,7 @@ def main() -> None:
 
         queries = [(e.name, e.query, TURTLE if (query_form(e.query) or "").upper() in ("CONSTRUCT", "DESCRIBE")
                     else JSON) for e in examples()]  # (name, text, Accept)
-        once, slow = {}, set()
+        once, slow = {}, set()  # ms of each (target, query); the queries left out
         for t in targets:  # one warm-up pass, then each query timed once, the targets in turn
             t.run(queries, 1, 600, len(queries))
         for q in queries:
@@ -200,8 +198,7 @@ def main() -> None:
                     print(f"{t.name} {q[0]}: {once[t.name, q[0]]:.0f} ms {r['first'][:1]}")
         kept = [q for q in queries if q[0] not in slow]
 
-        parts: dict[tuple[str, int], list[dict]] = {}
-        for r in range(args.rounds):
+        for r in range(args.rounds):  # parts: (target, clients) -> its rounds
             for c in LEVELS:
                 for t in (targets if r % 2 == 0 else targets[::-1]):
                     parts.setdefault((t.name, c), []).append(t.run(kept, c, args.seconds, args.max_requests))
@@ -216,7 +213,10 @@ def main() -> None:
                 os.killpg(p.pid, 9)
         for stop in stops:
             stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if any(p["errors"] for ps in parts.values() for p in ps):
+            print(f"\na request failed: the servers' logs are kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     names = [t.name for t in targets]
     print(f"\nmachine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; {args.rounds} rounds of "
