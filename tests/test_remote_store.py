@@ -216,3 +216,12 @@ def test_a_result_virtuoso_cut_at_its_row_limit_is_an_error_not_a_short_answer(t
             assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 1000
         finally:
             stop(server)
+
+
+def test_a_servers_own_failure_is_not_blamed_on_the_query(remote_stores) -> None:
+    """Virtuoso 7.2.5 fails example query 12 with an internal compiler error (SQ156, in its
+    error class 37000 like its syntax errors): that is the server's failure, not a 400."""
+    store = remote_stores["virtuoso"]
+    proc = store.plankg("query", "-e", "12-laws-cited-by-several-agencies")
+    assert proc.returncode == 3 and "failed the query" in proc.stderr and "SQ156" in proc.stderr, proc.stderr
+    assert "invalid SPARQL" not in proc.stderr and "Traceback" not in proc.stderr

@@ -36,6 +36,10 @@ class StoreTimeout(StoreError):
     """The store's server did not answer by the deadline (:func:`deadline`)."""
 
 
+class ServerFailed(StoreError):
+    """The store's server failed one operation (an internal error of its own), not the request."""
+
+
 _DEADLINE: ContextVar[float | None] = ContextVar("plankg_store_deadline", default=None)
 
 
@@ -61,7 +65,11 @@ def remaining(default: float) -> float:
 @runtime_checkable
 class GraphStore(Protocol):
     """A SPARQL dataset of named graphs. Use as a context manager. The writes raise unless the
-    store was opened for writing; each is all or nothing and visible to readers after :meth:`flush`."""
+    store was opened for writing; each is all or nothing and visible to readers after :meth:`flush`.
+
+    An implementation may set ``evaluates_here = False`` when queries are evaluated elsewhere (a
+    remote server): the server then does not hold its cap on queries that materialise their
+    results in memory (:mod:`plankg.server.engine.memory`) for it. Absent means True."""
 
     @property
     def build_id(self) -> str:

@@ -61,6 +61,8 @@ class RemoteStore:
     directory of the builds' files (dumps, BUILD.json: :mod:`plankg.store.publishing`'s layout,
     without a RocksDB store), or None."""
 
+    evaluates_here = False  # the server evaluates queries: no local cap on expensive ones
+
     def __init__(self, settings: RemoteSettings, *, writable: bool = False, files: Path | None = None):
         self.settings = settings
         self.writable = writable

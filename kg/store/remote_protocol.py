@@ -19,7 +19,7 @@ from pyoxigraph import QueryResultsFormat, RdfFormat, Store, parse, parse_query_
 
 from plankg.errors import QueryError, StoreError
 from plankg.iri import named_node
-from plankg.store.graphstore import QueryResult, ResultTruncated, remaining
+from plankg.store.graphstore import QueryResult, ResultTruncated, ServerFailed, StoreTimeout, remaining
 from plankg.store.remote_http import RemoteSettings, describe_error, send
 
 _RESULT_TYPES = {"application/sparql-results+json": QueryResultsFormat.JSON,
@@ -122,17 +122,20 @@ def http_error(settings: RemoteSettings, response: httpx.Response, what: str, sh
     if response.status_code in (401, 403):
         return StoreError(f"{settings.describe()} refused the {what} ({response.status_code}): "
                           "check PLANKG_STORE_USER and the password")
-    if response.status_code >= 500 and not _looks_like_syntax(brief):
-        return StoreError(f"{settings.describe()} failed the {what} ({response.status_code}): {brief}")
-    return QueryError(f"invalid SPARQL ({settings.kind} server, {response.status_code}): {brief}")
+    if response.status_code < 500 or _looks_like_syntax(brief):
+        return QueryError(f"invalid SPARQL ({settings.kind} server, {response.status_code}): {brief}")
+    if "SR171" in brief:  # Virtuoso's MaxQueryExecutionTime
+        return StoreTimeout(f"{settings.describe()} stopped the {what} at its time limit: {brief}")
+    return ServerFailed(f"{settings.describe()} failed the {what} ({response.status_code}): {brief}")
 
 
 _POSITION = re.compile(r"error at 1:(\d+)")
 
 
 def _looks_like_syntax(text: str) -> bool:
-    """Virtuoso answers a syntax error with a 400 or a 500 whose text says SP030/37000."""
-    return "SP030" in text or "37000" in text or "syntax error" in text.lower()
+    """Virtuoso answers some syntax errors with a 500 that says SP030 (its class 37000 also holds
+    its own internal errors, such as SQ156, which are no fault of the request)."""
+    return "SP030" in text or "syntax error" in text.lower()
 
 
 def prologue(base_iri: str | None, prefixes: Mapping[str, str] | None) -> str:

@@ -122,7 +122,8 @@ class QueryExecutor:
         what = lambda: f"query {_brief(query)}"  # noqa: E731
         started, deadline = self._limits(timeout_s)
         produce = _within(deadline, lambda out: results.run_query(store, query, media_type, options, out))
-        if self._gate.size and is_expensive(query):  # it may hold much memory before its first row: wait for a slot
+        if self._gate.size and getattr(store, "evaluates_here", True) and is_expensive(query):
+            # it may hold much memory here before its first row: wait for a slot (a remote server's memory is its own)
             produce = self._gate.wrap(produce, deadline)
         return self._runner.stream(what, started, deadline, produce)
 

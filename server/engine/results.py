@@ -21,7 +21,7 @@ from plankg.errors import PlanKGError, QueryError
 from plankg.namespaces import PREFIXES
 from plankg.server.engine.queryerrors import QueryFailed, QuerySyntaxError, QueryTimeout, UnsupportedFormat
 from plankg.store import GraphStore
-from plankg.store.graphstore import ResultTruncated, StoreTimeout
+from plankg.store.graphstore import ResultTruncated, ServerFailed, StoreTimeout
 
 KINDS = {ox.QueryBoolean: "boolean", ox.QuerySolutions: "solutions", ox.QueryTriples: "graph"}
 
@@ -264,7 +264,7 @@ def dump(store: GraphStore, graph: str | None, fmt: ox.RdfFormat, out: ChunkWrit
 
 def translate(error: BaseException) -> BaseException:
     """The executor's exception for one raised by a job (others are passed on unchanged)."""
-    if isinstance(error, ResultTruncated):  # the store's server cut the result: an evaluation failure
+    if isinstance(error, (ResultTruncated, ServerFailed)):  # the store's server cut the result, or failed
         return QueryFailed(str(error))
     if isinstance(error, StoreTimeout):  # the store's server did not answer by the deadline
         return QueryTimeout(str(error))
