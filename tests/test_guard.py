@@ -9,6 +9,7 @@ import threading
 import pyoxigraph
 import pytest
 
+from backends import every_backend
 from plankg.sparql import guard
 from plankg.sparql.guard import (
     QueryInfo,
@@ -19,6 +20,8 @@ from plankg.sparql.guard import (
     inspect_update,
     validate_allowlist,
 )
+
+sparql_server, update_server = every_backend()  # the hostile-input checks on every store backend
 
 EX = "http://example.org/"
 P = f"PREFIX : <{EX}> PREFIX ex: <{EX}ex/> "

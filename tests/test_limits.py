@@ -14,6 +14,10 @@ import pytest
 from plankg.sparql import limits as L
 from plankg.errors import QueryError
 from plankg.sparql.limits import NESTING_MAX, OPENERS_MAX, OPERATORS_MAX, PAREN_TERMS_MAX, QueryTooComplex
+from backends import every_backend
+
+sparql_server, update_server = every_backend()  # the hostile-input checks on every store backend
+
 
 W = "SELECT * WHERE "
 P = "PREFIX : <http://e/> "
@@ -185,9 +189,14 @@ def test_server_refuses_deep_nesting_with_the_position_in_the_users_text(sparql_
                     b"split it or flatten it\n")
 
 
-def test_server_threads_have_big_stacks_a_chain_that_crashes_8_mib_runs(sparql_server):
+def test_server_threads_have_big_stacks_a_chain_that_crashes_8_mib_runs(sparql_server, backend):
     booted = _booted(sparql_server)
     text = W + "{ FILTER(" + "1+" * 10_000 + "1) }"  # crashes a thread of 8 MiB at 6,912
+    if backend != "embedded":  # the store's server parses it, on its own threads: it would end Oxigraph server
+        status, _, body = sparql_server.request("POST", "/sparql", text, {"Content-Type": "application/sparql-query"})
+        assert status == 400 and b"(OPERATORS_MAX, for a parser stack of 8 MiB)" in body, body  # it ended Oxigraph server
+        assert sparql_server.get("/sparql", {"query": "ASK { ?s ?p ?o }"})[0] == 200  # the server is still there
+        return
     for _ in range(4):  # more than one worker and thread
         status, _, body = sparql_server.request("POST", "/sparql", text, {"Content-Type": "application/sparql-query"})
         assert status == 200, body
@@ -200,3 +209,16 @@ def test_server_refuses_a_deep_update_with_400(update_server):
                                             {"Content-Type": "application/sparql-update", **update_server.auth()})
     assert status == 400 and b"(OPENERS_MAX)" in body
     assert update_server.get("/healthz")[0] == 200
+
+
+def test_the_bounds_shrink_with_the_stack_of_a_servers_parser():
+    """A remote store checks a request against its server's parser stack (8 MiB by default,
+    PLANKG_STORE_STACK_MIB): 1/32 of ours, so 1/32 of the openers and operators."""
+    small = 8 << 20
+    L.check(W + "{ FILTER(" + "1+" * 500 + "1) }", small)
+    with pytest.raises(QueryTooComplex, match=r"at most 512 .*\(OPERATORS_MAX, for a parser stack of 8 MiB\)"):
+        L.check(W + "{ FILTER(" + "1+" * 600 + "1) }", small)
+    L.check(W + "{" * 60 + "}" * 60, small)
+    with pytest.raises(QueryTooComplex, match=r"at most 64 .*\(OPENERS_MAX, for a parser stack of 8 MiB\)"):
+        L.check(W + "{" * 70 + "}" * 70, small)
+    L.check(W + "{ FILTER(" + "1+" * 600 + "1) }")  # our own threads' stack takes it

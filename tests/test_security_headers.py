@@ -12,6 +12,10 @@ import socket
 import pytest
 
 from plankg.server.http import CONTENT_SECURITY_POLICY
+from backends import every_backend
+
+sparql_server, update_server = every_backend()  # the hostile-input checks on every store backend
+
 
 ASK = "/sparql?query=ASK%7B%7D"
 EVERY = {"x-content-type-options": "nosniff", "referrer-policy": "strict-origin-when-cross-origin"}

@@ -106,25 +106,31 @@ class QueryTooComplex(QueryError):
         super().__init__(reason if line is None else reason.format(where=f"at line {line}, column {column}"))
 
 
-def check(text: str) -> None:
-    """Refuse ``text`` (a query or an update) if it could nest too deep; see the module text."""
+def check(text: str, stack_bytes: int = STACK_BYTES) -> None:
+    """Refuse ``text`` (a query or an update) if it could nest too deep; see the module text.
+    ``stack_bytes``: the stack of the threads that parse it, if not plankg's own (a SPARQL
+    server's: :mod:`plankg.store.remote` passes it): the bounds shrink with it."""
+    scale = stack_bytes / STACK_BYTES
+    openers_max, operators_max = int(OPENERS_MAX * scale), int(OPERATORS_MAX * scale)
+    terms_max = int(PAREN_TERMS_MAX * scale)
+    whose = "" if stack_bytes == STACK_BYTES else f", for a parser stack of {stack_bytes >> 20} MiB"
     raw = text.encode("utf-8", "surrogatepass")
     counted = raw.translate(None, _UNCOUNTED)  # one pass: only the characters of OPENERS and OPERATORS stay
     openers = sum(counted.count(c) for c in b"{([") + raw.count(b"<<")
-    if openers > OPENERS_MAX:
+    if openers > openers_max:
         raise QueryTooComplex(f"the request has {openers:,} of the characters {{ ( [ << (counted everywhere, strings "
-                              f"and comments too); at most {OPENERS_MAX:,} can be parsed safely (OPENERS_MAX)")
+                              f"and comments too); at most {openers_max:,} can be parsed safely (OPENERS_MAX{whose})")
     operators = sum(counted.count(c) for c in _OPERATOR_BYTES)
-    if operators > OPERATORS_MAX:
+    if operators > operators_max:
         raise QueryTooComplex(f"the request has {operators:,} of the characters {' '.join(OPERATORS)} (counted "
-                              f"everywhere, strings and comments too); at most {OPERATORS_MAX:,} can be parsed "
-                              "safely (OPERATORS_MAX)")
-    long = len(text) > SHORT_TEXT_CHARS
+                              f"everywhere, strings and comments too); at most {operators_max:,} can be parsed "
+                              f"safely (OPERATORS_MAX{whose})")
+    long = len(text) > 2 * terms_max  # a term takes at least 2 characters: a shorter text has few enough
     if long or openers + counted.count(b"!") > NESTING_MAX:  # else it cannot nest deeper, however it is read
-        _check_tokens(text, long)
+        _check_tokens(text, long, terms_max)
 
 
-def _check_tokens(text: str, long: bool) -> None:
+def _check_tokens(text: str, long: bool, terms_max: int = PAREN_TERMS_MAX) -> None:
     """The nesting depth as read by the lexer (brackets, and ``!`` before an operand), and the
     number of terms directly inside ``( … )``. That count trusts the lexer, so a long text whose
     reading the ambiguous ``<`` could change is refused (``long``)."""
@@ -142,10 +148,10 @@ def _check_tokens(text: str, long: bool) -> None:
         if kind != "punct":
             if stack and stack[-1][1] == "(" and (juxtaposed or kind == "name"):  # a collection element, a VALUES value
                 terms += juxtaposed + (len(token) // 2 if kind == "name" else 0)  # `true1true1` is 4 to oxigraph
-                if terms > PAREN_TERMS_MAX:
-                    _refuse_terms(text, m.start(kind))
+                if terms > terms_max:
+                    _refuse_terms(text, m.start(kind), terms_max)
             if long and kind == "iri":
-                _check_unambiguous(text, m, token)
+                _check_unambiguous(text, m, token, 2 * terms_max)
             run, previous, after_term = 0, "", kind in _TERMS
             continue
         after_term = token in ")]"
@@ -156,8 +162,8 @@ def _check_tokens(text: str, long: bool) -> None:
         elif token in "{([" or (token == "<" and previous == "<"):
             if juxtaposed and token != "{":
                 terms += 1
-                if terms > PAREN_TERMS_MAX:
-                    _refuse_terms(text, m.start(kind))
+                if terms > terms_max:
+                    _refuse_terms(text, m.start(kind), terms_max)
             stack.append((depth, token))
             depth += 1 + run
             run = 0
@@ -173,7 +179,7 @@ def _check_tokens(text: str, long: bool) -> None:
         previous = token
 
 
-def _check_unambiguous(text: str, m, iri: str) -> None:
+def _check_unambiguous(text: str, m, iri: str, threshold: int = SHORT_TEXT_CHARS) -> None:
     """Refuse an IRI token whose other reading (``<`` as less-than) could start a string or a
     comment that moves where later strings start: then the lexer's count could be too low."""
     hash_at = iri.find("#")
@@ -182,16 +188,16 @@ def _check_unambiguous(text: str, m, iri: str) -> None:
     if "'" in iri or (hash_at >= 0 and any(q in rest for q in _QUOTES)):
         start = m.start("iri")
         line = text.count("\n", 0, start) + 1
-        raise QueryTooComplex(f"the request is over {SHORT_TEXT_CHARS:,} characters long and has an IRI {{where}} "
+        raise QueryTooComplex(f"the request is over {threshold:,} characters long and has an IRI {{where}} "
                               "that could also be read as a comparison hiding a string or a comment, so its terms "
                               "cannot be counted safely: declare a PREFIX for that IRI, or put what follows it on "
                               "the next line", line, start - text.rfind("\n", 0, start))
 
 
-def _refuse_terms(text: str, pos: int) -> None:
+def _refuse_terms(text: str, pos: int, terms_max: int = PAREN_TERMS_MAX) -> None:
     line = text.count("\n", 0, pos) + 1
-    raise QueryTooComplex(f"the request has more than {PAREN_TERMS_MAX:,} terms directly inside ( … ) side by side "
-                          f"(collection elements, VALUES values), the {PAREN_TERMS_MAX + 1:,}th {{where}}; that is as "
+    raise QueryTooComplex(f"the request has more than {terms_max:,} terms directly inside ( … ) side by side "
+                          f"(collection elements, VALUES values), the {terms_max + 1:,}th {{where}}; that is as "
                           "many as can be parsed safely (PAREN_TERMS_MAX): split it", line,
                           pos - text.rfind("\n", 0, pos))
 

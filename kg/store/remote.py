@@ -39,6 +39,7 @@ from pyoxigraph import Quad, RdfFormat, Store, parse, serialize
 from plankg.errors import StoreError
 from plankg.iri import named_node
 from plankg.namespaces import PREFIXES
+from plankg.sparql.limits import check as check_limits
 from plankg.store.graphstore import QueryResult, RdfData, remaining
 from plankg.store.oxigraph import UNION_TRIPLES_QUERY, has_dataset_clause
 from plankg.store.remote_http import RemoteSettings
@@ -92,6 +93,7 @@ class RemoteStore:
     def query(self, sparql: str, *, union_default_graph: bool = True, default_graphs: Iterable[str] | None = None,
               named_graphs: Iterable[str] | None = None, base_iri: str | None = None,
               prefixes: Mapping[str, str] | None = None) -> QueryResult:
+        check_limits(sparql, self.settings.stack_bytes)  # the server's parser has a smaller stack than ours
         self._await_switch()
         head = prologue(base_iri, prefixes)
         params: list[tuple[str, str]] = [("query", head + sparql)]
@@ -149,6 +151,7 @@ class RemoteStore:
 
     def update(self, text: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None) -> None:
         self._check_writable()
+        check_limits(text, self.settings.stack_bytes)
         head = prologue(base_iri, prefixes)
         self._rw_graphs = None
         post_update(self.settings, head + text, shift=len(head))

@@ -16,6 +16,9 @@ may carry ``user:password@``):
                               query endpoint's ``Server`` header
 ``PLANKG_STORE_TIMEOUT_S``    limit of one HTTP exchange that has no deadline of its own (a build's
                               upload, a CLI query); default 300
+``PLANKG_STORE_STACK_MIB``    stack of the server's threads that parse a request (MiB), which the
+                              nesting bounds scale to (:mod:`plankg.sparql.limits`); default 8
+                              (Oxigraph server's, measured: ``{`` ×4000 or ``STR(`` ×1000 end it)
 ============================  ===================================================================
 
 Endpoints by kind, relative to the query URL's root: Oxigraph server ``/query``, ``/update``,
@@ -45,6 +48,7 @@ from plankg.store.graphstore import StoreTimeout
 ENV_URL = "PLANKG_STORE_URL"
 KINDS = ("oxigraph", "virtuoso", "generic")
 DEFAULT_TIMEOUT_S = 300.0
+DEFAULT_STACK_MIB = 8
 CONNECT_TIMEOUT_S = 5.0
 READ_RETRIES = 2  # a query or GET whose connection failed is sent again this often
 RETRY_PAUSE_S = 0.2
@@ -68,6 +72,7 @@ class RemoteSettings:
     password: str | None = field(default=None, repr=False)
     auth: str = "basic"
     timeout_s: float = DEFAULT_TIMEOUT_S
+    stack_bytes: int = DEFAULT_STACK_MIB << 20
 
     def describe(self) -> str:
         """For logs and messages: the query URL and the kind; never the credentials."""
@@ -101,10 +106,16 @@ def settings_from_env(url: str, env: os._Environ[str] | dict[str, str] | None = 
         timeout_s = float(timeout)
     except ValueError:
         raise StoreError(f"PLANKG_STORE_TIMEOUT_S={timeout!r}: expected a number of seconds") from None
+    stack = env.get("PLANKG_STORE_STACK_MIB") or DEFAULT_STACK_MIB
+    try:
+        stack_mib = int(stack)
+    except ValueError:
+        raise StoreError(f"PLANKG_STORE_STACK_MIB={stack!r}: expected a whole number of MiB") from None
     return RemoteSettings(
         query_url=query_url, update_url=check_url(update_url, "PLANKG_STORE_UPDATE_URL"),
         gsp_url=None if gsp.lower() == "none" else check_url(gsp, "PLANKG_STORE_GSP_URL"), kind=kind,
-        user=env.get("PLANKG_STORE_USER") or None, password=_password(env), auth=auth, timeout_s=timeout_s)
+        user=env.get("PLANKG_STORE_USER") or None, password=_password(env), auth=auth, timeout_s=timeout_s,
+        stack_bytes=max(1, stack_mib) << 20)
 
 
 def check_url(url: str, what: str) -> str:
