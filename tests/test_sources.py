@@ -61,6 +61,26 @@ def test_a_bad_registry_names_the_file_the_line_and_what_was_expected(tmp_path: 
     assert expected in str(caught.value)
 
 
+@pytest.mark.parametrize(("data", "line", "expected"), [
+    # found by tests/test_fuzz_loaders.py: the registry saved as UTF-16 was "cannot read the registry:
+    # UnicodeDecodeError", naming no line and not saying what was expected
+    (GOOD_PLAN.encode("utf-16"), 1, "expected UTF-8 text, found byte 0xFF (offset 0)"),
+    ('[[plan]]\nfile = "勞動.txt"\n'.encode("big5"), 2, "expected UTF-8 text, found byte 0xB3"),
+])
+def test_a_registry_not_in_utf8_names_the_line_and_what_was_expected(tmp_path: Path, data: bytes, line, expected):
+    path = tmp_path / "registry.toml"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        read_registry(path)
+    assert (caught.value.file, caught.value.line) == (str(path), line) and expected in str(caught.value)
+
+
+def test_a_registry_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "registry.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD_PLAN.encode("utf-8"))
+    assert [s.kind for s in read_registry(path)] == ["plan"]
+
+
 def test_a_missing_registry_is_exit_2_and_leaves_the_published_store_untouched(tmp_path: Path) -> None:
     store = tmp_path / "store"
     run_plankg("build", "--store", str(store), str(SEED), check=True)

@@ -6,7 +6,8 @@ FILE`` reads another. File paths in a registry are relative to the registry's ow
 entry becomes a :class:`SourceSpec` holding the file's bytes, so nothing later depends on the
 working directory. A registry with an unknown kind, a missing or unknown key, a bad value or a
 missing file is an :class:`~plankg.errors.InputError` naming the registry file and the line of the
-entry (``tomllib`` gives the line of a syntax error itself).
+entry (``tomllib`` gives the line of a syntax error itself); so is a registry not in UTF-8 (a
+BOM is allowed), naming the line of the first bad byte.
 
 The format::
 
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from plankg.errors import InputError
+from plankg.loaders.plan_text import decode
 
 REGISTRY_NAME = "registry.toml"
 STAGES = ("proposed", "enacted")
@@ -65,11 +67,12 @@ def read_registry(path: str | Path | None = None) -> list[SourceSpec]:
     registry = Path(path) if path is not None else bundled_registry()
     shown = str(path) if path is not None else f"<bundled>/{REGISTRY_NAME}"
     try:
-        text = registry.read_text(encoding="utf-8")
+        data = registry.read_bytes()
     except FileNotFoundError:
         raise InputError(shown, None, "no such registry file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+    except (IsADirectoryError, PermissionError) as e:
         raise InputError(shown, None, f"cannot read the registry: {e.__class__.__name__}") from None
+    text = decode(data, shown)  # UTF-8 (a BOM is dropped), else an InputError naming the line
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:  # Python < 3.14 gives the position only in the message
