@@ -52,6 +52,10 @@ def test_paths_are_relative_to_the_registry_not_the_working_directory(tmp_path: 
     (GOOD_PLAN + '\n[[laws]]\nindex = "a"\n[[laws]]\nindex = "b"\n', 6, "the law index is given twice"),
     ('[[plan]]\nfile = "x.txt\n', 2, "not valid TOML"),
     ("# nothing\n", None, "lists no source"),
+    # found by tests/test_fuzz_loaders.py: a top-level key named no line
+    ('file = ""\n' + GOOD_PLAN, 1, "unknown source kind 'file'"),
+    ('# a plan\nplan = 1\n', 2, "[plan] must be a table of keys"),
+    (f'plan = [{{file = "{SEED}"}},\n  {{file = 2}}]\n', 1, "file must be a file path"),
 ])
 def test_a_bad_registry_names_the_file_the_line_and_what_was_expected(tmp_path: Path, text: str, line, expected: str):
     path = write(tmp_path, text)

@@ -85,13 +85,14 @@ def read_registry(path: str | Path | None = None) -> list[SourceSpec]:
     specs: list[SourceSpec] = []
     for kind, entries in doc.items():
         if kind not in KEYS:
-            raise InputError(shown, _line_of(text, rf"^\s*\[+\s*{re.escape(kind)}\b"),
+            raise InputError(shown, _line_of(text, rf"^\s*(?:\[+\s*)?[\"']?{re.escape(kind)}[\"']?\s*[.=\]]"),
                              f"unknown source kind {kind!r}: expected one of {', '.join(KEYS)}")
         if kind == "laws" and isinstance(entries, list):
             raise InputError(shown, lines[kind][1] if len(lines[kind]) > 1 else None,
                              "the law index is given twice: expected one [laws] table")
         for n, entry in enumerate(entries if isinstance(entries, list) else [entries]):
-            line = lines[kind][n] if n < len(lines[kind]) else None
+            # an entry of an inline array (plan = [{…}, {…}]) is at the array's line
+            line = lines[kind][min(n, len(lines[kind]) - 1)] if lines[kind] else None
             specs.append(_spec(kind, entry, folder, shown, line))
     if not specs:
         raise InputError(shown, None, "lists no source: expected [[plan]], [[budget]] or [laws] entries")
@@ -144,17 +145,21 @@ def _read(value: Any, folder: Path, shown: str, line: int | None, key: str) -> t
 
 
 def _entry_lines(text: str) -> dict[str, list[int]]:
-    """Kind → the 1-based line of each of its table headers, in order."""
+    """Kind → the 1-based line of each of its table headers, in order (or of ``kind = …`` before any table)."""
     out: dict[str, list[int]] = {kind: [] for kind in KEYS}
-    for number, raw in enumerate(text.splitlines(), 1):
+    in_table = False
+    for number, raw in enumerate(text.split("\n"), 1):
         m = re.match(r"^\s*\[\[?\s*([A-Za-z_-]+)\s*\]\]?", raw)
+        in_table = in_table or raw.lstrip().startswith("[")
+        if m is None and not in_table:  # a top-level key: plan = …
+            m = re.match(r"""^\s*["']?([A-Za-z_-]+)["']?\s*=""", raw)
         if m and m.group(1) in out:
             out[m.group(1)].append(number)
     return out
 
 
 def _line_of(text: str, pattern: str) -> int | None:
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text.split("\n"), 1):
         if re.match(pattern, raw):
             return number
     return None
