@@ -51,6 +51,10 @@ def test_paths_are_relative_to_the_registry_not_the_working_directory(tmp_path: 
     (GOOD_PLAN + '\n[[treaty]]\nfile = "x.txt"\n', 4, "unknown source kind 'treaty'"),
     (GOOD_PLAN + '\n[[laws]]\nindex = "a"\n[[laws]]\nindex = "b"\n', 6, "the law index is given twice"),
     ('[[plan]]\nfile = "x.txt\n', 2, "not valid TOML"),
+    # found by tests/test_fuzz_loaders.py: a registry cut short named no line ("(at end of document)")
+    ('[[plan]]\nfile = "x.txt', 2, "not valid TOML: Unterminated string at the end of the file"),
+    ('[[plan]]\nfile =\n\n', 2, "not valid TOML: Invalid value"),
+    ('[[plan]]\nfile', 2, "not valid TOML: Expected '=' after a key in a key/value pair at the end of the file"),
     ("# nothing\n", None, "lists no source"),
     # found by tests/test_fuzz_loaders.py: a top-level key named no line
     ('file = ""\n' + GOOD_PLAN, 1, "unknown source kind 'file'"),

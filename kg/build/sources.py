@@ -77,9 +77,13 @@ def read_registry(path: str | Path | None = None) -> list[SourceSpec]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:  # Python < 3.14 gives the position only in the message
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(e))
-        what = str(e)[:m.start()] if m else str(e)
-        raise InputError(shown, int(m.group(1)) if m else None,
-                         f"not valid TOML: {what}" + (f" (column {m.group(2)})" if m else "")) from None
+        if m:
+            raise InputError(shown, int(m.group(1)), f"not valid TOML: {str(e)[:m.start()]} "
+                                                     f"(column {m.group(2)})") from None
+        end = re.search(r"\s*\(at end of document\)$", str(e))  # a truncated file: name its last line
+        what = str(e)[:end.start()] + " at the end of the file" if end else str(e)
+        raise InputError(shown, text.rstrip("\n").count("\n") + 1 if end else None,
+                         f"not valid TOML: {what}") from None
     lines = _entry_lines(text)
     folder = registry.parent
     specs: list[SourceSpec] = []
