@@ -56,6 +56,10 @@ def test_paths_are_relative_to_the_registry_not_the_working_directory(tmp_path: 
     ('[[plan]]\nfile =\n\n', 2, "not valid TOML: Invalid value"),
     ('[[plan]]\nfile', 2, "not valid TOML: Expected '=' after a key in a key/value pair at the end of the file"),
     ("# nothing\n", None, "lists no source"),
+    # found by tests/test_fuzz_loaders.py (/proc/self/mem) and while writing it: tracebacks (OSError, ValueError)
+    ('[[plan]]\nfile = "/proc/self/mem"\n', 1, "file '/proc/self/mem': cannot be read (Input/output error)"),
+    ('[[plan]]\nfile = "plans/\\u0000x"\n', 1, "file 'plans/\\x00x': expected a file path, found a NUL character"),
+    ('[[plan]]\nfile = "' + "x" * 300 + '"\n', 1, "cannot be read (File name too long)"),
     # found by tests/test_fuzz_loaders.py: a top-level key named no line
     ('file = ""\n' + GOOD_PLAN, 1, "unknown source kind 'file'"),
     ('# a plan\nplan = 1\n', 2, "[plan] must be a table of keys"),
@@ -139,3 +143,10 @@ def test_any_agency_of_a_loaded_budget_may_publish_a_plan(tmp_path: Path) -> Non
     budget_graph = next(m.graph for m in compiled.others if m.kind == "budget")
     assert (publisher, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("交通部", lang="zh-Hant")) \
         in budget_graph
+
+
+def test_a_registry_path_that_cannot_be_opened_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / ("x" * 300)  # a name too long: was an OSError traceback
+    with pytest.raises(InputError) as caught:
+        read_registry(path)
+    assert str(caught.value) == f"{path}: cannot read the registry: File name too long"

@@ -72,6 +72,8 @@ def read_registry(path: str | Path | None = None) -> list[SourceSpec]:
         raise InputError(shown, None, "no such registry file") from None
     except (IsADirectoryError, PermissionError) as e:
         raise InputError(shown, None, f"cannot read the registry: {e.__class__.__name__}") from None
+    except OSError as e:
+        raise InputError(shown, None, f"cannot read the registry: {e.strerror or e.__class__.__name__}") from None
     text = decode(data, shown)  # UTF-8 (a BOM is dropped), else an InputError naming the line
     try:
         doc = tomllib.loads(text)
@@ -146,6 +148,10 @@ def _read(value: Any, folder: Path, shown: str, line: int | None, key: str) -> t
         raise InputError(shown, line, f"{key} {value!r}: no such file (relative to {folder})") from None
     except (IsADirectoryError, PermissionError) as e:
         raise InputError(shown, line, f"{key} {value!r}: cannot be read ({e.__class__.__name__})") from None
+    except OSError as e:  # EIO, a name too long, a loop of links …: still the registry's value at fault
+        raise InputError(shown, line, f"{key} {value!r}: cannot be read ({e.strerror or e.__class__.__name__})") from None
+    except ValueError:  # the path holds a NUL character (TOML's "\u0000")
+        raise InputError(shown, line, f"{key} {value!r}: expected a file path, found a NUL character") from None
 
 
 def _entry_lines(text: str) -> dict[str, list[int]]:
