@@ -125,6 +125,9 @@ def parse_index(data: bytes, *, file: str) -> LawIndex:
             item, end = decoder.raw_decode(text, i)
         except json.JSONDecodeError as e:
             raise invalid(e) from None
+        except RecursionError:  # arrays or objects nested thousands deep
+            raise fail(i, "invalid JSON: nested too deeply: expected a law, "
+                          "{\"PCode\": …, \"name\": …, \"lastUpdate\": …}") from None
         line = line_of(i)
         laws.append(_index_entry(item, file, line, seen))
         i = _skip_space(text, end)

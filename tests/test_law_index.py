@@ -89,6 +89,9 @@ def test_bad_index_input_names_the_file_and_line(name, line, message):
     (b'[\n{"PCode":"N0030001","name":"x"}\n] x', 3, "text after the array"),
     (b'[\n{"PCode":"N0030001","name":"\xff"}\n]', 2, "not valid UTF-8"),
     (b"\x1f\x8bnot gzip", None, "not a valid gzip file"),
+    # found by tests/test_fuzz_loaders.py: a RecursionError traceback
+    (b"[" + b"[" * 5000, 1, "invalid JSON: nested too deeply"),
+    (b'[\n{"PCode":"N0030001","name":' + b'{"a":' * 3000, 2, "invalid JSON: nested too deeply"),
 ])  # fmt: skip
 def test_more_bad_index_input(data, line, message):
     with pytest.raises(InputError, match=message) as e:
