@@ -39,7 +39,7 @@ import io
 import json
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -177,8 +177,7 @@ def parse_metadata(data: bytes, *, file: str) -> LawIndex:
     col = {name: header.index(name) for name in METADATA_COLUMNS}
     laws: list[Law] = []
     seen: dict[str, int] = {}
-    for n, row in enumerate(csv.reader(io.StringIO("\n".join(lines[1:])), delimiter="\t",
-                                       quoting=csv.QUOTE_NONE), start=2):
+    for n, row in _tsv_rows(lines[1:], file):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -201,6 +200,20 @@ def parse_metadata(data: bytes, *, file: str) -> LawIndex:
     if not laws:
         raise InputError(file, len(lines), "no law after the header")
     return LawIndex(file, laws)
+
+
+def _tsv_rows(lines: list[str], file: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of the metadata's rows, the first being line 2 (after the header)."""
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter="\t", quoting=csv.QUOTE_NONE)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:  # a cell over the csv module's field size limit (131072 characters)
+            raise InputError(file, reader.line_num + 1, f"not valid TSV ({e}): expected a law a line, "
+                                                        "its fields separated by tabs") from None
+        yield reader.line_num + 1, row
 
 
 def merge(index: LawIndex, metadata: LawIndex | None = None) -> LawIndex:

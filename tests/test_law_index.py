@@ -125,6 +125,20 @@ def test_bad_metadata_names_the_file_and_line(name, line, message):
     assert e.line == line and re.search(message, e.message), str(e)
 
 
+HEADER = "\t".join(law_index.METADATA_COLUMNS)
+
+
+@pytest.mark.parametrize("text,line", [
+    # found by tests/test_fuzz_loaders.py: a cell over the csv module's limit was a csv.Error traceback
+    (HEADER + "\n" + "x" * 140_000 + "\n", 2),
+    (HEADER + "\nN0030001\t法律\t勞動基準法\t\t\t\t\t\n\n" + "x" * 140_000, 4),
+])  # fmt: skip
+def test_a_metadata_cell_too_long_names_its_line(text, line):
+    with pytest.raises(InputError, match=r"not valid TSV \(field larger than field limit") as e:
+        parse_metadata(text.encode(), file="m.tsv")
+    assert (e.value.file, e.value.line) == ("m.tsv", line)
+
+
 def test_merge_takes_the_metadata_where_it_has_the_law_and_the_name_elsewhere():
     merged = merge(read("index-ok.json"), read("metadata-ok.tsv"))
     assert [law.pcode for law in merged][:7] == [law.pcode for law in read("index-ok.json")]
