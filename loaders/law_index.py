@@ -125,6 +125,9 @@ def parse_index(data: bytes, *, file: str) -> LawIndex:
             item, end = decoder.raw_decode(text, i)
         except json.JSONDecodeError as e:
             raise invalid(e) from None
+        except ValueError as e:  # a number of more digits than int() converts (4300 by default)
+            raise fail(i, f"invalid JSON: a number too long to read ({str(e).split(';')[0]}): expected a law, "
+                          "{\"PCode\": …, \"name\": …, \"lastUpdate\": …}") from None
         except RecursionError:  # arrays or objects nested thousands deep
             raise fail(i, "invalid JSON: nested too deeply: expected a law, "
                           "{\"PCode\": …, \"name\": …, \"lastUpdate\": …}") from None

@@ -92,6 +92,8 @@ def test_bad_index_input_names_the_file_and_line(name, line, message):
     # found by tests/test_fuzz_loaders.py: a RecursionError traceback
     (b"[" + b"[" * 5000, 1, "invalid JSON: nested too deeply"),
     (b'[\n{"PCode":"N0030001","name":' + b'{"a":' * 3000, 2, "invalid JSON: nested too deeply"),
+    # found by tests/test_fuzz_loaders.py: a ValueError traceback (int()'s limit of 4300 digits)
+    (b"[\n" + b"1" * 5000, 2, r"invalid JSON: a number too long to read \(Exceeds the limit \(4300 digits\)"),
 ])  # fmt: skip
 def test_more_bad_index_input(data, line, message):
     with pytest.raises(InputError, match=message) as e:
