@@ -150,6 +150,9 @@ def parse_index(data: bytes, *, file: str) -> LawIndex:
     return LawIndex(file, laws)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _index_entry(item: object, file: str, line: int, seen: dict[str, int]) -> Law:
     if not isinstance(item, dict):
         raise InputError(file, line, f"expected a law, {{\"PCode\": …, \"name\": …, \"lastUpdate\": …}}, "
@@ -159,6 +162,10 @@ def _index_entry(item: object, file: str, line: int, seen: dict[str, int]) -> La
     english = item.get("english")
     if english is not None and not isinstance(english, str):
         raise InputError(file, line, f"law {pcode}: english is {english!r}, expected a string")
+    for key, text in (("name", name), ("english", english or "")):
+        if m := _SURROGATE.search(text):  # a JSON escape "\ud800" of half a character: not text, no UTF-8 for it
+            raise InputError(file, line, f"law {pcode}: {key} holds the escape \\u{ord(m.group()):04x}, half of a "
+                                         "UTF-16 surrogate pair: expected text")
     last_amended = _date(item.get("lastUpdate"), "lastUpdate", file, line)
     _no_duplicate(seen, pcode, file, line)
     english = english.strip() if english else None

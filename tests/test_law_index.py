@@ -92,6 +92,11 @@ def test_bad_index_input_names_the_file_and_line(name, line, message):
     # found by tests/test_fuzz_loaders.py: a RecursionError traceback
     (b"[" + b"[" * 5000, 1, "invalid JSON: nested too deeply"),
     (b'[\n{"PCode":"N0030001","name":' + b'{"a":' * 3000, 2, "invalid JSON: nested too deeply"),
+    # found by tests/test_fuzz_loaders.py: a lone surrogate was read, and the build's N-Triples then failed
+    # with a UnicodeEncodeError traceback
+    (b'[\n{"PCode":"A0000001","name":"\\ud800","lastUpdate":"19470101"}\n]', 2,
+     r"law A0000001: name holds the escape \\ud800, half of a UTF-16 surrogate pair: expected text"),
+    (b'[\n{"PCode":"A0000001","name":"x",\n"english":"a\\udfffb"}\n]', 2, r"english holds the escape \\udfff"),
     # found by tests/test_fuzz_loaders.py: a ValueError traceback (int()'s limit of 4300 digits)
     (b"[\n" + b"1" * 5000, 2, r"invalid JSON: a number too long to read \(Exceeds the limit \(4300 digits\)"),
 ])  # fmt: skip
