@@ -29,7 +29,7 @@ from pathlib import PurePath
 
 from plankg import resources
 from plankg.errors import InputError
-from plankg.loaders.budget_notes import parse_note
+from plankg.loaders.budget_notes import MAX_DIGITS, parse_note
 from plankg.loaders.model import BudgetDocument, BudgetRow, Source
 from plankg.loaders.registry import Loader
 
@@ -182,6 +182,9 @@ def _row(fields: list[str], at: dict[str, int], source: Source) -> BudgetRow:
                                      "classified budgets' 391101A000)")
     if not re.fullmatch(r"\d+", amount):
         raise InputError(file, line, f"amount {amount!r} of code {code}: expected a whole number of TWD, digits only")
+    if len(amount) > MAX_DIGITS:
+        raise InputError(file, line, f"amount of code {code} has {len(amount)} digits: expected a whole number of "
+                                     f"TWD of at most {MAX_DIGITS} digits")
     note = fields[at["note"]].replace("\r\n", "\n").replace("\r", "\n")
     # the note starts after the line breaks of the fields before it
     note_line = line + sum(fields[i].count("\n") for i in range(at["note"]))

@@ -38,6 +38,9 @@ its own 較上年度增列/減列 is that part's change, not the item's. In that
 5. else an item that is new this year (text starting with 新增, or 新增本科目編列) → +amount;
 6. else None: the item states no change (e.g. the per-unit breakdowns 陸軍司令部7,384,548千元。).
 
+A number of more than :data:`MAX_DIGITS` digits (an item number, an amount) is an
+:class:`~plankg.errors.InputError` naming its line: no budget figure is that long.
+
 Checked on the shipped files: where every top-level item of a row has an amount, they sum to the
 row's amount in all rows but one (4614029000, whose per-unit list does not add up in the source).
 """
@@ -47,6 +50,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from plankg.errors import InputError
 from plankg.loaders.model import LineItem, Source
 
 # (indentation, marker) of each level: 1. / (1) / <1>
@@ -62,8 +66,20 @@ _CLAUSE_SPLIT = re.compile(r"[，。；]")
 _UP, _DOWN = ("增列", "新增", "增加"), ("減列", "減少")
 
 
+MAX_DIGITS = 30
+"""The most digits an amount or item number may have: no budget figure comes near (the largest, in
+TWD, has 13), and ``int()`` refuses strings of more than 4300 digits."""
+
+
+class TooLong(ValueError):
+    """A number of more than :data:`MAX_DIGITS` digits in a note."""
+
+
 def _twd(thousands: str) -> int:
-    return int(thousands.replace(",", "")) * 1000
+    digits = thousands.replace(",", "")
+    if len(digits) > MAX_DIGITS:
+        raise TooLong(f"an amount of {len(digits)} digits: expected N千元 with at most {MAX_DIGITS} digits")
+    return int(digits) * 1000
 
 
 def _withdrawn(text: str) -> re.Match | None:
@@ -136,8 +152,12 @@ class _Open:
 
     def close(self, file: str) -> LineItem:
         text = "".join(self.parts)
-        amount = item_amount(text)
-        return LineItem(self.ordinal, text, amount, item_change(text, amount),
+        try:
+            amount = item_amount(text)
+            change = item_change(text, amount)
+        except TooLong as e:
+            raise InputError(file, self.first, f"item {self.ordinal} of the note states {e}") from None
+        return LineItem(self.ordinal, text, amount, change,
                         Source(file, self.first, self.end()), [c.close(file) for c in self.children])
 
 
@@ -161,6 +181,9 @@ def parse_note(note: str, file: str, first_line: int) -> tuple[str, list[LineIte
             else:
                 preamble.append(line.strip())
             continue
+        if len(m.group(1)) > MAX_DIGITS:
+            raise InputError(file, n, f"an item number of {len(m.group(1))} digits in the note: expected items "
+                                      f"numbered 1. 2. … (at most {MAX_DIGITS} digits)")
         while stack and stack[-1].level >= level:
             stack.pop()
         item = _Open(level, int(m.group(1)), n, [line[m.end():].strip()], n)

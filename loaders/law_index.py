@@ -39,7 +39,7 @@ import io
 import json
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -125,6 +125,12 @@ def parse_index(data: bytes, *, file: str) -> LawIndex:
             item, end = decoder.raw_decode(text, i)
         except json.JSONDecodeError as e:
             raise invalid(e) from None
+        except ValueError as e:  # a number of more digits than int() converts (4300 by default)
+            raise fail(i, f"invalid JSON: a number too long to read ({str(e).split(';')[0]}): expected a law, "
+                          "{\"PCode\": …, \"name\": …, \"lastUpdate\": …}") from None
+        except RecursionError:  # arrays or objects nested thousands deep
+            raise fail(i, "invalid JSON: nested too deeply: expected a law, "
+                          "{\"PCode\": …, \"name\": …, \"lastUpdate\": …}") from None
         line = line_of(i)
         laws.append(_index_entry(item, file, line, seen))
         i = _skip_space(text, end)
@@ -144,6 +150,9 @@ def parse_index(data: bytes, *, file: str) -> LawIndex:
     return LawIndex(file, laws)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _index_entry(item: object, file: str, line: int, seen: dict[str, int]) -> Law:
     if not isinstance(item, dict):
         raise InputError(file, line, f"expected a law, {{\"PCode\": …, \"name\": …, \"lastUpdate\": …}}, "
@@ -153,6 +162,10 @@ def _index_entry(item: object, file: str, line: int, seen: dict[str, int]) -> La
     english = item.get("english")
     if english is not None and not isinstance(english, str):
         raise InputError(file, line, f"law {pcode}: english is {english!r}, expected a string")
+    for key, text in (("name", name), ("english", english or "")):
+        if m := _SURROGATE.search(text):  # a JSON escape "\ud800" of half a character: not text, no UTF-8 for it
+            raise InputError(file, line, f"law {pcode}: {key} holds the escape \\u{ord(m.group()):04x}, half of a "
+                                         "UTF-16 surrogate pair: expected text")
     last_amended = _date(item.get("lastUpdate"), "lastUpdate", file, line)
     _no_duplicate(seen, pcode, file, line)
     english = english.strip() if english else None
@@ -174,8 +187,7 @@ def parse_metadata(data: bytes, *, file: str) -> LawIndex:
     col = {name: header.index(name) for name in METADATA_COLUMNS}
     laws: list[Law] = []
     seen: dict[str, int] = {}
-    for n, row in enumerate(csv.reader(io.StringIO("\n".join(lines[1:])), delimiter="\t",
-                                       quoting=csv.QUOTE_NONE), start=2):
+    for n, row in _tsv_rows(lines[1:], file):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -198,6 +210,20 @@ def parse_metadata(data: bytes, *, file: str) -> LawIndex:
     if not laws:
         raise InputError(file, len(lines), "no law after the header")
     return LawIndex(file, laws)
+
+
+def _tsv_rows(lines: list[str], file: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of the metadata's rows, the first being line 2 (after the header)."""
+    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter="\t", quoting=csv.QUOTE_NONE)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:  # a cell over the csv module's field size limit (131072 characters)
+            raise InputError(file, reader.line_num + 1, f"not valid TSV ({e}): expected a law a line, "
+                                                        "its fields separated by tabs") from None
+        yield reader.line_num + 1, row
 
 
 def merge(index: LawIndex, metadata: LawIndex | None = None) -> LawIndex:

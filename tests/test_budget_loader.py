@@ -153,6 +153,26 @@ def test_bad_input_names_the_file_and_line(name, line, message):
     assert str(e.value).startswith(f"{path}:{line}: ")
 
 
+CSV_HEADER = ",".join(budget_csv.COLUMNS)
+
+
+@pytest.mark.parametrize("record, line, message", [
+    # found by tests/test_fuzz_loaders.py: a note's line of 5000 nines and "1." was int()'s ValueError traceback
+    ('2019,7706509800,100000,a,b,c,d,e,f,"x\n' + "9" * 5000 + '1.x"', 3,
+     r"an item number of 5001 digits in the note: expected items numbered 1\. 2\. … \(at most 30 digits\)"),
+    # the same int() limit elsewhere: the amount, an item's N千元
+    ("2019,7706509800," + "9" * 5000 + ",a,b,c,d,e,f,x", 2,
+     r"amount of code 7706509800 has 5000 digits: expected a whole number of TWD of at most 30 digits"),
+    ('2019,7706509800,1,a,b,c,d,e,f,"x\n1.經費' + "9" * 5000 + '千元"', 3,
+     r"item 1 of the note states an amount of 5000 digits: expected N千元 with at most 30 digits"),
+])
+def test_a_number_too_long_to_read_names_its_line(record, line, message):
+    with pytest.raises(InputError) as e:
+        budget_csv.parse(f"{CSV_HEADER}\n{record}\n".encode(), file="proposed-2019.csv")
+    assert (e.value.file, e.value.line) == ("proposed-2019.csv", line)
+    assert re.search(message, e.value.message), e.value.message
+
+
 def test_a_budget_of_unknown_stage_is_refused(tmp_path):
     path = tmp_path / "budget.csv"
     path.write_bytes(ENACTED.read_bytes())

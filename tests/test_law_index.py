@@ -89,6 +89,16 @@ def test_bad_index_input_names_the_file_and_line(name, line, message):
     (b'[\n{"PCode":"N0030001","name":"x"}\n] x', 3, "text after the array"),
     (b'[\n{"PCode":"N0030001","name":"\xff"}\n]', 2, "not valid UTF-8"),
     (b"\x1f\x8bnot gzip", None, "not a valid gzip file"),
+    # found by tests/test_fuzz_loaders.py: a RecursionError traceback
+    (b"[" + b"[" * 5000, 1, "invalid JSON: nested too deeply"),
+    (b'[\n{"PCode":"N0030001","name":' + b'{"a":' * 3000, 2, "invalid JSON: nested too deeply"),
+    # found by tests/test_fuzz_loaders.py: a lone surrogate was read, and the build's N-Triples then failed
+    # with a UnicodeEncodeError traceback
+    (b'[\n{"PCode":"A0000001","name":"\\ud800","lastUpdate":"19470101"}\n]', 2,
+     r"law A0000001: name holds the escape \\ud800, half of a UTF-16 surrogate pair: expected text"),
+    (b'[\n{"PCode":"A0000001","name":"x",\n"english":"a\\udfffb"}\n]', 2, r"english holds the escape \\udfff"),
+    # found by tests/test_fuzz_loaders.py: a ValueError traceback (int()'s limit of 4300 digits)
+    (b"[\n" + b"1" * 5000, 2, r"invalid JSON: a number too long to read \(Exceeds the limit \(4300 digits\)"),
 ])  # fmt: skip
 def test_more_bad_index_input(data, line, message):
     with pytest.raises(InputError, match=message) as e:
@@ -120,6 +130,20 @@ def test_the_metadata_reads_level_category_and_abolition():
 def test_bad_metadata_names_the_file_and_line(name, line, message):
     e = error(name)
     assert e.line == line and re.search(message, e.message), str(e)
+
+
+HEADER = "\t".join(law_index.METADATA_COLUMNS)
+
+
+@pytest.mark.parametrize("text,line", [
+    # found by tests/test_fuzz_loaders.py: a cell over the csv module's limit was a csv.Error traceback
+    (HEADER + "\n" + "x" * 140_000 + "\n", 2),
+    (HEADER + "\nN0030001\t法律\t勞動基準法\t\t\t\t\t\n\n" + "x" * 140_000, 4),
+])  # fmt: skip
+def test_a_metadata_cell_too_long_names_its_line(text, line):
+    with pytest.raises(InputError, match=r"not valid TSV \(field larger than field limit") as e:
+        parse_metadata(text.encode(), file="m.tsv")
+    assert (e.value.file, e.value.line) == ("m.tsv", line)
 
 
 def test_merge_takes_the_metadata_where_it_has_the_law_and_the_name_elsewhere():

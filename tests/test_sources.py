@@ -51,7 +51,19 @@ def test_paths_are_relative_to_the_registry_not_the_working_directory(tmp_path: 
     (GOOD_PLAN + '\n[[treaty]]\nfile = "x.txt"\n', 4, "unknown source kind 'treaty'"),
     (GOOD_PLAN + '\n[[laws]]\nindex = "a"\n[[laws]]\nindex = "b"\n', 6, "the law index is given twice"),
     ('[[plan]]\nfile = "x.txt\n', 2, "not valid TOML"),
+    # found by tests/test_fuzz_loaders.py: a registry cut short named no line ("(at end of document)")
+    ('[[plan]]\nfile = "x.txt', 2, "not valid TOML: Unterminated string at the end of the file"),
+    ('[[plan]]\nfile =\n\n', 2, "not valid TOML: Invalid value"),
+    ('[[plan]]\nfile', 2, "not valid TOML: Expected '=' after a key in a key/value pair at the end of the file"),
     ("# nothing\n", None, "lists no source"),
+    # found by tests/test_fuzz_loaders.py (/proc/self/mem) and while writing it: tracebacks (OSError, ValueError)
+    ('[[plan]]\nfile = "/proc/self/mem"\n', 1, "file '/proc/self/mem': cannot be read (Input/output error)"),
+    ('[[plan]]\nfile = "plans/\\u0000x"\n', 1, "file 'plans/\\x00x': expected a file path, found a NUL character"),
+    ('[[plan]]\nfile = "' + "x" * 300 + '"\n', 1, "cannot be read (File name too long)"),
+    # found by tests/test_fuzz_loaders.py: a top-level key named no line
+    ('file = ""\n' + GOOD_PLAN, 1, "unknown source kind 'file'"),
+    ('# a plan\nplan = 1\n', 2, "[plan] must be a table of keys"),
+    (f'plan = [{{file = "{SEED}"}},\n  {{file = 2}}]\n', 1, "file must be a file path"),
 ])
 def test_a_bad_registry_names_the_file_the_line_and_what_was_expected(tmp_path: Path, text: str, line, expected: str):
     path = write(tmp_path, text)
@@ -59,6 +71,26 @@ def test_a_bad_registry_names_the_file_the_line_and_what_was_expected(tmp_path: 
         read_registry(path)
     assert caught.value.file == str(path) and caught.value.line == line
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(("data", "line", "expected"), [
+    # found by tests/test_fuzz_loaders.py: the registry saved as UTF-16 was "cannot read the registry:
+    # UnicodeDecodeError", naming no line and not saying what was expected
+    (GOOD_PLAN.encode("utf-16"), 1, "expected UTF-8 text, found byte 0xFF (offset 0)"),
+    ('[[plan]]\nfile = "勞動.txt"\n'.encode("big5"), 2, "expected UTF-8 text, found byte 0xB3"),
+])
+def test_a_registry_not_in_utf8_names_the_line_and_what_was_expected(tmp_path: Path, data: bytes, line, expected):
+    path = tmp_path / "registry.toml"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as caught:
+        read_registry(path)
+    assert (caught.value.file, caught.value.line) == (str(path), line) and expected in str(caught.value)
+
+
+def test_a_registry_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "registry.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD_PLAN.encode("utf-8"))
+    assert [s.kind for s in read_registry(path)] == ["plan"]
 
 
 def test_a_missing_registry_is_exit_2_and_leaves_the_published_store_untouched(tmp_path: Path) -> None:
@@ -111,3 +143,10 @@ def test_any_agency_of_a_loaded_budget_may_publish_a_plan(tmp_path: Path) -> Non
     budget_graph = next(m.graph for m in compiled.others if m.kind == "budget")
     assert (publisher, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("交通部", lang="zh-Hant")) \
         in budget_graph
+
+
+def test_a_registry_path_that_cannot_be_opened_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / ("x" * 300)  # a name too long: was an OSError traceback
+    with pytest.raises(InputError) as caught:
+        read_registry(path)
+    assert str(caught.value) == f"{path}: cannot read the registry: File name too long"

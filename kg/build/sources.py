@@ -6,7 +6,8 @@ FILE`` reads another. File paths in a registry are relative to the registry's ow
 entry becomes a :class:`SourceSpec` holding the file's bytes, so nothing later depends on the
 working directory. A registry with an unknown kind, a missing or unknown key, a bad value or a
 missing file is an :class:`~plankg.errors.InputError` naming the registry file and the line of the
-entry (``tomllib`` gives the line of a syntax error itself).
+entry (``tomllib`` gives the line of a syntax error itself); so is a registry not in UTF-8 (a
+BOM is allowed), naming the line of the first bad byte.
 
 The format::
 
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from plankg.errors import InputError
+from plankg.loaders.plan_text import decode
 
 REGISTRY_NAME = "registry.toml"
 STAGES = ("proposed", "enacted")
@@ -65,30 +67,38 @@ def read_registry(path: str | Path | None = None) -> list[SourceSpec]:
     registry = Path(path) if path is not None else bundled_registry()
     shown = str(path) if path is not None else f"<bundled>/{REGISTRY_NAME}"
     try:
-        text = registry.read_text(encoding="utf-8")
+        data = registry.read_bytes()
     except FileNotFoundError:
         raise InputError(shown, None, "no such registry file") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+    except (IsADirectoryError, PermissionError) as e:
         raise InputError(shown, None, f"cannot read the registry: {e.__class__.__name__}") from None
+    except OSError as e:
+        raise InputError(shown, None, f"cannot read the registry: {e.strerror or e.__class__.__name__}") from None
+    text = decode(data, shown)  # UTF-8 (a BOM is dropped), else an InputError naming the line
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:  # Python < 3.14 gives the position only in the message
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)$", str(e))
-        what = str(e)[:m.start()] if m else str(e)
-        raise InputError(shown, int(m.group(1)) if m else None,
-                         f"not valid TOML: {what}" + (f" (column {m.group(2)})" if m else "")) from None
+        if m:
+            raise InputError(shown, int(m.group(1)), f"not valid TOML: {str(e)[:m.start()]} "
+                                                     f"(column {m.group(2)})") from None
+        end = re.search(r"\s*\(at end of document\)$", str(e))  # a truncated file: name its last line
+        what = str(e)[:end.start()] + " at the end of the file" if end else str(e)
+        raise InputError(shown, text.rstrip("\n").count("\n") + 1 if end else None,
+                         f"not valid TOML: {what}") from None
     lines = _entry_lines(text)
     folder = registry.parent
     specs: list[SourceSpec] = []
     for kind, entries in doc.items():
         if kind not in KEYS:
-            raise InputError(shown, _line_of(text, rf"^\s*\[+\s*{re.escape(kind)}\b"),
+            raise InputError(shown, _line_of(text, rf"^\s*(?:\[+\s*)?[\"']?{re.escape(kind)}[\"']?\s*[.=\]]"),
                              f"unknown source kind {kind!r}: expected one of {', '.join(KEYS)}")
         if kind == "laws" and isinstance(entries, list):
             raise InputError(shown, lines[kind][1] if len(lines[kind]) > 1 else None,
                              "the law index is given twice: expected one [laws] table")
         for n, entry in enumerate(entries if isinstance(entries, list) else [entries]):
-            line = lines[kind][n] if n < len(lines[kind]) else None
+            # an entry of an inline array (plan = [{…}, {…}]) is at the array's line
+            line = lines[kind][min(n, len(lines[kind]) - 1)] if lines[kind] else None
             specs.append(_spec(kind, entry, folder, shown, line))
     if not specs:
         raise InputError(shown, None, "lists no source: expected [[plan]], [[budget]] or [laws] entries")
@@ -138,20 +148,28 @@ def _read(value: Any, folder: Path, shown: str, line: int | None, key: str) -> t
         raise InputError(shown, line, f"{key} {value!r}: no such file (relative to {folder})") from None
     except (IsADirectoryError, PermissionError) as e:
         raise InputError(shown, line, f"{key} {value!r}: cannot be read ({e.__class__.__name__})") from None
+    except OSError as e:  # EIO, a name too long, a loop of links …: still the registry's value at fault
+        raise InputError(shown, line, f"{key} {value!r}: cannot be read ({e.strerror or e.__class__.__name__})") from None
+    except ValueError:  # the path holds a NUL character (TOML's "\u0000")
+        raise InputError(shown, line, f"{key} {value!r}: expected a file path, found a NUL character") from None
 
 
 def _entry_lines(text: str) -> dict[str, list[int]]:
-    """Kind → the 1-based line of each of its table headers, in order."""
+    """Kind → the 1-based line of each of its table headers, in order (or of ``kind = …`` before any table)."""
     out: dict[str, list[int]] = {kind: [] for kind in KEYS}
-    for number, raw in enumerate(text.splitlines(), 1):
+    in_table = False
+    for number, raw in enumerate(text.split("\n"), 1):
         m = re.match(r"^\s*\[\[?\s*([A-Za-z_-]+)\s*\]\]?", raw)
+        in_table = in_table or raw.lstrip().startswith("[")
+        if m is None and not in_table:  # a top-level key: plan = …
+            m = re.match(r"""^\s*["']?([A-Za-z_-]+)["']?\s*=""", raw)
         if m and m.group(1) in out:
             out[m.group(1)].append(number)
     return out
 
 
 def _line_of(text: str, pattern: str) -> int | None:
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in enumerate(text.split("\n"), 1):
         if re.match(pattern, raw):
             return number
     return None
