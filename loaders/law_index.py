@@ -51,6 +51,8 @@ from plankg.loaders.model import Source
 from plankg.loaders.plan_text import decode
 from plankg.loaders.registry import HEAD_BYTES, Loader
 
+JSON_DEPTH_MAX = 32  # a law is a flat object: deeper nesting is refused before json parses it
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 INDEX_FILE = "moj-law-index.json.gz"
 METADATA_FILE = "mol-laws-all.tsv.gz"
 METADATA_COLUMNS = ("PCode", "LawLevel", "LawName", "EngLawName", "LawCategory", "LawModifiedDate",
@@ -100,6 +102,20 @@ def _no_duplicate(seen: dict[str, int], pcode: str, file: str, line: int) -> Non
     seen[pcode] = line
 
 
+def _too_deep_at(text: str) -> int | None:
+    """Where ``text`` first nests brackets deeper than ``JSON_DEPTH_MAX`` (strings skipped), if it does."""
+    depth = 0
+    for m in _BRACKET_OR_STRING.finditer(text):
+        c = m[0]
+        if c in "[{":
+            depth += 1
+            if depth > JSON_DEPTH_MAX:
+                return m.start()
+        elif c in "]}":
+            depth -= 1
+    return None
+
+
 def parse_index(data: bytes, *, file: str) -> LawIndex:
     """The law index (JSON, gzipped or not): see the module's documentation."""
     text = decode(_unzip(data, file), file)
@@ -117,6 +133,10 @@ def parse_index(data: bytes, *, file: str) -> LawIndex:
         raise InputError(file, 1, "empty file: expected a JSON array of laws")
     if text[i] != "[":
         raise fail(i, "expected a JSON array of laws, [{\"PCode\": …, \"name\": …, \"lastUpdate\": …}, …]")
+    too_deep = _too_deep_at(text)
+    if too_deep is not None:  # json recurses once per level, up to Python's recursion limit (which others raise)
+        raise fail(too_deep, f"invalid JSON: nested too deeply (more than {JSON_DEPTH_MAX} levels): expected a "
+                             "law, {\"PCode\": …, \"name\": …, \"lastUpdate\": …}")
     laws: list[Law] = []
     seen: dict[str, int] = {}
     i = _skip_space(text, i + 1)
