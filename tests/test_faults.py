@@ -322,3 +322,151 @@ def test_killed_builds_leave_a_remote_store_as_published(kind: str, tmp_path: Pa
     print(run.summary())
     assert len(run.kills) == KILLS[kind]
 
+
+# ---------------------------------------------------------------- a serving worker killed under load
+
+CLIENTS = 4  # client threads; each has at most one request in flight
+PER_CLIENT = 50  # requests per client and load
+REPLACEMENT_S = 60  # the master must have started a replacement worker by then
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # runs until the time limit
+LOAD_PATHS = [
+    "/sparql?" + urllib.parse.urlencode({"query": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a "
+                                                  "<https://w3id.org/plankg/ontology#Strategy> }"}),
+    "/sparql?" + urllib.parse.urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 200"}),
+    "/healthz",
+]
+
+
+def _workers(master: int) -> set[int]:
+    """The gunicorn workers: the live children of the master (`ps --ppid MASTER`)."""
+    out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid=,stat="], capture_output=True, text=True).stdout
+    return {int(pid) for pid, stat in (line.split() for line in out.splitlines()) if not stat.startswith("Z")}
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+@dataclass
+class Load:
+    """CLIENTS threads, PER_CLIENT requests each, a new connection each; status 0: no HTTP answer."""
+
+    server: Server
+    statuses: list[int] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> "Load":
+        self.threads = [threading.Thread(target=self._client, args=(n,), daemon=True) for n in range(CLIENTS)]
+        for t in self.threads:
+            t.start()
+        return self
+
+    def _client(self, n: int) -> None:
+        for i in range(PER_CLIENT):
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+            try:
+                conn.request("GET", LOAD_PATHS[(i + n) % len(LOAD_PATHS)],
+                             headers={"Accept": "application/sparql-results+json"})
+                response = conn.getresponse()
+                response.read()
+                self.statuses.append(response.status)
+            except (OSError, http.client.HTTPException):
+                self.statuses.append(0)
+            finally:
+                conn.close()
+
+    def wait_for(self, answers: int) -> None:
+        deadline = time.monotonic() + 60
+        while len(self.statuses) < answers and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def join(self) -> list[int]:
+        for t in self.threads:
+            t.join(120)
+        assert not any(t.is_alive() for t in self.threads), "the load did not finish"
+        return self.statuses
+
+
+def _replaced(master: int, killed: int, before: set[int]) -> int:
+    """Wait until the master runs as many workers as before, one of them new; the new one's pid."""
+    deadline = time.monotonic() + REPLACEMENT_S
+    while time.monotonic() < deadline:
+        now = _workers(master)
+        if killed not in now and len(now) == len(before) and now - before:
+            return (now - before).pop()
+        time.sleep(0.05)
+    raise AssertionError(f"no replacement for worker {killed} after {REPLACEMENT_S} s: workers {_workers(master)}")
+
+
+@pytest.fixture()
+def two_workers(built_store, tmp_path):
+    server = start_server(built_store, tmp_path / "server.log", "--workers", "2", "--timeout-s", "30")
+    try:
+        deadline = time.monotonic() + 30
+        while len(_workers(server.proc.pid)) < 2:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.05)
+        yield server
+    finally:
+        stop(server)
+
+
+def test_a_worker_killed_under_load_loses_at_most_the_requests_in_flight(two_workers) -> None:
+    server, master = two_workers, two_workers.proc.pid
+    report = []
+
+    # 1. Any worker, under load.
+    before = _workers(master)
+    load = Load(server).start()
+    load.wait_for(CLIENTS * PER_CLIENT // 4)
+    victim = random.Random(RNG_SEED).choice(sorted(before))
+    os.kill(victim, signal.SIGKILL)
+    killed_at = time.monotonic()
+    replacement = _replaced(master, victim, before)
+    replaced_s = time.monotonic() - killed_at
+    statuses = load.join()
+    failed = sum(1 for s in statuses if s == 0 or s >= 500)
+    report.append(f"worker {victim} killed under load: {failed} of {len(statuses)} requests failed, "
+                  f"replacement {replacement} up {replaced_s:.2f} s after the kill")
+    assert failed <= CLIENTS, f"{failed} requests failed, more than the {CLIENTS} that can be in flight"
+
+    # 2. The worker evaluating a long query, under load: that query is lost, and at most the others in flight.
+    before = _workers(master)
+    heavy: list[int] = []
+    thread = threading.Thread(target=lambda: heavy.append(_status(server, HEAVY)), daemon=True)
+    ticks = {pid: _cpu_ticks(pid) for pid in before}
+    thread.start()
+    time.sleep(1.0)  # before the load: the busy worker is the one evaluating the query
+    busy = max(before, key=lambda pid: _cpu_ticks(pid) - ticks[pid])
+    load = Load(server).start()
+    load.wait_for(CLIENTS * PER_CLIENT // 4)
+    assert thread.is_alive(), f"the long query ended before its worker was killed: {heavy}"
+    os.kill(busy, signal.SIGKILL)
+    killed_at = time.monotonic()
+    replacement = _replaced(master, busy, before)
+    replaced_s = time.monotonic() - killed_at
+    thread.join(60)
+    statuses = load.join()
+    failed = sum(1 for s in statuses if s == 0 or s >= 500)
+    report.append(f"worker {busy} killed evaluating a long query, under load: the long query got "
+                  f"{heavy[0] if heavy else 'nothing'}, {failed} of {len(statuses)} other requests failed, "
+                  f"replacement {replacement} up {replaced_s:.2f} s after the kill")
+    print("\n".join(report))
+    assert heavy and heavy[0] in (0, 502, 503, 504), f"the long query's answer: {heavy}"
+    assert failed <= CLIENTS, f"{failed} requests failed beside the long query, more than the {CLIENTS} that can be in flight"
+
+    # 3. The server keeps answering, from both workers.
+    statuses = Load(server).start().join()
+    assert statuses.count(200) == len(statuses) == CLIENTS * PER_CLIENT, statuses
+    assert len(_workers(master)) == 2 and server.proc.poll() is None
+
+
+def _status(server: Server, query: str) -> int:
+    try:
+        return server.get("/sparql", {"query": query}, timeout=60)[0]
+    except (OSError, http.client.HTTPException):
+        return 0
