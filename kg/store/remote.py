@@ -40,7 +40,7 @@ from plankg.errors import StoreError
 from plankg.iri import named_node
 from plankg.namespaces import PREFIXES
 from plankg.sparql.limits import check as check_limits
-from plankg.store.graphstore import QueryResult, RdfData, remaining
+from plankg.store.graphstore import QueryResult, RdfData, StoreTimeout, remaining
 from plankg.store.oxigraph import UNION_TRIPLES_QUERY, has_dataset_clause
 from plankg.store.remote_http import RemoteSettings
 from plankg.store.remote_protocol import post_update, prologue, run_query
@@ -243,7 +243,9 @@ class RemoteStore:
     def _await_switch(self) -> None:
         """While a build switches readers graph by graph (on a server whose update requests are
         not transactions, such as Virtuoso: :mod:`plankg.store.remote_publish`), wait until it is
-        done, within the caller's deadline, rather than read a graph half moved."""
+        done, within the caller's deadline, rather than read a graph half moved; past it, raise
+        :class:`StoreTimeout` (a switch a killed build left unfinished keeps readers out until the
+        next build: they get no answer rather than a mix, the CLI's as `plankg serve`'s)."""
         if not self._switching or self.writable:
             return
         until = time.monotonic() + remaining(self.settings.timeout_s)
@@ -254,6 +256,9 @@ class RemoteStore:
             if not self._switching:
                 return
             time.sleep(SWITCH_POLL_S)
+        raise StoreTimeout(f"{self.settings.describe()}: a build is switching readers to it (or was killed while "
+                           f"it did: {', '.join(self._switching)}); nothing is read until it is done or the next "
+                           "build replaces every graph")
 
     def _graph_quads(self, graph: str) -> list[Quad]:
         """The triples of ``graph`` as quads in it: one CONSTRUCT; from Virtuoso, whose CONSTRUCT
