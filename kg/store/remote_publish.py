@@ -83,7 +83,7 @@ class RemoteWriter:
         control = read_control(settings)
         self.current = control.get("build")  # the build readers see now
         self.previous_graphs = list(control.get("graphs", ()))
-        self._drop_leftovers(control["staging"], control["building"], control["switching"])
+        self._drop_leftovers(control["staging"], control["building"])
         self._record(f"<{CONTROL}building> {_literal(build)}")
         if settings.kind == "oxigraph":  # readers leave the server's union for the published graphs' list
             time.sleep(CHECK_INTERVAL_S + 0.5)  # (remote.RemoteStore._dataset) before anything is staged
@@ -136,7 +136,7 @@ class RemoteWriter:
         """Drop the staging graphs uploaded so far (best effort: the next build drops what is left)."""
         staged, self._staged = self._staged, {}
         try:
-            self._drop([stg for stg, _ in staged.values()], [self.build], [self.build])
+            self._drop([stg for stg, _ in staged.values()], [self.build])  # a `switching` mark stays (below)
         except StoreError:
             pass
 
@@ -152,18 +152,17 @@ class RemoteWriter:
     def _record(self, triples: str) -> None:
         post_update(self.settings, f"INSERT DATA {{ {control_data(self.settings, f'<{CONTROL_GRAPH}> {triples}')} }}")
 
-    def _drop_leftovers(self, staging: list[str], building: list[str], switching: list[str]) -> None:
-        """Drop the staging graphs a killed or failed build left (the control record lists them),
-        and the mark of a switch it did not finish (readers wait while it is there: a half-switched
-        server answers nothing rather than a mix, until this build replaces every graph)."""
-        if staging or building or switching:
-            self._drop(staging, building, switching)
+    def _drop_leftovers(self, staging: list[str], building: list[str]) -> None:
+        """Drop the staging graphs a killed or failed build left (the control record lists them).
+        The mark of a switch that did not finish is not dropped: the graphs may be half moved, so
+        readers keep waiting (and get 503) until a switch rewrites the whole record (:meth:`commit`)."""
+        if staging or building:
+            self._drop(staging, building)
 
-    def _drop(self, staging: list[str], building: list[str], switching: list[str] = ()) -> None:
+    def _drop(self, staging: list[str], building: list[str]) -> None:
         ops = [f"DROP SILENT GRAPH <{g}>" for g in staging]
         marks = [f"<{CONTROL_GRAPH}> <{CONTROL}staging> <{g}> ." for g in staging]
         marks += [f"<{CONTROL_GRAPH}> <{CONTROL}building> {_literal(b)} ." for b in building]
-        marks += [f"<{CONTROL_GRAPH}> <{CONTROL}switching> {_literal(b)} ." for b in switching]
         ops.append(f"DELETE DATA {{ {control_data(self.settings, ' '.join(marks))} }}")
         post_update(self.settings, " ;\n".join(ops))
 
