@@ -97,14 +97,16 @@ class _Dataset:
                             (ntriples(vocab.ontology).encode("utf-8"), self.shared[1])]:
             self.store.load(chunk, format=RdfFormat.N_TRIPLES, to_graph=name)
         predicates = ", ".join(f"<{p}>" for p in CONTEXT_PREDICATES)
+        content = f"^{self.PREFIX}[0-9]+$"  # the graphs of the build (not a context, the vocabularies, the ontology)
         for i, name in enumerate(self.names):
-            others = ", ".join(str(n) for n in self.names if n != name) or "<urn:plankg:none>"
+            # ?h: another graph of the build, by the form of its name: a constant test per solution
+            # (a list of the other graphs' names made this quadratic in the number of graphs)
             self.store.update(f"""
                 INSERT {{ GRAPH <{name.value}:context> {{ ?n ?p ?o }} }} WHERE {{
                     {{ SELECT DISTINCT ?n WHERE {{ GRAPH {name} {{ ?s ?x ?n FILTER(isIRI(?n))
                                                             FILTER NOT EXISTS {{ ?n ?y ?z }} }} }} }}
                     GRAPH ?h {{ ?n ?p ?o }}
-                    FILTER(?h IN ({others}) && ?p IN ({predicates}))
+                    FILTER(?h != {name} && ?p IN ({predicates}) && REGEX(STR(?h), "{content}"))
                 }}""")
 
     def context(self, i: int) -> bytes:
