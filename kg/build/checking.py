@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -43,7 +45,7 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: 
         if (kept := validation_cache.load(keys[-1])) is not None:
             reports[i] = kept
     todo = [i for i in range(len(graphs)) if i not in reports]
-    _JOBS[:] = [(graphs[i], data.view(i), shapes) for i in todo]
+    _JOBS[:] = [(graphs[i], data, i, shapes) for i in todo]
     workers = min(len(todo), os.cpu_count() or 1, VALIDATION_PROCESSES_MAX)
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -60,12 +62,13 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: 
 
 
 VALIDATION_PROCESSES_MAX = 8
-_JOBS: list[tuple[Graph, DataView, PreparedShapes]] = []  # read by the forked workers
+_JOBS: list[tuple[Graph, _Dataset, int, PreparedShapes]] = []  # read by the forked workers
 
 
 def _validate_job(index: int) -> Report:
-    graph, view, shapes = _JOBS[index]
-    report = validate_view(graph, view, shapes)
+    graph, data, i, shapes = _JOBS[index]
+    with data.alone(i) as view:
+        report = validate_view(graph, view, shapes)
     return Report([f for f in report.findings if _owns(graph, f.focus)])
 
 
@@ -93,18 +96,22 @@ class _Dataset:
         self.vocabularies = ntriples(vocab.union).encode("utf-8")
         self.names = [NamedNode(f"{self.PREFIX}{i}") for i in range(len(graphs))]
         self.shared = (NamedNode(self.PREFIX + "vocabularies"), NamedNode(self.PREFIX + "ontology"))
+        self.ontology = ntriples(vocab.ontology).encode("utf-8")
+        self._alone = None  # the store of :meth:`alone`, made in the process that validates
         for chunk, name in [*zip(self.ntriples, self.names), (self.vocabularies, self.shared[0]),
-                            (ntriples(vocab.ontology).encode("utf-8"), self.shared[1])]:
+                            (self.ontology, self.shared[1])]:
             self.store.load(chunk, format=RdfFormat.N_TRIPLES, to_graph=name)
         predicates = ", ".join(f"<{p}>" for p in CONTEXT_PREDICATES)
+        content = f"^{self.PREFIX}[0-9]+$"  # the graphs of the build (not a context, the vocabularies, the ontology)
         for i, name in enumerate(self.names):
-            others = ", ".join(str(n) for n in self.names if n != name) or "<urn:plankg:none>"
+            # ?h: another graph of the build, by the form of its name: a constant test per solution
+            # (a list of the other graphs' names made this quadratic in the number of graphs)
             self.store.update(f"""
                 INSERT {{ GRAPH <{name.value}:context> {{ ?n ?p ?o }} }} WHERE {{
                     {{ SELECT DISTINCT ?n WHERE {{ GRAPH {name} {{ ?s ?x ?n FILTER(isIRI(?n))
                                                             FILTER NOT EXISTS {{ ?n ?y ?z }} }} }} }}
                     GRAPH ?h {{ ?n ?p ?o }}
-                    FILTER(?h IN ({others}) && ?p IN ({predicates}))
+                    FILTER(?h != {name} && ?p IN ({predicates}) && REGEX(STR(?h), "{content}"))
                 }}""")
 
     def context(self, i: int) -> bytes:
@@ -116,6 +123,29 @@ class _Dataset:
         from pyoxigraph import NamedNode
 
         return DataView(self.store, (self.names[i], NamedNode(f"{self.names[i].value}:context"), *self.shared))
+
+    @contextmanager
+    def alone(self, i: int) -> Iterator[DataView]:
+        """What :meth:`view` shows, in a store of its own: graph ``i`` and its context beside the
+        vocabularies and the ontology, and nothing else of the build. The same data, but a check
+        that looks up a resource every graph names (a category, an organisation: in every
+        graph's context) does not step over the copies of all the other graphs, which made each
+        graph's validation slower as the build grew. One store per process, the vocabularies
+        and the ontology loaded once; the graph and its context are removed after."""
+        from pyoxigraph import NamedNode, RdfFormat, Store
+
+        if self._alone is None:
+            self._alone = Store()
+            for chunk, name in ((self.vocabularies, self.shared[0]), (self.ontology, self.shared[1])):
+                self._alone.load(chunk, format=RdfFormat.N_TRIPLES, to_graph=name)
+        graph, context = self.names[i], NamedNode(f"{self.names[i].value}:context")
+        self._alone.load(self.ntriples[i], format=RdfFormat.N_TRIPLES, to_graph=graph)
+        self._alone.load(self.context(i), format=RdfFormat.N_TRIPLES, to_graph=context)
+        try:
+            yield DataView(self._alone, (graph, context, *self.shared))
+        finally:
+            self._alone.remove_graph(graph)
+            self._alone.remove_graph(context)
 
 
 __all__ = ["validate_graphs", "CONTEXT_PREDICATES", "VALIDATION_PROCESSES_MAX"]

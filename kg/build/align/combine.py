@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from plankg.build.align.methods import Method
+from plankg.build.align.methods import Method, PairwiseMethod
 from plankg.build.align.nodes import Node
 
 
@@ -31,17 +31,26 @@ class Scored:
 
 def rank(source: Node, targets: Sequence[Node], methods: list[Method], weights: dict[str, float],
          keep: int) -> list[Scored]:
-    """The ``keep`` best targets of ``source`` (all with a positive score if fewer), best first."""
-    columns = {m.name: m.scores(source, targets) for m in methods}
-    rows = []
-    for order, target in enumerate(targets):
-        parts = {name: column[order] for name, column in columns.items()}
-        total = sum(weights.get(name, 0.0) * value for name, value in parts.items())
-        if total > 0:
-            rows.append((-total, order, target, parts))
-    rows.sort(key=lambda r: (r[0], r[1]))
+    """The ``keep`` best targets of ``source`` (all with a positive score if fewer), best first.
+
+    A method of weight 0 adds nothing to the combined score, so a pairwise one is asked only for
+    the pairs kept (their evidence names every method's score): the same result, without scoring
+    every pair with it (cross-agency and plan-to-plan ranking score thousands of targets per
+    source). The weighted scores are summed in method order, as ``sum`` over all parts would.
+    """
+    columns = {m.name: None if not weights.get(m.name, 0.0) and isinstance(m, PairwiseMethod)
+               else m.scores(source, targets) for m in methods}
+    totals = [0.0] * len(targets)
+    for name, column in columns.items():
+        if column is not None and (w := weights.get(name, 0.0)):
+            totals = [t + w * v for t, v in zip(totals, column)]
+    rows = [(-total, order) for order, total in enumerate(totals) if total > 0]
+    rows.sort()
     out = []
-    for i, (neg, _, target, parts) in enumerate(rows[:keep], start=1):
+    for i, (neg, order) in enumerate(rows[:keep], start=1):
+        target = targets[order]
+        parts = {m.name: m.score(source, target) if columns[m.name] is None else columns[m.name][order]
+                 for m in methods}
         evidence = [why for m in methods if (why := m.explain(source, target))]
         detail = ", ".join(f"{name} {value:.2f}" for name, value in parts.items())
         out.append(Scored(source, target, round(-neg, 4), i, parts,
