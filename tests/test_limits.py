@@ -194,7 +194,7 @@ def test_server_threads_have_big_stacks_a_chain_that_crashes_8_mib_runs(sparql_s
     text = W + "{ FILTER(" + "1+" * 10_000 + "1) }"  # crashes a thread of 8 MiB at 6,912
     if backend != "embedded":  # the store's server parses it, on its own threads: it would end Oxigraph server
         status, _, body = sparql_server.request("POST", "/sparql", text, {"Content-Type": "application/sparql-query"})
-        assert status == 400 and b"(OPERATORS_MAX, for a parser stack of 8 MiB)" in body, body  # it ended Oxigraph server
+        assert status == 400 and b"for a parser stack of 8 MiB" in body, body  # it ended an Oxigraph server
         assert sparql_server.get("/sparql", {"query": "ASK { ?s ?p ?o }"})[0] == 200  # the server is still there
         return
     for _ in range(4):  # more than one worker and thread
@@ -213,12 +213,17 @@ def test_server_refuses_a_deep_update_with_400(update_server):
 
 def test_the_bounds_shrink_with_the_stack_of_a_servers_parser():
     """A remote store checks a request against its server's parser stack (8 MiB by default,
-    PLANKG_STORE_STACK_MIB): 1/32 of ours, so 1/32 of the openers and operators."""
+    PLANKG_STORE_STACK_MIB): its openers and operators together may need at most 80 % of it, at
+    the most stack each was measured to take. A chain of 4,000 '1+' did not end an Oxigraph
+    server (10,000 did); 4,500 is refused."""
     small = 8 << 20
-    L.check(W + "{ FILTER(" + "1+" * 500 + "1) }", small)
-    with pytest.raises(QueryTooComplex, match=r"at most 512 .*\(OPERATORS_MAX, for a parser stack of 8 MiB\)"):
-        L.check(W + "{ FILTER(" + "1+" * 600 + "1) }", small)
-    L.check(W + "{" * 60 + "}" * 60, small)
-    with pytest.raises(QueryTooComplex, match=r"at most 64 .*\(OPENERS_MAX, for a parser stack of 8 MiB\)"):
-        L.check(W + "{" * 70 + "}" * 70, small)
-    L.check(W + "{ FILTER(" + "1+" * 600 + "1) }")  # our own threads' stack takes it
+    L.check(W + "{ FILTER(" + "1+" * 4000 + "1) }", small)
+    with pytest.raises(QueryTooComplex, match=r"together more than the server can be sure to parse, for a parser "
+                                              r"stack of 8 MiB \(PLANKG_STORE_STACK_MIB\)"):
+        L.check(W + "{ FILTER(" + "1+" * 4500 + "1) }", small)
+    L.check(W + "{ } " * 400, small)  # 400 openers
+    with pytest.raises(QueryTooComplex, match="for a parser stack of 8 MiB"):
+        L.check(W + "{ } " * 600, small)
+    L.check(W + "{ FILTER(" + "1+" * 4300 + "1) }")  # our own threads' stack takes it
+    page = "SELECT * WHERE { VALUES ?x { " + " ".join(f"<https://w3id.org/plankg/id/mol/108/goal/{i}>" for i in range(60))
+    L.check(page + " } ?x ?p ?o }", small)  # a page's query: 60 IRIs of 6 '/', '.' each

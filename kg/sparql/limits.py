@@ -83,6 +83,7 @@ OPENERS_MAX = 2048
 OPERATORS_MAX = 16384
 PAREN_TERMS_MAX = 6144  # juxtaposed terms directly inside ( … ): collection elements, VALUES values
 NESTING_MAX = 128
+SERVER_SHARE = 0.8  # of a SPARQL server's parser stack that a request's openers and operators may need at most
 SHORT_TEXT_CHARS = 2 * PAREN_TERMS_MAX  # a term takes at least 2 characters: a shorter text has few enough
 
 assert (OPENERS_MAX * OPENER_STACK_BYTES + OPERATORS_MAX * OPERATOR_STACK_BYTES
@@ -110,10 +111,11 @@ def check(text: str, stack_bytes: int = STACK_BYTES) -> None:
     """Refuse ``text`` (a query or an update) if it could nest too deep; see the module text.
     ``stack_bytes``: the stack of the threads that parse it, if not plankg's own (a SPARQL
     server's: :mod:`plankg.store.remote` passes it): the bounds shrink with it."""
-    scale = stack_bytes / STACK_BYTES
-    openers_max, operators_max = int(OPENERS_MAX * scale), int(OPERATORS_MAX * scale)
-    terms_max = int(PAREN_TERMS_MAX * scale)
-    whose = "" if stack_bytes == STACK_BYTES else f", for a parser stack of {stack_bytes >> 20} MiB"
+    own = stack_bytes == STACK_BYTES
+    openers_max, operators_max, terms_max = OPENERS_MAX, OPERATORS_MAX, PAREN_TERMS_MAX
+    if not own:  # a server's thread: each kind within its stack's share, checked together below
+        terms_max = min(PAREN_TERMS_MAX, stack_bytes * SERVER_SHARE // TERM_STACK_BYTES)
+    whose = "" if own else f", for a parser stack of {stack_bytes >> 20} MiB (PLANKG_STORE_STACK_MIB)"
     raw = text.encode("utf-8", "surrogatepass")
     counted = raw.translate(None, _UNCOUNTED)  # one pass: only the characters of OPENERS and OPERATORS stay
     openers = sum(counted.count(c) for c in b"{([") + raw.count(b"<<")
@@ -125,6 +127,10 @@ def check(text: str, stack_bytes: int = STACK_BYTES) -> None:
         raise QueryTooComplex(f"the request has {operators:,} of the characters {' '.join(OPERATORS)} (counted "
                               f"everywhere, strings and comments too); at most {operators_max:,} can be parsed "
                               f"safely (OPERATORS_MAX{whose})")
+    if not own and openers * OPENER_STACK_BYTES + operators * OPERATOR_STACK_BYTES > stack_bytes * SERVER_SHARE:
+        raise QueryTooComplex(f"the request has {openers:,} of the characters {{ ( [ << and {operators:,} of "
+                              f"{' '.join(OPERATORS)} (counted everywhere, strings and comments too): together more "
+                              f"than the server can be sure to parse{whose}")
     long = len(text) > 2 * terms_max  # a term takes at least 2 characters: a shorter text has few enough
     if long or openers + counted.count(b"!") > NESTING_MAX:  # else it cannot nest deeper, however it is read
         _check_tokens(text, long, terms_max)
