@@ -18,6 +18,7 @@ import itertools
 import queue
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -216,9 +217,11 @@ class Runner:
         def run() -> None:
             try:
                 body()
-            except Cancelled:
-                pass
+            except Cancelled as e:
+                traceback.clear_frames(e.__traceback__)
             except BaseException as e:  # noqa: BLE001 - handed to the request thread, which raises it
+                # the job's frames hold pyoxigraph objects, which may be dropped on this thread only
+                traceback.clear_frames(e.__traceback__)
                 channel.fail(translate(e))
             finally:
                 self._watchdog.remove(job)
