@@ -160,3 +160,17 @@ def app_config(kind: str, built_store: Path, remote_stores: dict[str, RemoteStor
         for name, value in store.env().items():
             mp.setenv(name, value)
         yield {"STORE": str(store.files), "STORE_URL": store.endpoints.query_url}
+
+
+def every_backend_app(**extra):
+    """A module-scoped ``app`` fixture: ``create_app`` on the seed plan's build, on each backend."""
+    @pytest.fixture(scope="module", params=BACKENDS)
+    def app(request, built_store, remote_stores):
+        from plankg.server import create_app
+
+        with app_config(request.param, built_store, remote_stores) as config:
+            app = create_app({**config, "TESTING": True, **extra})
+            yield app
+            app.extensions["plankg"].close()
+
+    return app

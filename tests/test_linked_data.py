@@ -20,7 +20,7 @@ from markupsafe import escape
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from backends import BACKENDS, app_config
+from backends import every_backend_app
 from conftest import BASE, PLAN_NS, SEED, run_plankg
 from plankg import resources
 from plankg.server import create_app
@@ -37,13 +37,7 @@ SCRIPT = '<script>alert("x&y")</script>'
 LOCAL_BASE = "http://127.0.0.1:8000/id/"
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def app(request, built_store, remote_stores):
-    """The app on the seed plan's build, on each store backend (tests/backends.py)."""
-    with app_config(request.param, built_store, remote_stores) as config:
-        app = create_app({**config, "TESTING": True})
-        yield app
-        app.extensions["plankg"].close()
+app = every_backend_app()  # the app on the seed plan's build, on each store backend
 
 
 @pytest.fixture()

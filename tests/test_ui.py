@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, RdfFormat, Store
 
-from backends import BACKENDS, app_config
+from backends import every_backend_app
 from conftest import ROOT, SEED, run_plankg
 from plankg.examples import QUERIES_DIR, examples
 from plankg.server import create_app
@@ -28,13 +28,7 @@ def make_app(store: Path, **config):
     return create_app({"STORE": str(store), "TESTING": True, **config})
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def app(request, built_store, remote_stores):
-    """The app on the seed plan's build, on each store backend (tests/backends.py)."""
-    with app_config(request.param, built_store, remote_stores) as config:
-        app = create_app({**config, "TESTING": True})
-        yield app
-        app.extensions["plankg"].close()
+app = every_backend_app()  # the app on the seed plan's build, on each store backend
 
 
 @pytest.fixture()
