@@ -22,6 +22,8 @@ from plankg.build.align.combine import Scored, scored_pairs
 from plankg.build.align.methods import Corpus, Method, Parameters, methods, parameters
 from plankg.build.align.nodes import Node, PlanNodes, line_item_nodes, plan_nodes
 from plankg.build.align.rdf import add_alignments
+from plankg.build.align.search import ProgramIndex
+from plankg.build.budget_agencies import agencies
 from plankg.build.mapped import MappedGraph
 from plankg.namespaces import graph_iri
 
@@ -43,14 +45,25 @@ class Inputs:
 
 def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
            base: str) -> Inputs:
-    plans = [(g, p) for g in plan_graphs for p in plan_nodes(g, vocabularies)]
     docs = {d.year: d for d in sorted(budgets, key=lambda d: d.stage == CROSS_STAGE)}  # enacted wins
+    names = agency_names(docs.values(), base)
+    plans = [(g, p) for g in plan_graphs for p in plan_nodes(g, vocabularies, names)]
     excluded = excluded_items(parameters(vocabularies, base))
     items = {year: line_item_nodes(doc, budget_links, base, excluded=excluded) for year, doc in docs.items()}
     topnames = {year: {r.code: r.topname for r in doc.rows} for year, doc in docs.items()}
     corpus = Corpus([n for _, p in plans for n in (*p.strategies, *p.programs)]
                     + [n for nodes in items.values() for n in nodes], vocabularies, base)
     return Inputs(plans, items, topnames, corpus, methods(corpus), base)
+
+
+def agency_names(docs, base: str) -> dict[str, str]:
+    """The IRI (``B org/budget/{code}``, :meth:`plankg.build.vocab.Vocabularies.organisation`) and
+    name of every agency of the budget documents, the latest year's name of a renamed one: the name
+    its line items carry (:attr:`Node.agency`), which cross-agency ranking compares with a plan's."""
+    out: dict[str, str] = {}
+    for doc in sorted(docs, key=lambda d: d.year):
+        out.update((f"{base}org/budget/{a.code}", a.name) for a in agencies(doc)[0].values())
+    return out
 
 
 def excluded_items(params: Parameters) -> re.Pattern | None:
@@ -80,15 +93,31 @@ def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | No
                         params.cross_threshold, params.cross_secondary)
 
 
-def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters) -> list[Scored]:
+def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramIndex | None = None) -> list[Scored]:
     """Each program's best programs of the other organisations' plans loaded (any year), scored as
     across agencies (``combined-plans``: the cross-agency weights), ``plans_top`` per program; accepted
-    at ``plans_threshold`` (none today: no gold set of two real plans to set one on)."""
+    at ``plans_threshold`` (none today: no gold set of two real plans to set one on). Ranked among
+    the candidates ``index`` finds (:mod:`.search`), else among all the other organisations' programs."""
+    if index is not None:
+        return [s for source in plan.programs
+                for s in scored_pairs([source], index.candidates(source, plan.org_label), inp.methods,
+                                      params.cross_weights, params.plans_top, params.plans_threshold,
+                                      params.cross_secondary)]
     others = [n for _, p in inp.plans if p.org_label != plan.org_label for n in p.programs]
     if not others:
         return []
     return scored_pairs(plan.programs, others, inp.methods, params.cross_weights, params.plans_top,
                         params.plans_threshold, params.cross_secondary)
+
+
+def program_index(inp: Inputs, params: Parameters) -> ProgramIndex | None:
+    """The candidate search over every plan's programs (:mod:`.search`), when alignment-methods.ttl
+    gives its parameters and the plans are of more than one organisation; else None (exact ranking)."""
+    if params.plans_search is None or len({p.org_label for _, p in inp.plans}) < 2:
+        return None
+    text = next(m for m in inp.methods if m.name == "char-ngram")
+    nodes = [(n, p.org_label) for _, p in inp.plans for n in p.programs]
+    return ProgramIndex([n for n, _ in nodes], [o for _, o in nodes], text.vector, params.plans_search)
 
 
 def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
@@ -100,6 +129,7 @@ def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, v
         return []
     params = parameters(vocabularies, base)
     out, cross = [], Graph()
+    index = program_index(inp, params)
     counts = {"cross-agency alignments": 0, "accepted": 0, "plan-to-plan alignments": 0}
     for own_graph, plan in inp.plans:
         out.append(_plan_graph(inp, plan, params, own_graph))
@@ -107,7 +137,7 @@ def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, v
         counts["accepted"] += add_alignments(cross, plan.plan, "cross-alignment", pairs, base, "combined-cross",
                                              own_graph, ("relatedWork",))
         counts["cross-agency alignments"] += len(pairs)
-        between = plan_pairs(inp, plan, params)
+        between = plan_pairs(inp, plan, params, index)
         counts["accepted"] += add_alignments(cross, plan.plan, "plan-alignment", between, base, "combined-plans",
                                              own_graph, ("relatedWork",))
         counts["plan-to-plan alignments"] += len(between)
@@ -131,4 +161,4 @@ def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Gra
                        counts, warnings)
 
 
-__all__ = ["align", "inputs", "strategy_pairs", "cross_pairs", "plan_pairs", "Inputs", "KEEP"]
+__all__ = ["align", "inputs", "strategy_pairs", "cross_pairs", "plan_pairs", "program_index", "Inputs", "KEEP"]

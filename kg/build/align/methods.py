@@ -19,6 +19,7 @@ from typing import Protocol
 from rdflib import Graph, URIRef
 
 from plankg.build.align.nodes import Node
+from plankg.build.align.search import SearchParameters
 from plankg.build.textsim import TfIdf
 from plankg.namespaces import PLAN
 
@@ -84,6 +85,7 @@ class Parameters:
     cross_secondary: float = 1.0  # a further item is accepted at this share of the best score (1: ties)
     plans_threshold: float = float("inf")  # lowest program-to-program score accepted (inf: none is)
     plans_top: int = 3  # programs of other plans kept per program
+    plans_search: SearchParameters | None = None  # the candidate search of plan-to-plan ranking (None: exact)
 
 
 def method_iri(base: str, name: str) -> URIRef:
@@ -106,7 +108,19 @@ def parameters(vocabularies: Graph, base: str) -> Parameters:
                       value("combined-cross", "threshold", float("inf")), int(value("combined-cross", "topK")),
                       tuple(sorted(str(v) for v in values("combined-cross", "excludedItemPattern"))),
                       value("combined-cross", "secondaryShare", 1.0),
-                      value("combined-plans", "threshold", float("inf")), int(value("combined-plans", "topK", 3)))
+                      value("combined-plans", "threshold", float("inf")), int(value("combined-plans", "topK", 3)),
+                      _search(values("combined-plans", "candidateTerms"), values("combined-plans", "candidatesPerTerm"),
+                              values("combined-plans", "candidatesRescored")))
+
+
+def _search(terms: list, per_term: list, rescored: list) -> SearchParameters | None:
+    """The candidate search's parameters, when all three are given (one each)."""
+    if not (terms or per_term or rescored):
+        return None
+    if not (len(terms) == len(per_term) == len(rescored) == 1):
+        raise LookupError(f"alignment-methods.ttl: <{SCHEME}/combined-plans> needs one each of plan:candidateTerms, "
+                          f"plan:candidatesPerTerm and plan:candidatesRescored, or none")
+    return SearchParameters(int(terms[0]), int(per_term[0]), int(rescored[0]))
 
 
 def _names() -> list[str]:

@@ -12,7 +12,7 @@ program's text), a line item's budget work plan and agency.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
@@ -78,9 +78,10 @@ def _concepts(g: Graph, *nodes) -> frozenset[str]:
     return frozenset(str(o) for n in nodes for p in CONCEPT_LINKS for o in g.objects(n, p))
 
 
-def plan_nodes(g: Graph, vocabularies: Graph) -> Iterator[PlanNodes]:
+def plan_nodes(g: Graph, vocabularies: Graph, agency_names: Mapping[str, str] | None = None) -> Iterator[PlanNodes]:
     """The strategies and programs of each plan of ``g``, in document order (the organisation's
-    name from ``vocabularies``)."""
+    name from ``vocabularies``, else from ``agency_names``: IRI -> name of the budget agencies
+    that organisations.ttl does not describe, whose plans name them by their budget ``depname``)."""
     for plan in sorted(g.subjects(RDF.type, P("AnnualPlan"))):
         org = g.value(plan, DCTERMS.publisher)
         year = g.value(plan, P("fiscalYear"))
@@ -97,7 +98,8 @@ def plan_nodes(g: Graph, vocabularies: Graph) -> Iterator[PlanNodes]:
             theme = "\n".join([_label(g, wp), *(t for t, _ in texts.values())])
             for prog, (text, concepts) in texts.items():
                 programs.append(Node(str(prog), "program", _label(g, prog), text, theme, concepts, str(wp)))
-        yield PlanNodes(str(plan), _org_label(vocabularies, org), int(str(year)[:4]) if year is not None else None,
+        name = _org_label(vocabularies, org) or (agency_names or {}).get(str(org), "")
+        yield PlanNodes(str(plan), name, int(str(year)[:4]) if year is not None else None,
                         strategies, programs)
 
 

@@ -25,7 +25,9 @@ class TextMethod:
     def __init__(self, corpus: Corpus):
         self.tfidf = corpus.tfidf
         self._vectors: dict[str, Vector] = {}
-        self._postings: dict[int, dict[str, list[tuple[int, float]]]] = {}  # id(targets) -> n-gram -> (i, weight)
+        # the last target list scored, and its n-gram -> (i, weight): kept with the list itself, whose
+        # identity keys it (an id() alone is reused by the next list once this one is freed)
+        self._postings: tuple[Sequence[Node], dict[str, list[tuple[int, float]]]] | None = None
 
     def vector(self, node: Node) -> Vector:
         if node.iri not in self._vectors:
@@ -37,16 +39,22 @@ class TextMethod:
 
     def scores(self, source: Node, targets: Sequence[Node]) -> list[float]:
         """The cosines with every target at once, through an inverted index of the targets' n-grams
-        (built once per target list): the same sums as :meth:`score`, without the pairs that share nothing."""
-        postings = self._postings.get(id(targets))
-        if postings is None:
+        (built once per target list): the same sums as :meth:`score`, without the pairs that share nothing.
+        A short list is scored directly, with the same additions in the same order (the source's
+        n-grams in turn), so the same floats."""
+        mine = self.vector(source).items()
+        if self._postings is not None and self._postings[0] is targets:
+            postings = self._postings[1]
+        elif len(targets) * len(mine) <= sum(len(self.vector(t)) for t in targets):  # cheaper than an index
+            return [min(1.0, sum((w * tv[g] for g, w in mine if g in tv), 0.0)) for tv in map(self.vector, targets)]
+        else:
             postings = {}
             for i, t in enumerate(targets):
                 for gram, w in self.vector(t).items():
                     postings.setdefault(gram, []).append((i, w))
-            self._postings = {id(targets): postings}  # one list at a time: keep the memory of one
+            self._postings = (targets, postings)  # one list at a time: keep the memory of one
         out = [0.0] * len(targets)
-        for gram, w in self.vector(source).items():
+        for gram, w in mine:
             for i, tw in postings.get(gram, ()):
                 out[i] += w * tw
         return [min(1.0, v) for v in out]

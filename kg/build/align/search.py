@@ -1,0 +1,80 @@
+"""Candidate search for plan-to-plan alignment: each program's likely best matches among every
+other organisation's programs, without scoring every pair.
+
+Ranking each program against every program of every other plan (``combined-plans``) costs
+P²·N·(N−1) pair scores for N plans of P programs: quadratic in the plans loaded (18 min of 28 at
+1,000 plans, bench/RESULTS.md "Scale"). The search here is what text retrieval does instead: one
+inverted index of all programs' character n-gram TF-IDF vectors (:mod:`.text`), each n-gram's
+postings kept heaviest first (*impact order*); for a source, its ``terms`` heaviest n-grams are
+looked up (and further ones, heaviest first, while fewer than ``rescored`` candidates are found: the
+heaviest n-grams of a text are its rarest, which few others may share), and of each only the first
+``per_term`` postings of other organisations are read.
+Their products ``w_source · w_target`` are summed per target: a partial cosine, which orders the
+candidates; the ``rescored`` best are then ranked exactly, by every method (:func:`.combine.rank`).
+
+The cost per source is bounded by ``per_term`` postings per n-gram of the source and ``rescored``
+exact scores, whatever the number of plans: linear in all. It is *approximate*: a target that shares none of the
+source's heaviest n-grams, or sits past ``per_term`` in each of their postings, is not ranked. The
+parameters are data (``plan:candidateTerms``, ``plan:candidatesPerTerm``, ``plan:candidatesRescored``
+of ``<alignment-method/combined-plans>`` in alignment-methods.ttl); without them the ranking is
+exact. What the approximation loses is measured against the exact ranking (recall of the top
+``topK`` and the score lost) by bench/bench_scale.py ``--recall`` and tests/test_alignment_search.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from plankg.build.align.nodes import Node
+from plankg.build.textsim import Vector
+
+SLACK = 4  # postings kept per n-gram: this many times per_term (the rest is never read but past own ones)
+
+
+@dataclass(frozen=True)
+class SearchParameters:
+    terms: int  # the source's heaviest n-grams looked up (more while fewer than rescored candidates are found)
+    per_term: int  # postings of other organisations read per n-gram, heaviest first
+    rescored: int  # candidates, best partial cosine first, ranked exactly
+
+
+class ProgramIndex:
+    """Every program of the plans loaded, in document order, with the organisation of each and
+    the inverted index of their n-gram vectors."""
+
+    def __init__(self, nodes: Sequence[Node], orgs: Sequence[str], vector: Callable[[Node], Vector],
+                 params: SearchParameters):
+        self.nodes = list(nodes)
+        self.orgs = list(orgs)
+        self.vector = vector
+        self.params = params
+        postings: dict[str, list[tuple[float, int]]] = {}
+        for i, node in enumerate(self.nodes):
+            for gram, w in vector(node).items():
+                postings.setdefault(gram, []).append((-w, i))
+        keep = params.per_term * SLACK
+        self.postings = {g: sorted(p)[:keep] if len(p) > keep else sorted(p) for g, p in postings.items()}
+
+    def candidates(self, source: Node, org: str) -> list[Node]:
+        """The programs of organisations other than ``org`` most like ``source`` by partial cosine,
+        at most ``rescored``, in document order (the order ties are ranked in)."""
+        p = self.params
+        heaviest = sorted(self.vector(source).items(), key=lambda gw: (-gw[1], gw[0]))
+        partial: dict[int, float] = {}
+        for looked, (gram, w) in enumerate(heaviest):
+            if looked >= p.terms and len(partial) >= p.rescored:
+                break
+            read = 0
+            for neg, i in self.postings.get(gram, ()):
+                if self.orgs[i] == org:
+                    continue
+                partial[i] = partial.get(i, 0.0) - w * neg
+                read += 1
+                if read == p.per_term:
+                    break
+        best = sorted(partial, key=lambda i: (-partial[i], i))[:p.rescored]
+        return [self.nodes[i] for i in sorted(best)]
+
+
+__all__ = ["ProgramIndex", "SearchParameters", "SLACK"]
