@@ -23,6 +23,7 @@ from plankg.build.align.methods import Corpus, Method, Parameters, methods, para
 from plankg.build.align.nodes import Node, PlanNodes, line_item_nodes, plan_nodes
 from plankg.build.align.rdf import add_alignments
 from plankg.build.mapped import MappedGraph
+from plankg.build.progress import NO_PROGRESS, Progress
 from plankg.namespaces import graph_iri
 
 KEEP = 3  # scored pairs kept per strategy (ranks 1..KEEP), accepted or not
@@ -92,9 +93,10 @@ def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters) -> list[Scored]
 
 
 def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
-          base: str) -> list[MappedGraph]:
+          base: str, progress: Progress = NO_PROGRESS) -> list[MappedGraph]:
     """One alignment graph per plan, and one graph of cross-agency alignments when budgets are
-    loaded; the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`)."""
+    loaded; the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`).
+    ``progress`` advances by each plan aligned."""
     inp = inputs(plan_graphs, budgets, budget_links, vocabularies, base)
     if not inp.plans:
         return []
@@ -111,6 +113,7 @@ def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, v
         counts["accepted"] += add_alignments(cross, plan.plan, "plan-alignment", between, base, "combined-plans",
                                              own_graph, ("relatedWork",))
         counts["plan-to-plan alignments"] += len(between)
+        progress.advance()
     if any(inp.items.values()) or counts["plan-to-plan alignments"]:
         out.append(MappedGraph(graph_iri(base, "links", "alignment"), cross, "links", counts))
     return out
