@@ -133,6 +133,17 @@ def test_no_progress_shows_nothing_on_a_terminal(tmp_path):
     assert (code, shown) == (0, "") and "conforms" in stdout
 
 
+def test_a_failing_build_shows_where_it_stopped_then_its_one_line_error(tmp_path):
+    plan = tmp_path / "empty.txt"
+    plan.write_text("", encoding="utf-8")
+    proc = run_plankg("build", "--store", str(tmp_path / "s"), str(plan))
+    *shown, error = proc.stderr.splitlines()
+    assert proc.returncode == 2 and error.startswith(f"plankg: error: {plan}") and "empty" in error
+    assert list(stage_lines("\n".join(shown))) == ["vocabularies", "parse"]
+    assert re.fullmatch(r"build: parse 0/1 source, stopped \(\d+\.\d s\)", shown[-1]), shown
+    assert not (tmp_path / "s").exists()
+
+
 def test_validate_shows_its_stages_too():
     proc = run_plankg("validate", str(SEED), check=True)
     assert list(stage_lines(proc.stderr)) == VALIDATE_STAGES
