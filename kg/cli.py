@@ -23,6 +23,8 @@ import click
 from plankg import formats
 from plankg.examples import REPORTS
 from plankg.errors import PlanKGError, ValidationFailed
+from plankg.cli_options import loader_option, progress_option, public_url_option, registry_option, store_options
+from plankg.progress_display import display
 
 EXIT_CODES = {0: "success", 1: "graph violates the shapes", 2: "bad input or usage", 3: "store problem", 130: "interrupted"}
 
@@ -45,32 +47,6 @@ class _Group(click.Group):
             ctx.exit(130)
 
 
-public_url_option = click.option("--public-url", envvar="PLANKG_PUBLIC_URL", default=None, metavar="URL",
-                                 help="URL of the site root, which the metadata's download and endpoint URLs derive "
-                                      "from [env PLANKG_PUBLIC_URL; default: the base without its id/].")
-
-
-def store_options(f):
-    f = click.option("--base", envvar="PLANKG_BASE", default=None, metavar="IRI",
-                     help="IRI base for minted identifiers [env PLANKG_BASE; default https://w3id.org/plankg/id/].")(f)
-    f = click.option("--store", "store", envvar="PLANKG_STORE", default=None, metavar="DIR",
-                     type=click.Path(path_type=Path),
-                     help="Store directory; with --store-url, where the builds' files go [env PLANKG_STORE; "
-                          "default ./var/store].")(f)
-    f = click.option("--store-url", envvar="PLANKG_STORE_URL", default=None, metavar="URL",
-                     help="Query endpoint of a SPARQL server that holds the graphs instead [env PLANKG_STORE_URL; "
-                          "credentials and other endpoints: PLANKG_STORE_* variables, see docs/deploy.md].")(f)
-    return f
-
-
-loader_option = click.option("--loader", "variant", default=None, metavar="NAME",
-                             help="Read every PLAN with this loader (default: chosen by file name and content).")
-registry_option = click.option("--registry", "registry_file", default=None, metavar="FILE",
-                               type=click.Path(path_type=Path, dir_okay=False),
-                               help="The sources to load, as a TOML registry (default: the bundled one); "
-                                    "not with PLANS.")
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plankg")
 def main() -> None:
@@ -83,12 +59,14 @@ def main() -> None:
 @public_url_option
 @loader_option
 @registry_option
+@progress_option
 def build(plans: tuple[Path, ...], store: Path | None, store_url: str | None, base: str | None,
-          public_url: str | None, variant: str | None, registry_file: Path | None) -> None:
+          public_url: str | None, variant: str | None, registry_file: Path | None, progress: bool) -> None:
     """Parse, link, validate and publish PLANS, or every source of the registry (default: the
     bundled one: the plan, the 2018-2019 central budget and the national law index), to the store.
 
     The store is replaced atomically: if anything fails, the published store is untouched.
+    stdout gets the counts, with each stage's time; stderr, each stage's progress.
     """
     from plankg.build import pipeline as pipeline
     from plankg.config import resolve
@@ -96,7 +74,7 @@ def build(plans: tuple[Path, ...], store: Path | None, store_url: str | None, ba
 
     settings = resolve(store, base, public_url, store_url)
     compiled, _ = pipeline.build(list(plans), settings.location, settings.base, settings.public_url, variant=variant,
-                                 registry_file=registry_file)
+                                 registry_file=registry_file, progress=display("build", progress))
     for line in summary_lines(compiled):
         click.echo(line)
     for w in compiled.report.warnings:
@@ -119,7 +97,9 @@ def _leave_to_the_os() -> None:
 @click.option("--base", envvar="PLANKG_BASE", default=None, metavar="IRI", help="IRI base for minted identifiers.")
 @loader_option
 @registry_option
-def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, registry_file: Path | None) -> None:
+@progress_option
+def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, registry_file: Path | None,
+             progress: bool) -> None:
     """Check PLANS, or every source of the registry (default: the bundled one), against the
     shapes without publishing.
 
@@ -129,7 +109,8 @@ def validate(plans: tuple[Path, ...], base: str | None, variant: str | None, reg
     from plankg.config import resolve
 
     settings = resolve(None, base)
-    compiled = pipeline.compile_sources(pipeline.read_sources(list(plans), registry_file, variant), settings.base)
+    compiled = pipeline.compile_sources(pipeline.read_sources(list(plans), registry_file, variant), settings.base,
+                                        display("validate", progress))
     report = compiled.report
     if report.findings:
         click.echo(report.text())

@@ -56,7 +56,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, int | None, str]]:
 def test_bad_input_is_a_one_line_error_and_the_store_is_untouched(published, tmp_path, case):
     before = snapshot(published)
     path, line, words = bad_inputs(tmp_path)[case]
-    proc = run_plankg("build", "--store", str(published), str(path))
+    proc = run_plankg("build", "--no-progress", "--store", str(published), str(path))  # stderr: the error alone
     assert proc.returncode == 2, proc.stderr
     err = proc.stderr.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1
@@ -71,7 +71,7 @@ def test_non_utf8_plan_names_file_and_line(published, tmp_path):
     p = tmp_path / "latin1.txt"
     p.write_bytes("勞動部 108 年度施政計畫\n".encode() + "\n\xe9t\xe9\n".encode("latin-1"))
     before = snapshot(published)
-    proc = run_plankg("build", "--store", str(published), str(p))
+    proc = run_plankg("build", "--no-progress", "--store", str(published), str(p))
     assert proc.returncode == 2 and proc.stderr.startswith(f"plankg: error: {p}:3: expected UTF-8 text")
     assert snapshot(published) == before
 

@@ -17,11 +17,13 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from plankg.build import validation_cache
 from plankg.build.ntriples import ntriples
+from plankg.build.progress import NO_PROGRESS, Progress
 from plankg.build.validate import DataView, PreparedShapes, Report, load_shapes, prepare, validate_view
 from plankg.build.vocab import Vocabularies
 
 
-def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: list[str] | None = None) -> Report:
+def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: list[str] | None = None,
+                    progress: Progress = NO_PROGRESS) -> Report:
     """Each graph validated on its own, with the vocabularies and what it points to in the other
     graphs; only findings about the graph's own subjects count (the context is there to be
     pointed at, and is validated with its own graph). A graph validated before with the same
@@ -32,7 +34,8 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: 
     All graphs are loaded once into one in-memory Oxigraph store (:class:`_Dataset`), each in its
     own named graph with its context beside it; a graph's checks see its graph, its context,
     the vocabularies and the ontology as their default graph. ``texts`` are the graphs' N-Triples
-    when the caller has them (:func:`plankg.build.ntriples.ntriples`), in the order of ``graphs``."""
+    when the caller has them (:func:`plankg.build.ntriples.ntriples`), in the order of ``graphs``.
+    ``progress`` advances by each graph: those kept at once, the others as their reports come back."""
     shapes = prepare(load_shapes(base))
     texts = texts if texts is not None else [ntriples(g) for g in graphs]
     order = sorted(range(len(graphs)), key=lambda i: len(graphs[i]), reverse=True)
@@ -44,32 +47,41 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: 
         keys.append(validation_cache.key([data.ntriples[i], data.context(i)], fixed))
         if (kept := validation_cache.load(keys[-1])) is not None:
             reports[i] = kept
+    progress.advance(len(reports))
     todo = [i for i in range(len(graphs)) if i not in reports]
     _JOBS[:] = [(graphs[i], data, i, shapes) for i in todo]
     workers = min(len(todo), os.cpu_count() or 1, VALIDATION_PROCESSES_MAX)
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                done = pool.map(_validate_job, range(len(todo)), chunksize=1)
+                # in the order they finish: the progress is told here, in the parent, as each comes back
+                _collect(pool.imap_unordered(_validate_job, range(len(todo)), chunksize=1), todo, keys, reports,
+                         progress)
         else:
-            done = [_validate_job(j) for j in range(len(todo))]
+            _collect(map(_validate_job, range(len(todo))), todo, keys, reports, progress)
     finally:
         _JOBS.clear()
-    for i, report in zip(todo, done):
-        validation_cache.store(keys[i], report)
-        reports[i] = report
     return Report.merged([reports[i] for i in range(len(graphs))])
+
+
+def _collect(done: Iterator[tuple[int, Report]], todo: list[int], keys: list[str], reports: dict[int, Report],
+             progress: Progress) -> None:
+    """Keep each (job, report) of ``done`` in ``reports`` and the cache, and tell ``progress``."""
+    for j, report in done:
+        validation_cache.store(keys[todo[j]], report)
+        reports[todo[j]] = report
+        progress.advance()
 
 
 VALIDATION_PROCESSES_MAX = 8
 _JOBS: list[tuple[Graph, _Dataset, int, PreparedShapes]] = []  # read by the forked workers
 
 
-def _validate_job(index: int) -> Report:
+def _validate_job(index: int) -> tuple[int, Report]:
     graph, data, i, shapes = _JOBS[index]
     with data.alone(i) as view:
         report = validate_view(graph, view, shapes)
-    return Report([f for f in report.findings if _owns(graph, f.focus)])
+    return index, Report([f for f in report.findings if _owns(graph, f.focus)])
 
 
 def _owns(graph: Graph, focus: str) -> bool:

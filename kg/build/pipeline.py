@@ -15,7 +15,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from plankg.errors import InputError, PlanKGError, ValidationFailed
 from plankg.build.linker import Linker
 from plankg.build.meta import build_time
 from plankg.build.mapped import MappedGraph
+from plankg.build.progress import Progress, Stages
 from plankg.build.sources import SourceSpec, read_registry
 from plankg.loaders import registry
 from plankg.loaders.model import BudgetDocument, Plan
@@ -66,7 +66,8 @@ class Compiled:
     mapped: list[MappedPlan]
     vocab: Vocabularies
     report: Report
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds (plankg.build.progress.Stages)
+    counts: dict[str, tuple[int, str]] = field(default_factory=dict)  # stage -> (items, unit) of those with a count
     others: list[MappedGraph] = field(default_factory=list)  # budgets, laws, cross-source links
     sources: list[SourceSpec] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)  # what the loaders read, one per source
@@ -114,36 +115,42 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     return compile_sources([inp.spec() for inp in inputs], base)
 
 
-def compile_sources(specs: list[SourceSpec], base: str) -> Compiled:
-    """Parse, map, link across sources and validate; raise on bad input, return the report either way."""
-    timings: dict[str, float] = {}
+def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | None = None) -> Compiled:
+    """Parse, map, link across sources and validate; raise on bad input, return the report either way.
+
+    Each stage is timed and counted (:class:`plankg.build.progress.Stages`) and told to ``progress``."""
     started = build_time()
-    with collector_paused():
-        vocab, plans, mapped, others, docs = _map_sources(specs, base, timings)
-    t0 = time.perf_counter()
-    content = [*mapped, *others]
-    lines = {m.graph_iri: ntriples(m.graph) for m in content}  # once: validated, then dumped and loaded
-    timings["ntriples"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    report = validate_graphs([m.graph for m in content], vocab, base, [lines[m.graph_iri] for m in content])
-    timings["shacl"] = time.perf_counter() - t0
-    return Compiled([p for _, p in plans], mapped, vocab, report, timings, others, list(specs), docs, lines, started)
+    with Stages(progress) as stages:
+        with collector_paused():
+            vocab, plans, mapped, others, docs = _map_sources(specs, base, stages)
+        content = [*mapped, *others]
+        stages.begin("ntriples", len(content), "graph")
+        lines = {}  # once: validated, then dumped and loaded
+        for m in content:
+            lines[m.graph_iri] = ntriples(m.graph)
+            stages.advance()
+        stages.begin("shacl", len(content), "graph")
+        report = validate_graphs([m.graph for m in content], vocab, base, [lines[m.graph_iri] for m in content],
+                                 stages)
+    return Compiled([p for _, p in plans], mapped, vocab, report, stages.timings, stages.counts, others, list(specs),
+                    docs, lines, started)
 
 
-def _map_sources(specs: list[SourceSpec], base: str, timings: dict[str, float]) -> tuple[
+def _map_sources(specs: list[SourceSpec], base: str, stages: Stages) -> tuple[
         Vocabularies, list[tuple[SourceSpec, Plan]], list[MappedPlan], list[MappedGraph], list[Document]]:
-    """Read the sources, map each to its graph, link and align them; record the time of each step."""
-    t0 = time.perf_counter()
+    """Read the sources, map each to its graph, link and align them, a stage of ``stages`` each step."""
+    stages.begin("vocabularies")
     vocab = Vocabularies.load(base)
     categories = list(vocab.categories)
-    timings["vocabularies"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    docs = [_load(spec, categories) for spec in specs]
-    timings["parse"] = time.perf_counter() - t0
+    stages.begin("parse", len(specs), "source")
+    docs = []
+    for spec in specs:
+        docs.append(_load(spec, categories))
+        stages.advance()
 
-    t0 = time.perf_counter()
     plans = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, Plan)]
+    stages.begin("link+map plans", len(plans), "plan")
     budgets = [d for d in docs if isinstance(d, BudgetDocument)]
     laws = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, LawIndex)]
     if laws:
@@ -158,19 +165,19 @@ def _map_sources(specs: list[SourceSpec], base: str, timings: dict[str, float]) 
             raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
         seen[m.graph_iri] = spec.path
         mapped.append(m)
-    timings["link+map plans"] = time.perf_counter() - t0
+        stages.advance()
 
-    t0 = time.perf_counter()
-    others = _map_others(budgets, laws, mapped, vocab, linker)
-    timings["map+link budgets, laws"] = time.perf_counter() - t0
+    # the graphs of the laws, each budget, the budget links and (with plans) the funding links
+    stages.begin("map+link budgets, laws", bool(laws) + (len(budgets) + 1 + bool(mapped) if budgets else 0), "graph")
+    others = _map_others(budgets, laws, mapped, vocab, linker, stages)
 
-    t0 = time.perf_counter()
+    stages.begin("alignment", len(mapped), "plan")
     if mapped:
         from plankg.build.align import align
 
         budget_links = next((m.graph for m in others if m.graph_iri.endswith("/links/budget")), None)
-        others.extend(align([m.graph for m in mapped], budgets, budget_links, vocab.union, base))
-    timings["alignment"] = time.perf_counter() - t0
+        others.extend(align([m.graph for m in mapped], budgets, budget_links, vocab.union, base, stages))
+    stages.end()
     return vocab, plans, mapped, others, docs
 
 
@@ -195,7 +202,8 @@ def collector_paused() -> Iterator[None]:
 
 
 def build(paths: list[str | os.PathLike] | None, store, base: str, site: str | None = None,
-          variant: str | None = None, registry_file: str | os.PathLike | None = None) -> tuple[Compiled, dict]:
+          variant: str | None = None, registry_file: str | os.PathLike | None = None,
+          progress: Progress | None = None) -> tuple[Compiled, dict]:
     """Compile the sources (the plan files ``paths``, else those of the registry) and publish them,
     with the ontology, vocabularies, metadata and dumps, to ``store`` (a directory or a
     :class:`plankg.store.RemoteLocation`).
@@ -206,14 +214,15 @@ def build(paths: list[str | os.PathLike] | None, store, base: str, site: str | N
     site root its endpoint and download IRIs use, derived from ``base`` when None), and the
     dumps are written into the new build directory before the store switch. ``variant`` names
     the loader of every plan (default: each plan's is sniffed, :mod:`plankg.loaders.registry`).
+    ``progress`` is told each stage (:mod:`plankg.build.progress`); the library prints nothing.
     """
     from plankg.build.publication import publish_compiled
 
-    compiled = compile_sources(read_sources(paths, registry_file, variant), base)
+    compiled = compile_sources(read_sources(paths, registry_file, variant), base, progress)
     if not compiled.report.conforms:
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
     with collector_paused():
-        result = publish_compiled(compiled, store, base, site)
+        result = publish_compiled(compiled, store, base, site, progress)
     return compiled, result
 
 
@@ -250,13 +259,14 @@ def _agency_codes(budgets: list[BudgetDocument]) -> dict[str, str]:
 
 
 def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawIndex]], plans: list[MappedPlan],
-                vocab: Vocabularies, linker: Linker) -> list[MappedGraph]:
-    """The budget and law graphs, and the links between sources."""
+                vocab: Vocabularies, linker: Linker, progress: Progress) -> list[MappedGraph]:
+    """The budget and law graphs, and the links between sources; ``progress`` advances by each graph."""
     out: list[MappedGraph] = []
     if laws:
         from plankg.build.law_rdf import map_laws
 
         out.append(map_laws(laws[0][1], vocab))
+        progress.advance()
     if budgets:
         from plankg.build.budget_rdf import map_budget
         from plankg.build.funding import link_funding
@@ -270,9 +280,12 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
                                                  f"{seen[m.graph_iri]})")
             seen[m.graph_iri] = doc.file
             out.append(m)
+            progress.advance()
         out.append(link_budget_items(budgets, vocab, linker))
+        progress.advance()
         if plans:
             out.append(link_funding([m.graph for m in plans], budgets, vocab.base))
+            progress.advance()
     return out
 
 

@@ -7,7 +7,6 @@ as N-Triples, written once (:mod:`plankg.build.ntriples`); the dumps made from t
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import nquads, ntriples
+from plankg.build.progress import Progress, Stages
 from plankg.errors import PlanKGError
 from plankg.namespaces import graph_iri
 
@@ -32,17 +32,25 @@ if TYPE_CHECKING:  # pragma: no cover
     from plankg.store import Location, PublishResult
 
 
-def publish_compiled(compiled: Compiled, store: Location, base: str, site: str | None = None) -> PublishResult:
-    """Dump, describe and publish the graphs of ``compiled``; add the time of each step to its timings.
+def publish_compiled(compiled: Compiled, store: Location, base: str, site: str | None = None,
+                     progress: Progress | None = None) -> PublishResult:
+    """Dump, describe and publish the graphs of ``compiled``; add the time (and count) of each
+    stage to its timings (and counts), and tell ``progress`` (:class:`plankg.build.progress.Stages`).
 
     ``site`` is the site root of the endpoint and download IRIs in the metadata (derived from
     ``base`` when None, :func:`plankg.build.meta.site_for`). The content graphs are loaded (one
     bulk load, in a thread: pyoxigraph and zlib let go of the GIL) while the dumps and the
-    metadata are made; the timing ``load`` is what loading takes after that.
+    metadata are made; the stage ``load`` is what loading takes after that, the metadata graph
+    and the switch to the new build.
     """
+    with Stages(progress, compiled.timings, compiled.counts) as stages:
+        return _publish(compiled, store, base, site, stages)
+
+
+def _publish(compiled: Compiled, store: Location, base: str, site: str | None, stages: Stages) -> PublishResult:
     from plankg.store import publishing_to  # pyoxigraph: imported where used
 
-    t0 = time.perf_counter()
+    stages.begin("dumps+meta")
     site = site or site_for(base)
     graphs = compiled.graphs()
     graphs[graph_iri(base, ABOUT_GRAPH)] = about_graph(base, site, [f"{DUMPS_DIR}/{n}" for n in (NQUADS_NAME, TRIG_NAME)],
@@ -56,10 +64,11 @@ def publish_compiled(compiled: Compiled, store: Location, base: str, site: str |
             dumps = make_dumps(lines.items())
             meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled))
             meta_lines = _checked_ntriples(meta)
-            compiled.timings["dumps+meta"] = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            stages.begin("load", len(lines) + 1, "graph")  # the graphs, then the metadata graph
             loading.result()
+            stages.advance(len(lines))
         publication.load([(meta_graph_iri(base), meta_lines.encode("utf-8"))])
+        stages.advance()
         publication.add_files({**{d.path: d.data for d in dumps}, CATALOG_FILE: meta.serialize(format="turtle",
                                                                                             encoding="utf-8")})
         publication.metadata.update({
@@ -68,7 +77,7 @@ def publish_compiled(compiled: Compiled, store: Location, base: str, site: str |
             "public_url": site,  # the site root the metadata's URLs point at (plankg serve checks it)
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
         })
-    compiled.timings["load"] = time.perf_counter() - t0
+    stages.end()
     assert publication.result is not None
     return publication.result
 

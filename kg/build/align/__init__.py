@@ -25,6 +25,7 @@ from plankg.build.align.rdf import add_alignments
 from plankg.build.align.search import ProgramIndex
 from plankg.build.budget_agencies import agencies
 from plankg.build.mapped import MappedGraph
+from plankg.build.progress import NO_PROGRESS, Progress
 from plankg.namespaces import graph_iri
 
 KEEP = 3  # scored pairs kept per strategy (ranks 1..KEEP), accepted or not
@@ -121,9 +122,10 @@ def program_index(inp: Inputs, params: Parameters) -> ProgramIndex | None:
 
 
 def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
-          base: str) -> list[MappedGraph]:
+          base: str, progress: Progress = NO_PROGRESS) -> list[MappedGraph]:
     """One alignment graph per plan, and one graph of cross-agency alignments when budgets are
-    loaded; the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`)."""
+    loaded; the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`).
+    ``progress`` advances by each plan aligned."""
     inp = inputs(plan_graphs, budgets, budget_links, vocabularies, base)
     if not inp.plans:
         return []
@@ -141,6 +143,7 @@ def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, v
         counts["accepted"] += add_alignments(cross, plan.plan, "plan-alignment", between, base, "combined-plans",
                                              own_graph, ("relatedWork",))
         counts["plan-to-plan alignments"] += len(between)
+        progress.advance()
     if any(inp.items.values()) or counts["plan-to-plan alignments"]:
         out.append(MappedGraph(graph_iri(base, "links", "alignment"), cross, "links", counts))
     return out
