@@ -26,10 +26,10 @@ ROC year 108, the only plan text the project ships); only its arrangement is new
 
 Organisations and years. A plan's organisation must be one the build knows: one of
 ontology/vocab/organisations.ttl or an agency (``depname``) of a loaded budget. The generator takes
-the agency names of the shipped 2019 enacted budget (data/budget/enacted-2019.csv.gz: 235, of
-which four are refused, see :func:`agencies`; 231 left, 勞動部 among them), shuffles them with the
+the agency names of the shipped 2019 enacted budget (data/budget/enacted-2019.csv.gz: 235,
+勞動部 among them; see :func:`agencies`), shuffles them with the
 seed, and cycles through them, moving to the next year (ROC 108, 109, 110, …) after each full
-cycle: so (organisation, year) pairs are all distinct, and N ≤ 231 plans are all of ROC year 108,
+cycle: so (organisation, year) pairs are all distinct, and N ≤ 235 plans are all of ROC year 108,
 the year of the shipped budgets. Plans of later years have no budget of their year (no
 cross-agency alignment to line items, as for any such plan).
 """
@@ -158,9 +158,9 @@ def _split_items(cell: str) -> list[str]:
 def agencies(budget: Path = DATA / "budget" / "enacted-2019.csv.gz") -> list[str]:
     """The agency names (depname) of a shipped budget that may publish a plan, sorted.
 
-    Not those that organisations.ttl labels on a resource without a skos:notation (the Ministry of
-    Labor's agencies 勞工保險局, 勞動基金運用局, 職業安全衛生署, 勞動及職業安全衛生研究所): the build
-    finds the label first and then refuses the organisation for want of a notation.
+    Not those that organisations.ttl labels on a resource without a skos:notation: the build finds
+    the label first and then refuses the organisation for want of a notation (none today: the
+    Ministry of Labor's agencies, once refused so, have their notations, mol-bli …).
     """
     ttl = (ROOT / "ontology" / "vocab" / "organisations.ttl").read_text(encoding="utf-8")
     refused = {name for block in ttl.split("\n\n") if "skos:notation" not in block

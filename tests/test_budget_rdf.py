@@ -308,3 +308,14 @@ def test_the_2019_enacted_graph_conforms_to_the_shapes(record_property) -> None:
     report = validate(enacted_2019() + vocab().union, vocab().ontology, load_shapes(BASE))
     record_property("validation_seconds", round(time.perf_counter() - start, 2))
     assert report.conforms and not report.findings, report.text()
+
+
+@pytest.mark.parametrize("name, notation", [("勞工保險局", "mol-bli"), ("勞動部勞動力發展署", "mol-wda"),
+                                            ("勞動基金運用局", "mol-blf"), ("職業安全衛生署", "mol-osha"),
+                                            ("勞動及職業安全衛生研究所", "mol-ilosh")])
+def test_the_ministrys_agencies_publish_plans_under_their_own_notation(name: str, notation: str) -> None:
+    """Each third-level agency of the Ministry of Labor has a skos:notation, the `{org}` segment of
+    its plans' IRIs (one segment: organisation and year stay apart), so it may publish a plan."""
+    org, segment = vocab().organisation(name, "plan.txt")
+    assert segment == notation and "/" not in segment
+    assert str(org) == BASE + "org/mol/" + notation.removeprefix("mol-")
