@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import gen_plans  # noqa: E402
+import scale_queries  # noqa: E402
+import scale_recall  # noqa: E402
 
 STAGES = ("vocabularies", "parse", "link+map plans", "map+link budgets, laws", "alignment", "ntriples", "shacl",
           "dumps+meta", "load")
@@ -43,8 +45,10 @@ SHORT = {"vocabularies": "vocab", "link+map plans": "link+map", "map+link budget
          "alignment": "align", "dumps+meta": "dumps"}
 
 
-def child(registry: str, store: str) -> None:
-    """Build the registry into the store; print one JSON line of measurements."""
+def child(registry: str, store: str, reps: int, recall: bool) -> None:
+    """Build the registry into the store, then time the example queries on it (``reps`` runs of
+    each, embedded and on Oxigraph server) and, if ``recall``, measure the alignment search against
+    the exact ranking; print one JSON line of measurements."""
     from plankg.build.pipeline import build
     from plankg.namespaces import DEFAULT_BASE
 
@@ -52,24 +56,34 @@ def child(registry: str, store: str) -> None:
     compiled, _ = build(None, Path(store), DEFAULT_BASE, registry_file=registry)
     wall = time.perf_counter() - t0
     kib = 1 if sys.platform != "darwin" else 1 / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1024  # the build's peak, before queries
+    rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1024  # SHACL's workers
+    queries = {}
+    if reps:
+        plan = str(compiled.mapped[0].iri)
+        queries = {"embedded": scale_queries.embedded(store, plan, reps),
+                   "oxigraph": scale_queries.oxigraph_server(store, plan, reps)}
     print(json.dumps({
+        "queries": queries,
+        "recall": scale_recall.measure(compiled, DEFAULT_BASE) if recall else None,
         "plans": len(compiled.plans),
         "triples": sum(len(g) for g in compiled.graphs().values()),
         "timings": compiled.timings,
         "wall": wall,
-        "rss_self_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1024,
-        "rss_children_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1024,
+        "rss_self_mib": rss,
+        "rss_children_mib": rss_children,
         "warnings": len(compiled.report.warnings),
     }))
 
 
-def run(n: int, seed: int, timeout: float) -> dict | None:
+def run(n: int, seed: int, timeout: float, reps: int = 0, recall: bool = False) -> dict | None:
     with tempfile.TemporaryDirectory(prefix=f"plankg-scale-{n}-") as tmp:
         registry = gen_plans.generate(n, Path(tmp) / "input", seed)
         env = {**os.environ, "PLANKG_CACHE_DIR": "off"}
         t0 = time.perf_counter()
         try:
-            out = subprocess.run([sys.executable, __file__, "--child", str(registry), str(Path(tmp) / "store")],
+            out = subprocess.run([sys.executable, __file__, "--child", str(registry), str(Path(tmp) / "store"),
+                                  str(reps), "recall" if recall else ""],
                                  env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             print(f"N={n}: stopped after {timeout:.0f} s", flush=True)
@@ -133,14 +147,17 @@ def table(results: list[dict]) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 6 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "recall")
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, nargs="+", default=[1, 10, 100])
     ap.add_argument("--seed", type=int, default=18)
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per build (default 1800)")
     ap.add_argument("--profile", type=int, metavar="N", help="profile one build of N plans instead")
+    ap.add_argument("--reps", type=int, default=5, help="runs of each example query per store (0: none)")
+    ap.add_argument("--recall", type=int, default=100, metavar="N",
+                    help="measure the alignment search against the exact ranking up to N plans (default 100)")
     args = ap.parse_args()
     if args.profile:
         profile(args.profile, args.seed)
@@ -148,7 +165,7 @@ def main() -> None:
     print(f"load before: {os.getloadavg()}", flush=True)
     results = []
     for n in args.n:
-        r = run(n, args.seed, args.timeout)
+        r = run(n, args.seed, args.timeout, args.reps, n <= args.recall)
         if r is None:
             break
         print(f"N={n}: {r['plans']} plans, {r['triples']:,} triples, {r['process']:.1f} s, "
@@ -156,7 +173,28 @@ def main() -> None:
               flush=True)
         results.append(r)
     table(results)
+    query_table(results)
     print(f"load after: {os.getloadavg()}")
+
+
+def query_table(results: list[dict]) -> None:
+    print("\nexample queries, ms (p50 / p99 over all runs; slowest query's median):")
+    for r in results:
+        cells = []
+        for where in ("embedded", "oxigraph"):
+            q = r["queries"].get(where)
+            if isinstance(q, dict):
+                slowest = max(q["per_query"], key=q["per_query"].get)
+                cells.append(f"{where} {q['p50']:.1f} / {q['p99']:.1f} (slowest {slowest} {q['per_query'][slowest]:.0f})")
+            elif q:
+                cells.append(f"{where}: {q}")
+        print(f"N={r['n']:>5}: " + "; ".join(cells))
+    for r in results:
+        if r.get("recall") and r["recall"]["programs"]:
+            a = r["recall"]
+            print(f"N={r['n']:>5}: alignment search vs exact over {a['programs']} programs: recall@3 {a['recall']:.4f}, "
+                  f"score share {a['share']:.4f}, same scores {a['same']:.3f}; search {a['search_s']:.1f} s, "
+                  f"exact {a['exact_s']:.1f} s")
 
 
 if __name__ == "__main__":
