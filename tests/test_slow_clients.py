@@ -1,6 +1,7 @@
 """Clients that send their requests a byte at a time cannot keep others from being answered.
 
-One real `plankg serve` (2 workers x 16 threads, as on a 2-CPU machine) on loopback, with a
+One real `plankg serve` (2 workers x 16 threads, as on a 2-CPU machine) on loopback, on each store
+backend (the embedded store, Oxigraph server, Virtuoso: tests/backends.py), with a
 request body time limit of 2 s (``PLANKG_BODY_TIMEOUT_S``) so that the test is quick. Trickling
 clients are raw sockets in one background thread that sends each a byte every ``TICK_S`` and
 opens a new one in place of each that the server closed, as an attacker would; all of them
@@ -17,6 +18,7 @@ import time
 
 import pytest
 
+from backends import BACKENDS
 from server_support import start_server, stop
 
 ASK = "/sparql?query=ASK%7B%7D"
@@ -31,10 +33,15 @@ BODY_HEAD = (b"POST /sparql%s HTTP/1.1\r\nHost: x\r\nContent-Type: application/s
              b"Content-Length: 100000\r\n\r\n")
 
 
-@pytest.fixture(scope="module")
-def server(built_store, tmp_path_factory):
-    server = start_server(built_store, tmp_path_factory.mktemp("slow") / "server.log", "--workers", "2",
-                          "--threads", "16", env={"PLANKG_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S)})
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request, built_store, remote_stores, tmp_path_factory):
+    """The server on each store backend: the limits are plankg's own, before any store is asked."""
+    store, env = built_store, {"PLANKG_BODY_TIMEOUT_S": str(BODY_TIMEOUT_S)}
+    if request.param != "embedded":
+        remote = remote_stores[request.param]
+        store, env = remote.files, {**env, **remote.env()}
+    server = start_server(store, tmp_path_factory.mktemp(f"slow-{request.param}") / "server.log", "--workers", "2",
+                          "--threads", "16", env=env)
     yield server
     stop(server)
 

@@ -213,6 +213,23 @@ def test_oversized_chunked_body_is_413_not_cut_to_the_limit(sparql_server):
     conn.close()
 
 
+@pytest.mark.parametrize(("request_head", "status"), [
+    (b"GET /sparql?query=" + b"%23" * 6000 + b"%0AASK%7B%7D HTTP/1.1\r\nHost: x\r\n\r\n", b"414 "),
+    (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", b"431 "),
+    (b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n" + b"X-A: 1\r\n" * 101 + b"\r\n", b"431 "),
+])
+def test_oversized_urls_and_headers_are_refused_and_the_server_keeps_serving(sparql_server, request_head, status):
+    """The request-size limits (README, "Limits") hold whatever the store: they are the server's
+    own, checked before any store is asked."""
+    with socket.create_connection(("127.0.0.1", sparql_server.port), timeout=30) as sock:
+        sock.sendall(request_head)
+        answer = b""
+        while b"\r\n\r\n" not in answer and (chunk := sock.recv(65536)):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
+    assert sparql_server.request("GET", "/sparql?query=ASK%7B%7D", None, {"Accept": "text/csv"})[0] == 200
+
+
 # --- dataset ------------------------------------------------------------------------------------
 
 def test_default_graph_uri_restricts_the_default_graph(sparql_server):
