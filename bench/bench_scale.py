@@ -39,6 +39,8 @@ import gen_plans  # noqa: E402
 import scale_queries  # noqa: E402
 import scale_recall  # noqa: E402
 
+QUERY_BUDGET_S = 300  # per store: no further round of the example queries starts after this
+
 STAGES = ("vocabularies", "parse", "link+map plans", "map+link budgets, laws", "alignment", "ntriples", "shacl",
           "dumps+meta", "load")
 SHORT = {"vocabularies": "vocab", "link+map plans": "link+map", "map+link budgets, laws": "budg+laws",
@@ -47,33 +49,29 @@ SHORT = {"vocabularies": "vocab", "link+map plans": "link+map", "map+link budget
 
 def child(registry: str, store: str, reps: int, recall: bool) -> None:
     """Build the registry into the store, then time the example queries on it (``reps`` runs of
-    each, embedded and on Oxigraph server) and, if ``recall``, measure the alignment search against
-    the exact ranking; print one JSON line of measurements."""
+    each, embedded and on Oxigraph server, within QUERY_BUDGET_S each) and, if ``recall``, measure
+    the alignment search against the exact ranking. Prints one JSON line as each part is done, so a
+    run stopped at its time limit still reports the parts it finished."""
     from plankg.build.pipeline import build
     from plankg.namespaces import DEFAULT_BASE
+
+    def report(**part) -> None:
+        print(json.dumps(part), flush=True)
 
     t0 = time.perf_counter()
     compiled, _ = build(None, Path(store), DEFAULT_BASE, registry_file=registry)
     wall = time.perf_counter() - t0
     kib = 1 if sys.platform != "darwin" else 1 / 1024
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1024  # the build's peak, before queries
-    rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1024  # SHACL's workers
-    queries = {}
+    report(plans=len(compiled.plans), triples=sum(len(g) for g in compiled.graphs().values()),
+           timings=compiled.timings, wall=wall, warnings=len(compiled.report.warnings),
+           rss_self_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib / 1024,
+           rss_children_mib=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib / 1024)  # SHACL's workers
     if reps:
         plan = str(compiled.mapped[0].iri)
-        queries = {"embedded": scale_queries.embedded(store, plan, reps),
-                   "oxigraph": scale_queries.oxigraph_server(store, plan, reps)}
-    print(json.dumps({
-        "queries": queries,
-        "recall": scale_recall.measure(compiled, DEFAULT_BASE) if recall else None,
-        "plans": len(compiled.plans),
-        "triples": sum(len(g) for g in compiled.graphs().values()),
-        "timings": compiled.timings,
-        "wall": wall,
-        "rss_self_mib": rss,
-        "rss_children_mib": rss_children,
-        "warnings": len(compiled.report.warnings),
-    }))
+        report(queries={"embedded": scale_queries.embedded(store, plan, reps, QUERY_BUDGET_S)})
+        report(queries={"oxigraph": scale_queries.oxigraph_server(store, plan, reps, QUERY_BUDGET_S)})
+    if recall:
+        report(recall=scale_recall.measure(compiled, DEFAULT_BASE))
 
 
 def run(n: int, seed: int, timeout: float, reps: int = 0, recall: bool = False) -> dict | None:
@@ -85,13 +83,20 @@ def run(n: int, seed: int, timeout: float, reps: int = 0, recall: bool = False) 
             out = subprocess.run([sys.executable, __file__, "--child", str(registry), str(Path(tmp) / "store"),
                                   str(reps), "recall" if recall else ""],
                                  env=env, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
+            stdout = out.stdout
+            if out.returncode != 0:
+                print(f"N={n}: failed ({out.returncode})\n{out.stderr[-3000:]}", flush=True)
+        except subprocess.TimeoutExpired as e:
             print(f"N={n}: stopped after {timeout:.0f} s", flush=True)
+            stdout = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        result: dict = {"queries": {}, "recall": None}
+        for line in stdout.splitlines():
+            if line.startswith("{"):
+                part = json.loads(line)
+                result["queries"].update(part.pop("queries", {}))
+                result.update(part)
+        if "timings" not in result:
             return None
-        if out.returncode != 0:
-            print(f"N={n}: failed ({out.returncode})\n{out.stderr[-3000:]}", flush=True)
-            return None
-        result = json.loads(out.stdout.strip().splitlines()[-1])
         result["process"] = time.perf_counter() - t0
         result["n"] = n
         return result
