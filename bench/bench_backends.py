@@ -94,6 +94,19 @@ def serve(store: Path, env: dict[str, str], log: Path, procs: list) -> str:
     raise SystemExit(f"plankg serve not healthy (exit code {proc.wait()}):\n{log.read_text()[-2000:]}")
 
 
+def stop_all(procs: list[subprocess.Popen], stops: list) -> None:
+    """Stop the `plankg serve` processes (gunicorn's master stops its workers; killed with them if it
+    hangs), then the SPARQL servers (their stop functions)."""
+    for p in procs:
+        p.terminate()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)
+    for stop in stops:
+        stop()
+
+
 class Target:
     """An endpoint (port, path) and the extra form parameters sent with every query."""
 
@@ -101,8 +114,9 @@ class Target:
         parts = urllib.parse.urlsplit(url)
         self.name, self.port, self.path, self.extra = name, parts.port, parts.path, extra
 
-    def run(self, queries, clients: int, seconds: float, max_requests: int) -> dict:
-        """``clients`` threads asking ``queries`` in turn for ``seconds`` or ``max_requests`` in all."""
+    def run(self, queries, clients: int, seconds: float, max_requests: int, fresh: bool = False) -> dict:
+        """``clients`` threads asking ``queries`` in turn for ``seconds`` or ``max_requests`` in all
+        (``fresh``: a new connection for each request, as urllib and SPARQLWrapper make)."""
         reqs = [(urllib.parse.urlencode([("query", text), *self.extra]).encode(), accept) for _, text, accept in queries]
         latencies, errors, first = [], [0], []
         lock, stop, budget = threading.Lock(), time.monotonic() + seconds, [max_requests]
@@ -122,6 +136,8 @@ class Target:
                     resp = conn.getresponse()
                     data = resp.read()
                     err = None if resp.status == 200 else f"HTTP {resp.status}: {data[:200]!r}"
+                    if fresh:
+                        conn.close()  # the next request opens a new one
                 except (OSError, http.client.HTTPException) as e:
                     conn.close()
                     err = f"{type(e).__name__}: {e}"
@@ -142,6 +158,15 @@ class Target:
         return {"lat": latencies, "wall": time.perf_counter() - t0, "errors": errors[0], "first": first}
 
 
+def example_mix() -> list[tuple[str, str, str]]:
+    """The named example queries as (name, text, Accept)."""
+    from plankg.examples import examples
+    from plankg.sparql import query_form
+
+    return [(e.name, e.query, TURTLE if (query_form(e.query) or "").upper() in ("CONSTRUCT", "DESCRIBE") else JSON)
+            for e in examples()]
+
+
 def summary(parts: list[dict]) -> dict:
     lat = sorted(x for p in parts for x in p["lat"])
     n, wall = len(lat), sum(p["wall"] for p in parts)
@@ -157,8 +182,6 @@ def main() -> None:
     ap.add_argument("--max-requests", type=int, default=20000)
     ap.add_argument("--slow-ms", type=float, default=2000, help="leave out of the mix a query slower than this once")
     args = ap.parse_args()
-    from plankg.examples import examples
-    from plankg.sparql import query_form
     from plankg.store.remote import read_control
     from plankg.store.remote_http import settings_from_env
 
@@ -184,8 +207,7 @@ def main() -> None:
             targets.append(Target(f"direct-{kind}", endpoints.query_url, dataset))
         loads.append(("after builds", os.getloadavg()))
 
-        queries = [(e.name, e.query, TURTLE if (query_form(e.query) or "").upper() in ("CONSTRUCT", "DESCRIBE")
-                    else JSON) for e in examples()]  # (name, text, Accept)
+        queries = example_mix()
         once, slow = {}, set()  # ms of each (target, query); the queries left out
         for t in targets:  # one warm-up pass, then each query timed once, the targets in turn
             t.run(queries, 1, 600, len(queries))
@@ -205,14 +227,7 @@ def main() -> None:
             loads.append((f"after round {r + 1}", os.getloadavg()))
         res = {key: summary(p) for key, p in parts.items()}
     finally:
-        for p in procs:  # gunicorn's master stops its workers; killed with them if it hangs
-            p.terminate()
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, 9)
-        for stop in stops:
-            stop()
+        stop_all(procs, stops)
         if any(p["errors"] for ps in parts.values() for p in ps):
             print(f"\na request failed: the servers' logs are kept in {tmp}")
         else:
