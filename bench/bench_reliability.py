@@ -153,8 +153,6 @@ def runaway(report: Report, target: Target) -> None:
     time.sleep(1.0)  # the runaways are running
     part = target.run(lookups, ARGS.simple_clients, ARGS.runaway_seconds, NO_LIMIT)
     beside, slowest = summary([part]), sorted(part["lat"])[-3:]
-    if os.environ.get("PLANKG_BENCH_LATENCIES"):  # for a closer look: every look-up's (start, seconds)
-        Path(os.environ["PLANKG_BENCH_LATENCIES"]).write_text("\n".join(f"{x:.4f}" for x in part["lat"]))
     for t in threads:
         t.join(ARGS.runaway_seconds + CLIENT_TIMEOUT_S)
     ratio = beside["p99"] / alone["p99"]
