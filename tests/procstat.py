@@ -101,16 +101,19 @@ def settled(master: int, like: Snapshot, seconds: float = 10.0) -> Snapshot:
 
 def stream_rows(port: int, path: str, query: str, extra: list[tuple[str, str]] | None = None,
                 timeout: float = 120) -> tuple[int, int, int]:
-    """POST ``query`` for CSV and read the answer in 1 MiB pieces: (status, rows, bytes).
-    Rows are the lines after the header (the query's rows must not hold line breaks)."""
+    """POST ``query`` for CSV and read the answer in 1 MiB pieces: (status, rows, bytes), as far as
+    it came. Rows are the lines after the header (the query's rows must not hold line breaks)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("POST", path, urllib.parse.urlencode([("query", query), *(extra or [])]),
                      {"Accept": "text/csv", "Content-Type": "application/x-www-form-urlencoded"})
         resp = conn.getresponse()
         lines = size = 0
-        while piece := resp.read(KIB * KIB):
-            lines, size = lines + piece.count(b"\n"), size + len(piece)
+        try:
+            while piece := resp.read(KIB * KIB):
+                lines, size = lines + piece.count(b"\n"), size + len(piece)
+        except http.client.IncompleteRead as e:  # the server cut the answer short: the rows that came
+            lines, size = lines + e.partial.count(b"\n"), size + len(e.partial)
         return resp.status, max(0, lines - 1), size
     finally:
         conn.close()
