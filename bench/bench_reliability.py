@@ -5,9 +5,11 @@
         [--requests 10000] [--runaway-seconds 20] [--runaway-clients 4] [--simple-clients 4] [--runaway-limit-s 2]
 
 The default registry is built (`plankg build`) on the backend: the embedded store, or an Oxigraph
-server (tests/sparql_servers.py, with `--timeout-s 30`, plankg's default limit, as docs/deploy.md
-advises: Oxigraph goes on computing a query plankg gave up on, until its own limit). Two `plankg serve --workers 2 --threads 16` run on it, result cache off
-(bench_backends.serve): one with the default time limit (30 s), one with --runaway-limit-s.
+server (tests/sparql_servers.py). `plankg serve --workers 2 --threads 16`, result cache off
+(bench_backends.serve), runs on it with the default time limit (30 s) for memory and load, then
+another with --runaway-limit-s for the runaway part; Oxigraph server's own `--timeout-s` is the
+time limit of the plankg server in front of it (restarted between the two on the same data), as
+docs/deploy.md advises: it goes on computing a query plankg gave up on, until its own limit.
 
   * memory - the 1,000,000-row CSV of tests/procstat.py (about 150 MB) is streamed once; each worker's
     resident set is read before (VmRSS) and its peak after (VmHWM, reset just before): the rise must
@@ -55,7 +57,7 @@ RSS_SEQUENTIAL_MIB = 32  # the workers' resident sets together, after --requests
 P99_RATIO = 5.0  # the look-ups' p99 beside the runaways, against their p99 alone
 COUNT_RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
 NO_LIMIT = 10**9
-OXIGRAPH_TIMEOUT_S = 30  # plankg's default QUERY_TIMEOUT_S, the first server's
+DEFAULT_LIMIT_S = 30.0  # plankg's default QUERY_TIMEOUT_S: the first server's
 
 
 class Report:
@@ -79,17 +81,20 @@ class Report:
         return "\n".join(lines)
 
 
-def start_backend(kind: str, tmp: Path, stops: list) -> tuple[Path, dict[str, str]]:
-    """Build the default registry on ``kind``: (the --store directory, the PLANKG_STORE_* variables)."""
+def start_backend(kind: str, tmp: Path, stops: list, timeout_s: float, build_it: bool = True) -> tuple[Path, dict[str, str]]:
+    """Build the default registry on ``kind`` (or, ``build_it`` False, start Oxigraph server again on
+    the build it holds, its ``--timeout-s`` ``timeout_s``): (the --store directory, the
+    PLANKG_STORE_* variables)."""
     if kind == "embedded":
-        build(tmp / "store", {})
+        if build_it:
+            build(tmp / "store", {})
         return tmp / "store", {}
-    (tmp / "oxigraph").mkdir()
-    # docs/deploy.md: Oxigraph server's own limit at least plankg's (it goes on computing what plankg gave up)
-    endpoints, stop = start_oxigraph(tmp / "oxigraph", ("--timeout-s", str(OXIGRAPH_TIMEOUT_S)))
+    (tmp / "oxigraph").mkdir(exist_ok=True)
+    endpoints, stop = start_oxigraph(tmp / "oxigraph", ("--timeout-s", f"{timeout_s:g}"))
     stops.append(stop)
     env = store_env("oxigraph", endpoints)
-    build(tmp / "files", env)
+    if build_it:
+        build(tmp / "files", env)
     return tmp / "files", env
 
 
@@ -180,19 +185,20 @@ def main() -> int:
     stops: list = []
     load_start = Path("/proc/loadavg").read_text().strip()
     try:
-        store, env = start_backend(ARGS.backend, tmp, stops)
-        main_url = serve(store, env, tmp / "serve.log", procs)
-        master = procs[-1].pid
-        short_url = serve(store, {**env, "PLANKG_QUERY_TIMEOUT_S": str(ARGS.runaway_limit_s)},
-                          tmp / "serve-runaway.log", procs)
-        main_target, short_target = Target("plankg", main_url, []), Target("plankg-short", short_url, [])
-        mix = example_mix()
+        store, env = start_backend(ARGS.backend, tmp, stops, DEFAULT_LIMIT_S)
+        main_target = Target("plankg", serve(store, env, tmp / "serve.log", procs), [])
+        master, mix = procs[-1].pid, example_mix()
         if "memory" in ARGS.items:
             memory(report, main_target, master, mix)
         if "load" in ARGS.items:
             load(report, main_target, mix)
         if "runaway" in ARGS.items:
-            runaway(report, short_target)
+            stop_all(procs, stops)  # then Oxigraph server again, its limit the runaway server's
+            procs.clear()
+            stops.clear()
+            store, env = start_backend(ARGS.backend, tmp, stops, ARGS.runaway_limit_s, build_it=False)
+            short = {**env, "PLANKG_QUERY_TIMEOUT_S": str(ARGS.runaway_limit_s)}
+            runaway(report, Target("plankg-short", serve(store, short, tmp / "serve-runaway.log", procs), []))
     finally:
         stop_all(procs, stops)
     missed = report.missed()
