@@ -24,8 +24,10 @@ after one warm-up pass) on every target; one slower than --slow-ms on any target
 the mix, and the table says which. Then for 1, 4 and 16 clients each target runs --rounds rounds
 of --seconds (at most --max-requests requests a round; a request is cut at 60 s), the targets
 taking turns round by round so a change in the machine's load hits them alike. Errors (non-200s,
-broken connections) are counted, the first printed, the servers' logs then kept. Only 127.0.0.1 is
-used; every server started here is stopped at the end.
+broken connections) are counted, the first printed, the servers' logs then kept; a request on a
+kept-alive connection the server had closed as idle is sent once more on a new one (RFC 9112
+§9.3.1: a client may retry it) and counted as retried. Only 127.0.0.1 is used; every server
+started here is stopped at the end.
 """
 
 from __future__ import annotations
@@ -94,6 +96,19 @@ def serve(store: Path, env: dict[str, str], log: Path, procs: list) -> str:
     raise SystemExit(f"plankg serve not healthy (exit code {proc.wait()}):\n{log.read_text()[-2000:]}")
 
 
+def stop_all(procs: list[subprocess.Popen], stops: list) -> None:
+    """Stop the `plankg serve` processes (gunicorn's master stops its workers; killed with them if it
+    hangs), then the SPARQL servers (their stop functions)."""
+    for p in procs:
+        p.terminate()
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)
+    for stop in stops:
+        stop()
+
+
 class Target:
     """An endpoint (port, path) and the extra form parameters sent with every query."""
 
@@ -101,10 +116,11 @@ class Target:
         parts = urllib.parse.urlsplit(url)
         self.name, self.port, self.path, self.extra = name, parts.port, parts.path, extra
 
-    def run(self, queries, clients: int, seconds: float, max_requests: int) -> dict:
-        """``clients`` threads asking ``queries`` in turn for ``seconds`` or ``max_requests`` in all."""
+    def run(self, queries, clients: int, seconds: float, max_requests: int, fresh: bool = False) -> dict:
+        """``clients`` threads asking ``queries`` in turn for ``seconds`` or ``max_requests`` in all
+        (``fresh``: a new connection for each request, as urllib and SPARQLWrapper make)."""
         reqs = [(urllib.parse.urlencode([("query", text), *self.extra]).encode(), accept) for _, text, accept in queries]
-        latencies, errors, first = [], [0], []
+        latencies, errors, retried, first = [], [0], [0], []
         lock, stop, budget = threading.Lock(), time.monotonic() + seconds, [max_requests]
 
         def client(k: int) -> None:
@@ -117,14 +133,23 @@ class Target:
                 body, accept = reqs[i % len(reqs)]
                 i += 1
                 t0 = time.perf_counter()
-                try:
-                    conn.request("POST", self.path, body, {"Accept": accept, "Content-Type": FORM})
-                    resp = conn.getresponse()
-                    data = resp.read()
-                    err = None if resp.status == 200 else f"HTTP {resp.status}: {data[:200]!r}"
-                except (OSError, http.client.HTTPException) as e:
-                    conn.close()
-                    err = f"{type(e).__name__}: {e}"
+                for attempt in (1, 2):  # a second only on a kept-alive connection closed before its answer
+                    reused = conn.sock is not None
+                    try:
+                        conn.request("POST", self.path, body, {"Accept": accept, "Content-Type": FORM})
+                        resp = conn.getresponse()
+                        data = resp.read()
+                        err = None if resp.status == 200 else f"HTTP {resp.status}: {data[:200]!r}"
+                        if fresh:
+                            conn.close()  # the next request opens a new one
+                    except (OSError, http.client.HTTPException) as e:
+                        conn.close()
+                        err = f"{type(e).__name__}: {e}"
+                        if attempt == 1 and reused and isinstance(e, (BrokenPipeError, ConnectionResetError)):
+                            with lock:  # the server closed it idle: RFC 9112 §9.3.1 lets a client retry
+                                retried[0] += 1
+                            continue
+                    break
                 dt = time.perf_counter() - t0
                 with lock:
                     if err is None:
@@ -139,13 +164,24 @@ class Target:
             t.start()
         for t in threads:
             t.join()
-        return {"lat": latencies, "wall": time.perf_counter() - t0, "errors": errors[0], "first": first}
+        return {"lat": latencies, "wall": time.perf_counter() - t0, "errors": errors[0], "retried": retried[0],
+                "first": first}
+
+
+def example_mix() -> list[tuple[str, str, str]]:
+    """The named example queries as (name, text, Accept)."""
+    from plankg.examples import examples
+    from plankg.sparql import query_form
+
+    return [(e.name, e.query, TURTLE if (query_form(e.query) or "").upper() in ("CONSTRUCT", "DESCRIBE") else JSON)
+            for e in examples()]
 
 
 def summary(parts: list[dict]) -> dict:
     lat = sorted(x for p in parts for x in p["lat"])
     n, wall = len(lat), sum(p["wall"] for p in parts)
     return {"qps": n / wall if wall else 0.0, "errors": sum(p["errors"] for p in parts),
+            "retried": sum(p.get("retried", 0) for p in parts),
             "p50": lat[n // 2] * 1000 if n else float("nan"), "p99": lat[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan"),
             "first": next((p["first"][0] for p in parts if p["first"]), "")}
 
@@ -157,8 +193,6 @@ def main() -> None:
     ap.add_argument("--max-requests", type=int, default=20000)
     ap.add_argument("--slow-ms", type=float, default=2000, help="leave out of the mix a query slower than this once")
     args = ap.parse_args()
-    from plankg.examples import examples
-    from plankg.sparql import query_form
     from plankg.store.remote import read_control
     from plankg.store.remote_http import settings_from_env
 
@@ -184,8 +218,7 @@ def main() -> None:
             targets.append(Target(f"direct-{kind}", endpoints.query_url, dataset))
         loads.append(("after builds", os.getloadavg()))
 
-        queries = [(e.name, e.query, TURTLE if (query_form(e.query) or "").upper() in ("CONSTRUCT", "DESCRIBE")
-                    else JSON) for e in examples()]  # (name, text, Accept)
+        queries = example_mix()
         once, slow = {}, set()  # ms of each (target, query); the queries left out
         for t in targets:  # one warm-up pass, then each query timed once, the targets in turn
             t.run(queries, 1, 600, len(queries))
@@ -205,14 +238,7 @@ def main() -> None:
             loads.append((f"after round {r + 1}", os.getloadavg()))
         res = {key: summary(p) for key, p in parts.items()}
     finally:
-        for p in procs:  # gunicorn's master stops its workers; killed with them if it hangs
-            p.terminate()
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, 9)
-        for stop in stops:
-            stop()
+        stop_all(procs, stops)
         if any(p["errors"] for ps in parts.values() for p in ps):
             print(f"\na request failed: the servers' logs are kept in {tmp}")
         else:

@@ -23,7 +23,7 @@ Systems, all reading the same build of the bundled plans:
                from a copy in memory (MEMORY_MAX_QUADS; PLANKG_MEMORY_MAX_QUADS=0 in the
                environment makes plankg, the ceilings and the floor read from disk instead).
 
-The query mix is the example queries shipped with the UI (server/queries/*.rq), each asked
+The query mix is the example queries shipped with the UI (kg/queries/*.rq), each asked
 for as SPARQL JSON results (SELECT, ASK) or Turtle (CONSTRUCT), as the issue that set the
 targets defines it. A mix of point look-ups of plan nodes (small queries, where the cost per
 request dominates) is measured too, at 4 clients. Each level of concurrency (1, 4, 16 clients; keep-alive HTTP/1.1
@@ -63,10 +63,12 @@ JSON_RESULTS, TURTLE = "application/sparql-results+json", "text/turtle"
 
 
 def example_queries() -> list[tuple[str, str]]:
-    """The example queries of the query page, each with the media type it is asked for."""
+    """The example queries of the query page (`plankg examples`: kg/queries/*.rq), each with the
+    media type it is asked for."""
+    from plankg.examples import examples
     from plankg.sparql.guard import inspect_query
 
-    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "server" / "queries").glob("*.rq"))]
+    texts = [e.query for e in examples()]
     return [(q, JSON_RESULTS if inspect_query(q).form in ("SELECT", "ASK") else TURTLE) for q in texts]
 
 

@@ -19,6 +19,7 @@ import secrets
 import shutil
 import signal
 import subprocess
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -84,6 +85,50 @@ class Server:
         return self.request("GET", path + query, headers=headers, **kw)
 
 
+@dataclass
+class Load:
+    """``clients`` threads, ``per_client`` requests each (GETs of ``paths`` in turn), a new
+    connection each; ``statuses`` gets each answer's status, 0 for no HTTP answer."""
+
+    server: Server
+    paths: list[str]
+    clients: int
+    per_client: int
+    accept: str = "application/sparql-results+json"
+    statuses: list[int] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> "Load":
+        self.threads = [threading.Thread(target=self._client, args=(n,), daemon=True) for n in range(self.clients)]
+        for t in self.threads:
+            t.start()
+        return self
+
+    def _client(self, n: int) -> None:
+        for i in range(self.per_client):
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+            try:
+                conn.request("GET", self.paths[(i + n) % len(self.paths)], headers={"Accept": self.accept})
+                response = conn.getresponse()
+                response.read()
+                self.statuses.append(response.status)
+            except (OSError, http.client.HTTPException):
+                self.statuses.append(0)
+            finally:
+                conn.close()
+
+    def wait_for(self, answers: int) -> None:
+        deadline = time.monotonic() + 60
+        while len(self.statuses) < answers and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def join(self) -> list[int]:
+        for t in self.threads:
+            t.join(120)
+        assert not any(t.is_alive() for t in self.threads), "the load did not finish"
+        return self.statuses
+
+
 def start_server(store: Path | None, log_path: Path, *args: str, token: str | None = None,
                  env: dict[str, str] | None = None, plankg: Path = PLANKG, cwd: Path | None = None) -> Server:
     """Start `plankg serve --store STORE --port 0 ARGS…` and wait until /healthz answers
@@ -130,6 +175,16 @@ def kill(server: Server) -> None:
     if server.proc.poll() is None:
         os.killpg(server.proc.pid, signal.SIGKILL)
     server.proc.wait()
+
+
+def wait_for_workers(server: Server, count: int, timeout: float = 30.0) -> None:
+    """Wait until the server's master runs ``count`` workers (it starts them one by one)."""
+    from procstat import workers
+
+    deadline = time.monotonic() + timeout
+    while len(workers(server.proc.pid)) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} workers after {timeout} s:\n{server.log()}"
+        time.sleep(POLL_S)
 
 
 def copy_store(store: Path, dest: Path) -> Path:

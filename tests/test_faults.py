@@ -43,7 +43,8 @@ import pytest
 
 from backends import RemoteStoreUnderTest, remote_store
 from conftest import PLANKG, SEED, run_plankg
-from server_support import Server, start_server, stop
+from procstat import workers as _workers
+from server_support import Load, Server, start_server, stop, wait_for_workers
 from test_remote_store import variant_plan
 
 RNG_SEED = 18  # the issue's number: the kill moments are the same on every run (given the measured time)
@@ -337,58 +338,12 @@ LOAD_PATHS = [
 ]
 
 
-def _workers(master: int) -> set[int]:
-    """The gunicorn workers: the live children of the master (`ps --ppid MASTER`)."""
-    out = subprocess.run(["ps", "--ppid", str(master), "-o", "pid=,stat="], capture_output=True, text=True).stdout
-    return {int(pid) for pid, stat in (line.split() for line in out.splitlines()) if not stat.startswith("Z")}
-
-
 def _cpu_ticks(pid: int) -> int:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0
     return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-@dataclass
-class Load:
-    """CLIENTS threads, PER_CLIENT requests each, a new connection each; status 0: no HTTP answer."""
-
-    server: Server
-    statuses: list[int] = field(default_factory=list)
-    threads: list[threading.Thread] = field(default_factory=list)
-
-    def start(self) -> "Load":
-        self.threads = [threading.Thread(target=self._client, args=(n,), daemon=True) for n in range(CLIENTS)]
-        for t in self.threads:
-            t.start()
-        return self
-
-    def _client(self, n: int) -> None:
-        for i in range(PER_CLIENT):
-            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
-            try:
-                conn.request("GET", LOAD_PATHS[(i + n) % len(LOAD_PATHS)],
-                             headers={"Accept": "application/sparql-results+json"})
-                response = conn.getresponse()
-                response.read()
-                self.statuses.append(response.status)
-            except (OSError, http.client.HTTPException):
-                self.statuses.append(0)
-            finally:
-                conn.close()
-
-    def wait_for(self, answers: int) -> None:
-        deadline = time.monotonic() + 60
-        while len(self.statuses) < answers and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    def join(self) -> list[int]:
-        for t in self.threads:
-            t.join(120)
-        assert not any(t.is_alive() for t in self.threads), "the load did not finish"
-        return self.statuses
 
 
 def _replaced(master: int, killed: int, before: set[int]) -> int:
@@ -406,10 +361,7 @@ def _replaced(master: int, killed: int, before: set[int]) -> int:
 def two_workers(built_store, tmp_path):
     server = start_server(built_store, tmp_path / "server.log", "--workers", "2", "--timeout-s", "30")
     try:
-        deadline = time.monotonic() + 30
-        while len(_workers(server.proc.pid)) < 2:
-            assert time.monotonic() < deadline, server.log()
-            time.sleep(0.05)
+        wait_for_workers(server, 2)
         yield server
     finally:
         stop(server)
@@ -421,7 +373,7 @@ def test_a_worker_killed_under_load_loses_at_most_the_requests_in_flight(two_wor
 
     # 1. Any worker, under load.
     before = _workers(master)
-    load = Load(server).start()
+    load = Load(server, LOAD_PATHS, CLIENTS, PER_CLIENT).start()
     load.wait_for(CLIENTS * PER_CLIENT // 4)
     victim = random.Random(RNG_SEED).choice(sorted(before))
     os.kill(victim, signal.SIGKILL)
@@ -442,7 +394,7 @@ def test_a_worker_killed_under_load_loses_at_most_the_requests_in_flight(two_wor
     thread.start()
     time.sleep(1.0)  # before the load: the busy worker is the one evaluating the query
     busy = max(before, key=lambda pid: _cpu_ticks(pid) - ticks[pid])
-    load = Load(server).start()
+    load = Load(server, LOAD_PATHS, CLIENTS, PER_CLIENT).start()
     load.wait_for(CLIENTS * PER_CLIENT // 4)
     assert thread.is_alive(), f"the long query ended before its worker was killed: {heavy}"
     os.kill(busy, signal.SIGKILL)
@@ -460,7 +412,7 @@ def test_a_worker_killed_under_load_loses_at_most_the_requests_in_flight(two_wor
     assert failed <= CLIENTS, f"{failed} requests failed beside the long query, more than the {CLIENTS} that can be in flight"
 
     # 3. The server keeps answering, from both workers.
-    statuses = Load(server).start().join()
+    statuses = Load(server, LOAD_PATHS, CLIENTS, PER_CLIENT).start().join()
     assert statuses.count(200) == len(statuses) == CLIENTS * PER_CLIENT, statuses
     assert len(_workers(master)) == 2 and server.proc.poll() is None
 

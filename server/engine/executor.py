@@ -122,10 +122,13 @@ class QueryExecutor:
         what = lambda: f"query {_brief(query)}"  # noqa: E731
         started, deadline = self._limits(timeout_s)
         produce = _within(deadline, lambda out: results.run_query(store, query, media_type, options, out))
-        if self._gate.size and getattr(store, "evaluates_here", True) and is_expensive(query):
-            # it may hold much memory here before its first row: wait for a slot (a remote server's memory is its own)
+        # an expensive query holds this process's CPU (a remote server's CPU and memory are its own) for
+        # as long as it runs: at a lower priority than cheap ones (timelimit.LOW_PRIORITY_NICE), and
+        # it may hold much memory before its first row: it waits for a slot of the gate
+        expensive = getattr(store, "evaluates_here", True) and is_expensive(query)
+        if expensive and self._gate.size:
             produce = self._gate.wrap(produce, deadline)
-        return self._runner.stream(what, started, deadline, produce)
+        return self._runner.stream(what, started, deadline, produce, low_priority=expensive)
 
     def select(self, query: str, **options: Any) -> list[dict[str, Any]]:
         """SELECT rows as {variable: pyoxigraph term} (unbound variables absent). ``options``:

@@ -10,12 +10,20 @@ it raises ``QueryTimeout`` and the job is cancelled at its next write. Work insi
 pyoxigraph call that never writes (an aggregate, ORDER BY, an update) cannot be cancelled: the
 :class:`Watchdog` reports it *stuck* ``STUCK_GRACE_S`` after its deadline (``on_stuck``), and
 the server's worker then ends the process (:mod:`plankg.server.serving.worker`).
+
+A job run with ``low_priority`` (the executor's expensive queries: sorts, aggregates … which
+hold the CPU for as long as they run, runaways included) gets an engine thread of a second pool
+whose threads run ``LOW_PRIORITY_NICE`` nice steps below the process (Linux: nice is a thread's
+own), so cheap queries keep their latency beside them: the kernel gives a waking thread of normal
+priority the CPU first, and about nine tenths of it while both run.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import queue
+import sys
 import threading
 import time
 import traceback
@@ -25,6 +33,7 @@ from typing import Any
 from plankg.server.engine.queryerrors import QueryFailed
 from plankg.server.engine.results import Cancelled, Channel, ChunkWriter, Execution, _Rest, translate, wait
 
+LOW_PRIORITY_NICE = 10  # how many nice steps below the process a low-priority job's thread runs (weight 1024 -> 110)
 STUCK_GRACE_S = 1.0  # after its deadline, a cancelled job has this long to end
 WATCH_INTERVAL_S = 0.1  # how often the watchdog looks for stuck jobs
 IDLE_POLL_S = 0.01  # how often wait_idle looks
@@ -52,8 +61,9 @@ class EngineThreads:
     """Daemon threads that run jobs (a stuck job must not hold up the end of the process): the
     idle one that finished last, whose caches are the warmest (bench/RESULTS.md), else a new one."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, nicer: int = 0):
         self.name = name
+        self.nicer = nicer  # each thread lowers its priority by this many nice steps when it starts
         self._lock = threading.Lock()
         self._idle: list[queue.SimpleQueue[Callable[[], None] | None]] = []  # each idle thread's inbox
         self._started = 0
@@ -86,12 +96,28 @@ class EngineThreads:
         return len(self._idle)
 
     def _run(self, inbox: queue.SimpleQueue[Callable[[], None] | None]) -> None:
+        if self.nicer:
+            lower_priority(self.nicer)
         while (fn := inbox.get()) is not None:
             fn()
             with self._lock:
                 if self._stopped:
                     return
                 self._idle.append(inbox)
+
+
+def lower_priority(steps: int) -> bool:
+    """Lower the calling thread's CPU priority by ``steps`` nice steps (at most to 19). Linux only,
+    where nice is per thread; elsewhere (where it would be the whole process's) and where the
+    kernel refuses, nothing changes: False."""
+    if sys.platform != "linux":
+        return False
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + steps))
+    except OSError:
+        return False
+    return True
 
 
 class Watchdog:
@@ -151,12 +177,14 @@ class Runner:
 
     def __init__(self, on_stuck: Callable[[str], Any]):
         self._threads = EngineThreads("plankg-engine")
+        self._low = EngineThreads("plankg-engine-low", nicer=LOW_PRIORITY_NICE)
         self._watchdog = Watchdog(lambda job: on_stuck(job.describe()))
         self._closed = False
 
-    def stream(self, what: Callable[[], str], started: float, deadline: float, produce: Produce) -> Execution:
+    def stream(self, what: Callable[[], str], started: float, deadline: float, produce: Produce,
+               low_priority: bool = False) -> Execution:
         """Run ``produce(writer)`` on an engine thread (it sets ``writer.kind`` and
-        ``writer.media_type`` before it writes); return at the first chunk."""
+        ``writer.media_type`` before it writes), a low-priority one if asked; return at the first chunk."""
         limit = deadline - started
         channel = Channel()
         writer = ChunkWriter(channel)
@@ -165,7 +193,7 @@ class Runner:
             produce(writer)
             writer.finish()
 
-        self._submit(what, deadline, channel, job_body)
+        self._submit(what, deadline, channel, job_body, self._low if low_priority else self._threads)
         first = wait(channel, deadline, limit)
         rest = _Rest(channel, deadline, limit)
         if first is None:
@@ -187,7 +215,7 @@ class Runner:
     def stats(self) -> dict[str, Any]:
         """Jobs running now, jobs reported stuck so far, engine threads started so far."""
         return {"running": len(self._watchdog.running()), "stuck": self._watchdog.stuck,
-                "threads": self._threads.started}
+                "threads": self._threads.started + self._low.started}
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no job runs (stuck ones excepted); whether that happened in time."""
@@ -207,9 +235,11 @@ class Runner:
         """Stop taking work; idle engine threads end. Idempotent."""
         self._closed = True
         self._threads.stop()
+        self._low.stop()
         self._watchdog.close()
 
-    def _submit(self, what: Callable[[], str], deadline: float, channel: Channel, body: Callable[[], None]) -> None:
+    def _submit(self, what: Callable[[], str], deadline: float, channel: Channel, body: Callable[[], None],
+                threads: EngineThreads | None = None) -> None:
         if self._closed:
             raise QueryFailed("the query executor is closed")
         job = Job(what, deadline, channel)
@@ -227,4 +257,4 @@ class Runner:
                 self._watchdog.remove(job)
 
         self._watchdog.add(job)
-        self._threads.submit(run)
+        (threads or self._threads).submit(run)

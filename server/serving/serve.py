@@ -159,6 +159,9 @@ def run(config: dict[str, Any], listen: Listen) -> None:
         "control_socket_disable": True,  # one fixed path in $HOME that concurrent servers would share
         "worker_exit": _close_executor,
     }
+    from plankg.server.serving import peers, worker
+
+    worker.PEERS = peers.shared(workers)  # before the first fork: every worker shares it
     _GunicornApp(config, options).run()
 
 

@@ -37,7 +37,7 @@ that arrives on an idle connection before it is closed is served (so a client se
 requests back to back is never cut off between two of them). Only a client that sends on a
 connection idle for longer, at the very moment it is closed, can find it closed: the race
 every server has when it closes an idle connection, which HTTP clients recover from by
-retrying (RFC 9112 §9.3.1).
+retrying (RFC 9112 §9.3.1). Workers retire in turn, while another accepts (:mod:`.peers`).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from gunicorn.workers import base
 
 from plankg.errors import PlanKGError
 from plankg.server.engine import memory
-from plankg.server.serving import sandbox
+from plankg.server.serving import peers, sandbox
 from plankg.server.serving.exchange import READ_TIMEOUT_S, Exchanges
 from plankg.server.serving.connection import Connection, shut
 from plankg.server.ui import searchindex
@@ -67,6 +67,7 @@ HEARTBEAT_S = 1.0  # the main loop tells the arbiter it is alive at least this o
 IDLE_GRACE_S = 0.25  # when stopping, an idle kept-alive connection is closed after this long
 EXIT_RETIRED = 0  # gunicorn replaces a worker that exits 0 without further ado
 LIMITS_ENV = "PLANKG_"  # the environment variable PLANKG_HEAD_TIMEOUT_S sets HEAD_TIMEOUT_S, and so on
+PEERS: peers.Peers | peers.Alone = peers.Alone()  # the workers accepting now (.peers): set in the master before it forks
 
 
 class PlankgWorker(Exchanges, base.Worker):
@@ -84,6 +85,7 @@ class PlankgWorker(Exchanges, base.Worker):
         self._cond = threading.Condition()
         self._conns: set[Connection] = set()
         self._retiring: str | None = None
+        self._deferred: tuple[str, str | None, float] | None = None  # a retirement waiting for its turn
 
     def load_wsgi(self) -> None:
         use_big_stacks()  # every thread started from now on can parse request text (plankg.sparql.limits)
@@ -132,7 +134,7 @@ class PlankgWorker(Exchanges, base.Worker):
         """End this process once its other requests are done: ``what`` cannot be stopped otherwise
         (``why``, for the log: by default, that it outlived its time limit)."""
         with self._cond:
-            if self._retiring is not None:
+            if self._retiring is not None or not self._may_retire(what, why):
                 return
             self._retiring = what
         why = why or f"{what} outlived its time limit and only ending the process stops it"
@@ -144,18 +146,29 @@ class PlankgWorker(Exchanges, base.Worker):
         except OSError:
             pass
 
+    def _may_retire(self, what: str, why: str | None) -> bool:
+        """Whether it is this worker's turn to retire (:mod:`.peers`); else the main loop asks again."""
+        if self.cfg.workers <= 1 or PEERS.may_retire(self.pid):
+            return True
+        if self._deferred is None:
+            self._deferred = (what, why, time.monotonic())
+            self.log.warning("worker %s defers retiring until another worker accepts connections (%s)", self.pid, what)
+        return time.monotonic() - self._deferred[2] >= peers.DEFER_MAX_S
+
     # --- the main loop -----------------------------------------------------------------------
 
     def run(self) -> None:
-        for listener in self.sockets:
-            listener.setblocking(False)
         selector = selectors.DefaultSelector()
         for listener in self.sockets:
+            listener.setblocking(False)
             selector.register(listener, selectors.EVENT_READ)
         selector.register(self.PIPE[0], selectors.EVENT_READ)
+        PEERS.accepting(self.pid)  # from now on this worker accepts connections
         try:
             while self.alive:
                 self.notify()
+                if self._deferred is not None:
+                    self.retire(*self._deferred[:2])
                 if not self.is_parent_alive():
                     break
                 self._cut_slow_requests()
@@ -257,6 +270,7 @@ class PlankgWorker(Exchanges, base.Worker):
         """Stop accepting, let requests in flight end, close connections idle for
         ``idle_grace_s`` (requests arriving before are served, and told to close); exit if
         retiring."""
+        PEERS.leaving(self.pid)
         for listener in self.sockets:
             try:
                 listener.close()  # this process's copy: the other workers go on accepting
