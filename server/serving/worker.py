@@ -1,12 +1,9 @@
 """The gunicorn worker class of ``plankg serve``: a thread per connection, and retirement.
 
-gunicorn's ``gthread`` worker passes every request of a kept-alive connection from its poller
-thread to a pool thread and back. :class:`PlankgWorker` gives each connection one thread for
-its life instead, which reads a request, runs the app and waits for the next request on the
-same socket, with HTTP parsing, the WSGI environ and responses all done by gunicorn's own code
-(its sync worker's, plus keep-alive). Why plankg has its own worker class rather than
-``gthread`` (the limits below, which ``gthread`` lacks) and what it is worth: bench/RESULTS.md,
-"The worker decision".
+Unlike gunicorn's ``gthread`` worker, :class:`PlankgWorker` gives each connection one thread for
+its life, which reads a request, runs the app and waits for the next one on the same socket, with
+HTTP parsing, the WSGI environ and responses done by gunicorn's own code (its sync worker's, plus
+keep-alive). Why (the limits below, which ``gthread`` lacks): bench/RESULTS.md, "The worker decision".
 
 Capacity: at most ``threads`` connections per worker. The worker accepts only while it has a
 free thread, so a full worker leaves new connections to the other workers; when every worker
@@ -147,8 +144,10 @@ class PlankgWorker(Exchanges, base.Worker):
             pass
 
     def _may_retire(self, what: str, why: str | None) -> bool:
-        """Whether it is this worker's turn to retire (:mod:`.peers`); else the main loop asks again."""
-        if self.cfg.workers <= 1 or PEERS.may_retire(self.pid):
+        """Whether it is this worker's turn to retire (:mod:`.peers`); else the main loop asks again.
+        Past its memory limit (``why`` given: :mod:`plankg.server.engine.memory`) it never waits."""
+        if why is not None or self.cfg.workers <= 1 or PEERS.may_retire(self.pid):
+            PEERS.leaving(self.pid)
             return True
         if self._deferred is None:
             self._deferred = (what, why, time.monotonic())
