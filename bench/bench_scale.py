@@ -183,14 +183,16 @@ def main() -> None:
 
 
 def query_table(results: list[dict]) -> None:
-    print("\nexample queries, ms (p50 / p99 over all runs; slowest query's median):")
+    print(f"\nexample queries over HTTP, ms (p50 / p99 over all runs; slowest query's median; limit "
+          f"{scale_queries.LIMIT_S} s): plankg serve on the embedded store ('embedded'), Oxigraph server")
     for r in results:
         cells = []
         for where in ("embedded", "oxigraph"):
             q = r["queries"].get(where)
             if isinstance(q, dict):
                 slowest = max(q["per_query"], key=q["per_query"].get)
-                cells.append(f"{where} {q['p50']:.1f} / {q['p99']:.1f} (slowest {slowest} {q['per_query'][slowest]:.0f})")
+                over = f"; over the limit: {', '.join(q['over_limit'])}" if q.get("over_limit") else ""
+                cells.append(f"{where} {q['p50']:.1f} / {q['p99']:.1f} (slowest {slowest} {q['per_query'][slowest]:.0f}{over})")
             elif q:
                 cells.append(f"{where}: {q}")
         print(f"N={r['n']:>5}: " + "; ".join(cells))
