@@ -49,8 +49,33 @@ class StoreWriter:
     """
 
     def __init__(self, build_dir: Path) -> None:
-        self._store: Store | None = Store(str(build_dir))
+        self._dir = build_dir
+        self._store: Store | None = None  # opened by the first use (start_from copies into the directory first)
+        self._closed = False
         self._names: dict[str, None] = {}  # the graphs given, in order (an insertion-ordered set)
+        self._kept: dict[str, int] = {}  # graphs kept from the build started from: their triples
+        self._loading: list[str] = []  # and those loaded after (given by start_from, as N-Quads may hold them)
+        self._from_base = False  # whether start_from made the store
+
+    def start_from(self, base_dir: Path, drop: Iterable[str], kept: Mapping[str, int], load: Iterable[str]) -> None:
+        """Make this build's store a copy of the store of the build ``base_dir`` without the graphs
+        ``drop``; ``kept`` are the graphs that stay (IRI → triples, as that build recorded them),
+        ``load`` those that will be loaded (their triples are counted at :meth:`close`).
+
+        The copy is a RocksDB checkpoint (``Store.backup``) taken through a read-only handle: hard
+        links to the base's files, which RocksDB never modifies, so the base (the published build,
+        perhaps open in readers) is not written to; what this build deletes or loads goes to files
+        of its own. Before anything is loaded."""
+        if self._store is not None or self._closed or self._names:
+            raise StoreError("a build can start from another one only before anything is loaded")
+        self._dir.rmdir()  # the checkpoint makes the directory (it must not exist): the build's is still empty
+        Store.read_only(str(base_dir)).backup(str(self._dir))  # the read-only handle closes when dropped here
+        store = self._open()
+        for iri in drop:
+            store.remove_graph(_graph_node(iri))
+        self._kept = dict(kept)
+        self._loading = list(load)
+        self._from_base = True
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
         """Bulk-load ``quads`` (N-Quads of named graphs, in one bulk load), then each of ``graphs``."""
@@ -61,11 +86,13 @@ class StoreWriter:
     def close(self) -> dict[str, int]:
         """Count the triples of each graph (sorted by IRI), merge the files, close the store."""
         store = self._open()
-        counts = _count_graphs(store, list(self._names))
+        counts = _count_graphs(store, list(dict.fromkeys([*self._loading, *self._names])), only_these=self._from_base)
+        for iri, n in self._kept.items():
+            counts.setdefault(iri, n)
         store.flush()
         store.optimize()
         self.discard()
-        return counts
+        return dict(sorted(counts.items()))
 
     def commit(self, info: dict[str, Any]) -> None:
         """Nothing to do: the build directory's symlink switch makes it current."""
@@ -74,10 +101,13 @@ class StoreWriter:
         """Drop the store handle (on failure it may live on in a traceback's frames until the
         exception is gone; the directory is deleted meanwhile, which is harmless on POSIX)."""
         self._store = None
+        self._closed = True
 
     def _open(self) -> Store:
-        if self._store is None:
+        if self._closed:
             raise StoreError("the store of this build is closed")
+        if self._store is None:
+            self._store = Store(str(self._dir))
         return self._store
 
 
@@ -117,10 +147,16 @@ def _graph_node(iri: str) -> NamedNode:
         raise StoreError(f"{e}; nothing was published") from e
 
 
-def _count_graphs(store: Store, names: list[str]) -> dict[str, int]:
-    """Triples per graph, sorted by IRI; graphs without triples count 0."""
+def _count_graphs(store: Store, names: list[str], only_these: bool = False) -> dict[str, int]:
+    """Triples per graph, sorted by IRI; graphs without triples count 0. Every graph of the store,
+    or with ``only_these`` only ``names`` (the others were counted before)."""
     counts = dict.fromkeys(names, 0)
-    for row in store.query(_GRAPH_COUNTS):
+    query = _GRAPH_COUNTS
+    if only_these:
+        if not names:
+            return {}
+        query = query.replace("WHERE { ", "WHERE { VALUES ?g { " + " ".join(f"<{n}>" for n in names) + " } ", 1)
+    for row in store.query(query):
         counts[row["g"].value] = int(row["n"].value)
     return dict(sorted(counts.items()))
 
@@ -158,9 +194,11 @@ def build_info(
     previous: Path | None,
     metadata: Mapping[str, Any] | None,
     seconds: float,
+    digests: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The content of BUILD.json."""
-    return {
+    """The content of BUILD.json; ``digests`` (graph IRI → digest of its N-Triples as loaded) lets
+    the next build keep the graphs that did not change (:mod:`plankg.store.reuse`)."""
+    info = {
         "version": BUILD_INFO_VERSION,
         "build": build_dir.name,
         "published": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -171,6 +209,9 @@ def build_info(
         "pyoxigraph": PYOXIGRAPH_VERSION,
         "metadata": dict(metadata or {}),
     }
+    if digests:
+        info["digests"] = dict(sorted(digests.items()))
+    return info
 
 
 def write_build_info(build_dir: Path, info: dict[str, Any]) -> None:

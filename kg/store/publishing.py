@@ -13,7 +13,11 @@ A publish
    killed or failed publishes) and stale temporary symlinks;
 3. bulk-loads every graph into a FRESH ``P.builds/<name>`` (N-Quads of many graphs at once, or
    N-Triples graph by graph), optimizes it and closes it; with :func:`publishing`, the caller
-   loads (and may compute the rest meanwhile);
+   loads (and may compute the rest meanwhile). Or, when the caller gives each graph's digest
+   (:meth:`Publication.reuse`) and few graphs changed, ``P.builds/<name>`` starts as a copy of the
+   current build's store (a RocksDB checkpoint through a read-only handle: hard links to files
+   RocksDB never modifies), the changed and removed graphs are dropped from the copy and the
+   changed and new ones loaded (:mod:`plankg.store.reuse`);
 4. writes the extra files (e.g. ``dumps/plankg.nq.gz``), then ``BUILD.json``, and fsyncs the build;
 5. creates a new symlink beside ``P`` and ``os.replace``-s it over ``P`` (an atomic rename on
    POSIX), then fsyncs the parent directory.
@@ -44,6 +48,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plankg.errors import StoreError
+from plankg.store import reuse
 from plankg.store.builddir import (
     BUILD_INFO,
     NTriples,
@@ -118,12 +123,32 @@ class Publication:
     one thread at a time, e.g. a worker while the caller computes the rest), files and metadata
     to add. ``result`` is set once the build is switched in."""
 
-    def __init__(self, build_dir: Path, writer: Writer) -> None:
+    def __init__(self, build_dir: Path, writer: Writer, current: Path | None = None) -> None:
         self.build_dir = build_dir
         self.metadata: dict[str, Any] = {}  # recorded in BUILD.json
+        self.digests: dict[str, str] = {}  # graph IRI -> digest of its N-Triples, recorded in BUILD.json
         self.result: PublishResult | None = None
         self._writer = writer
+        self._current = current
         self._files: dict[PurePosixPath, bytes] = {}
+
+    def reuse(self, digests: Mapping[str, str | None], triples: Mapping[str, int]) -> set[str]:
+        """Which of the graphs ``digests`` (IRI → digest of its N-Triples, None where it is not
+        known yet: loaded anyway) to load: those that changed or are new, if this build can start
+        from a copy of the current build (:mod:`plankg.store.reuse`), else all. ``triples``: their
+        triples (IRI → count). Call it once, before loading; the graphs of the current build that
+        are not kept are not in this build unless loaded. Records the digests and what was reused
+        (BUILD.json ``digests`` and ``load``)."""
+        self.digests.update({g: d for g, d in digests.items() if d is not None})
+        start_from = getattr(self._writer, "start_from", None)  # a remote store's writer has none (yet)
+        plan, summary = reuse.plan(self._current if start_from else None, digests, triples)
+        if start_from is None:
+            summary["reason"] = "the store's writer loads every graph"
+        self.metadata["load"] = summary
+        if plan is None:
+            return set(digests)
+        start_from(plan.base, plan.drop, plan.kept, sorted(plan.load))
+        return plan.load
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
         """Bulk-load ``quads`` (N-Quads of named graphs, at once), then each of ``graphs`` (as in :func:`publish`)."""
@@ -152,7 +177,7 @@ def publishing(path: str | os.PathLike[str], writer: Callable[[Path], Writer] | 
             current = current_build(layout)
             build_dir = new_build_dir(layout)
             with discarded_on_failure(build_dir):
-                publication = Publication(build_dir, (writer or StoreWriter)(build_dir))
+                publication = Publication(build_dir, (writer or StoreWriter)(build_dir), current)
                 remote_current = getattr(publication._writer, "current", None)  # the build a server's readers see
                 keep = {current, previous_of(current), build_dir, layout.builds / remote_current if remote_current else None}
                 removed = collect_garbage(layout, keep=keep)
@@ -160,7 +185,8 @@ def publishing(path: str | os.PathLike[str], writer: Callable[[Path], Writer] | 
                     yield publication
                     counts = publication._writer.close()
                     write_extra_files(build_dir, publication._files)
-                    info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started)
+                    info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started,
+                                      publication.digests)
                     write_build_info(build_dir, info)
                     publication._writer.commit(info)
                 except BaseException:
