@@ -212,6 +212,8 @@ def test_a_rebuild_loads_what_changed_and_equals_a_full_build(rebuilds, step: st
     for name in DUMPS:
         assert (rebuilds[f"{step} dir"] / name).read_bytes() == (rebuilds[f"{step} fresh dir"] / name).read_bytes(), name
     assert info["metadata"]["dumps"] == fresh["metadata"]["dumps"]
+    # the unchanged graphs' lines and TriG blocks came from the previous build's dumps
+    assert info["metadata"]["dumps_reused"] == load["reused"] and fresh["metadata"]["dumps_reused"] == 0
 
 
 def test_a_rebuild_does_not_write_to_the_build_it_copies(rebuilds) -> None:

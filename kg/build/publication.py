@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS
 
 from plankg.build.catalog import ABOUT_GRAPH, about_graph
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
+from plankg.build.dumps_reuse import dumps_format, previous_dumps
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import digest, nquads, ntriples
@@ -57,11 +58,12 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
                                                        TITLE)
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
-    digests: dict[str, str | None] = {iri: digest(text) for iri, text in lines.items()}
+    digests = {iri: digest(text) for iri, text in lines.items()}
     with publishing_to(store) as publication:
         with ThreadPoolExecutor(max_workers=1) as pool:
             loading = pool.submit(_load, publication, lines, {**digests, meta_graph_iri(base): None})
-            dumps = make_dumps(lines.items())
+            previous = previous_dumps(publication.current, digests, lines)
+            dumps = make_dumps(lines.items(), previous)
             meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled))
             meta_lines = _checked_ntriples(meta)
             stages.begin("load", len(lines) + 1, "graph")  # the graphs, then the metadata graph
@@ -77,6 +79,8 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
             "public_url": site,  # the site root the metadata's URLs point at (plankg serve checks it)
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
+            "dumps_format": dumps_format(),  # the next build may take unchanged graphs from these dumps
+            "dumps_reused": len(previous.graphs) if previous else 0,
         })
     stages.end()
     assert publication.result is not None

@@ -132,6 +132,11 @@ class Publication:
         self._current = current
         self._files: dict[PurePosixPath, bytes] = {}
 
+    @property
+    def current(self) -> Path | None:
+        """The build directory published when this build began (its files: dumps, BUILD.json), if any."""
+        return self._current
+
     def reuse(self, digests: Mapping[str, str | None], triples: Mapping[str, int]) -> set[str]:
         """Which of the graphs ``digests`` (IRI → digest of its N-Triples, None where it is not
         known yet: loaded anyway) to load: those that changed or are new, if this build can start
