@@ -29,6 +29,7 @@ DUMPS = ("dumps/plankg.nq.gz", "dumps/plankg.trig.gz")
 DATETIME = "<http://www.w3.org/2001/XMLSchema#dateTime>"
 EX = "http://example.org/"
 G1, G2, G3 = (f"https://w3id.org/plankg/id/graph/test/{n}" for n in (1, 2, 3))
+BUDGET_GRAPH = "https://w3id.org/plankg/id/graph/budget/108/enacted"
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -70,7 +71,12 @@ def content(store: Path) -> list[str]:
     out = io.BytesIO()
     with open_store(store) as s:
         s.dump(out, ox.RdfFormat.N_QUADS)
-    lines = [line for line in out.getvalue().decode("utf-8").splitlines() if DATETIME not in line]
+    return canonical(out.getvalue().decode("utf-8"))
+
+
+def canonical(nquads: str) -> list[str]:
+    """N-Quads sorted, blank nodes relabelled by RDFC-1.0, without the metadata's times."""
+    lines = [line for line in nquads.splitlines() if DATETIME not in line]
     dataset = ox.Dataset(ox.parse("\n".join(lines).encode("utf-8"), ox.RdfFormat.N_QUADS))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted(str(q) for q in dataset)
@@ -149,6 +155,17 @@ def test_the_whole_load_when_the_current_build_cannot_be_started_from(tmp_path: 
     assert len(json.loads((path / BUILD_INFO).read_text())["graphs"]) == 2
 
 
+def test_a_store_written_to_after_publishing_is_not_started_from(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    publish_with_digests(path, {G1: BIG})
+    with open_store(path, writable=True) as s:  # as `plankg serve` taking updates does
+        s.update(f'INSERT DATA {{ GRAPH <{G1}> {{ <{EX}x> <{EX}p> "added" }} }}')
+        s.flush()
+    load = publish_with_digests(path, {G1: BIG})
+    assert load["mode"] == "full" and "written to after it was published" in load["reason"]
+    assert b'"added"' not in sorted_nquads(path)  # as any full build: the graphs as built
+
+
 # --- whole builds: a plan added, then one changed and one removed ----------------------------
 
 
@@ -218,3 +235,49 @@ def test_a_rebuild_loads_what_changed_and_equals_a_full_build(rebuilds, step: st
 
 def test_a_rebuild_does_not_write_to_the_build_it_copies(rebuilds) -> None:
     assert rebuilds["first files after"] == rebuilds["first files"]
+
+
+# --- a remote store: Oxigraph server, Virtuoso ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "virtuoso"])
+def test_a_rebuild_on_a_sparql_server_uploads_only_what_changed(kind: str, tmp_path: Path) -> None:
+    from backends import remote_store
+    from plankg.store.remote import read_control
+    from plankg.store.remote_protocol import post_update, run_query
+
+    motc, changed = tmp_path / "motc-108.txt", tmp_path / "changed" / "mol-108.txt"
+    motc.write_text(SEED.read_text(encoding="utf-8").replace("勞動部", "交通部"), encoding="utf-8")
+    changed.parent.mkdir()
+    changed.write_text(SEED.read_text(encoding="utf-8").replace("強化", "加強", 1), encoding="utf-8")
+    budget = ROOT / "data" / "budget" / "enacted-2019.csv.gz"  # names 交通部, and is most of the triples
+    (tmp_path / "server").mkdir()
+    with remote_store(kind, tmp_path / "server") as server:  # the seed plan alone, built in full
+        for step, plans in enumerate(([SEED], [SEED, motc], [changed])):  # the budget; a plan added; changed, removed
+            reg = tmp_path / f"registry-{step}.toml"
+            reg.write_text("".join(f'[[plan]]\nfile = "{p}"\n\n' for p in plans)
+                           + f'[[budget]]\nfile = "{budget}"\nyear = 2019\nstage = "enacted"\n', encoding="utf-8")
+            if step == 2:  # a write to a graph the next build would keep (as `plankg serve` taking updates)
+                post_update(server.settings(), f'INSERT DATA {{ GRAPH <{BUDGET_GRAPH}> {{ <{EX}x> <{EX}p> "w" }} }}')
+            server.plankg("build", "--registry", str(reg), check=True)
+            info = read_control(server.settings())["info"]
+            fresh = tmp_path / f"fresh-{step}"
+            run_plankg("build", "--store", str(fresh), "--registry", str(reg), check=True)
+            expected = json.loads((fresh / BUILD_INFO).read_text(encoding="utf-8"))
+            load = info["metadata"]["load"]
+            if step == 0:
+                assert load["mode"] == "full" and load["reason"].endswith("triples change"), load
+            else:
+                assert load["mode"] == "incremental" and load["reused"] >= 5, load
+                assert (load["added"], load["removed"]) == ((2, 0) if step == 1 else (0, 2)), load
+                assert (BUDGET_GRAPH in load["changed"]) == (step == 2), "the budget graph written to is loaded again"
+            assert info["graphs"] == expected["graphs"]
+            assert read_control(server.settings())["graphs"] == sorted(expected["graphs"])
+            if kind == "oxigraph":
+                exported = server.plankg("export", "-f", "nquads", check=True).stdout
+                assert canonical(exported) == content(fresh)
+            else:  # Virtuoso's export stops at its sort limit on the budget graph: the triples of each graph
+                query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+                held = {r["g"].value: int(r["n"].value) for r in
+                        run_query(server.settings(), [("query", query), *(("named-graph-uri", g) for g in info["graphs"])])}
+                assert held == {g: n for g, n in expected["graphs"].items() if n}

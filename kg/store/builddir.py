@@ -57,7 +57,7 @@ class StoreWriter:
         self._loading: list[str] = []  # and those loaded after (given by start_from, as N-Quads may hold them)
         self._from_base = False  # whether start_from made the store
 
-    def start_from(self, base_dir: Path, drop: Iterable[str], kept: Mapping[str, int], load: Iterable[str]) -> None:
+    def start_from(self, base_dir: Path, drop: Iterable[str], kept: Mapping[str, int], load: Iterable[str]) -> set[str]:
         """Make this build's store a copy of the store of the build ``base_dir`` without the graphs
         ``drop``; ``kept`` are the graphs that stay (IRI → triples, as that build recorded them),
         ``load`` those that will be loaded (their triples are counted at :meth:`close`).
@@ -76,6 +76,7 @@ class StoreWriter:
         self._kept = dict(kept)
         self._loading = list(load)
         self._from_base = True
+        return set()  # every kept graph is as recorded (build_record checked that nothing wrote to the store)
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
         """Bulk-load ``quads`` (N-Quads of named graphs, in one bulk load), then each of ``graphs``."""
@@ -197,7 +198,8 @@ def build_info(
     digests: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The content of BUILD.json; ``digests`` (graph IRI → digest of its N-Triples as loaded) lets
-    the next build keep the graphs that did not change (:mod:`plankg.store.reuse`)."""
+    the next build keep the graphs that did not change (:mod:`plankg.store.reuse`), if the store's
+    files are still those listed in ``store_files`` (nothing wrote to it since)."""
     info = {
         "version": BUILD_INFO_VERSION,
         "build": build_dir.name,
@@ -211,6 +213,7 @@ def build_info(
     }
     if digests:
         info["digests"] = dict(sorted(digests.items()))
+        info["store_files"] = store_files(build_dir)
     return info
 
 
@@ -224,6 +227,12 @@ def write_build_info(build_dir: Path, info: dict[str, Any]) -> None:
             fsync_path(entry, os.O_RDONLY)
     fsync_path(build_dir, os.O_RDONLY | os.O_DIRECTORY)
     fsync_path(build_dir.parent, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def store_files(build_dir: Path) -> list[str]:
+    """The names of the files of the build's store (its top level but BUILD.json), sorted: RocksDB
+    adds some (a log, a manifest) when a process opens it for writing, none when it reads."""
+    return sorted(p.name for p in build_dir.iterdir() if p.is_file() and p.name != BUILD_INFO)
 
 
 def fsync_path(path: Path, flags: int) -> None:

@@ -145,15 +145,22 @@ class Publication:
         are not kept are not in this build unless loaded. Records the digests and what was reused
         (BUILD.json ``digests`` and ``load``)."""
         self.digests.update({g: d for g, d in digests.items() if d is not None})
-        start_from = getattr(self._writer, "start_from", None)  # a remote store's writer has none (yet)
-        plan, summary = reuse.plan(self._current if start_from else None, digests, triples)
+        start_from = getattr(self._writer, "start_from", None)
         if start_from is None:
-            summary["reason"] = "the store's writer loads every graph"
+            record, why_not = None, "the store's writer loads every graph"
+        elif hasattr(self._writer, "published"):  # a server's: the build its readers see
+            record, why_not = reuse.published_record(self._writer.published)
+        else:
+            record, why_not = reuse.build_record(self._current)
+        plan, summary = reuse.plan(record, why_not, digests, triples)
         self.metadata["load"] = summary
         if plan is None:
             return set(digests)
-        start_from(plan.base, plan.drop, plan.kept, sorted(plan.load))
-        return plan.load
+        changed = start_from(self._current, plan.drop, plan.kept, sorted(plan.load)) or set()  # found changed after all
+        summary.update(reused=summary["reused"] - len(changed), reloaded=summary["reloaded"] + len(changed))
+        if changed:
+            summary["changed"] = sorted({*summary["changed"], *changed})
+        return plan.load | changed
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
         """Bulk-load ``quads`` (N-Quads of named graphs, at once), then each of ``graphs`` (as in :func:`publish`)."""
