@@ -14,6 +14,9 @@ import io
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -138,6 +141,41 @@ def test_a_build_that_fails_after_starting_from_the_current_one_leaves_it_publis
     assert {p.name for p in path.with_name("store.builds").iterdir()} == {published.name}, "the failed build is left"
     assert publish_with_digests(path, {G1: BIG, G2: nt(("c", "changed"))})["mode"] == "incremental"  # lock released
     assert b'"changed"' in sorted_nquads(path)
+
+
+KILLED_REBUILD = """
+import hashlib, sys, threading
+from plankg.store import publishing
+graphs = {g: sys.argv[i].encode() for i, g in ((2, "%s"), (3, "%s"))}
+with publishing(sys.argv[1]) as publication:
+    publication.reuse({g: hashlib.sha256(d).hexdigest() for g, d in graphs.items()}, {g: 1 for g in graphs})
+    publication.load([("%s", graphs["%s"])])  # the changed graph, into the copy
+    print("copied and loaded", flush=True)
+    threading.Event().wait()  # until SIGKILL
+""" % (G1, G2, G2, G2)
+
+
+def test_a_rebuild_killed_after_copying_and_loading_leaves_the_published_store(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    publish_with_digests(path, {G1: BIG, G2: nt(("c", "3"))})
+    published, before, dataset = path.resolve(), files_of(path.resolve()), sorted_nquads(path)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_REBUILD, str(path), BIG.decode(), nt(("c", "new")).decode()],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        signalled = child.stdout.readline()
+    finally:
+        child.kill()  # SIGKILL
+        stderr = child.stderr.read()
+        child.wait()
+        child.stdout.close()
+        child.stderr.close()
+    assert signalled == "copied and loaded\n", stderr
+    assert child.returncode == -signal.SIGKILL
+    assert path.resolve() == published and files_of(published) == before and sorted_nquads(path) == dataset
+    leftover = {p.name for p in path.with_name("store.builds").iterdir()} - {published.name}
+    assert len(leftover) == 1  # the killed build's copy, deleted by the next build
+    assert publish_with_digests(path, {G1: BIG, G2: nt(("c", "new"))})["mode"] == "incremental"
+    assert not (path.with_name("store.builds") / leftover.pop()).exists() and b'"new"' in sorted_nquads(path)
 
 
 def test_the_whole_load_when_the_current_build_cannot_be_started_from(tmp_path: Path) -> None:
