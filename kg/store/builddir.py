@@ -28,7 +28,9 @@ NTriples = bytes | BinaryIO
 class Writer(Protocol):
     """What a build's graphs are loaded into: :meth:`load` (once or more), then :meth:`close`
     (the triples of each graph) and :meth:`commit` (make it what readers see, if that is the
-    writer's to do), or :meth:`discard` on failure."""
+    writer's to do), or :meth:`discard` on failure. A writer may also have ``start_from(base_dir,
+    drop, kept, load)``, called before anything is loaded, to keep the graphs ``kept`` of the
+    published build (:meth:`StoreWriter.start_from`); it returns the kept graphs it found changed."""
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None: ...
 

@@ -72,6 +72,7 @@ from plankg.store.layout import (
     switch,
 )
 
+
 @dataclass(frozen=True)
 class PublishResult:
     """What :func:`publish` did."""
