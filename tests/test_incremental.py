@@ -125,6 +125,8 @@ def test_unchanged_graphs_are_kept_and_the_rest_replaced(tmp_path: Path) -> None
     assert load["changed"] == [G2, G3]
     assert files_of(published) == before, "the published build was written to"
     info = json.loads((path / BUILD_INFO).read_text())
+    first_info = json.loads((published / BUILD_INFO).read_text())
+    assert info["compacted_sst_files"] == first_info["compacted_sst_files"], "a small change is not compacted"
     assert info["graphs"] == {G1: 50, G3: 1} and info["triples"] == 51 and set(info["digests"]) == {G1, G3}
     fresh = tmp_path / "fresh"
     publish(fresh, [(G1, BIG), (G3, nt(("d", "4")))])

@@ -19,6 +19,8 @@ from plankg.iri import named_node
 
 BUILD_INFO = "BUILD.json"
 BUILD_INFO_VERSION = 1
+COMPACT_GROWTH = 2  # a build started from another compacts its store once it has this many times the files
+COMPACT_SLACK = 16  # (plus these) the store had after the last compaction
 _GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 NTriples = bytes | BinaryIO
@@ -46,7 +48,10 @@ class StoreWriter:
     from any one thread at a time), then :meth:`close`.
 
     Each bulk load writes new files, which :meth:`close` merges (``optimize``): many graphs
-    loaded as N-Quads at once are faster than one bulk load each. The store handle is dropped by
+    loaded as N-Quads at once are faster than one bulk load each. Merging rewrites the whole store,
+    so a store started from another build's (:meth:`start_from`) is merged only once it has more
+    than ``COMPACT_GROWTH`` times (plus ``COMPACT_SLACK``) the files it had after the last merge
+    (BUILD.json ``compacted_sst_files``): a few more files to read meanwhile. The store handle is dropped by
     :meth:`close` or :meth:`discard`, which closes RocksDB (no ``close()`` in pyoxigraph 0.5).
     """
 
@@ -58,6 +63,8 @@ class StoreWriter:
         self._kept: dict[str, int] = {}  # graphs kept from the build started from: their triples
         self._loading: list[str] = []  # and those loaded after (given by start_from, as N-Quads may hold them)
         self._from_base = False  # whether start_from made the store
+        self._compacted: int | None = None  # SST files after the base's last compaction (BUILD.json)
+        self.record: dict[str, int] = {}  # for BUILD.json: SST files after the last compaction
 
     def start_from(self, base_dir: Path, drop: Iterable[str], kept: Mapping[str, int], load: Iterable[str]) -> set[str]:
         """Make this build's store a copy of the store of the build ``base_dir`` without the graphs
@@ -78,6 +85,7 @@ class StoreWriter:
         self._kept = dict(kept)
         self._loading = list(load)
         self._from_base = True
+        self._compacted = _compacted_files(base_dir)
         return set()  # every kept graph is as recorded (build_record checked that nothing wrote to the store)
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
@@ -93,7 +101,11 @@ class StoreWriter:
         for iri, n in self._kept.items():
             counts.setdefault(iri, n)
         store.flush()
-        store.optimize()
+        files = _sst_files(self._dir)
+        if self._compacted is None or files > COMPACT_GROWTH * self._compacted + COMPACT_SLACK:
+            store.optimize()  # merges the bulk loads' files and drops what removed graphs left: time ∝ the store
+            self._compacted = _sst_files(self._dir)
+        self.record = {"compacted_sst_files": self._compacted}
         self.discard()
         return dict(sorted(counts.items()))
 
@@ -150,6 +162,19 @@ def _graph_node(iri: str) -> NamedNode:
         raise StoreError(f"{e}; nothing was published") from e
 
 
+def _sst_files(build_dir: Path) -> int:
+    return sum(1 for p in build_dir.glob("*.sst"))
+
+
+def _compacted_files(build_dir: Path) -> int | None:
+    """The SST files the build ``build_dir`` had after its store's last compaction, as recorded."""
+    try:
+        n = json.loads((build_dir / BUILD_INFO).read_text(encoding="utf-8")).get("compacted_sst_files")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return n if isinstance(n, int) else None
+
+
 def _count_graphs(store: Store, names: list[str], only_these: bool = False) -> dict[str, int]:
     """Triples per graph, sorted by IRI; graphs without triples count 0. Every graph of the store,
     or with ``only_these`` only ``names`` (the others were counted before)."""
@@ -198,10 +223,12 @@ def build_info(
     metadata: Mapping[str, Any] | None,
     seconds: float,
     digests: Mapping[str, str] | None = None,
+    store_record: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The content of BUILD.json; ``digests`` (graph IRI → digest of its N-Triples as loaded) lets
     the next build keep the graphs that did not change (:mod:`plankg.store.reuse`), if the store's
-    files are still those listed in ``store_files`` (nothing wrote to it since)."""
+    files are still those listed in ``store_files`` (nothing wrote to it since); ``store_record``:
+    what the writer records of its store (:attr:`StoreWriter.record`)."""
     info = {
         "version": BUILD_INFO_VERSION,
         "build": build_dir.name,
@@ -212,6 +239,7 @@ def build_info(
         "triples": sum(counts.values()),
         "pyoxigraph": PYOXIGRAPH_VERSION,
         "metadata": dict(metadata or {}),
+        **(store_record or {}),
     }
     if digests:
         info["digests"] = dict(sorted(digests.items()))

@@ -199,7 +199,7 @@ def publishing(path: str | os.PathLike[str], writer: Callable[[Path], Writer] | 
                     counts = publication._writer.close()
                     write_extra_files(build_dir, publication._files)
                     info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started,
-                                      publication.digests)
+                                      publication.digests, getattr(publication._writer, "record", None))
                     write_build_info(build_dir, info)
                     publication._writer.commit(info)
                 except BaseException:
