@@ -58,9 +58,14 @@ def child(registry: str, store: str) -> None:
         digest(text)
     info = json.loads((result.build_dir / "BUILD.json").read_text(encoding="utf-8"))
     load = {k: v for k, v in info["metadata"]["load"].items() if k != "changed"}
+    plans = {m.graph_iri for m in compiled.mapped}
+    changed = info["metadata"]["load"].get("changed", [])
+    kinds = {"alignment": [g for g in changed if "/graph/alignment/" in g], "plan": [g for g in changed if g in plans]}
+    kinds["other"] = [g for g in changed if g not in kinds["alignment"] and g not in kinds["plan"]]
     print(json.dumps({"timings": compiled.timings, "wall": wall, "load": load, "digests_s": time.perf_counter() - t1,
                       "graphs": len(info["graphs"]), "triples": info["triples"],
-                      "changed": info["metadata"]["load"].get("changed", [])[:12]}))
+                      "changed": {"alignment graphs": len(kinds["alignment"]), "plan graphs": kinds["plan"],
+                                  "others": kinds["other"]}}))
 
 
 def run(registry: Path, store: Path, cache: Path, timeout: float) -> dict:
@@ -115,7 +120,7 @@ def table(n: int, results: dict) -> None:
     inc = results["incremental"]
     total = sum(inc["timings"].values())
     print(f"\nincremental rebuild: alignment {inc['timings'].get('alignment', 0):.1f} s of {total:.1f} s "
-          f"({100 * inc['timings'].get('alignment', 0) / total:.0f} %); changed graphs (first 12): {inc['changed']}")
+          f"({100 * inc['timings'].get('alignment', 0) / total:.0f} %); graphs changed, added or removed: {inc['changed']}")
 
 
 if __name__ == "__main__":
