@@ -120,7 +120,9 @@ def test_unchanged_graphs_are_kept_and_the_rest_replaced(tmp_path: Path) -> None
     assert first == {"mode": "full", "reason": "no current build", "loaded": 2}
     published = path.resolve()
     before = files_of(published)
-    load = publish_with_digests(path, {G1: BIG, G3: nt(("d", "4"))})  # G2 goes, G3 comes
+    with open_store(path) as reader:  # a reader (as `plankg serve`) has the published build open meanwhile
+        load = publish_with_digests(path, {G1: BIG, G3: nt(("d", "4"))})  # G2 goes, G3 comes
+        assert reader.graphs() == [G1, G2] and reader.count() == 51  # its snapshot, still readable
     assert (load["mode"], load["reused"], load["reloaded"], load["added"], load["removed"]) == ("incremental", 1, 0, 1, 1)
     assert load["changed"] == [G2, G3]
     assert files_of(published) == before, "the published build was written to"
