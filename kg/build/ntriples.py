@@ -13,6 +13,7 @@ as nothing but a literal can hold a space, :func:`split` cuts a line into its th
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -63,6 +64,14 @@ def lines(text: str) -> list[str]:
     return text.split("\n")[:-1]
 
 
+def digest(text: str) -> str:
+    """The SHA-256 (hex) of the lines ``text`` (as :func:`ntriples` writes them) in sorted order: the
+    same for the same triples in any order, so a graph that did not change keeps its digest from one
+    build to the next (:mod:`plankg.store.reuse`), unless it has blank nodes, which rdflib labels
+    afresh each time (such a graph is loaded again, as it should be: its labels are new)."""
+    return hashlib.sha256("".join(line + "\n" for line in sorted(lines(text))).encode("utf-8")).hexdigest()
+
+
 def nquads(text: str, graph: str) -> bytes:
     """The lines ``text`` (as :func:`ntriples` writes them) as N-Quads in the named graph ``graph``.
     (A line ends in `` .`` and a newline; no literal holds a newline unescaped.)"""
@@ -84,4 +93,4 @@ def term(text: str) -> URIRef | BNode | Literal:
     return from_n3(text)
 
 
-__all__ = ["ntriples", "lines", "nquads", "split", "term"]
+__all__ = ["ntriples", "lines", "digest", "nquads", "split", "term"]

@@ -15,9 +15,10 @@ from rdflib.namespace import DCTERMS
 
 from plankg.build.catalog import ABOUT_GRAPH, about_graph
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
+from plankg.build.dumps_reuse import dumps_format, previous_dumps
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
-from plankg.build.ntriples import nquads, ntriples
+from plankg.build.ntriples import digest, nquads, ntriples
 from plankg.build.progress import Progress, Stages
 from plankg.errors import PlanKGError
 from plankg.namespaces import graph_iri
@@ -29,7 +30,7 @@ DCAT-AP) to ``xsd:integer``; this file keeps the declared datatypes."""
 
 if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.pipeline import Compiled
-    from plankg.store import Location, PublishResult
+    from plankg.store import Location, Publication, PublishResult
 
 
 def publish_compiled(compiled: Compiled, store: Location, base: str, site: str | None = None,
@@ -57,17 +58,19 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
                                                        TITLE)
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
+    digests = {iri: digest(text) for iri, text in lines.items()}
     with publishing_to(store) as publication:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            loading = pool.submit(publication.load, [(iri, b"") for iri, text in lines.items() if not text],
-                                  b"".join(nquads(text, iri) for iri, text in lines.items()))
-            dumps = make_dumps(lines.items())
+            loading = pool.submit(_load, publication, lines, {**digests, meta_graph_iri(base): None})
+            previous = previous_dumps(publication.current, digests, lines)
+            dumps = make_dumps(lines.items(), previous)
             meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled))
             meta_lines = _checked_ntriples(meta)
             stages.begin("load", len(lines) + 1, "graph")  # the graphs, then the metadata graph
             loading.result()
             stages.advance(len(lines))
         publication.load([(meta_graph_iri(base), meta_lines.encode("utf-8"))])
+        publication.digests[meta_graph_iri(base)] = digest(meta_lines)
         stages.advance()
         publication.add_files({**{d.path: d.data for d in dumps}, CATALOG_FILE: meta.serialize(format="turtle",
                                                                                             encoding="utf-8")})
@@ -76,10 +79,21 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
             "public_url": site,  # the site root the metadata's URLs point at (plankg serve checks it)
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
+            "dumps_format": dumps_format(),  # the next build may take unchanged graphs from these dumps
+            "dumps_reused": len(previous.graphs) if previous else 0,
         })
     stages.end()
     assert publication.result is not None
     return publication.result
+
+
+def _load(publication: Publication, lines: dict[str, str], digests: dict[str, str | None]) -> None:
+    """Load the graphs ``lines`` that changed since the current build (all of them if it cannot be
+    reused, :meth:`plankg.store.Publication.reuse`): the empty ones one by one, the others as
+    N-Quads in one bulk load."""
+    load = publication.reuse(digests, {iri: text.count("\n") for iri, text in lines.items()})
+    publication.load([(iri, b"") for iri, text in lines.items() if iri in load and not text],
+                     b"".join(nquads(text, iri) for iri, text in lines.items() if iri in load))
 
 
 def build_run(compiled: Compiled) -> BuildRun:

@@ -13,7 +13,11 @@ A publish
    killed or failed publishes) and stale temporary symlinks;
 3. bulk-loads every graph into a FRESH ``P.builds/<name>`` (N-Quads of many graphs at once, or
    N-Triples graph by graph), optimizes it and closes it; with :func:`publishing`, the caller
-   loads (and may compute the rest meanwhile);
+   loads (and may compute the rest meanwhile). Or, when the caller gives each graph's digest
+   (:meth:`Publication.reuse`) and few graphs changed, ``P.builds/<name>`` starts as a copy of the
+   current build's store (a RocksDB checkpoint through a read-only handle: hard links to files
+   RocksDB never modifies), the changed and removed graphs are dropped from the copy and the
+   changed and new ones loaded (:mod:`plankg.store.reuse`);
 4. writes the extra files (e.g. ``dumps/plankg.nq.gz``), then ``BUILD.json``, and fsyncs the build;
 5. creates a new symlink beside ``P`` and ``os.replace``-s it over ``P`` (an atomic rename on
    POSIX), then fsyncs the parent directory.
@@ -35,21 +39,16 @@ read-write to prove it).
 
 from __future__ import annotations
 
-import fcntl
-import glob
-import json
 import os
-import re
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from plankg.errors import StoreError
+from plankg.store import reuse
 from plankg.store.builddir import (
     BUILD_INFO,
     NTriples,
@@ -58,17 +57,20 @@ from plankg.store.builddir import (
     build_info,
     file_in,
     extra_path,
-    fsync_path,
     write_build_info,
     write_extra_files,
 )
-
-BUILDS_SUFFIX = ".builds"
-LOCK_SUFFIX = ".lock"
-TMP_LINK_INFIX = ".tmp-"
-BUILD_NAME = re.compile(r"^\d{8}T\d{12}Z-\d+$")  # 20261125T130501123456Z-4242
-_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
-
+from plankg.store.layout import (
+    BUILD_NAME,
+    Layout,
+    collect_garbage,
+    current_build,
+    discarded_on_failure,
+    exclusive_lock,
+    new_build_dir,
+    previous_of,
+    switch,
+)
 
 
 @dataclass(frozen=True)
@@ -82,28 +84,6 @@ class PublishResult:
     triples: int
     seconds: float
     removed: tuple[Path, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """The paths that belong to the store path ``path``."""
-
-    path: Path
-
-    @property
-    def builds(self) -> Path:
-        return self.path.with_name(self.path.name + BUILDS_SUFFIX)
-
-    @property
-    def lock(self) -> Path:
-        return self.path.with_name(self.path.name + LOCK_SUFFIX)
-
-    def tmp_link(self) -> Path:
-        return self.path.with_name(f"{self.path.name}{TMP_LINK_INFIX}{os.getpid()}")
-
-    def stale_tmp_links(self) -> list[Path]:
-        pattern = glob.escape(self.path.name) + TMP_LINK_INFIX + "*"
-        return [p for p in self.path.parent.glob(pattern) if p.is_symlink()]
 
 
 def publish(
@@ -144,12 +124,44 @@ class Publication:
     one thread at a time, e.g. a worker while the caller computes the rest), files and metadata
     to add. ``result`` is set once the build is switched in."""
 
-    def __init__(self, build_dir: Path, writer: Writer) -> None:
+    def __init__(self, build_dir: Path, writer: Writer, current: Path | None = None) -> None:
         self.build_dir = build_dir
         self.metadata: dict[str, Any] = {}  # recorded in BUILD.json
+        self.digests: dict[str, str] = {}  # graph IRI -> digest of its N-Triples, recorded in BUILD.json
         self.result: PublishResult | None = None
         self._writer = writer
+        self._current = current
         self._files: dict[PurePosixPath, bytes] = {}
+
+    @property
+    def current(self) -> Path | None:
+        """The build directory published when this build began (its files: dumps, BUILD.json), if any."""
+        return self._current
+
+    def reuse(self, digests: Mapping[str, str | None], triples: Mapping[str, int]) -> set[str]:
+        """Which of the graphs ``digests`` (IRI → digest of its N-Triples, None where it is not
+        known yet: loaded anyway) to load: those that changed or are new, if this build can start
+        from a copy of the current build (:mod:`plankg.store.reuse`), else all. ``triples``: their
+        triples (IRI → count). Call it once, before loading; the graphs of the current build that
+        are not kept are not in this build unless loaded. Records the digests and what was reused
+        (BUILD.json ``digests`` and ``load``)."""
+        self.digests.update({g: d for g, d in digests.items() if d is not None})
+        start_from = getattr(self._writer, "start_from", None)
+        if start_from is None:
+            record, why_not = None, "the store's writer loads every graph"
+        elif hasattr(self._writer, "published"):  # a server's: the build its readers see
+            record, why_not = reuse.published_record(self._writer.published)
+        else:
+            record, why_not = reuse.build_record(self._current)
+        plan, summary = reuse.plan(record, why_not, digests, triples)
+        self.metadata["load"] = summary
+        if plan is None:
+            return set(digests)
+        changed = start_from(self._current, plan.drop, plan.kept, sorted(plan.load)) or set()  # found changed after all
+        summary.update(reused=summary["reused"] - len(changed), reloaded=summary["reloaded"] + len(changed))
+        if changed:
+            summary["changed"] = sorted({*summary["changed"], *changed})
+        return plan.load | changed
 
     def load(self, graphs: Iterable[tuple[str, NTriples]] = (), quads: bytes = b"") -> None:
         """Bulk-load ``quads`` (N-Quads of named graphs, at once), then each of ``graphs`` (as in :func:`publish`)."""
@@ -171,28 +183,29 @@ def publishing(path: str | os.PathLike[str], writer: Callable[[Path], Writer] | 
     (:class:`plankg.store.remote_publish.RemoteWriter`) uploads them to its server, and its
     ``commit`` switches the server's readers just before the local switch."""
     started = time.perf_counter()
-    layout = _Layout(Path(os.path.abspath(path)))
+    layout = Layout(Path(os.path.abspath(path)))
     try:
         layout.path.parent.mkdir(parents=True, exist_ok=True)
-        with _exclusive_lock(layout.lock):
-            current = _current_build(layout)
-            build_dir = _new_build_dir(layout)
-            with _discarded_on_failure(build_dir):
-                publication = Publication(build_dir, (writer or StoreWriter)(build_dir))
+        with exclusive_lock(layout.lock):
+            current = current_build(layout)
+            build_dir = new_build_dir(layout)
+            with discarded_on_failure(build_dir):
+                publication = Publication(build_dir, (writer or StoreWriter)(build_dir), current)
                 remote_current = getattr(publication._writer, "current", None)  # the build a server's readers see
-                keep = {current, _previous_of(current), build_dir, layout.builds / remote_current if remote_current else None}
-                removed = _collect_garbage(layout, keep=keep)
+                keep = {current, previous_of(current), build_dir, layout.builds / remote_current if remote_current else None}
+                removed = collect_garbage(layout, keep=keep)
                 try:
                     yield publication
                     counts = publication._writer.close()
                     write_extra_files(build_dir, publication._files)
-                    info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started)
+                    info = build_info(build_dir, counts, current, publication.metadata, time.perf_counter() - started,
+                                      publication.digests, getattr(publication._writer, "record", None))
                     write_build_info(build_dir, info)
                     publication._writer.commit(info)
                 except BaseException:
                     publication._writer.discard()
                     raise
-            _switch(layout, build_dir)  # a failure before the rename leaves garbage for next time
+            switch(layout, build_dir)  # a failure before the rename leaves garbage for next time
     except OSError as e:
         raise StoreError(f"cannot publish the store at {layout.path}: {e}") from None
     publication.result = PublishResult(
@@ -211,102 +224,8 @@ def build_file_of(path: str | os.PathLike[str], build: str, name: str) -> Path |
     builds keep their files in this layout), if there is one."""
     if not BUILD_NAME.match(build):
         return None
-    return file_in(_Layout(Path(os.path.abspath(path))).builds / build, name)
+    return file_in(Layout(Path(os.path.abspath(path))).builds / build, name)
 
 
-@contextmanager
-def _exclusive_lock(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking ``flock`` on ``lock_path`` (released on exit or death)."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            raise StoreError(
-                f"another build is running (pid {holder} holds {lock_path}); "
-                "wait for it to finish and try again"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-        yield
-    finally:
-        os.close(fd)
-
-
-def _current_build(layout: _Layout) -> Path | None:
-    """The build ``layout.path`` points to, or None; refuse anything publish did not create."""
-    path = layout.path
-    if not os.path.lexists(path):
-        return None
-    if not path.is_symlink():
-        raise StoreError(
-            f"{path} exists and was not created by plankg (it is not a symlink into "
-            f"{layout.builds}); refusing to replace it: move it away or choose another store path"
-        )
-    target = Path(os.path.normpath(path.parent / os.readlink(path)))
-    if target.parent.resolve() != layout.builds.resolve() or not BUILD_NAME.match(target.name):
-        raise StoreError(
-            f"{path} is a symlink to {target}, not to a build in {layout.builds}; "
-            "refusing to replace it: move it away or choose another store path"
-        )
-    return layout.builds / target.name
-
-
-def _previous_of(build: Path | None) -> Path | None:
-    """The build that was current before ``build``, as recorded in its BUILD.json."""
-    if build is None:
-        return None
-    try:
-        info = json.loads((build / BUILD_INFO).read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # missing or unreadable: no previous build to keep
-        return None
-    name = info.get("previous") if isinstance(info, dict) else None
-    return build.parent / name if isinstance(name, str) and BUILD_NAME.match(name) else None
-
-
-def _collect_garbage(layout: _Layout, keep: set[Path | None]) -> tuple[Path, ...]:
-    """Delete builds other than ``keep`` and stale temporary symlinks; return what went."""
-    removed: list[Path] = []
-    for link in layout.stale_tmp_links():
-        link.unlink(missing_ok=True)
-        removed.append(link)
-    if not layout.builds.is_dir():
-        return tuple(removed)
-    keep_names = {p.name for p in keep if p is not None}
-    for entry in sorted(layout.builds.iterdir()):
-        if BUILD_NAME.match(entry.name) and entry.name not in keep_names:
-            shutil.rmtree(entry, ignore_errors=True)  # best effort: retried next publish
-            if not entry.exists():
-                removed.append(entry)
-    return tuple(removed)
-
-
-def _new_build_dir(layout: _Layout) -> Path:
-    """Create an empty, uniquely named build directory in ``layout.builds``."""
-    layout.builds.mkdir(exist_ok=True)
-    name = f"{datetime.now(timezone.utc).strftime(_TIME_FORMAT)}-{os.getpid()}"
-    build_dir = layout.builds / name
-    build_dir.mkdir()
-    return build_dir
-
-
-@contextmanager
-def _discarded_on_failure(build_dir: Path) -> Iterator[None]:
-    """Delete ``build_dir`` unless the body completes (the next publish retries if this fails)."""
-    finished = False
-    try:
-        yield
-        finished = True
-    finally:
-        if not finished:
-            shutil.rmtree(build_dir, ignore_errors=True)
-
-
-def _switch(layout: _Layout, build_dir: Path) -> None:
-    """Point ``layout.path`` at ``build_dir`` with one atomic rename, then make it durable."""
-    tmp = layout.tmp_link()
-    tmp.unlink(missing_ok=True)
-    os.symlink(os.path.relpath(build_dir, layout.path.parent), tmp)
-    os.replace(tmp, layout.path)
-    fsync_path(layout.path.parent, os.O_RDONLY | os.O_DIRECTORY)
+__all__ = ["BUILD_INFO", "BUILD_NAME", "NTriples", "Publication", "PublishResult", "build_file_of", "publish",
+           "publishing"]

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import httpx
@@ -79,10 +79,13 @@ class RemoteWriter:
         self.settings = settings
         self.build = build
         self._staged: dict[str, tuple[str, int]] = {}  # graph -> (its staging graph, its triples)
+        self._kept: dict[str, int] = {}  # graphs the server keeps as they are (start_from) -> their triples
         self._tag = uuid.uuid4().hex[:8]
         control = read_control(settings)
         self.current = control.get("build")  # the build readers see now
         self.previous_graphs = list(control.get("graphs", ()))
+        info = control.get("info") or {}  # its BUILD.json: the digests a build may start from
+        self.published = info if isinstance(info, dict) and set(info.get("graphs", ())) <= set(self.previous_graphs) else {}
         self._drop_leftovers(control["staging"], control["building"])
         self._record(f"<{CONTROL}building> {_literal(build)}")
         if settings.kind == "oxigraph":  # readers leave the server's union for the published graphs' list
@@ -101,6 +104,22 @@ class RemoteWriter:
             lines = {line for line in body.splitlines() if line.strip() and not line.startswith(b"#")}
             self._stage(graph, body, len(lines))
 
+    def start_from(self, base_dir: object, drop: Iterable[str], kept: Mapping[str, int], load: Iterable[str]) -> set[str]:
+        """Keep the graphs ``kept`` (IRI → triples) of the build readers see (:attr:`published`) as
+        they are on the server: only the graphs loaded after are uploaded and moved, and the
+        published graphs neither kept nor loaded are dropped, at :meth:`commit`. (``base_dir``,
+        ``drop`` and ``load``: as for the embedded store's writer; the server needs no copy.)
+
+        A kept graph whose triples on the server are not as many as recorded (written to since,
+        e.g. by ``plankg serve`` taking updates) is not kept: returns those, to be loaded too."""
+        if self._staged:
+            raise StoreError("a build can start from the published one only before anything is uploaded")
+        query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        held = {row["g"].value: int(row["n"].value) for row in
+                run_query(self.settings, [("query", query), *(("named-graph-uri", g) for g in kept)])} if kept else {}
+        self._kept = {g: n for g, n in kept.items() if held.get(g, 0) == n}  # published graphs (self.published lists no others)
+        return set(kept) - set(self._kept)
+
     def close(self) -> dict[str, int]:
         """Check that the server holds each staging graph whole; the triples of each graph."""
         if self._staged:
@@ -113,17 +132,18 @@ class RemoteWriter:
                 if held.get(stg, 0) != expected:
                     raise StoreError(f"{self.settings.describe()} holds {held.get(stg, 0)} triples of the graph "
                                      f"<{graph}> after its upload, not {expected}: nothing was published")
-        return {graph: n for graph, (_, n) in sorted(self._staged.items())}
+        counts = {**self._kept, **{graph: n for graph, (_, n) in self._staged.items()}}
+        return dict(sorted(counts.items()))
 
     def commit(self, info: dict[str, Any]) -> None:
         """Switch readers to this build (see the module text): on Oxigraph server in one update
         request, which is one transaction; elsewhere the request's graph operations are not one,
         so the control record says ``switching`` first and readers wait until it is rewritten."""
-        ops = [f"DROP SILENT GRAPH <{g}>" for g in self.previous_graphs if g not in self._staged]
+        ops = [f"DROP SILENT GRAPH <{g}>" for g in self.previous_graphs if g not in self._staged and g not in self._kept]
         for graph, (stg, n) in sorted(self._staged.items()):
             ops.append(f"MOVE SILENT GRAPH <{stg}> TO GRAPH <{graph}>" if n else f"DROP SILENT GRAPH <{graph}>")
         record = [f"<{CONTROL}build> {_literal(self.build)}", f"<{CONTROL}info> {_literal(json.dumps(info))}",
-                  f"<{CONTROL}graphs> {_literal(json.dumps(sorted(self._staged)))}"]
+                  f"<{CONTROL}graphs> {_literal(json.dumps(sorted({*self._staged, *self._kept})))}"]
         ops.append(f"DELETE WHERE {{ {control_data(self.settings, f'<{CONTROL_GRAPH}> ?p ?o')} }}")
         ops.append(f"INSERT DATA {{ {control_data(self.settings, f'<{CONTROL_GRAPH}> ' + ' ; '.join(record))} }}")
         if self.settings.kind != "oxigraph":
