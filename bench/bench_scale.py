@@ -160,6 +160,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=18)
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per build (default 1800)")
     ap.add_argument("--profile", type=int, metavar="N", help="profile one build of N plans instead")
+    ap.add_argument("--json", type=Path, help="also write every measurement (each query's median too) to this file")
     ap.add_argument("--reps", type=int, default=5, help="runs of each example query per store (0: none)")
     ap.add_argument("--recall", type=int, default=100, metavar="N",
                     help="measure the alignment search against the exact ranking up to N plans (default 100)")
@@ -179,6 +180,8 @@ def main() -> None:
         results.append(r)
     table(results)
     query_table(results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"load after: {os.getloadavg()}")
 
 
