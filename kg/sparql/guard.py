@@ -164,7 +164,9 @@ def check_federation(targets: QueryInfo | UpdateInfo | Iterable[str | None], all
 def _budget(seconds: float) -> Iterator[None]:
     """Raise _OverBudget in this thread if the block runs longer than ``seconds``: a timer
     thread raises it asynchronously (the parse is pure Python, so it lands within a few
-    bytecodes), and a pending one is withdrawn if the block ended meanwhile."""
+    bytecodes), and a pending one is withdrawn if the block ended meanwhile. Fails closed: a block
+    that ends normally after the timer fired (the exception landed in a garbage-collector callback
+    or a ``__del__``, where Python reports and drops it) raises it then."""
     ident, lock, state = threading.get_ident(), threading.Lock(), {"running": True, "fired": False}
 
     def fire() -> None:
@@ -184,6 +186,8 @@ def _budget(seconds: float) -> Iterator[None]:
             if state["fired"]:
                 _SET_ASYNC_EXC(ident, ctypes.py_object())  # NULL: withdraw it if not raised yet
         timer.cancel()
+    if state["fired"]:  # it was raised where Python drops exceptions (a gc callback, a __del__): over all the same
+        raise _OverBudget
 
 
 def _unparsable(error: BaseException) -> str:
