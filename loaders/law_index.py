@@ -49,10 +49,10 @@ from plankg.errors import InputError
 from plankg.loaders.law_model import LEVELS, PCODE, Law, LawIndex, base_name, level_from_name
 from plankg.loaders.model import Source
 from plankg.loaders.plan_text import decode
+from plankg.loaders.json_text import JSON_DEPTH_MAX, LineCounter as _LineCounter, skip_space as _skip_space
+from plankg.loaders.json_text import too_deep_at as _too_deep_at
 from plankg.loaders.registry import HEAD_BYTES, Loader
 
-JSON_DEPTH_MAX = 32  # a law is a flat object: deeper nesting is refused before json parses it
-_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
 INDEX_FILE = "moj-law-index.json.gz"
 METADATA_FILE = "mol-laws-all.tsv.gz"
 METADATA_COLUMNS = ("PCode", "LawLevel", "LawName", "EngLawName", "LawCategory", "LawModifiedDate",
@@ -100,20 +100,6 @@ def _no_duplicate(seen: dict[str, int], pcode: str, file: str, line: int) -> Non
     if pcode in seen:
         raise InputError(file, line, f"PCode {pcode} is given twice: on line {seen[pcode]} and on line {line}")
     seen[pcode] = line
-
-
-def _too_deep_at(text: str) -> int | None:
-    """Where ``text`` first nests brackets deeper than ``JSON_DEPTH_MAX`` (strings skipped), if it does."""
-    depth = 0
-    for m in _BRACKET_OR_STRING.finditer(text):
-        c = m[0]
-        if c in "[{":
-            depth += 1
-            if depth > JSON_DEPTH_MAX:
-                return m.start()
-        elif c in "]}":
-            depth -= 1
-    return None
 
 
 def parse_index(data: bytes, *, file: str) -> LawIndex:
@@ -303,28 +289,6 @@ def parse(data: bytes, *, file: str, categories: Sequence[str] = ()) -> LawIndex
 
 LOADER = Loader("law-index", sniff=sniff, parse=parse)
 """Reads the law index and the law metadata into a :class:`LawIndex` (not a plan)."""
-
-
-def _skip_space(text: str, i: int) -> int:
-    while i < len(text) and text[i] in " \t\r\n":
-        i += 1
-    return i
-
-
-class _LineCounter:
-    """1-based line of a character offset; offsets are asked in increasing order (amortised O(1))."""
-
-    def __init__(self, text: str):
-        self._text = text
-        self._offset = 0
-        self._line = 1
-
-    def __call__(self, offset: int) -> int:
-        if offset < self._offset:
-            self._offset, self._line = 0, 1
-        self._line += self._text.count("\n", self._offset, offset)
-        self._offset = offset
-        return self._line
 
 
 __all__ = ["Law", "LawIndex", "PCODE", "base_name", "level_from_name", "parse_index", "parse_metadata",
