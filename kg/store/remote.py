@@ -26,7 +26,6 @@ enforced here anyway (every exchange ends by the caller's deadline,
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -42,16 +41,14 @@ from plankg.namespaces import PREFIXES
 from plankg.sparql.limits import check as check_limits
 from plankg.store.graphstore import QueryResult, RdfData, StoreTimeout, remaining
 from plankg.store.oxigraph import UNION_TRIPLES_QUERY, has_dataset_clause
+from plankg.store.remote_control import CONTROL_GRAPH, RESERVED_PREFIX, read_control
 from plankg.store.remote_http import RemoteSettings
 from plankg.store.remote_protocol import post_update, prologue, run_query
 
-CONTROL_GRAPH = "urn:plankg:control"  # the control record's node, and its graph (not on Oxigraph: see control_data)
 DEFAULT_GRAPH = "urn:plankg:default"  # what a remote store keeps as its own default graph (Graph Store ?default)
 CHECK_INTERVAL_S = 1.0  # how often a read-only store asks whether a new build was published
 SWITCH_POLL_S = 0.1  # how often a query waiting for a build's switch asks whether it is done
 PAGE_ROWS = 10_000  # triples per request when a graph is read whole from Virtuoso (its default ResultSetMaxRows)
-RESERVED_PREFIX = "urn:plankg:"  # control and staging graphs: never part of a published dataset
-CONTROL = "urn:plankg:"  # the control record's predicates: build, graphs, info, building, staging
 SYSTEM_GRAPHS = {"virtuoso": ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                               "http://localuriqaserver/")}
 """Graphs a server keeps for itself (IRI prefixes), never part of a dataset plankg serves."""
@@ -279,41 +276,3 @@ class RemoteStore:
     def _check_writable(self) -> None:
         if not self.writable:
             raise StoreError(f"the store at {self.settings.query_url} was opened read-only")
-
-
-def read_control(settings: RemoteSettings) -> dict[str, Any]:
-    """The control record: ``build`` (name), ``graphs`` (the published IRIs), ``info``
-    (BUILD.json), ``staging`` (graphs a build is uploading or a killed one left), ``building`` and
-    ``switching`` (the builds uploading, and switching readers graph by graph) and ``uploading``
-    (whether a build is uploading or left staging graphs)."""
-    query = f"SELECT ?p ?o WHERE {{ {control_data(settings, f'<{CONTROL_GRAPH}> ?p ?o')} }}"
-    rows = run_query(settings, [("query", query), *control_dataset(settings)])
-    out: dict[str, Any] = {"graphs": [], "staging": [], "building": [], "switching": []}
-    for row in rows:
-        name, value = row["p"].value.removeprefix(CONTROL), row["o"].value
-        if name in ("staging", "building", "switching"):
-            out[name].append(value)
-        elif name in ("info", "graphs"):
-            try:
-                out[name] = json.loads(value)
-            except ValueError:
-                raise StoreError(f"{settings.describe()}: the control record's {name} is not JSON") from None
-        elif name == "build":
-            out[name] = value
-    out["uploading"] = bool(out["staging"] or out["building"])
-    return out
-
-
-def control_data(settings: RemoteSettings, triples: str) -> str:
-    """``triples`` (about the control node) placed where the control record lives: in the graph
-    ``urn:plankg:control``; on Oxigraph server in its default graph, so that its own union can
-    serve the published graphs (the record's three triples are then part of that union: a query
-    for every triple sees them; GRAPH never does)."""
-    return triples if settings.kind == "oxigraph" else f"GRAPH <{CONTROL_GRAPH}> {{ {triples} }}"
-
-
-def control_dataset(settings: RemoteSettings) -> list[tuple[str, str]]:
-    """The dataset parameters of a query of the control record."""
-    return [] if settings.kind == "oxigraph" else [("named-graph-uri", CONTROL_GRAPH)]
-
-

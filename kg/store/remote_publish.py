@@ -36,7 +36,8 @@ from pyoxigraph import RdfFormat, parse, serialize
 from plankg.errors import StoreError
 from plankg.store.builddir import NTriples
 from plankg.store.graphstore import remaining
-from plankg.store.remote import CHECK_INTERVAL_S, CONTROL, CONTROL_GRAPH, RESERVED_PREFIX, control_data, read_control
+from plankg.store.remote import CHECK_INTERVAL_S
+from plankg.store.remote_control import CONTROL, CONTROL_GRAPH, RESERVED_PREFIX, control_data, read_control
 from plankg.store.remote_protocol import http_error, post_update, run_query
 from plankg.store.remote_http import RemoteSettings, send
 
