@@ -15,14 +15,13 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT, SEED, run_plankg
+from killed import kill_at_first_line
 from plankg.store import open_store, publish, publishing
 from plankg.store.builddir import BUILD_INFO
 
@@ -162,18 +161,10 @@ def test_a_rebuild_killed_after_copying_and_loading_leaves_the_published_store(t
     path = tmp_path / "store"
     publish_with_digests(path, {G1: BIG, G2: nt(("c", "3"))})
     published, before, dataset = path.resolve(), files_of(path.resolve()), sorted_nquads(path)
-    child = subprocess.Popen([sys.executable, "-c", KILLED_REBUILD, str(path), BIG.decode(), nt(("c", "new")).decode()],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        signalled = child.stdout.readline()
-    finally:
-        child.kill()  # SIGKILL
-        stderr = child.stderr.read()
-        child.wait()
-        child.stdout.close()
-        child.stderr.close()
+    signalled, stderr, returncode = kill_at_first_line(KILLED_REBUILD, str(path), BIG.decode(),
+                                                       nt(("c", "new")).decode())
     assert signalled == "copied and loaded\n", stderr
-    assert child.returncode == -signal.SIGKILL
+    assert returncode == -signal.SIGKILL
     assert path.resolve() == published and files_of(published) == before and sorted_nquads(path) == dataset
     leftover = {p.name for p in path.with_name("store.builds").iterdir()} - {published.name}
     assert len(leftover) == 1  # the killed build's copy, deleted by the next build

@@ -8,13 +8,12 @@ import io
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph
 import pytest
 
+from killed import kill_at_first_line
 from plankg.errors import QueryError, StoreError
 from plankg.store.publishing import BUILD_INFO
 from plankg.examples import QUERIES_DIR
@@ -476,21 +475,11 @@ print("finished", flush=True)
 @pytest.mark.slow
 def test_a_publish_killed_while_loading_leaves_the_old_store(published: Path, tmp_path: Path) -> None:
     before, current = nquads(published), store_info(published)["build"]
-    child = subprocess.Popen(
-        [sys.executable, "-c", KILLED_PUBLISHER, str(published), str(KILL_TEST_TRIPLES)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-    )
-    try:
-        signalled = child.stdout.readline()  # the big graph is on disk, the 2nd is loading
-        child.kill()  # SIGKILL
-    finally:
-        child.kill()
-        stderr = child.stderr.read()
-        child.wait()
-        child.stdout.close()
-        child.stderr.close()
+    # killed once the big graph is on disk and the 2nd is loading
+    signalled, stderr, returncode = kill_at_first_line(KILLED_PUBLISHER, str(published), str(KILL_TEST_TRIPLES),
+                                                       cwd=tmp_path)
     assert signalled == "loading\n", stderr
-    assert child.returncode == -signal.SIGKILL
+    assert returncode == -signal.SIGKILL
 
     leftovers = builds(published) - {current}
     assert len(leftovers) == 1
