@@ -51,7 +51,8 @@ def test_wheel_holds_only_plankg_with_its_data(wheel):
                      "plankg/loaders/plan_text.py", "plankg/ontology/vocab/laws.ttl",
                      "plankg/data/SOURCES.md", "plankg/data/budget/enacted-2019.csv.gz",
                      "plankg/data/laws/moj-law-index.json.gz", "plankg/data/laws/mol-laws-all.tsv.gz",
-                     "plankg/ontology/mappings/law-short-forms.ttl"):
+                     "plankg/ontology/mappings/law-short-forms.ttl",
+                     "plankg/data/alignment/reference-statistics.tsv.gz"):
         assert required in names
     assert any(n.startswith("plankg/shapes/") and n.endswith(".ttl") for n in names)
     assert not any(n.startswith("plankg/tests") for n in names)

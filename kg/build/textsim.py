@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 NGRAM_RANGE = (2, 3)
 _RUN = re.compile(r"[^\W\d_]+")  # letters only: \w without digits and underscore
@@ -52,6 +52,16 @@ class TfIdf:
         for text in corpus:
             df.update(ngrams(text).keys())
             n += 1
+        self._learn(n, df)
+
+    @classmethod
+    def of_counts(cls, n: int, df: Mapping[str, int]) -> "TfIdf":
+        """The weights of a corpus of ``n`` documents whose n-grams' document frequencies are ``df``."""
+        out = cls.__new__(cls)
+        out._learn(n, df)
+        return out
+
+    def _learn(self, n: int, df: Mapping[str, int]) -> None:
         self.n = n
         self.idf = {g: math.log((1 + n) / (1 + d)) + 1 for g, d in df.items()}
         self._unseen = math.log(1 + n) + 1  # an n-gram of no corpus document (df = 0)

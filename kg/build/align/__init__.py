@@ -23,6 +23,7 @@ from plankg.build.align.methods import Corpus, Method, Parameters, methods, para
 from plankg.build.align.nodes import Node, PlanNodes, line_item_nodes, plan_nodes
 from plankg.build.align.rdf import add_alignments
 from plankg.build.align.search import ProgramIndex
+from plankg.build.align.statistics import reference
 from plankg.build.budget_agencies import agencies
 from plankg.build.mapped import MappedGraph
 from plankg.build.progress import NO_PROGRESS, Progress
@@ -45,7 +46,9 @@ class Inputs:
 
 
 def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
-           base: str) -> Inputs:
+           base: str, learn: bool = False) -> Inputs:
+    """What :func:`align` reads; the methods weigh by the shipped reference statistics
+    (:mod:`.statistics`), or (``learn``) by those of these nodes."""
     docs = {d.year: d for d in sorted(budgets, key=lambda d: d.stage == CROSS_STAGE)}  # enacted wins
     names = agency_names(docs.values(), base)
     plans = [(g, p) for g in plan_graphs for p in plan_nodes(g, vocabularies, names)]
@@ -53,7 +56,8 @@ def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, 
     items = {year: line_item_nodes(doc, budget_links, base, excluded=excluded) for year, doc in docs.items()}
     topnames = {year: {r.code: r.topname for r in doc.rows} for year, doc in docs.items()}
     corpus = Corpus([n for _, p in plans for n in (*p.strategies, *p.programs)]
-                    + [n for nodes in items.values() for n in nodes], vocabularies, base)
+                    + [n for nodes in items.values() for n in nodes], vocabularies, base,
+                    None if learn else reference())
     return Inputs(plans, items, topnames, corpus, methods(corpus), base)
 
 

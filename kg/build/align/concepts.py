@@ -9,9 +9,6 @@ Evidence: the shared concepts' names.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-
 from plankg.build.align.methods import Corpus, PairwiseMethod
 from plankg.build.align.nodes import Node
 
@@ -22,16 +19,21 @@ class ConceptMethod(PairwiseMethod):
     name = NAME
 
     def __init__(self, corpus: Corpus, names: dict[str, str] | None = None):
-        df = Counter(c for n in corpus.nodes for c in n.concepts)
-        total = max(1, len(corpus.nodes))
-        self.idf = {c: math.log((1 + total) / (1 + d)) + 1 for c, d in df.items()}
+        self.corpus = corpus
+        self._idf: dict[str, float] = {}
         self.names = names or {}
+
+    def idf(self, concept: str) -> float:
+        found = self._idf.get(concept)
+        if found is None:
+            found = self._idf[concept] = self.corpus.idf(self.corpus.statistics.concept(concept, self.corpus.base))
+        return found
 
     def score(self, source: Node, target: Node) -> float:
         shared = source.concepts & target.concepts
         if not shared:
             return 0.0
-        return min(1.0, sum(self.idf[c] for c in shared) / sum(self.idf.get(c, 1.0) for c in source.concepts))
+        return min(1.0, sum(self.idf(c) for c in shared) / sum(self.idf(c) for c in source.concepts))
 
     def explain(self, source: Node, target: Node) -> str:
         shared = source.concepts & target.concepts

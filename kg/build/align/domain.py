@@ -14,8 +14,6 @@ Evidence: the shared domains' names.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -51,21 +49,17 @@ def domains(vocabularies: Graph | None, base: str) -> list[Domain]:
     return out
 
 
-class DomainMethod(PairwiseMethod):
-    name = NAME
+class Tagger:
+    """The policy domains of a node (:meth:`__call__`), by the words of the scheme's domains."""
 
-    def __init__(self, corpus: Corpus):
-        self.domains = domains(corpus.vocabularies, corpus.base)
+    def __init__(self, vocabularies: Graph | None, base: str):
+        self.domains = domains(vocabularies, base)
         self._tags: dict[str, frozenset[str]] = {}
-        df = Counter(d for n in corpus.nodes for d in self.tags(n))
-        total = max(1, len(corpus.nodes))
-        self.idf = {d.iri: math.log((1 + total) / (1 + df[d.iri])) + 1 for d in self.domains}
-        self.labels = {d.iri: d.label for d in self.domains}
 
     def _in(self, text: str) -> frozenset[str]:
         return frozenset(d.iri for d in self.domains if any(w in text for w in d.words))
 
-    def tags(self, node: Node) -> frozenset[str]:
+    def __call__(self, node: Node) -> frozenset[str]:
         """The domains of ``node``: those its heading states (:func:`heading`); a program's or a
         budget work plan's whole text when its heading states none."""
         found = self._tags.get(node.iri)
@@ -75,6 +69,17 @@ class DomainMethod(PairwiseMethod):
                 found = self._in(node.text)
             self._tags[node.iri] = found
         return found
+
+
+class DomainMethod(PairwiseMethod):
+    name = NAME
+
+    def __init__(self, corpus: Corpus):
+        self.tags = Tagger(corpus.vocabularies, corpus.base)
+        self.domains = self.tags.domains
+        stats = corpus.statistics
+        self.idf = {d.iri: corpus.idf(stats.domain(d.iri, corpus.base)) for d in self.domains}
+        self.labels = {d.iri: d.label for d in self.domains}
 
     def score(self, source: Node, target: Node) -> float:
         mine = self.tags(source)

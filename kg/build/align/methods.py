@@ -11,6 +11,7 @@ concept in that file.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +21,7 @@ from rdflib import Graph, URIRef
 
 from plankg.build.align.nodes import Node
 from plankg.build.align.search import SearchParameters
+from plankg.build.align.statistics import Statistics
 from plankg.build.textsim import TfIdf
 from plankg.namespaces import PLAN
 
@@ -41,19 +43,33 @@ class Method(Protocol):
 
 
 class Corpus:
-    """Every node of the build that alignment sees: the methods learn their weights (IDF) here,
-    and read their vocabularies (with the id base) from ``vocabularies``."""
+    """Every node of the build that alignment sees, the vocabularies the methods read (with the id
+    base), and the statistics they weigh by (:mod:`.statistics`): those given (the build gives the
+    shipped reference statistics), else learnt from ``nodes``."""
 
-    def __init__(self, nodes: Sequence[Node], vocabularies: Graph | None = None, base: str = ""):
+    def __init__(self, nodes: Sequence[Node], vocabularies: Graph | None = None, base: str = "",
+                 statistics: Statistics | None = None):
         self.nodes = nodes
         self.vocabularies = vocabularies
         self.base = base
+        self._statistics = statistics
+
+    @cached_property
+    def statistics(self) -> Statistics:
+        if self._statistics is not None:
+            return self._statistics
+        from plankg.build.align.domain import Tagger
+
+        return Statistics.of(self.nodes, Tagger(self.vocabularies, self.base), self.base)
 
     @cached_property
     def tfidf(self) -> TfIdf:
-        """Character 2–3-gram IDF over the texts of all nodes (:mod:`plankg.build.textsim`), but
-        budget work plans: their text repeats their line items', which would count twice."""
-        return TfIdf(n.text for n in self.nodes if n.kind != "budget work plan")
+        """Character 2–3-gram IDF (:mod:`plankg.build.textsim`) of the statistics' texts."""
+        return TfIdf.of_counts(self.statistics.texts, self.statistics.ngram_df)
+
+    def idf(self, df: int) -> float:
+        """The IDF of a concept or domain ``df`` of the statistics' nodes have (scikit-learn's smoothing)."""
+        return math.log((1 + max(1, self.statistics.nodes)) / (1 + df)) + 1
 
 
 class PairwiseMethod:

@@ -1,8 +1,9 @@
 """Alignment method ``char-ngram``: what two texts say alike.
 
-The cosine of character 2–3-gram TF-IDF vectors (:mod:`plankg.build.textsim`), the IDF learnt from
-every text alignment sees (all plans' strategies and programs, all line items loaded), so a
-phrase common to every plan (推動, 辦理) weighs little and a rare one (就業媒合, 職災) much.
+The cosine of character 2–3-gram TF-IDF vectors (:mod:`plankg.build.textsim`), the IDF that of the
+reference corpus (:mod:`.statistics`: the bundled plan's strategies and programs, the shipped budgets'
+line items), so a phrase common to every plan (推動, 辦理) weighs little and a rare one (就業媒合,
+職災) much.
 Evidence: the shared stretches of text, longest first.
 """
 

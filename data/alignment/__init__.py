@@ -1,0 +1,1 @@
+"""Statistics alignment weighs by, learnt from the reference corpus (plankg.build.align.statistics)."""
