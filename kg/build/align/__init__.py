@@ -127,30 +127,38 @@ def program_index(inp: Inputs, params: Parameters) -> ProgramIndex | None:
 
 def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
           base: str, progress: Progress = NO_PROGRESS) -> list[MappedGraph]:
-    """One alignment graph per plan, and one graph of cross-agency alignments when budgets are
-    loaded; the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`).
+    """Per plan, one graph of its strategies' alignments with its programs, and one of its
+    programs' alignments with other agencies' line items and other organisations' programs (when
+    it has any); the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`).
+    A graph per plan, not one for all: adding a plan leaves the other plans' graphs as they were
+    unless its programs are among their candidates, so a rebuild reloads only those.
     ``progress`` advances by each plan aligned."""
     inp = inputs(plan_graphs, budgets, budget_links, vocabularies, base)
     if not inp.plans:
         return []
     params = parameters(vocabularies, base)
-    out, cross = [], Graph()
+    out = []
     index = program_index(inp, params)
-    counts = {"cross-agency alignments": 0, "accepted": 0, "plan-to-plan alignments": 0}
     for own_graph, plan in inp.plans:
         out.append(_plan_graph(inp, plan, params, own_graph))
+        cross = Graph()
         pairs = cross_pairs(inp, plan, params)
-        counts["accepted"] += add_alignments(cross, plan.plan, "cross-alignment", pairs, base, "combined-cross",
-                                             own_graph, ("relatedWork",))
-        counts["cross-agency alignments"] += len(pairs)
+        accepted = add_alignments(cross, plan.plan, "cross-alignment", pairs, base, "combined-cross", own_graph,
+                                  ("relatedWork",))
         between = plan_pairs(inp, plan, params, index)
-        counts["accepted"] += add_alignments(cross, plan.plan, "plan-alignment", between, base, "combined-plans",
-                                             own_graph, ("relatedWork",))
-        counts["plan-to-plan alignments"] += len(between)
+        accepted += add_alignments(cross, plan.plan, "plan-alignment", between, base, "combined-plans", own_graph,
+                                   ("relatedWork",))
+        if pairs or between:
+            counts = {"cross-agency alignments": len(pairs), "accepted": accepted,
+                      "plan-to-plan alignments": len(between)}
+            out.append(MappedGraph(links_graph_iri(base, plan.plan), cross, "links", counts))
         progress.advance()
-    if any(inp.items.values()) or counts["plan-to-plan alignments"]:
-        out.append(MappedGraph(graph_iri(base, "links", "alignment"), cross, "links", counts))
     return out
+
+
+def links_graph_iri(base: str, plan: str) -> str:
+    """The graph of plan ``plan``'s cross-agency and plan-to-plan alignments: ``B graph/links/alignment/{org}/{roc}``."""
+    return graph_iri(base, "links", "alignment", *plan[len(base):].split("/"))
 
 
 def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Graph) -> MappedGraph:
@@ -168,4 +176,4 @@ def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Gra
                        counts, warnings)
 
 
-__all__ = ["align", "inputs", "strategy_pairs", "cross_pairs", "plan_pairs", "program_index", "Inputs", "KEEP"]
+__all__ = ["align", "links_graph_iri", "inputs", "strategy_pairs", "cross_pairs", "plan_pairs", "program_index", "Inputs", "KEEP"]

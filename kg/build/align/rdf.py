@@ -6,7 +6,8 @@ programs, which that graph describes (and validates); the alignment graphs only 
 
 IRIs (B = base): ``{plan}/alignment/{n}`` for a plan's strategies and programs, in graph
 ``Bgraph/alignment/{org}/{roc}``; ``{plan}/cross-alignment/{n}`` for its programs and other
-agencies' line items, in graph ``Bgraph/links/alignment``. n = 1, 2, … in the order source
+agencies' line items and ``{plan}/plan-alignment/{n}`` for them and other organisations' programs,
+in graph ``Bgraph/links/alignment/{org}/{roc}``. n = 1, 2, … in the order source
 (document order), rank: the same input gives the same IRIs.
 """
 
