@@ -7,6 +7,7 @@ json/xml/csv/tsv, one ``write`` per row for the table), never collected in memor
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -105,9 +106,15 @@ def print_query(text: str, location, fmt: str | None, union: bool = True) -> Non
     def run() -> None:
         with open_location(location) as kg:
             result = kg.query(text, union_default_graph=union)
-            out = sys.stdout.buffer
-            write_markdown(result, out) if fmt == "md" else write_results(result, out, fmt)
-            out.flush()
+            try:
+                out = sys.stdout.buffer
+                write_markdown(result, out) if fmt == "md" else write_results(result, out, fmt)
+                out.flush()
+            except BaseException as e:  # the frames that hold the result let go of it, here: pyoxigraph's
+                traceback.clear_frames(e.__traceback__)  # results must be dropped on the thread that made
+                raise  # them, and the error's traceback reaches the caller's thread
+            finally:
+                del result
 
     on_big_stack(run)
 

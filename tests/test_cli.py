@@ -87,6 +87,15 @@ def test_query_syntax_error_is_one_line_with_exit_2(built_store):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("fmt", ["tsv", "table"])
+def test_a_format_that_does_not_fit_the_results_is_one_line_with_exit_2(built_store, fmt):
+    """The results were made on the query's thread: the error must not carry them to another
+    (pyoxigraph then printed "RuntimeError: … is unsendable, but is being dropped on another thread")."""
+    proc = run_plankg("query", "--store", str(built_store), "--format", fmt, "--example", "08")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("plankg: error:") and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
 @pytest.mark.parametrize("command", ["build", "serve"])
 def test_a_store_path_the_file_system_refuses_is_exit_3_without_a_traceback(tmp_path, command):
     blocker = tmp_path / "a-file"
