@@ -205,7 +205,8 @@ def test_a_csv_link_runs_the_reports_named_query_and_answers_what_the_report_pri
     url, text = found[name]
     query = parse_qs(urlsplit(url).query)["query"][0]
     ex = example(REPORTS[name])
-    assert query.startswith(ex.query.rstrip())  # the .rq file itself, for this plan when it covers every plan
+    # the .rq file itself, for this plan (its marked lines bound) when it covers every plan
+    assert query.replace(f"VALUES ?plan {{ <{PLAN}> }}", "# VALUES ?plan { <plan IRI> }") == ex.query
     assert query == (ex.for_plan(PLAN) if ex.per_plan else ex.query)
     args = ["--plan", "mol/108"] if ex.per_plan else []
     report = run_plankg("report", name, "--format", "csv", *args, "--store", str(full_store), check=True).stdout
