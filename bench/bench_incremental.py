@@ -19,9 +19,10 @@ runs) and reports the build's own stage timings (``compiled.timings``) and BUILD
 3. **full, warm cache**: the N + 1 plans into a fresh store, with the same cache: the same work
    but the whole load, for comparison.
 
-Alignment (kg/build/align) is global (the IDF and every plan's candidates depend on all plans), so
-it is recomputed on every rebuild, and an alignment graph whose scores moved is validated and
-loaded again; the table gives its share of the rebuild.
+Alignment (kg/build/align) is recomputed on every rebuild (a plan's plan-to-plan candidates are
+among every other plan's programs), but its weights are fixed reference statistics, so only the
+graphs of the new plan and of plans whose candidates now include its programs change and are
+validated and loaded again; the table gives alignment's share of the rebuild.
 """
 
 from __future__ import annotations
