@@ -136,9 +136,9 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
                     docs, lines, started)
 
 
-def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, align: bool = True) -> tuple[
+def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bool = True) -> tuple[
         Vocabularies, list[tuple[SourceSpec, Plan]], list[MappedPlan], list[MappedGraph], list[Document]]:
-    """Read the sources, map each to its graph, link and (``align``) align them, a stage of ``stages`` each step."""
+    """Read the sources, map each to its graph, link and (``aligned``) align them, a stage of ``stages`` each step."""
     stages.begin("vocabularies")
     vocab = Vocabularies.load(base)
     categories = list(vocab.categories)
@@ -172,7 +172,7 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, align: bool
     others = _map_others(budgets, laws, mapped, vocab, linker, stages)
 
     stages.begin("alignment", len(mapped), "plan")
-    if mapped and align:
+    if mapped and aligned:
         from plankg.build.align import align
 
         budget_links = next((m.graph for m in others if m.graph_iri.endswith("/links/budget")), None)

@@ -83,7 +83,10 @@ class Statistics:
         for number, line in enumerate(gzip.decompress(data).decode("utf-8").splitlines(), 1):
             if line.startswith("#"):
                 continue
-            kind, key, value = line.split("\t")
+            fields = line.split("\t")
+            if len(fields) != 3 or not fields[2].isdigit():
+                raise ValueError(f"{file}, line {number}: expected kind, key and count separated by tabs")
+            kind, key, value = fields
             if kind in tables:
                 tables[kind][key] = int(value)
             elif kind in ("texts", "nodes"):
@@ -118,7 +121,7 @@ def of_registry(registry_file=None) -> Statistics:
 
     with Stages(None) as stages:
         vocab, _, mapped, others, docs = pipeline._map_sources(pipeline.read_sources(None, registry_file),
-                                                               DEFAULT_BASE, stages, align=False)
+                                                               DEFAULT_BASE, stages, aligned=False)
     budget_links = next((m.graph for m in others if m.graph_iri.endswith("/links/budget")), None)
     inp = inputs([m.graph for m in mapped], [d for d in docs if isinstance(d, BudgetDocument)], budget_links,
                  vocab.union, DEFAULT_BASE, learn=True)
