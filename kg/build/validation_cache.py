@@ -8,35 +8,27 @@ nodes), the shipped shapes and ontology files and the id base, and the versions 
 pySHACL, rdflib and pyoxigraph with the source of the validating modules
 (:mod:`plankg.build.checking`, ``validate``, ``shacl_core``, ``shacl_expr``, ``shacl_sparql``). A
 report is a small JSON file named by its key in :func:`cache_dir`: ``PLANKG_CACHE_DIR``, else
-``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``; ``PLANKG_CACHE_DIR=off`` validates every
-time. A cache that cannot be read or written is ignored (the graph is validated).
+``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg`` (:mod:`plankg.build.cache`);
+``PLANKG_CACHE_DIR=off`` validates every time. A cache that cannot be read or written is ignored
+(the graph is validated).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
-
+from plankg.build import cache
+from plankg.build.cache import ENV, OFF
 from plankg.build.validate import Finding, Report
 
-ENV = "PLANKG_CACHE_DIR"
-OFF = "off"
 SUBDIR = "validation"
 
 
 def cache_dir() -> Path | None:
-    configured = os.environ.get(ENV)
-    if configured == OFF:
-        return None
-    if configured:
-        return Path(configured) / SUBDIR
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "plankg" / SUBDIR
+    return cache.folder(SUBDIR)
 
 
 def key(parts: list[bytes], fixed: bytes) -> str:
@@ -89,16 +81,9 @@ def load(k: str) -> Report | None:
 
 def store(k: str, report: Report) -> None:
     folder = cache_dir()
-    if folder is None:
-        return
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"findings": [f.__dict__ for f in report.findings]}, ensure_ascii=False)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, delete=False, suffix=".tmp") as out:
-            out.write(body)
-        os.replace(out.name, folder / f"{k}.json")
-    except OSError:
-        pass
+    if folder is not None:
+        cache.write(folder / f"{k}.json", json.dumps({"findings": [f.__dict__ for f in report.findings]},
+                                                    ensure_ascii=False))
 
 
 __all__ = ["cache_dir", "key", "fixed_digest", "load", "store", "ENV", "OFF"]

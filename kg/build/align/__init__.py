@@ -14,11 +14,13 @@ package computes both, as data that says how sure it is and why (docs/data-model
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from rdflib import Graph
 
 from plankg.build.align.combine import Scored, scored_pairs
+from plankg.build.align.memo import Memo
 from plankg.build.align.methods import Corpus, Method, Parameters, methods, parameters
 from plankg.build.align.nodes import Node, PlanNodes, line_item_nodes, plan_nodes
 from plankg.build.align.rdf import add_alignments
@@ -43,12 +45,14 @@ class Inputs:
     corpus: Corpus
     methods: list[Method]
     base: str
+    memo: Memo | None = None  # the rankings kept from earlier builds (:mod:`.memo`)
 
 
 def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
            base: str, learn: bool = False) -> Inputs:
     """What :func:`align` reads; the methods weigh by the shipped reference statistics
-    (:mod:`.statistics`), or (``learn``) by those of these nodes."""
+    (:mod:`.statistics`), or (``learn``) by those of these nodes; with the reference statistics, the
+    rankings earlier builds made are taken from the cache (:mod:`.memo`)."""
     docs = {d.year: d for d in sorted(budgets, key=lambda d: d.stage == CROSS_STAGE)}  # enacted wins
     names = agency_names(docs.values(), base)
     plans = [(g, p) for g in plan_graphs for p in plan_nodes(g, vocabularies, names)]
@@ -58,7 +62,7 @@ def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, 
     corpus = Corpus([n for _, p in plans for n in (*p.strategies, *p.programs)]
                     + [n for nodes in items.values() for n in nodes], vocabularies, base,
                     None if learn else reference())
-    return Inputs(plans, items, topnames, corpus, methods(corpus), base)
+    return Inputs(plans, items, topnames, corpus, methods(corpus), base, None if learn else Memo.of(corpus))
 
 
 def agency_names(docs, base: str) -> dict[str, str]:
@@ -79,7 +83,7 @@ def excluded_items(params: Parameters) -> re.Pattern | None:
 def strategy_pairs(inp: Inputs, plan: PlanNodes, params: Parameters) -> list[Scored]:
     """Each strategy's :data:`KEEP` best programs of its own plan, accepted or not."""
     return scored_pairs(plan.strategies, plan.programs, inp.methods, params.weights, KEEP, params.threshold,
-                        params.secondary)
+                        params.secondary, inp.memo)
 
 
 def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | None = None) -> list[Scored]:
@@ -95,7 +99,7 @@ def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | No
     if not candidates:
         return []
     return scored_pairs(plan.programs, candidates, inp.methods, params.cross_weights, keep or params.cross_top,
-                        params.cross_threshold, params.cross_secondary)
+                        params.cross_threshold, params.cross_secondary, inp.memo)
 
 
 def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramIndex | None = None) -> list[Scored]:
@@ -107,12 +111,12 @@ def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramI
         return [s for source in plan.programs
                 for s in scored_pairs([source], index.candidates(source, plan.org_label), inp.methods,
                                       params.cross_weights, params.plans_top, params.plans_threshold,
-                                      params.cross_secondary)]
+                                      params.cross_secondary, inp.memo)]
     others = [n for _, p in inp.plans if p.org_label != plan.org_label for n in p.programs]
     if not others:
         return []
     return scored_pairs(plan.programs, others, inp.methods, params.cross_weights, params.plans_top,
-                        params.plans_threshold, params.cross_secondary)
+                        params.plans_threshold, params.cross_secondary, inp.memo)
 
 
 def program_index(inp: Inputs, params: Parameters) -> ProgramIndex | None:
@@ -140,19 +144,27 @@ def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, v
     out = []
     index = program_index(inp, params)
     for own_graph, plan in inp.plans:
-        out.append(_plan_graph(inp, plan, params, own_graph))
-        cross = Graph()
-        pairs = cross_pairs(inp, plan, params)
-        accepted = add_alignments(cross, plan.plan, "cross-alignment", pairs, base, "combined-cross", own_graph,
-                                  ("relatedWork",))
-        between = plan_pairs(inp, plan, params, index)
-        accepted += add_alignments(cross, plan.plan, "plan-alignment", between, base, "combined-plans", own_graph,
-                                   ("relatedWork",))
-        if pairs or between:
-            counts = {"cross-agency alignments": len(pairs), "accepted": accepted,
-                      "plan-to-plan alignments": len(between)}
-            out.append(MappedGraph(links_graph_iri(base, plan.plan), cross, "links", counts))
+        with inp.memo.plan(plan.plan) if inp.memo is not None else nullcontext():
+            out.extend(_plan_graphs(inp, plan, params, own_graph, index))
         progress.advance()
+    return out
+
+
+def _plan_graphs(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Graph,
+                 index: ProgramIndex | None) -> list[MappedGraph]:
+    """The alignment graph of ``plan`` and, when it has any pairs, the graph of its links."""
+    out = [_plan_graph(inp, plan, params, own_graph)]
+    cross = Graph()
+    pairs = cross_pairs(inp, plan, params)
+    accepted = add_alignments(cross, plan.plan, "cross-alignment", pairs, inp.base, "combined-cross", own_graph,
+                              ("relatedWork",))
+    between = plan_pairs(inp, plan, params, index)
+    accepted += add_alignments(cross, plan.plan, "plan-alignment", between, inp.base, "combined-plans", own_graph,
+                               ("relatedWork",))
+    if pairs or between:
+        counts = {"cross-agency alignments": len(pairs), "accepted": accepted,
+                  "plan-to-plan alignments": len(between)}
+        out.append(MappedGraph(links_graph_iri(inp.base, plan.plan), cross, "links", counts))
     return out
 
 

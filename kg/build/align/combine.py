@@ -13,9 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from plankg.build.align.methods import Method, PairwiseMethod
 from plankg.build.align.nodes import Node
+
+if TYPE_CHECKING:  # pragma: no cover
+    from plankg.build.align.memo import Memo
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,18 @@ def accept(ranked: list[Scored], threshold: float, secondary: float) -> list[Sco
 
 
 def scored_pairs(sources: Sequence[Node], targets: Sequence[Node], methods: list[Method], weights: dict[str, float],
-                 keep: int, threshold: float, secondary: float) -> list[Scored]:
-    out = []
-    for source in sources:
-        out.extend(accept(rank(source, targets, methods, weights, keep), threshold, secondary))
-    return out
+                 keep: int, threshold: float, secondary: float, memo: Memo | None = None) -> list[Scored]:
+    """Each source's :func:`rank` of ``targets``, with :func:`accept`; the rankings ``memo`` keeps
+    (:mod:`.memo`) are taken from it."""
+    if memo is None or not sources:
+        return [s for source in sources
+                for s in accept(rank(source, targets, methods, weights, keep), threshold, secondary)]
+    from plankg.build.align.memo import Targets
+
+    known = Targets(targets)
+    return [s for source in sources
+            for s in accept(memo.ranked(source, known, weights, keep,
+                                        lambda: rank(source, targets, methods, weights, keep)), threshold, secondary)]
 
 
 __all__ = ["Scored", "rank", "accept", "scored_pairs"]

@@ -11,9 +11,12 @@ program's text), a line item's budget work plan and agency.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
@@ -39,6 +42,13 @@ class Node:
     concepts: frozenset[str]  # IRIs of target groups and laws
     parent: str  # the goal, work plan or appropriation
     agency: str = ""  # the budget agency of a line item
+
+    @cached_property
+    def digest(self) -> bytes:
+        """The SHA-256 of everything the node says (what :mod:`.memo` keys rankings by)."""
+        fields = [self.iri, self.kind, self.label, self.text, self.theme, sorted(self.concepts), self.parent,
+                  self.agency]
+        return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).digest()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,44 @@
+"""Where a build keeps what it computed, for the next build to take instead of computing it again.
+
+One folder, with a subfolder per kind of cache (``validation``: SHACL reports,
+:mod:`plankg.build.validation_cache`; ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`):
+``PLANKG_CACHE_DIR``, else ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``.
+``PLANKG_CACHE_DIR=off`` turns every cache off: each build computes everything. Every entry is
+named by a digest of everything it depends on, so a cache is never stale, only unused; a cache
+that cannot be read or written is ignored (the work is done).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+ENV = "PLANKG_CACHE_DIR"
+OFF = "off"
+
+
+def folder(kind: str) -> Path | None:
+    """The folder of the cache ``kind``, or None when caching is off."""
+    configured = os.environ.get(ENV)
+    if configured == OFF:
+        return None
+    if configured:
+        return Path(configured) / kind
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "plankg" / kind
+
+
+def write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` at once (a reader sees the old file or the new one), or nothing."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                         suffix=".tmp") as out:
+            out.write(text)
+        os.replace(out.name, path)
+    except OSError:
+        pass
+
+
+__all__ = ["folder", "write", "ENV", "OFF"]

@@ -1,0 +1,118 @@
+"""Rankings kept by content (plankg.build.align.memo): a rebuild takes what it ranked before from
+the cache, gets exactly what ranking again gives, and ranks again whatever changed or cannot be read."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from plankg.build import cache, pipeline
+from plankg.build.align import cross_pairs, inputs, plan_pairs, strategy_pairs
+from plankg.build.align.memo import KIND, Memo
+from plankg.build.align.methods import parameters
+from plankg.build.ntriples import ntriples
+from plankg.build.progress import Stages
+from plankg.loaders.model import BudgetDocument
+from plankg.namespaces import DEFAULT_BASE
+
+
+@pytest.fixture(scope="module")
+def seed():
+    """The bundled registry mapped (plans, budgets, laws), not aligned."""
+    with Stages(None) as stages:
+        vocab, _, mapped, others, docs = pipeline._map_sources(pipeline.read_sources(None), DEFAULT_BASE, stages,
+                                                               aligned=False)
+    links = next(m.graph for m in others if m.graph_iri.endswith("/links/budget"))
+    return vocab, mapped, [d for d in docs if isinstance(d, BudgetDocument)], links
+
+
+@pytest.fixture
+def cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache" / KIND
+
+
+def rankings(seed, memo: Memo | None = None):
+    """Every ranking alignment makes of the seed, and the memo that made them."""
+    vocab, mapped, budgets, links = seed
+    inp = inputs([m.graph for m in mapped], budgets, links, vocab.union, DEFAULT_BASE)
+    if memo is not None:
+        inp = dataclasses.replace(inp, memo=memo)
+    params = parameters(vocab.union, DEFAULT_BASE)
+    out = []
+    for _, plan in inp.plans:
+        with inp.memo.plan(plan.plan):
+            out += [strategy_pairs(inp, plan, params), cross_pairs(inp, plan, params), plan_pairs(inp, plan, params)]
+    return out, inp
+
+
+def test_a_second_run_takes_every_ranking_from_the_cache(seed, cache_folder: Path) -> None:
+    first, cold = rankings(seed)
+    files = {p: p.stat().st_mtime_ns for p in cache_folder.iterdir()}
+    second, warm = rankings(seed)
+    assert cold.memo.misses > 50 and cold.memo.hits == 0
+    assert warm.memo.misses == 0 and warm.memo.hits == cold.memo.misses
+    assert second == first  # the same sources, targets, scores, parts, evidence and acceptance
+    assert sum(len(pairs) for pairs in first) > 100
+    assert {p: p.stat().st_mtime_ns for p in cache_folder.iterdir()} == files, "nothing new: nothing rewritten"
+
+
+def test_a_changed_node_is_ranked_again(seed, cache_folder: Path) -> None:
+    first, cold = rankings(seed)
+    vocab, mapped, budgets, links = seed
+    inp = inputs([m.graph for m in mapped], budgets, links, vocab.union, DEFAULT_BASE)
+    params = parameters(vocab.union, DEFAULT_BASE)
+    _, plan = inp.plans[0]
+    changed = dataclasses.replace(plan, strategies=[dataclasses.replace(plan.strategies[0], text="職業災害勞工保險")]
+                                  + plan.strategies[1:])
+    with inp.memo.plan(plan.plan):
+        pairs = strategy_pairs(inp, changed, params)
+    assert inp.memo.misses == 1 and inp.memo.hits == len(plan.strategies) - 1
+
+    def by_source(pairs):
+        return {s.source.iri: [(p.target.iri, p.score) for p in pairs if p.source.iri == s.source.iri] for s in pairs}
+
+    new, old = by_source(pairs), by_source(first[0])
+    assert new.pop(plan.strategies[0].iri) != old.pop(plan.strategies[0].iri)
+    assert new == old
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"rankings": {"k": 1}}', "rows"])
+def test_a_damaged_cache_file_is_ranked_again(seed, cache_folder: Path, damage: str) -> None:
+    first, cold = rankings(seed)
+    for path in cache_folder.iterdir():
+        if damage == "rows":  # every kept ranking points past its targets
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace('"rankings": {', '"rankings": {"x": 0, ').replace("[[", "[[99999, 0, 1, {}, \"\"], ["),
+                            encoding="utf-8")
+        else:
+            path.write_text(damage, encoding="utf-8")
+    second, warm = rankings(seed)
+    assert second == first
+    assert warm.memo.misses == cold.memo.misses
+
+
+def test_nothing_is_kept_with_caching_off_or_learnt_statistics(seed, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV, cache.OFF)
+    first, inp = rankings(seed)
+    assert inp.memo.folder is None and inp.memo.hits == inp.memo.misses == 0
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    vocab, mapped, budgets, links = seed
+    learnt = inputs([m.graph for m in mapped], budgets, links, vocab.union, DEFAULT_BASE, learn=True)
+    assert learnt.memo is None
+    assert rankings(seed)[0] == first
+
+
+def test_a_rebuild_with_the_cache_publishes_the_same_graphs(cache_folder: Path) -> None:
+    """The whole build of the bundled registry, with an empty cache and then with the one it filled."""
+    def build() -> dict[str, str]:
+        compiled = pipeline.compile_sources(pipeline.read_sources(None), DEFAULT_BASE)
+        assert compiled.report.conforms
+        return {m.graph_iri: ntriples(m.graph) for m in (*compiled.mapped, *compiled.others)}
+
+    cold = build()
+    assert any(cache_folder.iterdir())
+    assert build() == cold
