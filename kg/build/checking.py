@@ -11,11 +11,13 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from plankg.build import validation_cache
+from plankg.build import recheck, validation_cache
+from plankg.build.recheck import Previous
 from plankg.build.ntriples import ntriples
 from plankg.build.progress import NO_PROGRESS, Progress
 from plankg.build.validate import DataView, PreparedShapes, Report, load_shapes, prepare, validate_view
@@ -24,32 +26,69 @@ from plankg.build.vocab import Vocabularies
 
 def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: list[str] | None = None,
                     progress: Progress = NO_PROGRESS) -> Report:
+    """:func:`validate_build` of ``graphs`` with the whole build, its report."""
+    return validate_build(graphs, vocab, base, texts, progress).report
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A build's report, each graph's validation key (in the order of the graphs), and the digest
+    (hex) of what every key depends on besides a graph's data and context: what the build records
+    for the next one to validate against (:mod:`.recheck`)."""
+
+    report: Report
+    keys: list[str]
+    fixed: str
+    checked: int | None = None  # graphs whose context was looked up in the published build (None: the whole build's)
+
+
+def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: list[str] | None = None,
+                   progress: Progress = NO_PROGRESS, iris: list[str] | None = None,
+                   previous: Previous | None = None) -> Validated:
     """Each graph validated on its own, with the vocabularies and what it points to in the other
     graphs; only findings about the graph's own subjects count (the context is there to be
     pointed at, and is validated with its own graph). A graph validated before with the same
     data, context, shapes and code is not validated again (:mod:`plankg.build.validation_cache`);
     the others are validated in parallel, one process per CPU (forked: they share the graphs and
-    the store, and only the findings come back), largest first.
+    the store, and only the findings come back), largest first. Returns the report and each
+    graph's validation key (:class:`Validated`).
 
-    All graphs are loaded once into one in-memory Oxigraph store (:class:`_Dataset`), each in its
-    own named graph with its context beside it; a graph's checks see its graph, its context,
-    the vocabularies and the ontology as their default graph. ``texts`` are the graphs' N-Triples
-    when the caller has them (:func:`plankg.build.ntriples.ntriples`), in the order of ``graphs``.
-    ``progress`` advances by each graph: those kept at once, the others as their reports come back."""
+    The contexts come from the published build ``previous`` when it can give them (:mod:`.recheck`:
+    the graphs named ``iris`` that did not change keep their key unless their context changed),
+    else from all graphs loaded once into one in-memory Oxigraph store (:class:`Dataset`), each
+    in its own named graph with its context beside it. A graph's checks see its graph, its
+    context, the vocabularies and the ontology as their default graph. ``texts`` are the graphs'
+    N-Triples when the caller has them (:func:`plankg.build.ntriples.ntriples`), in the order of
+    ``graphs``. ``progress`` advances by each graph: those kept at once, the others as their
+    reports come back."""
+    from plankg.build.ntriples import digest
+
     shapes = prepare(load_shapes(base))
     texts = texts if texts is not None else [ntriples(g) for g in graphs]
     order = sorted(range(len(graphs)), key=lambda i: len(graphs[i]), reverse=True)
     graphs, texts = [graphs[i] for i in order], [texts[i] for i in order]
-    data = _Dataset(graphs, texts, vocab)
-    fixed = validation_cache.fixed_digest(base) + validation_cache.lines_digest(data.vocabularies)
+    shared = Shared(vocab)
+    fixed = validation_cache.fixed_digest(base) + validation_cache.lines_digest(shared.vocabularies)
+    payload = [t.encode("utf-8") for t in texts]
+    data: Dataset | recheck.Contexts | None = None
+    if previous is not None and iris is not None:
+        data = recheck.contexts([iris[i] for i in order], texts, [digest(t) for t in texts], previous, fixed,
+                                [str(p) for p in CONTEXT_PREDICATES])
+    if data is None:
+        data = Dataset(payload)
     keys, reports = [], {}
     for i in range(len(graphs)):
-        keys.append(validation_cache.key([data.ntriples[i], data.context(i)], fixed))
-        if (kept := validation_cache.load(keys[-1])) is not None:
-            reports[i] = kept
+        kept = data.kept_key(i)
+        found = validation_cache.load(kept) if kept is not None else None
+        keys.append(kept if found is not None else validation_cache.key([payload[i], data.context(i)], fixed))
+        if found is None:
+            found = validation_cache.load(keys[-1])
+        if found is not None:
+            reports[i] = found
     progress.advance(len(reports))
     todo = [i for i in range(len(graphs)) if i not in reports]
-    _JOBS[:] = [(graphs[i], data, i, shapes) for i in todo]
+    views = Views(shared, payload, {i: data.context(i) for i in todo})
+    _JOBS[:] = [(graphs[i], views, i, shapes) for i in todo]
     workers = min(len(todo), os.cpu_count() or 1, VALIDATION_PROCESSES_MAX)
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -61,7 +100,10 @@ def validate_graphs(graphs: list[Graph], vocab: Vocabularies, base: str, texts: 
             _collect(map(_validate_job, range(len(todo))), todo, keys, reports, progress)
     finally:
         _JOBS.clear()
-    return Report.merged([reports[i] for i in range(len(graphs))])
+    back = {j: i for i, j in enumerate(order)}
+    return Validated(Report.merged([reports[i] for i in range(len(graphs))]),
+                     [keys[back[j]] for j in range(len(graphs))], recheck.fixed_hex(fixed),
+                     None if isinstance(data, Dataset) else len(data.checked))
 
 
 def _collect(done: Iterator[tuple[int, Report]], todo: list[int], keys: list[str], reports: dict[int, Report],
@@ -75,7 +117,7 @@ def _collect(done: Iterator[tuple[int, Report]], todo: list[int], keys: list[str
 
 VALIDATION_PROCESSES_MAX = 8
 ALONE_RENEW_EVERY = 50  # a validating process makes its store of one graph afresh after this many graphs
-_JOBS: list[tuple[Graph, _Dataset, int, PreparedShapes]] = []  # read by the forked workers
+_JOBS: list[tuple[Graph, Views, int, PreparedShapes]] = []  # read by the forked workers
 
 
 def _validate_job(index: int) -> tuple[int, Report]:
@@ -93,30 +135,34 @@ CONTEXT_PREDICATES = (RDF.type, RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.
                       SKOS.notation)  # what a graph may check of a resource of another graph: what it is, its names
 
 
-class _Dataset:
+class Shared:
+    """The vocabularies and the ontology as N-Triples, and the names of their graphs in a store."""
+
+    def __init__(self, vocab: Vocabularies):
+        from pyoxigraph import NamedNode
+
+        self.vocabularies = ntriples(vocab.union).encode("utf-8")
+        self.ontology = ntriples(vocab.ontology).encode("utf-8")
+        self.names = (NamedNode(PREFIX + "vocabularies"), NamedNode(PREFIX + "ontology"))
+
+
+PREFIX = "urn:plankg:check:"
+
+
+class Dataset:
     """The graphs of a build in one in-memory Oxigraph store: graph ``i`` in ``urn:plankg:check:i``,
-    its context (:data:`CONTEXT_PREDICATES` of the IRIs it has as objects but does not describe
-    itself, from the other graphs) in ``urn:plankg:check:i:context``, and the vocabularies and
-    the ontology in graphs of their own."""
+    and its context (:data:`CONTEXT_PREDICATES` of the IRIs it has as objects but does not describe
+    itself, from the other graphs) in ``urn:plankg:check:i:context``."""
 
-    PREFIX = "urn:plankg:check:"
-
-    def __init__(self, graphs: list[Graph], texts: list[str], vocab: Vocabularies):
+    def __init__(self, payload: list[bytes]):
         from pyoxigraph import NamedNode, RdfFormat, Store
 
         self.store = Store()
-        self.ntriples = [t.encode("utf-8") for t in texts]
-        self.vocabularies = ntriples(vocab.union).encode("utf-8")
-        self.names = [NamedNode(f"{self.PREFIX}{i}") for i in range(len(graphs))]
-        self.shared = (NamedNode(self.PREFIX + "vocabularies"), NamedNode(self.PREFIX + "ontology"))
-        self.ontology = ntriples(vocab.ontology).encode("utf-8")
-        self._alone = None  # the store of :meth:`alone`, made in the process that validates
-        self._validated = 0  # graphs that process validated so far
-        for chunk, name in [*zip(self.ntriples, self.names), (self.vocabularies, self.shared[0]),
-                            (self.ontology, self.shared[1])]:
+        self.names = [NamedNode(f"{PREFIX}{i}") for i in range(len(payload))]
+        for chunk, name in zip(payload, self.names):
             self.store.load(chunk, format=RdfFormat.N_TRIPLES, to_graph=name)
         predicates = ", ".join(f"<{p}>" for p in CONTEXT_PREDICATES)
-        content = f"^{self.PREFIX}[0-9]+$"  # the graphs of the build (not a context, the vocabularies, the ontology)
+        content = f"^{PREFIX}[0-9]+$"  # the graphs of the build (not a context)
         for i, name in enumerate(self.names):
             # ?h: another graph of the build, by the form of its name: a constant test per solution
             # (a list of the other graphs' names made this quadratic in the number of graphs)
@@ -128,43 +174,50 @@ class _Dataset:
                     FILTER(?h != {name} && ?p IN ({predicates}) && REGEX(STR(?h), "{content}"))
                 }}""")
 
+    def kept_key(self, i: int) -> None:
+        return None
+
     def context(self, i: int) -> bytes:
         from pyoxigraph import NamedNode, RdfFormat
 
         return self.store.dump(format=RdfFormat.N_TRIPLES, from_graph=NamedNode(f"{self.names[i].value}:context"))
 
-    def view(self, i: int) -> DataView:
-        from pyoxigraph import NamedNode
 
-        return DataView(self.store, (self.names[i], NamedNode(f"{self.names[i].value}:context"), *self.shared))
+class Views:
+    """What each graph is validated against, in a store of its own (:meth:`alone`)."""
+
+    def __init__(self, shared: Shared, ntriples: list[bytes], contexts: dict[int, bytes]):
+        self.shared, self.ntriples, self.contexts = shared, ntriples, contexts
+        self._alone = None  # the store of :meth:`alone`, made in the process that validates
+        self._validated = 0  # graphs that process validated so far
 
     @contextmanager
     def alone(self, i: int) -> Iterator[DataView]:
-        """What :meth:`view` shows, in a store of its own: graph ``i`` and its context beside the
-        vocabularies and the ontology, and nothing else of the build. The same data, but a check
-        that looks up a resource every graph names (a category, an organisation: in every
-        graph's context) does not step over the copies of all the other graphs, which made each
-        graph's validation slower as the build grew. One store per process, the vocabularies
-        and the ontology loaded once; the graph and its context are removed after, and the store is made afresh every
-        :data:`ALONE_RENEW_EVERY` graphs: pyoxigraph's in-memory store slows down as graphs are
-        loaded into it and removed (a 3,000-triple load, 20 queries and removal: 5 ms in a fresh
-        store, 10 ms after 200 such cycles, 35 ms after 1,000), and at 1,000 plans each worker
-        validates about 1,000 graphs."""
+        """Graph ``i`` and its context beside the vocabularies and the ontology, and nothing else of
+        the build: a check that looks up a resource every graph names (a category, an
+        organisation: in every graph's context) does not step over copies of all the other
+        graphs, which made each graph's validation slower as the build grew. One store per
+        process, the vocabularies and the ontology loaded once; the graph and its context are
+        removed after, and the store is made afresh every :data:`ALONE_RENEW_EVERY` graphs:
+        pyoxigraph's in-memory store slows down as graphs are loaded into it and removed (a
+        3,000-triple load, 20 queries and removal: 5 ms in a fresh store, 10 ms after 200 such
+        cycles, 35 ms after 1,000), and at 1,000 plans each worker validates about 1,000 graphs."""
         from pyoxigraph import NamedNode, RdfFormat, Store
 
         self._validated += 1
         if self._alone is None or self._validated % ALONE_RENEW_EVERY == 0:
             self._alone = Store()
-            for chunk, name in ((self.vocabularies, self.shared[0]), (self.ontology, self.shared[1])):
+            for chunk, name in ((self.shared.vocabularies, self.shared.names[0]),
+                                (self.shared.ontology, self.shared.names[1])):
                 self._alone.load(chunk, format=RdfFormat.N_TRIPLES, to_graph=name)
-        graph, context = self.names[i], NamedNode(f"{self.names[i].value}:context")
+        graph, context = NamedNode(f"{PREFIX}{i}"), NamedNode(f"{PREFIX}{i}:context")
         self._alone.load(self.ntriples[i], format=RdfFormat.N_TRIPLES, to_graph=graph)
-        self._alone.load(self.context(i), format=RdfFormat.N_TRIPLES, to_graph=context)
+        self._alone.load(self.contexts[i], format=RdfFormat.N_TRIPLES, to_graph=context)
         try:
-            yield DataView(self._alone, (graph, context, *self.shared))
+            yield DataView(self._alone, (graph, context, *self.shared.names))
         finally:
             self._alone.remove_graph(graph)
             self._alone.remove_graph(context)
 
 
-__all__ = ["validate_graphs", "CONTEXT_PREDICATES", "VALIDATION_PROCESSES_MAX"]
+__all__ = ["validate_graphs", "validate_build", "Validated", "CONTEXT_PREDICATES", "VALIDATION_PROCESSES_MAX"]

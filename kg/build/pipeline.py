@@ -34,7 +34,8 @@ from plankg.loaders import registry
 from plankg.loaders.model import BudgetDocument, Plan
 from plankg.loaders.law_model import LawIndex
 from plankg.build.rdf import MappedPlan, map_plan
-from plankg.build.checking import validate_graphs
+from plankg.build.checking import Validated, validate_build
+from plankg.build.recheck import Previous, published
 from plankg.build.ntriples import ntriples
 from plankg.build.validate import Report
 from plankg.build.vocab import Vocabularies
@@ -73,6 +74,7 @@ class Compiled:
     documents: list[Document] = field(default_factory=list)  # what the loaders read, one per source
     lines: dict[str, str] = field(default_factory=dict)  # content graph IRI -> its N-Triples (plankg.build.ntriples)
     started: datetime | None = None  # when compiling began (plankg.build.meta.build_time)
+    validated: Validated | None = None  # the validation keys of the content graphs, in order (plankg.build.recheck)
 
     def graphs(self) -> dict[str, Graph]:
         """Named-graph IRI → graph, for every graph the store will hold."""
@@ -115,10 +117,12 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     return compile_sources([inp.spec() for inp in inputs], base)
 
 
-def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | None = None) -> Compiled:
+def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | None = None,
+                    previous: Previous | None = None) -> Compiled:
     """Parse, map, link across sources and validate; raise on bad input, return the report either way.
 
-    Each stage is timed and counted (:class:`plankg.build.progress.Stages`) and told to ``progress``."""
+    Each stage is timed and counted (:class:`plankg.build.progress.Stages`) and told to ``progress``.
+    ``previous``: the published build, against which only what changed is validated (:mod:`plankg.build.recheck`)."""
     started = build_time()
     with Stages(progress) as stages:
         with collector_paused():
@@ -130,10 +134,11 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
             lines[m.graph_iri] = ntriples(m.graph)
             stages.advance()
         stages.begin("shacl", len(content), "graph")
-        report = validate_graphs([m.graph for m in content], vocab, base, [lines[m.graph_iri] for m in content],
-                                 stages)
-    return Compiled([p for _, p in plans], mapped, vocab, report, stages.timings, stages.counts, others, list(specs),
-                    docs, lines, started)
+        iris = [m.graph_iri for m in content]
+        validated = validate_build([m.graph for m in content], vocab, base, [lines[i] for i in iris], stages, iris,
+                                   previous)
+    return Compiled([p for _, p in plans], mapped, vocab, validated.report, stages.timings, stages.counts, others,
+                    list(specs), docs, lines, started, validated)
 
 
 def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bool = True) -> tuple[
@@ -218,7 +223,9 @@ def build(paths: list[str | os.PathLike] | None, store, base: str, site: str | N
     """
     from plankg.build.publication import publish_compiled
 
-    compiled = compile_sources(read_sources(paths, registry_file, variant), base, progress)
+    specs = read_sources(paths, registry_file, variant)
+    with published(store) as previous:
+        compiled = compile_sources(specs, base, progress, previous)
     if not compiled.report.conforms:
         raise ValidationFailed(compiled.report.text(), len(compiled.report.violations))
     with collector_paused():

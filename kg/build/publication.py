@@ -81,6 +81,8 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
             "dumps_format": dumps_format(),  # the next build may take unchanged graphs from these dumps
             "dumps_reused": len(previous.graphs) if previous else 0,
+            # what the next build validates against (plankg.build.recheck)
+            "validation": _validation(compiled),
         })
     stages.end()
     assert publication.result is not None
@@ -94,6 +96,16 @@ def _load(publication: Publication, lines: dict[str, str], digests: dict[str, st
     load = publication.reuse(digests, {iri: text.count("\n") for iri, text in lines.items()})
     publication.load([(iri, b"") for iri, text in lines.items() if iri in load and not text],
                      b"".join(nquads(text, iri) for iri, text in lines.items() if iri in load))
+
+
+def _validation(compiled: Compiled) -> dict | None:
+    """Each content graph's validation key, and what they all depend on: what the next build validates
+    against (:mod:`plankg.build.recheck`); ``rechecked``, how many graphs this build looked up there."""
+    v = compiled.validated
+    if v is None:
+        return None
+    iris = [m.graph_iri for m in (*compiled.mapped, *compiled.others)]
+    return {"fixed": v.fixed, "keys": dict(zip(iris, v.keys)), "rechecked": v.checked}
 
 
 def build_run(compiled: Compiled) -> BuildRun:
