@@ -44,7 +44,7 @@ class Validated:
 
 def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: list[str] | None = None,
                    progress: Progress = NO_PROGRESS, iris: list[str] | None = None,
-                   previous: Previous | None = None) -> Validated:
+                   previous: Previous | None = None, digests: list[str] | None = None) -> Validated:
     """Each graph validated on its own, with the vocabularies and what it points to in the other
     graphs; only findings about the graph's own subjects count (the context is there to be
     pointed at, and is validated with its own graph). A graph validated before with the same
@@ -59,8 +59,8 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
     in its own named graph with its context beside it. A graph's checks see its graph, its
     context, the vocabularies and the ontology as their default graph. ``texts`` are the graphs'
     N-Triples when the caller has them (:func:`plankg.build.ntriples.ntriples`), in the order of
-    ``graphs``. ``progress`` advances by each graph: those kept at once, the others as their
-    reports come back."""
+    ``graphs``, ``digests`` their :func:`plankg.build.ntriples.digest`. ``progress`` advances by each
+    graph: those kept at once, the others as their reports come back."""
     from plankg.build.ntriples import digest
 
     shapes = prepare(load_shapes(base))
@@ -72,8 +72,9 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
     payload = [t.encode("utf-8") for t in texts]
     data: Dataset | recheck.Contexts | None = None
     if previous is not None and iris is not None:
-        data = recheck.contexts([iris[i] for i in order], texts, [digest(t) for t in texts], previous, fixed,
-                                [str(p) for p in CONTEXT_PREDICATES])
+        data = recheck.contexts([iris[i] for i in order], texts,
+                                [digests[i] for i in order] if digests is not None else [digest(t) for t in texts],
+                                previous, fixed, [str(p) for p in CONTEXT_PREDICATES])
     if data is None:
         data = Dataset(payload)
     keys, reports = [], {}

@@ -36,7 +36,7 @@ from plankg.loaders.law_model import LawIndex
 from plankg.build.rdf import MappedPlan, map_plan
 from plankg.build.checking import Validated, validate_build
 from plankg.build.recheck import Previous, published
-from plankg.build.ntriples import ntriples
+from plankg.build.ntriples import digest, ntriples
 from plankg.build.validate import Report
 from plankg.build.vocab import Vocabularies
 
@@ -75,6 +75,7 @@ class Compiled:
     lines: dict[str, str] = field(default_factory=dict)  # content graph IRI -> its N-Triples (plankg.build.ntriples)
     started: datetime | None = None  # when compiling began (plankg.build.meta.build_time)
     validated: Validated | None = None  # the validation keys of the content graphs, in order (plankg.build.recheck)
+    digests: dict[str, str] = field(default_factory=dict)  # content graph IRI -> plankg.build.ntriples.digest
 
     def graphs(self) -> dict[str, Graph]:
         """Named-graph IRI → graph, for every graph the store will hold."""
@@ -116,7 +117,6 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     """Plans alone (no budget, no law index): parse, link, map and validate."""
     return compile_sources([inp.spec() for inp in inputs], base)
 
-
 def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | None = None,
                     previous: Previous | None = None) -> Compiled:
     """Parse, map, link across sources and validate; raise on bad input, return the report either way.
@@ -129,16 +129,16 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
             vocab, plans, mapped, others, docs = _map_sources(specs, base, stages)
         content = [*mapped, *others]
         stages.begin("ntriples", len(content), "graph")
-        lines = {}  # once: validated, then dumped and loaded
+        lines, digests = {}, {}  # once: validated, then dumped and loaded; digests: what changed (plankg.store.reuse)
         for m in content:
-            lines[m.graph_iri] = ntriples(m.graph)
+            digests[m.graph_iri] = digest(lines.setdefault(m.graph_iri, ntriples(m.graph)))
             stages.advance()
         stages.begin("shacl", len(content), "graph")
         iris = [m.graph_iri for m in content]
         validated = validate_build([m.graph for m in content], vocab, base, [lines[i] for i in iris], stages, iris,
-                                   previous)
+                                   previous, [digests[i] for i in iris])
     return Compiled([p for _, p in plans], mapped, vocab, validated.report, stages.timings, stages.counts, others,
-                    list(specs), docs, lines, started, validated)
+                    list(specs), docs, lines, started, validated, digests)
 
 
 def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bool = True) -> tuple[

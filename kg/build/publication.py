@@ -58,7 +58,7 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
                                                        TITLE)
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
-    digests = {iri: digest(text) for iri, text in lines.items()}
+    digests = {iri: compiled.digests.get(iri) or digest(text) for iri, text in lines.items()}
     with publishing_to(store) as publication:
         with ThreadPoolExecutor(max_workers=1) as pool:
             loading = pool.submit(_load, publication, lines, {**digests, meta_graph_iri(base): None})
