@@ -72,13 +72,15 @@ def test_a_line_splits_into_its_terms_and_they_read_back():
 
 
 def reference_dumps(graphs: dict[str, Graph]) -> tuple[bytes, bytes]:
-    """The dumps as they were made before: every quad in one Dataset, canonicalized, sorted."""
+    """The dumps as they were made before: every quad in one Dataset, canonicalized, sorted (N-Quads
+    by graph name, then line)."""
     dataset = Dataset()
     for iri, graph in graphs.items():
         for t in pyoxigraph.parse(graph.serialize(format="nt", encoding="utf-8"), RdfFormat.N_TRIPLES):
             dataset.add(Quad(t.subject, t.predicate, t.object, NamedNode(iri)))
     dataset.canonicalize(CanonicalizationAlgorithm.RDFC_1_0)
-    nquads = b"".join(sorted(pyoxigraph.serialize(dataset, format=RdfFormat.N_QUADS).splitlines(keepends=True)))
+    nquads = b"".join(sorted(pyoxigraph.serialize(dataset, format=RdfFormat.N_QUADS).splitlines(keepends=True),
+                             key=lambda line: (line.rsplit(b" ", 2)[1], line)))
     key = lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object))  # noqa: E731
     trig = pyoxigraph.serialize(sorted(dataset, key=key), format=RdfFormat.TRIG, prefixes=PREFIXES)
     return nquads, trig
