@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 import zlib
@@ -258,6 +259,8 @@ def test_a_builds_dumps_read_back_whole_with_gzip_pyoxigraph_and_the_oxigraph_cl
         members = gzip_members(data)
         assert len(members) == len(content) + (fmt == RdfFormat.TRIG)
         assert len(list(pyoxigraph.parse(gzip.decompress(data), fmt))) == expected  # Python's gzip: every member
+        if shutil.which("gzip"):
+            assert subprocess.run(["gzip", "-dc", str(path)], capture_output=True, check=True).stdout == gzip.decompress(data)
         recorded = info["metadata"]["dumps_members"][f"dumps/{name}"]
         assert sorted(recorded) == sorted(content)
         head = data[:min(offset for offset, _ in recorded.values())]  # TriG's @prefix lines
