@@ -215,7 +215,7 @@ def rebuilds(tmp_path_factory) -> dict:
     changed.write_text(seed_text.replace("強化", "加強", 1), encoding="utf-8")
     store = tmp / "store"
     out: dict = {"store": store, "first": build(store, registry(tmp, [SEED]))}
-    first_dir = store.resolve()
+    first_dir = out["first dir"] = store.resolve()
     before = files_of(first_dir)
     for step, plans in (("added", [SEED, motc]), ("changed", [changed])):
         reg = registry(tmp, plans)
@@ -265,8 +265,19 @@ def test_a_rebuild_loads_what_changed_and_equals_a_full_build(rebuilds, step: st
     for name in DUMPS:
         assert (rebuilds[f"{step} dir"] / name).read_bytes() == (rebuilds[f"{step} fresh dir"] / name).read_bytes(), name
     assert info["metadata"]["dumps"] == fresh["metadata"]["dumps"]
-    # the unchanged graphs' lines and TriG blocks came from the previous build's dumps
+    # the unchanged graphs' gzip members came from the previous build's dumps: the same bytes, where it recorded them
     assert info["metadata"]["dumps_reused"] == load["reused"] and fresh["metadata"]["dumps_reused"] == 0
+    before = {"added": "first", "changed": "added"}[step]
+    was = rebuilds[before]
+    same = {g for g, d in info["digests"].items() if was["digests"].get(g) == d and g != META_GRAPH}
+    assert len(same) == info["metadata"]["dumps_reused"]
+    for name in DUMPS:
+        old, new = ((rebuilds[f"{s} dir"] / name).read_bytes() for s in (before, step))
+        members, old_members = info["metadata"]["dumps_members"][name], was["metadata"]["dumps_members"][name]
+        assert members == fresh["metadata"]["dumps_members"][name]
+        for g in same:
+            (o, n), (o2, n2) = old_members[g], members[g]
+            assert new[o2:o2 + n2] == old[o:o + n] and old[o:o + 2] == b"\x1f\x8b", (name, g)
 
 
 def test_a_rebuild_does_not_write_to_the_build_it_copies(rebuilds) -> None:

@@ -10,8 +10,14 @@ in the DCAT metadata is stable across rebuilds.
 
 * blank nodes (OWL lists and class expressions of the ontology) get canonical labels
   (RDFC-1.0, :meth:`pyoxigraph.Dataset.canonicalize`), since the labels rdflib mints are random;
-* N-Quads lines are sorted (bytewise); TriG quads are written sorted by graph, subject,
-  predicate and object (as N-Quads terms), so each graph is one block;
+* both files go graph by graph, in the order of the graph names (``<iri>`` strings): N-Quads
+  holds each graph's lines sorted (bytewise), so the file is grouped by graph, not sorted as a
+  whole; TriG writes each graph's quads as one block, sorted by subject, predicate and object;
+* each graph's part is a gzip member of its own (TriG's ``@prefix`` lines are a first member),
+  and the file is the members one after the other: a gzip file may be several members in a row,
+  which ``gzip -d``, ``zcat``, Python's :mod:`gzip` and Oxigraph read as one stream. The next
+  build copies an unchanged graph's members instead of compressing it again
+  (:mod:`plankg.build.dumps_reuse`); :attr:`Dump.members` says where each lies;
 * gzip headers carry ``mtime=0`` and no file name.
 
 The build writes them to ``<build dir>/dumps/`` (:data:`DUMPS_DIR`) before the store switch;
@@ -22,10 +28,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from plankg import formats
@@ -46,15 +52,20 @@ MEDIA_N_QUADS = formats.NQUADS  # dcat:mediaType of the dumps' content, from the
 MEDIA_TRIG = formats.TRIG
 MEDIA_GZIP = "application/gzip"
 
+Member = tuple[str, int, int]
+"""Where a graph's gzip member lies in a dump file: (graph IRI, offset, length in bytes)."""
+
 
 @dataclass(frozen=True)
 class Dump:
-    """One dump file: its name, the media type of its (uncompressed) content and its bytes."""
+    """One dump file: its name, the media type of its (uncompressed) content and its bytes;
+    ``members``: where each graph's gzip member lies in them, in file order."""
 
     name: str
     media_type: str
     title: str
     data: bytes
+    members: tuple[Member, ...] = ()
 
     @property
     def byte_size(self) -> int:
@@ -74,8 +85,9 @@ class Dump:
 
 def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None = None) -> list[Dump]:
     """The dumps of ``graphs``: (named-graph IRI, N-Triples as :func:`plankg.build.ntriples.ntriples`
-    writes them) pairs. N-Quads, then TriG. The graphs ``previous.graphs`` are taken from the
-    current build's dumps ``previous`` (:mod:`plankg.build.dumps_reuse`): the same bytes, less work.
+    writes them) pairs. N-Quads, then TriG. The members of the graphs ``previous.graphs`` are
+    copied from the current build's dumps ``previous`` (:mod:`plankg.build.dumps_reuse`): the same
+    bytes, without writing or compressing them again.
 
     Blank node labels are shared across the graphs, as in the store (see
     :func:`plankg.store.publishing.publish`). The lines are in Oxigraph's spelling already, so a
@@ -84,10 +96,13 @@ def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None
     """
     from pyoxigraph import RdfFormat, parse, serialize
 
-    by_graph: dict[str, list[str]] = {}
+    kept = previous.graphs if previous is not None else frozenset()
+    order: list[str] = []  # every graph's IRI
+    by_graph: dict[str, list[str]] = {}  # "<iri>" -> lines, of the graphs not kept
     blank: list[str] = []
     for iri, data in graphs:
-        if previous is not None and iri in previous.graphs:
+        order.append(iri)
+        if iri in kept:
             continue
         name = f"<{iri}>"
         if "_:" not in data:
@@ -102,44 +117,65 @@ def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None
     for line in _canonical(blank):
         triple, name = line[:-2].rsplit(" ", 1)  # graph names are IRIs: no space in them
         by_graph[name].append(triple + " .")
-    # TriG is written graph by graph, each graph's quads sorted by subject, predicate and object:
-    # sorting the lines does that, as no term is a prefix of another one followed by a character
-    # that sorts below the space after it
-    grouped = [f"{line[:-1]}{name} .\n" for name in sorted(by_graph) for line in sorted(by_graph[name])]
-    if previous is None:
-        nquads_data = "".join(sorted(grouped)).encode("utf-8")
-        trig_data = serialize(parse("".join(grouped).encode("utf-8"), RdfFormat.N_QUADS), format=RdfFormat.TRIG,
-                              prefixes=PREFIXES)
-    else:  # UTF-8 sorts as the text does; the kept lines are sorted already (one run for the sort to merge)
-        nquads_data = b"".join(sorted(previous.nquads_lines() + [line.encode("utf-8") for line in grouped]))
-        trig_data = _trig(by_graph, previous)
+    order.sort(key=lambda iri: f"<{iri}>")
+    # TriG writes each graph's quads sorted by subject, predicate and object: sorting the lines does
+    # that, as no term is a prefix of another one followed by a character that sorts below the space
+    # after it. The TriG writer writes a graph's block the same alone or among others
+    # (tests/test_incremental.py), so the graphs not kept are written at once and cut into blocks.
+    nquads = {name: "".join(f"{line[:-1]}{name} .\n" for line in sorted(by_graph[name])).encode("utf-8")
+              for name in sorted(by_graph)}
+    trig = dict(split_trig(serialize(parse(b"".join(nquads.values()), RdfFormat.N_QUADS), format=RdfFormat.TRIG,
+                                     prefixes=PREFIXES))[1])  # "<iri>" -> block; none for an empty graph
+    old = previous.members if previous is not None else {}
     with ThreadPoolExecutor(max_workers=1) as pool:  # zlib lets go of the GIL: N-Quads compressed beside TriG
-        nquads = pool.submit(_gzip, nquads_data)
-        trig = _gzip(trig_data)
+        nquads_file = pool.submit(_concatenate, b"", order, nquads, old.get(NQUADS_NAME, {}))
+        trig_file = _concatenate(_gzip(_trig_header()), order, trig, old.get(TRIG_NAME, {}))
         return [
-            Dump(NQUADS_NAME, MEDIA_N_QUADS, "N-Quads dump (gzip)", nquads.result()),
-            Dump(TRIG_NAME, MEDIA_TRIG, "TriG dump (gzip)", trig),
+            Dump(NQUADS_NAME, MEDIA_N_QUADS, "N-Quads dump (gzip)", *nquads_file.result()),
+            Dump(TRIG_NAME, MEDIA_TRIG, "TriG dump (gzip)", *trig_file),
         ]
 
 
-def _trig(by_graph: dict[str, list[str]], previous: PreviousDumps) -> bytes:
-    """TriG of the graphs ``by_graph`` (``<iri>`` → lines) and of ``previous.graphs``: each graph's
-    block as the TriG writer writes it alone (its ``@prefix`` lines cut), those of ``previous.graphs``
-    from the previous dump, in graph order after the ``@prefix`` lines."""
+def _concatenate(head: bytes, order: list[str], parts: Mapping[str, bytes],
+                 kept: Mapping[str, bytes]) -> tuple[bytes, tuple[Member, ...]]:
+    """A dump file: ``head`` (a member, or nothing), then for each graph of ``order`` its member
+    in ``kept`` (IRI -> member), or else its part in ``parts`` (``<iri>`` -> bytes; none if the
+    graph is empty) compressed; and where each graph's member lies."""
+    out, members, offset = [head], [], len(head)
+    for iri in order:
+        member = kept[iri] if iri in kept else _gzip(parts.get(f"<{iri}>", b""))
+        out.append(member)
+        members.append((iri, offset, len(member)))
+        offset += len(member)
+    return b"".join(out), tuple(members)
+
+
+@cache
+def _trig_header() -> bytes:
+    """The ``@prefix`` lines the TriG writer starts with: every prefix given, whatever the quads."""
     from pyoxigraph import RdfFormat, parse, serialize
 
-    from plankg.build.dumps_reuse import split_trig
+    quad = parse(b"<urn:x:s> <urn:x:p> <urn:x:o> <urn:x:g> .\n", RdfFormat.N_QUADS)
+    return split_trig(serialize(quad, format=RdfFormat.TRIG, prefixes=PREFIXES))[0]
 
-    header, blocks = b"", dict(previous.trig_blocks())
-    for name, own in by_graph.items():
-        data = "".join(f"{line[:-1]}{name} .\n" for line in sorted(own)).encode("utf-8")
-        own_header, written = split_trig(serialize(parse(data, RdfFormat.N_QUADS), format=RdfFormat.TRIG,
-                                                   prefixes=PREFIXES))
-        header = header or own_header  # the same for every graph (the writer writes every prefix given)
-        blocks.update(written)
-    if not header:  # every graph from the previous dump
-        header = split_trig(previous.trig)[0]
-    return header + b"".join(blocks[name] for name in sorted(blocks))
+
+def split_trig(data: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """The ``@prefix`` lines of TriG as the dumps write it, and its graph blocks: (``<iri>``, the
+    block). A block starts with a line ``<iri> {`` (the only lines that start with ``<``: triples
+    are indented, and literals are written with their line breaks escaped)."""
+    end = 0
+    while data.startswith(b"@prefix", end):
+        end = data.index(b"\n", end) + 1
+    return data[:end], list(_blocks(data, end))
+
+
+def _blocks(data: bytes, start: int) -> Iterator[tuple[str, bytes]]:
+    while start < len(data):
+        nxt = data.find(b"\n<", start)
+        stop = len(data) if nxt < 0 else nxt + 1
+        block = data[start:stop]
+        yield block[:block.index(b" {\n")].decode("utf-8"), block
+        start = stop
 
 
 def _canonical(quads: list[str]) -> list[str]:
@@ -161,4 +197,5 @@ def _gzip(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=GZIP_MTIME)
 
 
-__all__ = ["Dump", "make_dumps", "DUMPS_DIR", "NQUADS_NAME", "TRIG_NAME", "MEDIA_N_QUADS", "MEDIA_TRIG", "MEDIA_GZIP"]
+__all__ = ["Dump", "Member", "make_dumps", "split_trig", "DUMPS_DIR", "NQUADS_NAME", "TRIG_NAME", "MEDIA_N_QUADS",
+           "MEDIA_TRIG", "MEDIA_GZIP"]

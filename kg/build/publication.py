@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS
 
 from plankg.build.catalog import ABOUT_GRAPH, about_graph
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
-from plankg.build.dumps_reuse import dumps_format, previous_dumps
+from plankg.build.dumps_reuse import dumps_format, members_record, previous_dumps
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
 from plankg.build.ntriples import digest, nquads, ntriples
@@ -79,7 +79,8 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
             "public_url": site,  # the site root the metadata's URLs point at (plankg serve checks it)
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},
-            "dumps_format": dumps_format(),  # the next build may take unchanged graphs from these dumps
+            "dumps_format": dumps_format(),  # the next build may copy unchanged graphs' members from these dumps
+            "dumps_members": members_record(dumps),  # where: dump path -> graph IRI -> [offset, length]
             "dumps_reused": len(previous.graphs) if previous else 0,
             # what the next build validates against (plankg.build.recheck)
             "validation": _validation(compiled),
