@@ -73,32 +73,45 @@ def add_profile(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Graph
         g.add((dataset, DCTERMS.temporal, period))
         g.add((period, DCAT.startDate, Literal(f"{years[0]}-01-01", datatype=XSD.date)))
         g.add((period, DCAT.endDate, Literal(f"{years[-1]}-12-31", datatype=XSD.date)))
+    derived: dict[URIRef, tuple[Graph, URIRef]] = {}  # source -> the first graph and plan derived from it
+    for graph in graphs.values():
+        for plan, _, source in graph.triples((None, PROV.wasDerivedFrom, None)):
+            derived.setdefault(source, (graph, plan))
+    creators = {source: list(found[0].objects(source, DCTERMS.creator)) for source, found in derived.items()}
+    labels = _labels(graphs, {org for orgs in creators.values() for org in orgs})
     for source in sources:
-        _describe_source(g, dataset, source, graphs)
+        _describe_source(g, dataset, source, derived.get(source), creators.get(source, []), labels)
 
 
-def _describe_source(g: Graph, dataset: URIRef, source: URIRef, graphs: Mapping[str, Graph]) -> None:
+def _describe_source(g: Graph, dataset: URIRef, source: URIRef, derived: tuple[Graph, URIRef] | None,
+                     creators: list, labels: Mapping[URIRef, set]) -> None:
     """A source text as the dcat:Dataset it is: the agency that wrote it is its creator and publisher."""
     g.add((dataset, DCTERMS.source, source))
     g.add((source, RDF.type, DCAT.Dataset))
+    if derived is None:
+        return
+    graph, plan = derived
+    name = graph.value(source, DCTERMS.identifier)
+    title = graph.value(plan, DCTERMS.title)
+    g.add((source, DCTERMS.title, Literal(f"{title}（原文 {name}）", lang="zh-Hant")))
+    g.add((source, DCTERMS.description, Literal(
+        f"The text of the annual plan {name} as its agency published it; the plan's graph is derived "
+        "from it, line by line.", lang="en")))
+    for org in creators:
+        g.add((source, DCTERMS.creator, org))
+        g.add((source, DCTERMS.publisher, org))
+        for label in labels.get(org, ()):
+            g.add((org, FOAF.name, label))
+
+
+def _labels(graphs: Mapping[str, Graph], nodes: set) -> dict[URIRef, set]:
+    """The skos:prefLabels of ``nodes`` in any of ``graphs``: one pass over each graph's labels."""
+    out: dict[URIRef, set] = {}
     for graph in graphs.values():
-        for plan in graph.subjects(PROV.wasDerivedFrom, source):
-            name = graph.value(source, DCTERMS.identifier)
-            title = graph.value(plan, DCTERMS.title)
-            g.add((source, DCTERMS.title, Literal(f"{title}（原文 {name}）", lang="zh-Hant")))
-            g.add((source, DCTERMS.description, Literal(
-                f"The text of the annual plan {name} as its agency published it; the plan's graph is derived "
-                "from it, line by line.", lang="en")))
-            for org in graph.objects(source, DCTERMS.creator):
-                g.add((source, DCTERMS.creator, org))
-                g.add((source, DCTERMS.publisher, org))
-                for label in _labels(graphs, org):
-                    g.add((org, FOAF.name, label))
-            return
-
-
-def _labels(graphs: Mapping[str, Graph], node: URIRef) -> set:
-    return {label for graph in graphs.values() for label in graph.objects(node, SKOS.prefLabel)}
+        for node, _, label in graph.triples((None, SKOS.prefLabel, None)):
+            if node in nodes:
+                out.setdefault(node, set()).add(label)
+    return out
 
 
 def type_values(g: Graph) -> None:

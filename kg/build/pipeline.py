@@ -12,11 +12,8 @@ and every graph conforms; the store switch itself is atomic (:func:`plankg.store
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +22,7 @@ from rdflib import Graph
 
 from plankg import resources
 from plankg.errors import InputError, PlanKGError, ValidationFailed
+from plankg.build.collector import collector_paused, heap_frozen
 from plankg.build.linker import Linker
 from plankg.build.meta import build_time
 from plankg.build.mapped import MappedGraph
@@ -125,18 +123,19 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
     ``previous``: the published build, against which only what changed is validated (:mod:`plankg.build.recheck`)."""
     started = build_time()
     with Stages(progress) as stages:
-        with collector_paused():
+        with collector_paused():  # plankg.build.collector: the heap grows, then is left alone
             vocab, plans, mapped, others, docs = _map_sources(specs, base, stages)
         content = [*mapped, *others]
-        stages.begin("ntriples", len(content), "graph")
-        lines, digests = {}, {}  # once: validated, then dumped and loaded; digests: what changed (plankg.store.reuse)
-        for m in content:
-            digests[m.graph_iri] = digest(lines.setdefault(m.graph_iri, ntriples(m.graph)))
-            stages.advance()
-        stages.begin("shacl", len(content), "graph")
-        iris = [m.graph_iri for m in content]
-        validated = validate_build([m.graph for m in content], vocab, base, [lines[i] for i in iris], stages, iris,
-                                   previous, [digests[i] for i in iris])
+        with heap_frozen():
+            stages.begin("ntriples", len(content), "graph")
+            lines, digests = {}, {}  # once: validated, dumped, loaded; digests: what changed (plankg.store.reuse)
+            for m in content:
+                digests[m.graph_iri] = digest(lines.setdefault(m.graph_iri, ntriples(m.graph)))
+                stages.advance()
+            stages.begin("shacl", len(content), "graph")
+            iris = [m.graph_iri for m in content]
+            validated = validate_build([m.graph for m in content], vocab, base, [lines[i] for i in iris], stages,
+                                       iris, previous, [digests[i] for i in iris])
     return Compiled([p for _, p in plans], mapped, vocab, validated.report, stages.timings, stages.counts, others,
                     list(specs), docs, lines, started, validated, digests)
 
@@ -184,26 +183,6 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bo
         others.extend(align([m.graph for m in mapped], budgets, budget_links, vocab.union, base, stages))
     stages.end()
     return vocab, plans, mapped, others, docs
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the body (if it was on), on again after.
-
-    Mapping and dumping make about a million objects that live to the end of the build (rdflib
-    terms, the dicts of rdflib's indexes, triples, lines) and little garbage in cycles; with the
-    collector on, CPython traverses the growing heap again and again (on the whole registry, a
-    third of the time of mapping). What garbage in cycles the body leaves is collected later, as
-    usual. Not around SHACL, whose worker processes make and drop many graphs.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def build(paths: list[str | os.PathLike] | None, store, base: str, site: str | None = None,
