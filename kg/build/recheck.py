@@ -25,6 +25,7 @@ validated with the whole build (:class:`plankg.build.checking.Dataset`): no reco
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,8 +49,6 @@ class Previous:
 
 
 def fixed_hex(fixed: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(fixed).hexdigest()
 
 
@@ -57,8 +56,8 @@ class Contexts:
     """The context of each graph of a rebuild: recorded for the unchanged graphs it need not
     recompute (:meth:`kept_key`), else computed (:meth:`context`)."""
 
-    def __init__(self, iris: Sequence[str], texts: Sequence[str], digests: Sequence[str], changed: set[int],
-                 checked: set[int], previous: Previous, predicates: Sequence[str]):
+    def __init__(self, iris: Sequence[str], texts: Sequence[str], changed: set[int], checked: set[int],
+                 previous: Previous, predicates: Sequence[str]):
         from pyoxigraph import NamedNode, RdfFormat, Store
 
         self.iris, self.texts, self.previous = list(iris), list(texts), previous
@@ -110,7 +109,7 @@ def contexts(iris: Sequence[str], texts: Sequence[str], digests: Sequence[str], 
     pointing = {index[row[0].value] for row in _rows(
         previous.store, "SELECT DISTINCT ?g WHERE { VALUES ?n { {} } GRAPH ?g { ?s ?p ?n } }", sorted(described))
         if row[0].value in index}
-    return Contexts(iris, texts, digests, changed, changed | pointing, previous, predicates)
+    return Contexts(iris, texts, changed, changed | pointing, previous, predicates)
 
 
 def _described(iris: Sequence[str], texts: Sequence[str], changed: set[int], gone: list[str], previous: Previous,
