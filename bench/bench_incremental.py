@@ -64,6 +64,7 @@ def child(registry: str, store: str) -> None:
         digest(text)
     info = json.loads((result.build_dir / "BUILD.json").read_text(encoding="utf-8"))
     load = {k: v for k, v in info["metadata"]["load"].items() if k != "changed"}
+    load["rechecked"] = (info["metadata"].get("validation") or {}).get("rechecked")  # None: every graph's context
     plans = {m.graph_iri for m in compiled.mapped}
     changed = info["metadata"]["load"].get("changed", [])
     kinds = {"alignment": [g for g in changed if "/graph/alignment/" in g], "plan": [g for g in changed if g in plans]}
