@@ -75,7 +75,7 @@ def scored_pairs(sources: Sequence[Node], targets: Sequence[Node], methods: list
                  keep: int, threshold: float, secondary: float, memo: Memo | None = None) -> list[Scored]:
     """Each source's :func:`rank` of ``targets``, with :func:`accept`; the rankings ``memo`` keeps
     (:mod:`.memo`) are taken from it."""
-    if memo is None or not sources:
+    if memo is None or memo.folder is None or not sources:  # nothing kept: no digests to compute
         return [s for source in sources
                 for s in accept(rank(source, targets, methods, weights, keep), threshold, secondary)]
     from plankg.build.align.memo import Targets
