@@ -79,7 +79,7 @@ def test_a_changed_node_is_ranked_again(seed, cache_folder: Path) -> None:
     assert new == old
 
 
-@pytest.mark.parametrize("damage", ["not json", '{"rankings": {"k": 1}}', "rows"])
+@pytest.mark.parametrize("damage", ["not json", '{"rankings": {"k": 1}}', '{"rankings": [1]}', "[]", "rows"])
 def test_a_damaged_cache_file_is_ranked_again(seed, cache_folder: Path, damage: str) -> None:
     first, cold = rankings(seed)
     for path in cache_folder.iterdir():

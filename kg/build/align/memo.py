@@ -92,12 +92,15 @@ class Memo:
     def plan(self, iri: str) -> Iterator[None]:
         """The rankings of plan ``iri``: read before, written after if it ranked anything new (only
         those it used, so what it no longer ranks is dropped)."""
-        path = None if self.folder is None else self.folder / f"{hashlib.sha256(self.fixed + iri.encode()).hexdigest()}.json"
+        name = hashlib.sha256(self.fixed + iri.encode()).hexdigest()
+        path = None if self.folder is None else self.folder / f"{name}.json"
         self._known, self._used, self._changed = {}, {}, False
         if path is not None:
             try:
                 self._known = json.loads(path.read_text(encoding="utf-8"))["rankings"]
             except (OSError, ValueError, KeyError, TypeError):
+                self._known = {}
+            if not isinstance(self._known, dict):
                 self._known = {}
         yield
         if path is not None and (self._changed or len(self._used) != len(self._known)):
