@@ -115,6 +115,7 @@ def compile_plans(inputs: list[PlanInput], base: str) -> Compiled:
     """Plans alone (no budget, no law index): parse, link, map and validate."""
     return compile_sources([inp.spec() for inp in inputs], base)
 
+
 def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | None = None,
                     previous: Previous | None = None) -> Compiled:
     """Parse, map, link across sources and validate; raise on bad input, return the report either way.
@@ -130,7 +131,8 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
             stages.begin("ntriples", len(content), "graph")
             lines, digests = {}, {}  # once: validated, dumped, loaded; digests: what changed (plankg.store.reuse)
             for m in content:
-                digests[m.graph_iri] = digest(lines.setdefault(m.graph_iri, ntriples(m.graph)))
+                lines[m.graph_iri] = text = ntriples(m.graph)
+                digests[m.graph_iri] = digest(text)
                 stages.advance()
             stages.begin("shacl", len(content), "graph")
             iris = [m.graph_iri for m in content]
