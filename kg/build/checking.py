@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, RDFS, SKOS
 
 from plankg.build import recheck, validation_cache
 from plankg.build.recheck import Previous
-from plankg.build.ntriples import ntriples
+from plankg.build.ntriples import digest, ntriples
 from plankg.build.progress import NO_PROGRESS, Progress
 from plankg.build.validate import DataView, PreparedShapes, Report, load_shapes, prepare, validate_view
 from plankg.build.vocab import Vocabularies
@@ -61,8 +61,6 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
     N-Triples when the caller has them (:func:`plankg.build.ntriples.ntriples`), in the order of
     ``graphs``, ``digests`` their :func:`plankg.build.ntriples.digest`. ``progress`` advances by each
     graph: those kept at once, the others as their reports come back."""
-    from plankg.build.ntriples import digest
-
     shapes = prepare(load_shapes(base))
     texts = texts if texts is not None else [ntriples(g) for g in graphs]
     order = sorted(range(len(graphs)), key=lambda i: len(graphs[i]), reverse=True)
