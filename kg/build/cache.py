@@ -1,7 +1,8 @@
 """Where a build keeps what it computed, for the next build to take instead of computing it again.
 
 One folder, with a subfolder per kind of cache (``validation``: SHACL reports,
-:mod:`plankg.build.validation_cache`; ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`):
+:mod:`plankg.build.validation_cache`; ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`;
+``plans``: each plan mapped, :mod:`plankg.build.plan_units`):
 ``PLANKG_CACHE_DIR``, else ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``.
 ``PLANKG_CACHE_DIR=off`` turns every cache off: each build computes everything. Every entry is
 named by a digest of everything it depends on, so a cache is never stale, only unused; a cache

@@ -63,8 +63,8 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
     graph: those kept at once, the others as their reports come back."""
     shapes = prepare(load_shapes(base))
     texts = texts if texts is not None else [ntriples(g) for g in graphs]
-    order = sorted(range(len(graphs)), key=lambda i: len(graphs[i]), reverse=True)
-    graphs, texts = [graphs[i] for i in order], [texts[i] for i in order]
+    order = sorted(range(len(graphs)), key=lambda i: texts[i].count("\n"), reverse=True)
+    texts = [texts[i] for i in order]
     shared = Shared(vocab)
     fixed = validation_cache.fixed_digest(base) + validation_cache.lines_digest(shared.vocabularies)
     payload = [t.encode("utf-8") for t in texts]
@@ -76,7 +76,7 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
     if data is None:
         data = Dataset(payload)
     keys, reports = [], {}
-    for i in range(len(graphs)):
+    for i in range(len(texts)):
         kept = data.kept_key(i)
         found = validation_cache.load(kept) if kept is not None else None
         keys.append(kept if found is not None else validation_cache.key([payload[i], data.context(i)], fixed))
@@ -85,9 +85,9 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
         if found is not None:
             reports[i] = found
     progress.advance(len(reports))
-    todo = [i for i in range(len(graphs)) if i not in reports]
+    todo = [i for i in range(len(texts)) if i not in reports]
     views = Views(shared, payload, {i: data.context(i) for i in todo})
-    _JOBS[:] = [(graphs[i], views, i, shapes) for i in todo]
+    _JOBS[:] = [(graphs[order[i]], views, i, shapes) for i in todo]  # only these graphs are asked for
     workers = min(len(todo), os.cpu_count() or 1, VALIDATION_PROCESSES_MAX)
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():

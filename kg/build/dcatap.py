@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
-from plankg.namespaces import PLAN
+from plankg.build.facts import Facts, Source
+from plankg.build.ntriples import term
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -52,9 +53,9 @@ def publisher(g: Graph, base: str) -> URIRef:
     return agent
 
 
-def add_profile(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Graph], sources: list) -> None:
-    """Contact point, themes, coverage and source texts of ``dataset`` (``sources``: the
-    plan:SourceDocument IRIs of the content graphs)."""
+def add_profile(g: Graph, dataset: URIRef, base: str, facts: Mapping[str, Facts], sources: list) -> None:
+    """Contact point, themes, coverage and source texts of ``dataset`` (``facts``: what the content
+    graphs say of themselves, :mod:`plankg.build.facts`; ``sources``: their plan:SourceDocument IRIs)."""
     g.bind("vcard", VCARD)
     contact = URIRef(base + "agent/plankg/contact")
     g.add((dataset, DCAT.contactPoint, contact))
@@ -67,51 +68,45 @@ def add_profile(g: Graph, dataset: URIRef, base: str, graphs: Mapping[str, Graph
         g.add((theme, SKOS.inScheme, URIRef(EU + "data-theme")))
     g.add((dataset, DCTERMS.spatial, TAIWAN))
     g.add((TAIWAN, SKOS.prefLabel, Literal("Taiwan", lang="en")))
-    years = sorted({int(str(y)) for graph in graphs.values() for y in graph.objects(None, URIRef(PLAN + "fiscalYear"))})
+    years = sorted({y for f in facts.values() for y in f.years})
     if years:  # the fiscal year is the calendar year in Taiwan (since 2001)
         period = URIRef(f"{base}dataset/period/{years[0]}-{years[-1]}")
         g.add((dataset, DCTERMS.temporal, period))
         g.add((period, DCAT.startDate, Literal(f"{years[0]}-01-01", datatype=XSD.date)))
         g.add((period, DCAT.endDate, Literal(f"{years[-1]}-12-31", datatype=XSD.date)))
-    derived: dict[URIRef, tuple[Graph, URIRef]] = {}  # source -> the first graph and plan derived from it
-    for graph in graphs.values():
-        for plan, _, source in graph.triples((None, PROV.wasDerivedFrom, None)):
-            derived.setdefault(source, (graph, plan))
-    creators = {source: list(found[0].objects(source, DCTERMS.creator)) for source, found in derived.items()}
-    labels = _labels(graphs, {org for orgs in creators.values() for org in orgs})
+    derived: dict[str, Source] = {}  # source -> as the first graph describes it
+    for f in facts.values():
+        for source in f.sources:
+            derived.setdefault(source.iri, source)
+    creators = {c for s in derived.values() for c in s.creators}
+    labels: dict[str, list] = {}  # the skos:prefLabels of the creators in any graph
+    for f in facts.values():
+        for node, label in f.pref_labels:
+            if node in creators:
+                labels.setdefault(node, []).append(term(label))
     for source in sources:
-        _describe_source(g, dataset, source, derived.get(source), creators.get(source, []), labels)
+        _describe_source(g, dataset, source, derived.get(str(source)), labels)
 
 
-def _describe_source(g: Graph, dataset: URIRef, source: URIRef, derived: tuple[Graph, URIRef] | None,
-                     creators: list, labels: Mapping[URIRef, set]) -> None:
+def _describe_source(g: Graph, dataset: URIRef, source: URIRef, found: Source | None,
+                     labels: Mapping[str, list]) -> None:
     """A source text as the dcat:Dataset it is: the agency that wrote it is its creator and publisher."""
     g.add((dataset, DCTERMS.source, source))
     g.add((source, RDF.type, DCAT.Dataset))
-    if derived is None:
+    if found is None:
         return
-    graph, plan = derived
-    name = graph.value(source, DCTERMS.identifier)
-    title = graph.value(plan, DCTERMS.title)
+    name = term(found.identifier) if found.identifier else None
+    title = term(found.title) if found.title else None
     g.add((source, DCTERMS.title, Literal(f"{title}（原文 {name}）", lang="zh-Hant")))
     g.add((source, DCTERMS.description, Literal(
         f"The text of the annual plan {name} as its agency published it; the plan's graph is derived "
         "from it, line by line.", lang="en")))
-    for org in creators:
+    for creator in found.creators:
+        org = URIRef(creator)
         g.add((source, DCTERMS.creator, org))
         g.add((source, DCTERMS.publisher, org))
-        for label in labels.get(org, ()):
+        for label in labels.get(creator, ()):
             g.add((org, FOAF.name, label))
-
-
-def _labels(graphs: Mapping[str, Graph], nodes: set) -> dict[URIRef, set]:
-    """The skos:prefLabels of ``nodes`` in any of ``graphs``: one pass over each graph's labels."""
-    out: dict[URIRef, set] = {}
-    for graph in graphs.values():
-        for node, _, label in graph.triples((None, SKOS.prefLabel, None)):
-            if node in nodes:
-                out.setdefault(node, set()).add(label)
-    return out
 
 
 def type_values(g: Graph) -> None:

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from decimal import Decimal
 
 from rdflib import Graph, Literal, URIRef
@@ -88,20 +88,39 @@ def item_paths(row: BudgetRow) -> Iterator[tuple[str, LineItem]]:
 
 
 @dataclass(frozen=True)
-class _Program:
-    iri: URIRef
+class Program:
+    iri: str
     ordinal: int
     label: str
     text: str  # label and activities
 
 
 @dataclass(frozen=True)
-class _WorkPlan:
-    iri: URIRef
+class WorkPlan:
+    iri: str
     ordinal: int
     label: str
     code: str
-    programs: list[_Program]
+    programs: tuple[Program, ...]
+
+
+@dataclass(frozen=True)
+class FundedPlan:
+    """What funding reads of a plan: its IRI, fiscal year, work plans and their programs, in order."""
+
+    iri: str
+    year: int | None
+    work_plans: tuple[WorkPlan, ...]
+
+    def to_json(self) -> list:
+        return [self.iri, self.year, [[w.iri, w.ordinal, w.label, w.code, [list(astuple(p)) for p in w.programs]]
+                                      for w in self.work_plans]]
+
+    @classmethod
+    def from_json(cls, data: list) -> FundedPlan:
+        iri, year, work_plans = data
+        return cls(iri, year, tuple(WorkPlan(i, o, label, code, tuple(Program(*p) for p in programs))
+                                    for i, o, label, code, programs in work_plans))
 
 
 def _label(g: Graph, node) -> str:
@@ -112,8 +131,8 @@ def _ordinal(g: Graph, node) -> int:
     return int(g.value(node, P("ordinal")) or 0)
 
 
-def _plans(g: Graph) -> Iterator[tuple[URIRef, int | None, list[_WorkPlan]]]:
-    """(plan IRI, fiscal year, its work plans and their programs) of each plan of ``g``."""
+def plans_of(g: Graph) -> Iterator[FundedPlan]:
+    """What funding reads of each plan of ``g`` (:class:`FundedPlan`)."""
     for plan in sorted(g.subjects(RDF.type, P("AnnualPlan"))):
         year = g.value(plan, P("fiscalYear"))
         work_plans = []
@@ -122,11 +141,12 @@ def _plans(g: Graph) -> Iterator[tuple[URIRef, int | None, list[_WorkPlan]]]:
             for prog in g.objects(wp, P("hasProgram")):
                 acts = sorted(g.objects(prog, P("hasActivity")), key=lambda a: _ordinal(g, a))
                 text = "\n".join([_label(g, prog), *(_label(g, a) for a in acts)])
-                programs.append(_Program(prog, _ordinal(g, prog), _label(g, prog), text))
+                programs.append(Program(str(prog), _ordinal(g, prog), _label(g, prog), text))
             code = g.value(wp, P("budgetCode"))
-            work_plans.append(_WorkPlan(wp, _ordinal(g, wp), _label(g, wp), str(code) if code else "",
-                                        sorted(programs, key=lambda p: p.ordinal)))
-        yield plan, int(str(year)[:4]) if year is not None else None, sorted(work_plans, key=lambda w: w.ordinal)
+            work_plans.append(WorkPlan(str(wp), _ordinal(g, wp), _label(g, wp), str(code) if code else "",
+                                       tuple(sorted(programs, key=lambda p: p.ordinal))))
+        yield FundedPlan(str(plan), int(str(year)[:4]) if year is not None else None,
+                         tuple(sorted(work_plans, key=lambda w: w.ordinal)))
 
 
 @dataclass
@@ -139,12 +159,12 @@ class _Builder:
     programs: int = 0
     pairs: int = 0
 
-    def link(self, n: int, plan: URIRef, prog: _Program, item: URIRef, score: float, rank: int,
+    def link(self, n: int, plan: str, prog: Program, item: URIRef, score: float, rank: int,
              evidence: str) -> None:
-        g, node = self.graph, URIRef(f"{plan}/funding-link/{n}")
-        g.add((prog.iri, P("fundedByItem"), item))
+        g, node, program = self.graph, URIRef(f"{plan}/funding-link/{n}"), URIRef(prog.iri)
+        g.add((program, P("fundedByItem"), item))
         g.add((node, RDF.type, P("FundingLink")))
-        g.add((node, P("linkFrom"), prog.iri))
+        g.add((node, P("linkFrom"), program))
         g.add((node, P("linkTo"), item))
         g.add((node, P("score"), Literal(_decimal(score), datatype=XSD.decimal)))
         g.add((node, P("rank"), Literal(rank)))
@@ -168,6 +188,11 @@ def _describe_method(g: Graph, base: str) -> None:
 
 def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: str) -> MappedGraph:
     """The funding links of the programs of ``plan_graphs`` to the line items of ``budgets``."""
+    return link_plans([p for g in plan_graphs for p in plans_of(g)], budgets, base)
+
+
+def link_plans(funded: list[FundedPlan], budgets: list[BudgetDocument], base: str) -> MappedGraph:
+    """The funding links of the programs of the plans ``funded`` (:func:`plans_of`) to the line items of ``budgets``."""
     out = Graph()
     for prefix, ns in PREFIXES.items():
         out.bind(prefix, ns)
@@ -176,16 +201,15 @@ def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: 
     for doc in budgets:
         if doc.stage == STAGE:
             enacted.setdefault(doc.year, doc)
-    plans = sorted((p for g in plan_graphs for p in _plans(g)), key=lambda p: str(p[0]))
-    numbers: dict[URIRef, int] = {}
-    for plan, year, work_plans in plans:
+    numbers: dict[str, int] = {}
+    for plan, year, work_plans in ((p.iri, p.year, p.work_plans) for p in sorted(funded, key=lambda p: p.iri)):
         doc = enacted.get(year) if year is not None else None
         if doc is None:
             what = f"no enacted budget of {year} was given" if year is not None else "it has no plan:fiscalYear"
             b.warnings.append(f"{plan}: {what}; its programs are not linked")
             continue
         rows = {r.code: r for r in doc.rows}
-        matched: list[tuple[_WorkPlan, BudgetRow]] = []
+        matched: list[tuple[WorkPlan, BudgetRow]] = []
         for wp in work_plans:
             row = rows.get(wp.code) if wp.code else None
             if row is None:
@@ -231,4 +255,5 @@ def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: 
     return MappedGraph(f"{base}graph/links/funding", out, "links", counts, b.warnings)
 
 
-__all__ = ["link_funding", "item_text", "item_paths", "THRESHOLD", "THRESHOLD_BEST", "TOP_K", "STAGE", "METHOD"]
+__all__ = ["link_funding", "link_plans", "plans_of", "FundedPlan", "WorkPlan", "Program", "item_text", "item_paths",
+           "THRESHOLD", "THRESHOLD_BEST", "TOP_K", "STAGE", "METHOD"]

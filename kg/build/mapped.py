@@ -7,6 +7,7 @@ publish graphs without knowing what they were made from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import rdflib
 
@@ -15,16 +16,30 @@ import rdflib
 class MappedGraph:
     """One named graph made from one source, with what the mapping counted and noticed.
 
-    ``kind`` says what the source was (``"budget"``); ``counts`` are the mapping's own tallies, by
-    name (e.g. ``{"appropriations": 1177, "line items": 2719, "line items unparsed": 13}``);
+    ``made`` is the graph, or its N-Triples as :mod:`plankg.build.ntriples` writes them (a mapping
+    that writes its lines itself, such as alignment's: :attr:`graph` is then read from them when
+    asked for). ``kind`` says what the source was (``"budget"``); ``counts`` are the mapping's own
+    tallies, by name (e.g. ``{"appropriations": 1177, "line items": 2719, "line items unparsed": 13}``);
     ``warnings`` are findings that did not stop the mapping, each a sentence naming the source.
     """
 
     graph_iri: str
-    graph: rdflib.Graph
+    made: rdflib.Graph | str
     kind: str
     counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def graph(self) -> rdflib.Graph:
+        if isinstance(self.made, rdflib.Graph):
+            return self.made
+        return rdflib.Graph().parse(data=self.made, format="nt")
+
+    def ntriples(self) -> str:
+        """The graph as N-Triples (:func:`plankg.build.ntriples.ntriples`)."""
+        from plankg.build.ntriples import ntriples
+
+        return self.made if isinstance(self.made, str) else ntriples(self.made)
 
 
 __all__ = ["MappedGraph"]

@@ -59,6 +59,7 @@ from plankg.build import dcatap, voidstats
 from plankg.build.build_activity import BuildRun, add_build
 from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, texts
 from plankg.build.dumps import Dump
+from plankg.build.facts import Facts, facts_of
 from plankg.build.ntriples import ntriples
 from plankg.errors import PlanKGError
 from plankg.namespaces import ONTOLOGY_IRI, PLAN, PREFIXES, graph_iri
@@ -102,7 +103,6 @@ LINKSETS = (
     ("eurovoc-exact", SKOS.exactMatch, EUROVOC),
     ("eurovoc-close", SKOS.closeMatch, EUROVOC),
 )
-TITLED_TYPES = (PLAN_NS.AnnualPlan, SKOS.ConceptScheme, OWL.Ontology)
 
 
 def site_for(base: str) -> str:
@@ -129,14 +129,16 @@ def meta_graph_iri(base: str) -> str:
     return graph_iri(base, META_GRAPH)
 
 
-def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump], *,
+def metadata_graph(graphs: Mapping[str, Graph | Facts], base: str, dumps: Iterable[Dump], *,
                    site: str | None = None, issued: datetime | None = None,
                    lines: Mapping[str, str] | None = None, run: BuildRun | None = None) -> Graph:
-    """VoID + DCAT description of the content ``graphs`` (graph IRI → graph) and their ``dumps``;
-    with ``run``, the build as a ``prov:Activity`` (:mod:`plankg.build.build_activity`).
+    """VoID + DCAT description of the content ``graphs`` (graph IRI → graph, or what the graph says
+    of itself, :class:`plankg.build.facts.Facts`) and their ``dumps``; with ``run``, the build as a
+    ``prov:Activity`` (:mod:`plankg.build.build_activity`).
 
     The counts are taken from ``lines``, the graphs' N-Triples as the store loads them
-    (:func:`plankg.build.ntriples.ntriples`, graph IRI → text), written here when not given.
+    (:func:`plankg.build.ntriples.ntriples`, graph IRI → text), written here when not given (then
+    every value of ``graphs`` must be a graph).
     """
     site = site or site_for(base)
     when = Literal((issued or build_time()).replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
@@ -146,10 +148,11 @@ def metadata_graph(graphs: Mapping[str, Graph], base: str, dumps: Iterable[Dump]
     for prefix, ns in {**PREFIXES, "void": str(VOID), "dcat": str(DCAT), "spdx": str(SPDX)}.items():
         g.bind(prefix, ns)
     dataset = URIRef(base + "dataset")
+    facts = {iri: f if isinstance(f, Facts) else facts_of(f) for iri, f in graphs.items()}
     merge = voidstats.merge(lines, base)
     _describe_dataset(g, dataset, base, site, merge, when)
-    dcatap.add_profile(g, dataset, base, graphs, merge.instances(PLAN_NS.SourceDocument))
-    _add_subsets(g, dataset, graphs, lines)
+    dcatap.add_profile(g, dataset, base, facts, merge.instances(PLAN_NS.SourceDocument))
+    _add_subsets(g, dataset, facts, lines)
     _add_linksets(g, dataset, base, lines)
     add_catalog(g, dataset, base, site, dumps, URIRef(meta_graph_iri(base)), when)
     dcatap.type_values(g)
@@ -218,15 +221,14 @@ def _vocabularies(terms: set) -> set[str]:
     return out
 
 
-def _add_subsets(g: Graph, dataset: URIRef, graphs: Mapping[str, Graph], lines: Mapping[str, str]) -> None:
+def _add_subsets(g: Graph, dataset: URIRef, facts: Mapping[str, Facts], lines: Mapping[str, str]) -> None:
     """Each content graph is a void:Dataset subset, titled after its plan, scheme or ontology."""
-    for iri, graph in sorted(graphs.items()):
+    for iri, found in sorted(facts.items()):
         node = URIRef(iri)
         g.add((dataset, VOID.subset, node))
         g.add((node, RDF.type, VOID.Dataset))
         g.add((node, VOID.triples, _count(lines[iri].count("\n"))))
-        titled = sorted(s for t in TITLED_TYPES for s in graph.subjects(RDF.type, t))
-        for label in graph.objects(titled[0], RDFS.label) if titled else ():
+        for label in found.title_terms():
             g.add((node, DCTERMS.title, label))
 
 

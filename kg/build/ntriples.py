@@ -23,11 +23,15 @@ from rdflib.util import from_n3
 
 def ntriples(graph: Graph) -> str:
     """``graph`` as N-Triples, Oxigraph's spelling (see the module docstring), in no fixed order."""
+    return canonical("".join([f"<{s}> <{p}> <{o}> .\n" if type(s) is URIRef and type(o) is URIRef  # most lines
+                              else f"{_term(s)} <{p}> {_term(o)} .\n" for s, p, o in graph]))
+
+
+def canonical(data: str) -> str:
+    """The N-Triples ``data`` as Oxigraph parses and writes them, each triple once (see the module docstring)."""
     from pyoxigraph import RdfFormat, parse, serialize
 
-    data = "".join([f"<{s}> <{p}> <{o}> .\n" if type(s) is URIRef and type(o) is URIRef  # most lines
-                    else f"{_term(s)} <{p}> {_term(o)} .\n" for s, p, o in graph]).encode("utf-8")
-    text = serialize(parse(data, RdfFormat.N_TRIPLES), format=RdfFormat.N_TRIPLES).decode("utf-8")
+    text = serialize(parse(data.encode("utf-8"), RdfFormat.N_TRIPLES), format=RdfFormat.N_TRIPLES).decode("utf-8")
     unique = dict.fromkeys(lines(text))  # two rdflib terms may be one: ``"a"^^xsd:string`` is ``"a"``
     return text if len(unique) == text.count("\n") else "".join(line + "\n" for line in unique)
 
@@ -42,6 +46,16 @@ serialise alone keep the lexical form, so these are canonicalised here, or the d
 ``"0.3840"`` where the store says ``"0.384"``."""
 
 
+def string_literal(text: str) -> str:
+    """``text`` as an N-Triples string literal (escapes as rdflib's serializer; Oxigraph rewrites the rest)."""
+    return '"%s"' % text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+
+
+def decimal_literal(value: Decimal) -> str:
+    """``value`` as an ``xsd:decimal`` literal in the canonical form the store writes."""
+    return f'"{_decimal(str(value))}"^^<{XSD.decimal}>'
+
+
 def _term(term) -> str:
     """``term`` in N-Triples (escapes as rdflib's serializer; Oxigraph rewrites the rest)."""
     if type(term) is URIRef:
@@ -51,7 +65,7 @@ def _term(term) -> str:
             canonical = _CANONICAL[term.datatype](str(term))
             if canonical != str(term):
                 return f'"{canonical}"^^<{term.datatype}>'  # digits, a sign and a point: nothing to escape
-        text = '"%s"' % term.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+        text = string_literal(term)
         if term.language:
             return f"{text}@{term.language}"
         return f"{text}^^<{term.datatype}>" if term.datatype else text
@@ -93,4 +107,4 @@ def term(text: str) -> URIRef | BNode | Literal:
     return from_n3(text)
 
 
-__all__ = ["ntriples", "lines", "digest", "nquads", "split", "term"]
+__all__ = ["ntriples", "canonical", "string_literal", "decimal_literal", "lines", "digest", "nquads", "split", "term"]

@@ -12,8 +12,8 @@ and every graph conforms; the store switch itself is atomic (:func:`plankg.store
 
 from __future__ import annotations
 
-import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,10 +31,11 @@ from plankg.build.sources import SourceSpec, read_registry
 from plankg.loaders import registry
 from plankg.loaders.model import BudgetDocument, Plan
 from plankg.loaders.law_model import LawIndex
-from plankg.build.rdf import MappedPlan, map_plan
+from plankg.build.rdf import MappedPlan
 from plankg.build.checking import Validated, validate_build
+from plankg.build.plan_units import map_plans
 from plankg.build.recheck import Previous, published
-from plankg.build.ntriples import digest, ntriples
+from plankg.build.ntriples import digest
 from plankg.build.validate import Report
 from plankg.build.vocab import Vocabularies
 
@@ -76,10 +77,17 @@ class Compiled:
     digests: dict[str, str] = field(default_factory=dict)  # content graph IRI -> plankg.build.ntriples.digest
 
     def graphs(self) -> dict[str, Graph]:
-        """Named-graph IRI → graph, for every graph the store will hold."""
+        """Named-graph IRI → graph, for every graph the store will hold (each plan's read from its
+        lines if it was kept by content: :attr:`plankg.build.rdf.MappedPlan.graph`)."""
         out = dict(self.vocab.named_graphs())
         out.update({m.graph_iri: m.graph for m in self.mapped})
         out.update({m.graph_iri: m.graph for m in self.others})
+        return out
+
+    def triples(self) -> dict[str, int]:
+        """Named-graph IRI → its number of triples, for every graph the store will hold (but the metadata)."""
+        out = {iri: len(g) for iri, g in self.vocab.named_graphs().items()}
+        out.update({iri: text.count("\n") for iri, text in self.lines.items()})
         return out
 
 
@@ -131,12 +139,12 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
             stages.begin("ntriples", len(content), "graph")
             lines, digests = {}, {}  # once: validated, dumped, loaded; digests: what changed (plankg.store.reuse)
             for m in content:
-                lines[m.graph_iri] = text = ntriples(m.graph)
+                lines[m.graph_iri] = text = m.ntriples()
                 digests[m.graph_iri] = digest(text)
                 stages.advance()
             stages.begin("shacl", len(content), "graph")
             iris = [m.graph_iri for m in content]
-            validated = validate_build([m.graph for m in content], vocab, base, [lines[i] for i in iris], stages,
+            validated = validate_build(_Graphs(content), vocab, base, [lines[i] for i in iris], stages,
                                        iris, previous, [digests[i] for i in iris])
     return Compiled([p for _, p in plans], mapped, vocab, validated.report, stages.timings, stages.counts, others,
                     list(specs), docs, lines, started, validated, digests)
@@ -162,16 +170,7 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bo
     if laws:
         vocab.law_index = laws[0][1]  # the linker links the laws this build publishes
     linker = Linker(vocab.terms)
-    mapped: list[MappedPlan] = []
-    seen: dict[str, str] = {}
-    agencies = _agency_codes(budgets)
-    for spec, plan in plans:
-        m = map_plan(plan, vocab, linker, hashlib.sha256(spec.data).hexdigest(), agencies)
-        if m.graph_iri in seen:
-            raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
-        seen[m.graph_iri] = spec.path
-        mapped.append(m)
-        stages.advance()
+    mapped = map_plans(plans, specs, vocab, linker, budgets, stages)
 
     # the graphs of the laws, each budget, the budget links and (with plans) the funding links
     stages.begin("map+link budgets, laws", bool(laws) + (len(budgets) + 1 + bool(mapped) if budgets else 0), "graph")
@@ -182,7 +181,10 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bo
         from plankg.build.align import align
 
         budget_links = next((m.graph for m in others if m.graph_iri.endswith("/links/budget")), None)
-        others.extend(align([m.graph for m in mapped], budgets, budget_links, vocab.union, base, stages))
+        done = align([m.unit.nodes for m in mapped], budgets, budget_links, vocab.union, base, stages)
+        others.extend(done.graphs)
+        for i, triples in done.plain.items():
+            mapped[i].add(triples)
     stages.end()
     return vocab, plans, mapped, others, docs
 
@@ -235,15 +237,18 @@ def _load(spec: SourceSpec, categories: list[str]) -> Document:
     return doc
 
 
-def _agency_codes(budgets: list[BudgetDocument]) -> dict[str, str]:
-    """Agency name (depname) → agency code, over the loaded budgets (the newest name wins)."""
-    from plankg.build.budget_agencies import agency_code
+class _Graphs(Sequence[Graph]):
+    """The graphs of ``content``, each asked for only when validation needs it (a plan kept by content
+    is read from its lines then: :attr:`plankg.build.rdf.MappedPlan.graph`)."""
 
-    out: dict[str, str] = {}
-    for doc in sorted(budgets, key=lambda d: d.year):
-        for row in doc.rows:
-            out[row.depname] = agency_code(row.code)
-    return out
+    def __init__(self, content: list[MappedPlan | MappedGraph]):
+        self.content = content
+
+    def __len__(self) -> int:
+        return len(self.content)
+
+    def __getitem__(self, i):
+        return self.content[i].graph
 
 
 def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawIndex]], plans: list[MappedPlan],
@@ -257,7 +262,7 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
         progress.advance()
     if budgets:
         from plankg.build.budget_rdf import map_budget
-        from plankg.build.funding import link_funding
+        from plankg.build.funding import link_plans
         from plankg.build.law_links import link_budget_items
 
         seen: dict[str, str] = {}
@@ -272,7 +277,7 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
         out.append(link_budget_items(budgets, vocab, linker))
         progress.advance()
         if plans:
-            out.append(link_funding([m.graph for m in plans], budgets, vocab.base))
+            out.append(link_plans([f for m in plans for f in m.unit.funded], budgets, vocab.base))
             progress.advance()
     return out
 

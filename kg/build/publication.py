@@ -10,15 +10,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS
+from rdflib import Graph
 
 from plankg.build.catalog import ABOUT_GRAPH, about_graph
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
 from plankg.build.dumps_reuse import dumps_format, members_record, previous_dumps
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
-from plankg.build.ntriples import digest, nquads, ntriples
+from plankg.build.facts import Facts
+from plankg.build.ntriples import digest, nquads, ntriples, term
 from plankg.build.progress import Progress, Stages
 from plankg.errors import PlanKGError
 from plankg.namespaces import graph_iri
@@ -53,7 +53,9 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
 
     stages.begin("dumps+meta")
     site = site or site_for(base)
-    graphs = compiled.graphs()
+    graphs: dict[str, Graph | Facts] = dict(compiled.vocab.named_graphs())
+    graphs.update({m.graph_iri: m.graph for m in compiled.others})
+    graphs.update({m.graph_iri: m.unit.facts for m in compiled.mapped})  # what the metadata reads of a plan
     graphs[graph_iri(base, ABOUT_GRAPH)] = about_graph(base, site, [f"{DUMPS_DIR}/{n}" for n in (NQUADS_NAME, TRIG_NAME)],
                                                        TITLE)
     lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
@@ -114,10 +116,9 @@ def build_run(compiled: Compiled) -> BuildRun:
     ended = build_time()
     documents = {}
     for m in compiled.mapped:
-        doc = URIRef(f"{m.iri}/source")
-        name = m.graph.value(doc, DCTERMS.identifier)
-        if name is not None:
-            documents[str(name)] = str(doc)
+        for source in m.unit.facts.sources:
+            if source.identifier is not None and source.iri == f"{m.iri}/source":
+                documents[str(term(source.identifier))] = source.iri
     return BuildRun(compiled.started or ended, ended, inputs_of(compiled.sources, documents),
                     tuple(sorted(compiled.vocab.mapping_graphs)))
 

@@ -8,7 +8,7 @@ always gives the same IRIs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import PurePath
 
 from rdflib import Graph, Literal, Namespace, URIRef
@@ -21,7 +21,11 @@ from plankg.build.policy_documents import add_followed
 from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
 from plankg.namespaces import PLAN, PREFIXES, SPDX as SPDX_NS, graph_iri
+from plankg.build.ntriples import canonical, ntriples
 from plankg.build.vocab import Vocabularies
+
+if TYPE_CHECKING:
+    from plankg.build.plan_units import PlanUnit
 
 ZH = "zh-Hant"
 SPDX = Namespace(SPDX_NS)
@@ -33,14 +37,43 @@ def P(name: str) -> URIRef:
     return URIRef(PLAN + name)
 
 
-@dataclass(frozen=True)
 class MappedPlan:
-    """A plan as RDF: its IRI, the IRI of its named graph, and the graph."""
+    """A plan as RDF: its IRI, its named graph's IRI, its N-Triples and what the later stages read of it
+    (:class:`plankg.build.plan_units.PlanUnit`), with the accepted alignments added to it (:meth:`add`).
 
-    iri: URIRef
-    graph_iri: str
-    graph: Graph
-    links: int  # number of link-evidence nodes
+    :attr:`graph` is the mapping's rdflib graph, or, for a plan kept by content, read from the lines
+    when asked for (the pipeline asks only to validate the graph)."""
+
+    def __init__(self, unit: PlanUnit, graph: Graph | None = None):
+        self.unit = unit
+        self.iri = URIRef(unit.iri)
+        self.graph_iri = unit.graph_iri
+        self.links = unit.links  # number of link-evidence nodes
+        self._graph = graph
+        self._added: dict[str, None] = {}
+
+    def add(self, triples: list[tuple[str, str, str]]) -> None:
+        """Add the plain triples ``triples`` (IRIs; alignment's, whose predicates the mapping never
+        writes, so none is in the graph already)."""
+        for s, p, o in triples:
+            line = f"<{s}> <{p}> <{o}> .\n"
+            if line not in self._added:
+                self._added[line] = None
+                if self._graph is not None:
+                    self._graph.add((URIRef(s), URIRef(p), URIRef(o)))
+
+    def ntriples(self) -> str:
+        """The graph as N-Triples (:mod:`plankg.build.ntriples`), with what :meth:`add` added."""
+        return self.unit.lines + canonical("".join(self._added)) if self._added else self.unit.lines
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self._graph = Graph()
+            for prefix, ns in PREFIXES.items():
+                self._graph.bind(prefix, ns)
+            self._graph.parse(data=self.ntriples(), format="nt")
+        return self._graph
 
 
 class _Mapper:
@@ -223,9 +256,20 @@ def add_links(g: Graph, node: URIRef, matches: list[Match]) -> int:
 
 
 def map_plan(plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str,
-             budget_agencies: Mapping[str, str] | None = None) -> MappedPlan:
-    """The RDF graph of ``plan``; ``sha256`` is the digest of the source file's bytes;
-    ``budget_agencies`` (name → agency code) are the loaded budgets' agencies, which may publish plans."""
+             budget_agencies: Mapping[str, str] | None = None,
+             agency_names: Mapping[str, str] | None = None) -> MappedPlan:
+    """The RDF graph of ``plan``, with what the later stages read of it; ``sha256`` is the digest of
+    the source file's bytes; ``budget_agencies`` (name → agency code) are the loaded budgets'
+    agencies, which may publish plans, ``agency_names`` their names by IRI
+    (:func:`plankg.build.align.agency_names`)."""
+    from plankg.build.align.nodes import plan_nodes
+    from plankg.build.facts import facts_of
+    from plankg.build.funding import plans_of
+    from plankg.build.plan_units import PlanUnit
+
     mapper = _Mapper(plan, vocab, linker, sha256, budget_agencies)
     graph = mapper.map()
-    return MappedPlan(mapper.iri(), graph_iri(vocab.base, mapper.notation, plan.roc_year), graph, mapper.links)
+    unit = PlanUnit(str(mapper.iri()), graph_iri(vocab.base, mapper.notation, plan.roc_year), mapper.links,
+                    ntriples(graph), tuple(plan_nodes(graph, vocab.union, agency_names)), tuple(plans_of(graph)),
+                    facts_of(graph))
+    return MappedPlan(unit, graph)

@@ -32,20 +32,20 @@ def summary_lines(compiled: "Compiled") -> list[str]:
     """One line per plan with its counts, one per other graph, one for the graphs and the
     validation, then the time of each stage with the items it did, and their sum."""
     lines = []
+    triples = compiled.triples()
     for plan, mapped in zip(compiled.plans, compiled.mapped):
         cats = Counter(p.category for p in plan.programs())
         cat_text = ", ".join(f"{n} {c}" for c, n in sorted(cats.items(), key=lambda kv: -kv[1]))
         lines.append(
             f"{plan.title}: {len(plan.goals)} goals, {len(plan.strategies())} strategies, "
             f"{len(plan.work_plans)} work plans, {len(plan.programs())} programs ({cat_text}), "
-            f"{len(plan.activities())} activities, {mapped.links} links; {len(mapped.graph)} triples"
+            f"{len(plan.activities())} activities, {mapped.links} links; {triples[mapped.graph_iri]} triples"
         )
     for m in compiled.others:
         counts = ", ".join(f"{n:,} {what}" for what, n in m.counts.items())
-        lines.append(f"{m.kind} <{m.graph_iri}>: {counts}; {len(m.graph):,} triples")
-    total = sum(len(g) for g in compiled.graphs().values())
+        lines.append(f"{m.kind} <{m.graph_iri}>: {counts}; {triples[m.graph_iri]:,} triples")
     lines.append(
-        f"{len(compiled.graphs())} graphs, {total} triples; SHACL: conforms, "
+        f"{len(triples)} graphs, {sum(triples.values())} triples; SHACL: conforms, "
         f"{len(compiled.report.warnings)} warning(s)"
     )
     lines.append(time_line(compiled.timings, compiled.counts))

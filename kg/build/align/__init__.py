@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from contextlib import nullcontext
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rdflib import Graph
@@ -28,6 +29,7 @@ from plankg.build.align.search import ProgramIndex
 from plankg.build.align.statistics import reference
 from plankg.build.budget_agencies import agencies
 from plankg.build.mapped import MappedGraph
+from plankg.build.ntriples import canonical
 from plankg.build.progress import NO_PROGRESS, Progress
 from plankg.namespaces import graph_iri
 
@@ -37,9 +39,10 @@ CROSS_STAGE = "enacted"
 
 @dataclass
 class Inputs:
-    """What alignment reads: each plan (with its graph), other agencies' line items by fiscal year."""
+    """What alignment reads: each plan (with the index of its source, :func:`inputs`), other agencies'
+    line items by fiscal year."""
 
-    plans: list[tuple[Graph, PlanNodes]]
+    plans: list[tuple[int, PlanNodes]]
     items: dict[int, list[Node]]  # fiscal year -> line items of that year's enacted budget
     topnames: dict[int, dict[str, str]]  # fiscal year -> budget code -> 主管
     corpus: Corpus
@@ -48,14 +51,16 @@ class Inputs:
     memo: Memo | None = None  # the rankings kept from earlier builds (:mod:`.memo`)
 
 
-def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
-           base: str, learn: bool = False) -> Inputs:
-    """What :func:`align` reads; the methods weigh by the shipped reference statistics
+def inputs(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, budget_links: Graph | None,
+           vocabularies: Graph, base: str, learn: bool = False) -> Inputs:
+    """What :func:`align` reads, of the plans' graphs, or of their nodes read already (:func:`.nodes.plan_nodes`,
+    whose ``agency_names`` are :func:`agency_names` of ``budgets``); the methods weigh by the shipped reference statistics
     (:mod:`.statistics`), or (``learn``) by those of these nodes; with the reference statistics, the
     rankings earlier builds made are taken from the cache (:mod:`.memo`)."""
-    docs = {d.year: d for d in sorted(budgets, key=lambda d: d.stage == CROSS_STAGE)}  # enacted wins
+    docs = _by_year(budgets)
     names = agency_names(docs.values(), base)
-    plans = [(g, p) for g in plan_graphs for p in plan_nodes(g, vocabularies, names)]
+    plans = [(i, p) for i, g in enumerate(plan_graphs)
+             for p in (plan_nodes(g, vocabularies, names) if isinstance(g, Graph) else g)]
     excluded = excluded_items(parameters(vocabularies, base))
     items = {year: line_item_nodes(doc, budget_links, base, excluded=excluded) for year, doc in docs.items()}
     topnames = {year: {r.code: r.topname for r in doc.rows} for year, doc in docs.items()}
@@ -63,6 +68,17 @@ def inputs(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, 
                     + [n for nodes in items.values() for n in nodes], vocabularies, base,
                     None if learn else reference())
     return Inputs(plans, items, topnames, corpus, methods(corpus), base, None if learn else Memo.of(corpus))
+
+
+def _by_year(budgets: list) -> dict:
+    """The budget document of each fiscal year: the enacted one, else the last given."""
+    return {d.year: d for d in sorted(budgets, key=lambda d: d.stage == CROSS_STAGE)}
+
+
+def budget_agency_names(budgets: list, base: str) -> dict[str, str]:
+    """:func:`agency_names` of the documents alignment reads of ``budgets`` (what :func:`inputs` gives
+    :func:`.nodes.plan_nodes`, and a caller reading the nodes itself must give it too)."""
+    return agency_names(_by_year(budgets).values(), base)
 
 
 def agency_names(docs, base: str) -> dict[str, str]:
@@ -129,42 +145,51 @@ def program_index(inp: Inputs, params: Parameters) -> ProgramIndex | None:
     return ProgramIndex([n for n, _ in nodes], [o for _, o in nodes], text.vector, params.plans_search)
 
 
-def align(plan_graphs: list[Graph], budgets: list, budget_links: Graph | None, vocabularies: Graph,
-          base: str, progress: Progress = NO_PROGRESS) -> list[MappedGraph]:
+@dataclass
+class Aligned:
+    """What :func:`align` makes: the alignment graphs, and the accepted pairs as plain triples (IRIs)
+    for each plan's own graph, by the index of the plan in the list aligned."""
+
+    graphs: list[MappedGraph]
+    plain: dict[int, list[tuple[str, str, str]]]
+
+
+def align(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, budget_links: Graph | None,
+          vocabularies: Graph, base: str, progress: Progress = NO_PROGRESS) -> Aligned:
     """Per plan, one graph of its strategies' alignments with its programs, and one of its
     programs' alignments with other agencies' line items and other organisations' programs (when
-    it has any); the accepted pairs are added to ``plan_graphs`` as plain triples (:mod:`.rdf`).
+    it has any); the accepted pairs, as plain triples for the plans' own graphs (:mod:`.rdf`).
     A graph per plan, not one for all: adding a plan leaves the other plans' graphs as they were
     unless its programs are among their candidates, so a rebuild reloads only those.
-    ``progress`` advances by each plan aligned."""
+    ``plan_graphs``: as :func:`inputs` takes them. ``progress`` advances by each plan aligned."""
     inp = inputs(plan_graphs, budgets, budget_links, vocabularies, base)
+    out = Aligned([], {})
     if not inp.plans:
-        return []
+        return out
     params = parameters(vocabularies, base)
-    out = []
     index = program_index(inp, params)
-    for own_graph, plan in inp.plans:
+    for source, plan in inp.plans:
         with inp.memo.plan(plan.plan) if inp.memo is not None else nullcontext():
-            out.extend(_plan_graphs(inp, plan, params, own_graph, index))
+            out.graphs.extend(_plan_graphs(inp, plan, params, out.plain.setdefault(source, []), index))
         progress.advance()
     return out
 
 
-def _plan_graphs(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Graph,
+def _plan_graphs(inp: Inputs, plan: PlanNodes, params: Parameters, plain: list[tuple[str, str, str]],
                  index: ProgramIndex | None) -> list[MappedGraph]:
     """The alignment graph of ``plan`` and, when it has any pairs, the graph of its links."""
-    out = [_plan_graph(inp, plan, params, own_graph)]
-    cross = Graph()
+    out = [_plan_graph(inp, plan, params, plain)]
+    cross: list[str] = []
     pairs = cross_pairs(inp, plan, params)
-    accepted = add_alignments(cross, plan.plan, "cross-alignment", pairs, inp.base, "combined-cross", own_graph,
+    accepted = add_alignments(cross, plan.plan, "cross-alignment", pairs, inp.base, "combined-cross", plain,
                               ("relatedWork",))
     between = plan_pairs(inp, plan, params, index)
-    accepted += add_alignments(cross, plan.plan, "plan-alignment", between, inp.base, "combined-plans", own_graph,
+    accepted += add_alignments(cross, plan.plan, "plan-alignment", between, inp.base, "combined-plans", plain,
                                ("relatedWork",))
     if pairs or between:
         counts = {"cross-agency alignments": len(pairs), "accepted": accepted,
                   "plan-to-plan alignments": len(between)}
-        out.append(MappedGraph(links_graph_iri(inp.base, plan.plan), cross, "links", counts))
+        out.append(MappedGraph(links_graph_iri(inp.base, plan.plan), canonical("".join(cross)), "links", counts))
     return out
 
 
@@ -173,10 +198,10 @@ def links_graph_iri(base: str, plan: str) -> str:
     return graph_iri(base, "links", "alignment", *plan[len(base):].split("/"))
 
 
-def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Graph) -> MappedGraph:
-    g = Graph()
+def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, plain: list[tuple[str, str, str]]) -> MappedGraph:
+    g: list[str] = []
     pairs = strategy_pairs(inp, plan, params)
-    accepted = add_alignments(g, plan.plan, "alignment", pairs, inp.base, "combined", own_graph,
+    accepted = add_alignments(g, plan.plan, "alignment", pairs, inp.base, "combined", plain,
                               ("carriedBy", "carries"))
     carried = {p.source.iri for p in pairs if p.accepted}
     counts = {"alignments": len(pairs), "accepted": accepted, "strategies": len(plan.strategies),
@@ -184,8 +209,9 @@ def _plan_graph(inp: Inputs, plan: PlanNodes, params: Parameters, own_graph: Gra
     uncarried = len(plan.strategies) - len(carried)
     warnings = [f"{plan.plan}: {uncarried} of {len(plan.strategies)} strategies have no program at or above the "
                 f"alignment threshold"] if uncarried else []
-    return MappedGraph(graph_iri(inp.base, "alignment", *plan.plan[len(inp.base):].split("/")), g, "alignment",
-                       counts, warnings)
+    return MappedGraph(graph_iri(inp.base, "alignment", *plan.plan[len(inp.base):].split("/")), canonical("".join(g)),
+                       "alignment", counts, warnings)
 
 
-__all__ = ["align", "links_graph_iri", "inputs", "strategy_pairs", "cross_pairs", "plan_pairs", "program_index", "Inputs", "KEEP"]
+__all__ = ["align", "Aligned", "budget_agency_names", "links_graph_iri", "inputs", "strategy_pairs", "cross_pairs",
+           "plan_pairs", "program_index", "Inputs", "KEEP"]

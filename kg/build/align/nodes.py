@@ -50,6 +50,15 @@ class Node:
                   self.agency]
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).digest()
 
+    def to_json(self) -> list:
+        return [self.iri, self.kind, self.label, self.text, self.theme, sorted(self.concepts), self.parent,
+                self.agency]
+
+    @classmethod
+    def from_json(cls, data: list) -> Node:
+        iri, kind, label, text, theme, concepts, parent, agency = data
+        return cls(iri, kind, label, text, theme, frozenset(concepts), parent, agency)
+
 
 @dataclass(frozen=True)
 class PlanNodes:
@@ -58,6 +67,15 @@ class PlanNodes:
     fiscal_year: int | None
     strategies: list[Node]
     programs: list[Node]
+
+    def to_json(self) -> list:
+        return [self.plan, self.org_label, self.fiscal_year, [n.to_json() for n in self.strategies],
+                [n.to_json() for n in self.programs]]
+
+    @classmethod
+    def from_json(cls, data: list) -> PlanNodes:
+        plan, org, year, strategies, programs = data
+        return cls(plan, org, year, [Node.from_json(n) for n in strategies], [Node.from_json(n) for n in programs])
 
 
 def heading(node: Node) -> str:

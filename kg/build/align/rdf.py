@@ -15,46 +15,46 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
-
 from plankg.build.align.combine import Scored
 from plankg.build.align.methods import method_iri
+from plankg.build.ntriples import decimal_literal, string_literal
 from plankg.namespaces import PLAN
 
 
 LABEL_CHARS = 24  # of each side's label in an alignment's own label
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
-def P(name: str) -> URIRef:
-    return URIRef(PLAN + name)
-
-
-def add_alignments(g: Graph, plan: str, kind: str, pairs: list[Scored], base: str, method: str,
-                   plain: Graph, props: tuple[str, ...]) -> int:
-    """Add ``pairs`` to ``g`` as ``{plan}/{kind}/{n}``, and each accepted pair to ``plain`` as
-    ``source props[0] target`` (and ``target props[1] source`` when given). Returns the number of
-    accepted pairs."""
+def add_alignments(out: list[str], plan: str, kind: str, pairs: list[Scored], base: str, method: str,
+                   plain: list[tuple[str, str, str]], props: tuple[str, ...]) -> int:
+    """Append ``pairs`` to ``out`` as the N-Triples lines of ``{plan}/{kind}/{n}``
+    (:func:`plankg.build.ntriples.canonical` makes them Oxigraph's), and each accepted pair to
+    ``plain`` (the triples for the plan's own graph, IRIs) as ``source props[0] target`` (and
+    ``target props[1] source`` when given). Returns the number of accepted pairs."""
     accepted = 0
+    how = f"<{method_iri(base, method)}>"
     for n, pair in enumerate(pairs, start=1):
-        node = URIRef(f"{plan}/{kind}/{n}")
-        g.add((node, RDF.type, P("Alignment")))
-        g.add((node, RDFS.label, Literal(f"{_short(pair.source.label)} → {_short(pair.target.label)}"
-                                         f"（第 {pair.rank} 名）", lang="zh-Hant")))
-        g.add((node, RDFS.label, Literal(f"{pair.source.kind} → {pair.target.kind}, rank {pair.rank}: "
-                                         f"{_short(pair.target.label)}", lang="en")))
-        g.add((node, P("alignedFrom"), URIRef(pair.source.iri)))
-        g.add((node, P("alignedTo"), URIRef(pair.target.iri)))
-        g.add((node, P("score"), Literal(Decimal(f"{pair.score:.4f}"), datatype=XSD.decimal)))
-        g.add((node, P("rank"), Literal(pair.rank, datatype=XSD.integer)))
-        g.add((node, P("method"), method_iri(base, method)))
-        g.add((node, P("evidence"), Literal(pair.evidence)))
+        node = f"<{plan}/{kind}/{n}>"
+        label_zh = string_literal(f"{_short(pair.source.label)} → {_short(pair.target.label)}（第 {pair.rank} 名）")
+        label_en = string_literal(f"{pair.source.kind} → {pair.target.kind}, rank {pair.rank}: "
+                                  f"{_short(pair.target.label)}")
+        out += [f"{node} {RDF_TYPE} <{PLAN}Alignment> .\n",
+                f"{node} {RDFS_LABEL} {label_zh}@zh-Hant .\n",
+                f"{node} {RDFS_LABEL} {label_en}@en .\n",
+                f"{node} <{PLAN}alignedFrom> <{pair.source.iri}> .\n",
+                f"{node} <{PLAN}alignedTo> <{pair.target.iri}> .\n",
+                f"{node} <{PLAN}score> {decimal_literal(Decimal(f'{pair.score:.4f}'))} .\n",
+                f'{node} <{PLAN}rank> "{int(pair.rank)}"^^<{XSD}integer> .\n',
+                f"{node} <{PLAN}method> {how} .\n",
+                f"{node} <{PLAN}evidence> {string_literal(pair.evidence)} .\n"]
         if pair.accepted:
-            g.add((node, P("accepted"), Literal(True)))
+            out.append(f'{node} <{PLAN}accepted> "true"^^<{XSD}boolean> .\n')
             accepted += 1
-            plain.add((URIRef(pair.source.iri), P(props[0]), URIRef(pair.target.iri)))
+            plain.append((pair.source.iri, PLAN + props[0], pair.target.iri))
             if len(props) > 1:
-                plain.add((URIRef(pair.target.iri), P(props[1]), URIRef(pair.source.iri)))
+                plain.append((pair.target.iri, PLAN + props[1], pair.source.iri))
     return accepted
 
 

@@ -1,0 +1,182 @@
+"""A plan's mapping kept by content: what one plan gives the later stages, as plain data.
+
+Mapping a plan (:func:`plankg.build.rdf.map_plan`) makes an rdflib graph, which the build needs
+only as its N-Triples (validated, dumped, loaded) and as what the later stages read of it: the
+strategies and programs alignment compares (:func:`plankg.build.align.nodes.plan_nodes`), the
+work plans funding links (:func:`plankg.build.funding.plans_of`) and what the metadata says of it
+(:func:`plankg.build.facts.facts_of`). A :class:`PlanUnit` is all that; none of it is a graph.
+
+A unit depends on the plan file (its bytes, name, path and options), on every other source of
+the build (the law index the linker links, the budgets whose agencies may publish plans and whose
+names the nodes carry), on the vocabularies, mappings and ontology as shipped, on the id base and
+on the code that reads and maps a plan (:data:`CODE` and every loader) with the versions of
+rdflib and pyoxigraph. Its key is the SHA-256 of all that, so a rebuild maps again only the plans
+that changed; the others are read from the cache folder ``plans`` (:mod:`plankg.build.cache`), one
+JSON file per plan. A file that cannot be read, or does not hold a unit, is mapped again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pkgutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import import_module, metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from plankg import resources
+from plankg.build import cache
+from plankg.build.align.nodes import PlanNodes
+from plankg.build.facts import Facts
+from plankg.build.funding import FundedPlan
+from plankg.build.sources import SourceSpec
+from plankg.errors import InputError
+from plankg.loaders.model import BudgetDocument, Plan
+
+if TYPE_CHECKING:
+    from plankg.build.linker import Linker
+    from plankg.build.progress import Progress
+    from plankg.build.rdf import MappedPlan
+    from plankg.build.vocab import Vocabularies
+
+KIND = "plans"
+FORMAT = b"plan-unit 1"
+CODE = ("plankg.build.rdf", "plankg.build.linker", "plankg.build.lawmatch", "plankg.build.policy_documents",
+        "plankg.build.vocab", "plankg.build.ntriples", "plankg.build.funding", "plankg.build.budget_rdf",
+        "plankg.build.budget_agencies", "plankg.build.align.nodes", "plankg.build.facts", "plankg.build.plan_units",
+        "plankg.build.textsim", "plankg.hierarchy", "plankg.namespaces", "plankg.iri")
+
+
+@dataclass(frozen=True)
+class PlanUnit:
+    """One plan mapped: its IRI, its graph's IRI and N-Triples, and what the later stages read of it."""
+
+    iri: str
+    graph_iri: str
+    links: int  # link-evidence nodes
+    lines: str  # the graph as N-Triples (plankg.build.ntriples), before alignment adds its accepted pairs
+    nodes: tuple[PlanNodes, ...]  # alignment's
+    funded: tuple[FundedPlan, ...]  # funding's
+    facts: Facts  # the metadata's
+
+    def to_json(self) -> dict:
+        return {"iri": self.iri, "graph_iri": self.graph_iri, "links": self.links, "lines": self.lines,
+                "nodes": [n.to_json() for n in self.nodes], "funded": [f.to_json() for f in self.funded],
+                "facts": self.facts.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> PlanUnit:
+        if not isinstance(data["lines"], str) or not isinstance(data["graph_iri"], str):
+            raise TypeError("not a plan unit")
+        return cls(data["iri"], data["graph_iri"], int(data["links"]), data["lines"],
+                   tuple(PlanNodes.from_json(n) for n in data["nodes"]),
+                   tuple(FundedPlan.from_json(f) for f in data["funded"]), Facts.from_json(data["facts"]))
+
+
+class Units:
+    """The plan units kept in the cache folder ``plans``, for the sources of one build."""
+
+    def __init__(self, folder: Path | None, fixed: bytes):
+        self.folder = folder
+        self.fixed = fixed
+        self.reused = 0  # units read from the cache in this build
+
+    @classmethod
+    def of(cls, specs: Sequence[SourceSpec], base: str) -> Units:
+        """The cache for a build of ``specs`` with the id base ``base`` (off: nothing is kept)."""
+        folder = cache.folder(KIND)
+        if folder is None:
+            return cls(None, b"")
+        h = hashlib.sha256(FORMAT + b"\x00" + base.encode() + b"\x00")
+        for name in (*CODE, *_loaders()):
+            module = import_module(name)
+            h.update(name.encode() + b"\x00" + Path(module.__file__).read_bytes() + b"\x00")
+        for dist in ("rdflib", "pyoxigraph"):
+            h.update(f"{dist} {metadata.version(dist)}\n".encode())
+        for resource in (resources.ontology(), *resources.vocabularies(), *resources.mappings()):
+            h.update(resource.name.encode() + b"\x00" + hashlib.sha256(resource.read_bytes()).digest())
+        for spec in specs:
+            if spec.kind != "plan":
+                h.update(_spec_digest(spec))
+        return cls(folder, h.digest())
+
+    def key(self, spec: SourceSpec) -> str | None:
+        """The key of plan ``spec``'s unit in this build; None when nothing is kept."""
+        if self.folder is None:
+            return None
+        return hashlib.sha256(self.fixed + _spec_digest(spec)).hexdigest()
+
+    def get(self, key: str | None) -> PlanUnit | None:
+        if key is None or self.folder is None:
+            return None
+        try:
+            unit = PlanUnit.from_json(json.loads((self.folder / key[:2] / f"{key}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        self.reused += 1
+        return unit
+
+    def put(self, key: str | None, unit: PlanUnit) -> None:
+        if key is not None and self.folder is not None:
+            cache.write(self.folder / key[:2] / f"{key}.json", json.dumps(unit.to_json(), ensure_ascii=False))
+
+
+def map_plans(plans: Sequence[tuple[SourceSpec, Plan]], specs: Sequence[SourceSpec], vocab: Vocabularies,
+              linker: Linker, budgets: Sequence[BudgetDocument], progress: Progress) -> list[MappedPlan]:
+    """Each plan of ``plans`` (read from ``specs``, the build's sources) mapped, or its unit taken from
+    the cache (:class:`Units`); ``progress`` advances by each plan. A plan given twice is an error
+    naming both files."""
+    from plankg.build.align import budget_agency_names
+    from plankg.build.rdf import MappedPlan, map_plan
+
+    out: list[MappedPlan] = []
+    seen: dict[str, str] = {}
+    agencies, names = _agency_codes(budgets), budget_agency_names(list(budgets), vocab.base)
+    units = Units.of(specs, vocab.base)
+    for spec, plan in plans:
+        key = units.key(spec)
+        unit = units.get(key)
+        if unit is not None:
+            m = MappedPlan(unit)
+        else:
+            m = map_plan(plan, vocab, linker, hashlib.sha256(spec.data).hexdigest(), agencies, names)
+            units.put(key, m.unit)
+        if m.graph_iri in seen:
+            raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
+        seen[m.graph_iri] = spec.path
+        out.append(m)
+        progress.advance()
+    return out
+
+
+def _agency_codes(budgets: Sequence[BudgetDocument]) -> dict[str, str]:
+    """Agency name (depname) → agency code, over the loaded budgets (the newest name wins)."""
+    from plankg.build.budget_agencies import agency_code
+
+    out: dict[str, str] = {}
+    for doc in sorted(budgets, key=lambda d: d.year):
+        for row in doc.rows:
+            out[row.depname] = agency_code(row.code)
+    return out
+
+
+def _spec_digest(spec: SourceSpec) -> bytes:
+    """What a source is: its kind, name, path, options and bytes (and its further files')."""
+    h = hashlib.sha256(json.dumps([spec.kind, spec.name, spec.path, spec.options], ensure_ascii=False,
+                                  sort_keys=True, default=str).encode())
+    h.update(hashlib.sha256(spec.data).digest())
+    for path, data in spec.extra:
+        h.update(path.encode() + b"\x00" + hashlib.sha256(data).digest())
+    return h.digest()
+
+
+def _loaders() -> list[str]:
+    """Every module of :mod:`plankg.loaders`: what reads a plan (and the registry picks its loader)."""
+    import plankg.loaders as package
+
+    return sorted(m.name for m in pkgutil.walk_packages(package.__path__, "plankg.loaders."))
+
+
+__all__ = ["PlanUnit", "Units", "map_plans", "KIND", "CODE"]

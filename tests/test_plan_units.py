@@ -1,0 +1,125 @@
+"""Plans kept by content (plankg.build.plan_units): a rebuild takes each unchanged plan's mapping
+from the cache, as plain data equal to what mapping it again gives, and maps again whatever
+changed or cannot be read."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from plankg.build import cache, pipeline
+from plankg.build.facts import Facts
+from plankg.build.ntriples import lines, ntriples
+from plankg.build.plan_units import KIND, PlanUnit, Units
+from plankg.build.progress import Stages
+from plankg.build.rdf import MappedPlan
+from plankg.namespaces import DEFAULT_BASE
+
+
+@pytest.fixture(scope="module")
+def specs():
+    """The bundled registry with a second plan: the bundled one as the plan of another year."""
+    out = pipeline.read_sources(None)
+    plan = next(s for s in out if s.kind == "plan")
+    text = plan.data.decode("utf-8")
+    other = dataclasses.replace(plan, name="other.txt", path="<test>/other.txt",
+                                data=text.replace("108 年度", "109 年度", 1).encode("utf-8"))
+    return [*out, other]
+
+
+def mapped(specs) -> list[MappedPlan]:
+    """The plans of ``specs`` mapped (alone: the budgets and laws are what keys them, tested below)."""
+    with Stages(None) as stages:
+        return pipeline._map_sources([s for s in specs if s.kind == "plan"], DEFAULT_BASE, stages, aligned=False)[2]
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    return tmp_path / "cache" / KIND
+
+
+@pytest.fixture(scope="module")
+def fresh(specs, tmp_path_factory: pytest.TempPathFactory) -> list[PlanUnit]:
+    """Each plan's unit as mapping makes it, with caching off."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(cache.ENV, cache.OFF)
+        out = mapped(specs)
+    assert len(out) == 2 and all(m._graph is not None for m in out)
+    return [m.unit for m in out]
+
+
+def test_a_rebuild_takes_each_plan_from_the_cache_equal_to_mapping_it(specs, fresh, folder: Path) -> None:
+    cold = mapped(specs)
+    files = {p: p.stat().st_mtime_ns for p in folder.rglob("*.json")}
+    assert len(files) == 2
+    warm = mapped(specs)
+    assert [m.unit for m in cold] == [m.unit for m in warm] == fresh
+    assert all(m._graph is None for m in warm), "read from the cache: no graph made"
+    assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.json")} == files, "nothing rewritten"
+    # what the unit says is what the build would have read of the graph: a file changed in place is believed
+    path = next(iter(files))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["links"] = 4321
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert 4321 in [m.links for m in mapped(specs)]
+
+
+def test_a_plan_kept_gives_the_graph_its_lines_say(fresh) -> None:
+    for unit in fresh:
+        plan = MappedPlan(unit)
+        assert sorted(lines(ntriples(plan.graph))) == sorted(lines(unit.lines))
+        plan.add([(unit.iri, "https://w3id.org/plankg/ontology#relatedWork", "https://example.org/x")])
+        assert plan.ntriples().count("\n") == unit.lines.count("\n") + 1
+        assert len(plan.graph) == unit.lines.count("\n") + 1, "the graph read later has the triple added"
+
+
+def test_each_plan_is_keyed_by_what_it_depends_on(specs, folder: Path) -> None:
+    plans = [s for s in specs if s.kind == "plan"]
+    keys = [Units.of(specs, DEFAULT_BASE).key(s) for s in plans]
+    assert len(set(keys)) == 2
+    changed = [dataclasses.replace(plans[1], data=plans[1].data + b"\n")]
+    assert Units.of(specs, DEFAULT_BASE).key(changed[0]) not in keys
+    budget = next(i for i, s in enumerate(specs) if s.kind == "budget")
+    other_budget = [*specs[:budget], dataclasses.replace(specs[budget], data=specs[budget].data + b"\n"),
+                    *specs[budget + 1:]]
+    assert not {Units.of(other_budget, DEFAULT_BASE).key(s) for s in plans} & set(keys), "another source: all"
+    assert not {Units.of(specs, "https://example.org/id/").key(s) for s in plans} & set(keys), "another base: all"
+
+
+DAMAGES = ["{", "[]", '{"lines": 5}', "null", "{}", '{"iri": 1, "graph_iri": [], "links": "x", "lines": ""}']
+
+
+def test_a_damaged_file_is_mapped_again(specs, fresh, folder: Path) -> None:
+    plans = [s for s in specs if s.kind == "plan"]
+    units = Units.of(plans, DEFAULT_BASE)  # as mapped() keys them
+    key = units.key(plans[0])
+    units.put(key, fresh[0])
+    assert units.get(key) == fresh[0]
+    path = next(folder.rglob("*.json"))
+    for damage in DAMAGES:
+        path.write_text(damage, encoding="utf-8")
+        assert units.get(key) is None, damage
+    mapped(specs)  # fills the cache
+    for path in folder.rglob("*.json"):
+        path.write_text(DAMAGES[0], encoding="utf-8")
+    again = mapped(specs)
+    assert [m.unit for m in again] == fresh and all(m._graph is not None for m in again)
+    assert [PlanUnit.from_json(json.loads(p.read_text(encoding="utf-8"))) for p in folder.rglob("*.json")]
+
+
+def test_nothing_is_kept_with_caching_off(specs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV, cache.OFF)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    mapped(specs)
+    assert not any(tmp_path.iterdir())
+
+
+def test_facts_go_to_json_and_back(fresh) -> None:
+    for unit in fresh:
+        assert Facts.from_json(json.loads(json.dumps(unit.facts.to_json()))) == unit.facts
+    assert fresh[0].facts.years == (2019,) and 2020 in fresh[1].facts.years  # (and the years of what it follows)
+    assert all(len(u.facts.sources) == 1 and u.facts.titles for u in fresh)
