@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from plankg.build import cache, pipeline
-from plankg.build.facts import Facts
+from plankg.build.facts import EMPTY, Facts, facts_of, facts_of_lines
 from plankg.build.ntriples import lines, ntriples
 from plankg.build.plan_units import KIND, PlanUnit, Units
 from plankg.build.progress import Stages
@@ -118,8 +118,12 @@ def test_nothing_is_kept_with_caching_off(specs, tmp_path: Path, monkeypatch: py
     assert not any(tmp_path.iterdir())
 
 
-def test_facts_go_to_json_and_back(fresh) -> None:
+def test_facts_go_to_json_and_back_and_are_read_from_lines_alike(fresh) -> None:
     for unit in fresh:
         assert Facts.from_json(json.loads(json.dumps(unit.facts.to_json()))) == unit.facts
+        assert facts_of_lines(unit.lines) == unit.facts
+    plain = "".join(line + "\n" for line in lines(fresh[0].lines) if "fiscalYear" not in line and "prefLabel" not in line
+                    and "wasDerivedFrom" not in line and "#type>" not in line)
+    assert facts_of_lines(plain) is EMPTY and facts_of(MappedPlan(dataclasses.replace(fresh[0], lines=plain)).graph) == EMPTY
     assert fresh[0].facts.years == (2019,) and 2020 in fresh[1].facts.years  # (and the years of what it follows)
     assert all(len(u.facts.sources) == 1 and u.facts.titles for u in fresh)

@@ -24,6 +24,10 @@ PLAN_NS = Namespace(PLAN)
 TITLED_TYPES = (PLAN_NS.AnnualPlan, SKOS.ConceptScheme, OWL.Ontology)  # a graph is titled after the first of these
 
 
+_CUES = (*(f"<{RDF.type}> <{t}> ." for t in (*TITLED_TYPES, PLAN_NS.SourceDocument)),
+         *(f"> <{p}> " for p in (PLAN_NS.fiscalYear, PROV.wasDerivedFrom, SKOS.prefLabel)))
+
+
 @dataclass(frozen=True)
 class Source:
     """A ``plan:SourceDocument`` of a graph: what derives from it, its file name, that one's title, its creators."""
@@ -58,10 +62,30 @@ class Facts:
         return [term(t) for t in self.titles]
 
 
+EMPTY = Facts((), (), (), ())
+
+
+def facts_of_lines(text: str) -> Facts:
+    """The :class:`Facts` of the graph whose N-Triples are ``text`` (:mod:`plankg.build.ntriples`): read
+    into rdflib only if a line states what facts are made of (a titled type or a source document, a
+    fiscal year, a derivation, a preferred label), which no line of an alignment graph does."""
+    if not any(cue in text for cue in _CUES):
+        return EMPTY
+    return facts_of(Graph().parse(data=text, format="nt"))
+
+
+def _term(node) -> str:
+    """``node`` in N-Triples, its language tag in lower case as the store writes it (whether the graph
+    was mapped or read from lines)."""
+    from plankg.build.ntriples import _term as written
+
+    if isinstance(node, Literal) and node.language:
+        return written(Literal(str(node), lang=node.language.lower()))
+    return written(node)
+
+
 def facts_of(graph: Graph) -> Facts:
     """The :class:`Facts` of ``graph``."""
-    from plankg.build.ntriples import _term
-
     titled = sorted(s for t in TITLED_TYPES for s in graph.subjects(RDF.type, t))
     titles = tuple(sorted(_term(o) for o in graph.objects(titled[0], RDFS.label))) if titled else ()
     years = tuple(sorted({int(str(y)[:4]) for y in graph.objects(None, PLAN_NS.fiscalYear)}))
@@ -81,4 +105,4 @@ def facts_of(graph: Graph) -> Facts:
     return Facts(titles, years, tuple(sources), labels)
 
 
-__all__ = ["Facts", "Source", "facts_of", "TITLED_TYPES"]
+__all__ = ["Facts", "Source", "facts_of", "facts_of_lines", "TITLED_TYPES", "EMPTY"]

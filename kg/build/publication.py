@@ -17,7 +17,7 @@ from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
 from plankg.build.dumps_reuse import dumps_format, members_record, previous_dumps
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
-from plankg.build.facts import Facts
+from plankg.build.facts import Facts, facts_of_lines
 from plankg.build.ntriples import digest, nquads, ntriples, term
 from plankg.build.progress import Progress, Stages
 from plankg.errors import PlanKGError
@@ -54,11 +54,12 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
     stages.begin("dumps+meta")
     site = site or site_for(base)
     graphs: dict[str, Graph | Facts] = dict(compiled.vocab.named_graphs())
-    graphs.update({m.graph_iri: m.graph for m in compiled.others})
+    graphs.update({m.graph_iri: m.made if isinstance(m.made, Graph) else facts_of_lines(m.made)  # alignment's: lines
+                   for m in compiled.others})
     graphs.update({m.graph_iri: m.unit.facts for m in compiled.mapped})  # what the metadata reads of a plan
     graphs[graph_iri(base, ABOUT_GRAPH)] = about_graph(base, site, [f"{DUMPS_DIR}/{n}" for n in (NQUADS_NAME, TRIG_NAME)],
                                                        TITLE)
-    lines = {iri: compiled.lines.get(iri) or _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
+    lines = {iri: compiled.lines[iri] if iri in compiled.lines else _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
              for iri, g in sorted(graphs.items())}
     digests = {iri: compiled.digests.get(iri) or digest(text) for iri, text in lines.items()}
     with publishing_to(store) as publication:
