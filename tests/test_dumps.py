@@ -276,3 +276,13 @@ def test_a_builds_dumps_read_back_whole_with_gzip_pyoxigraph_and_the_oxigraph_cl
         assert len(pyoxigraph.Store.read_only(str(location))) == expected, name
     if not Path(sys.executable).with_name("oxigraph").exists():
         pytest.skip("no oxigraph CLI beside this Python: only Python's gzip and pyoxigraph were checked")
+
+
+def test_the_counts_cut_lines_as_ntriples_split_does():
+    """voidstats cuts the union's text with one regular expression: the same terms as
+    plankg.build.ntriples.split, line by line, on awkward literals (spaces and " ." inside)."""
+    from plankg.build.ntriples import lines, split
+
+    text = "".join(ntriples(g) for g in awkward_graphs().values())
+    text += '<http://e/s> <http://e/p> "a . b . "@en .\n_:b <http://e/p> "x\\" . y" .\n<http://e/s> <http://e/p> " ." .\n'
+    assert [voidstats._TRIPLE.fullmatch(line).groups() for line in lines(text)] == [split(line) for line in lines(text)]

@@ -8,6 +8,7 @@ counts are what SPARQL over the store gives. Terms stay N-Triples text (``<iri>`
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
-from plankg.build.ntriples import lines as lines_of, split, term
+from plankg.build.ntriples import lines as lines_of, term
 
 _TYPE = f"<{RDF.type}>"
+_TRIPLE = re.compile(r"^(\S+) (\S+) (.*) \.$", re.M)  # subject, predicate, object of each line
+_TYPED = re.compile(rf"^(\S+) {re.escape(_TYPE)} (.*) \.$", re.M)  # subject, class of each rdf:type line
 
 
 @dataclass(frozen=True)
@@ -38,24 +41,29 @@ class Merge:
 
 
 def merge(lines: Mapping[str, str], base: str) -> Merge:
-    """The counts of the merge of the graphs' N-Triples ``lines`` (graph IRI → lines)."""
+    """The counts of the merge of the graphs' N-Triples ``lines`` (graph IRI → lines).
+
+    The lines are cut into terms by regular expressions over the union's text, not line by line in
+    Python (:func:`plankg.build.ntriples.split` cuts the same way: three terms, the object up to the
+    final `` .``): at 1,000 plans the union holds 3 million lines."""
     union: set[str] = set()
     for text in lines.values():
-        union.update(lines_of(text))
-    triples = [split(line) for line in union]
-    subjects = {s for s, _, _ in triples}
+        union.update(text.split("\n"))
+    union.discard("")
+    text = "\n".join(union)
+    subjects, predicates, objects = zip(*_TRIPLE.findall(text)) if union else ((), (), ())
     typed: dict[str, set[str]] = {}
-    for s, p, o in triples:
-        if p == _TYPE:
-            typed.setdefault(o, set()).add(s)
+    for s, o in _TYPED.findall(text):
+        typed.setdefault(o, set()).add(s)
+    distinct = set(subjects)
     prefix = f"<{base}"
     return Merge(
-        triples=len(triples),
-        subjects=len(subjects),
-        objects=len({o for _, _, o in triples}),
-        entities=sum(1 for s in subjects if s.startswith(prefix)),
+        triples=len(union),
+        subjects=len(distinct),
+        objects=len(set(objects)),
+        entities=sum(1 for s in distinct if s.startswith(prefix)),
         classes=Counter({term(c): len(s) for c, s in typed.items()}),
-        properties=Counter({term(p): n for p, n in Counter(p for _, p, _ in triples).items()}),
+        properties=Counter({term(p): n for p, n in Counter(predicates).items()}),
         typed=typed,
     )
 
