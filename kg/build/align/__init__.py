@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from contextlib import nullcontext
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import Graph
 
@@ -49,6 +49,7 @@ class Inputs:
     methods: list[Method]
     base: str
     memo: Memo | None = None  # the rankings kept from earlier builds (:mod:`.memo`)
+    eligible: dict = field(default_factory=dict)  # (year, excluded pattern) -> (line items, their 主管): cross_pairs'
 
 
 def inputs(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, budget_links: Graph | None,
@@ -107,15 +108,24 @@ def cross_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, keep: int | No
     year (not the plan's organisation or the agencies under it: its 主管; not the items the method
     excludes, such as personnel costs), ``keep`` (default topK) per program."""
     own = f"{plan.org_label}主管"
-    topnames = inp.topnames.get(plan.fiscal_year, {})
-    excluded = excluded_items(params)
-    candidates = [n for n in inp.items.get(plan.fiscal_year, [])
-                  if n.agency != plan.org_label and topnames.get(n.parent.rsplit("/", 1)[-1]) != own
-                  and not (excluded and excluded.search(n.label))]
+    items, tops = _eligible(inp, plan.fiscal_year, excluded_items(params))
+    candidates = [n for n, top in zip(items, tops) if n.agency != plan.org_label and top != own]
     if not candidates:
         return []
     return scored_pairs(plan.programs, candidates, inp.methods, params.cross_weights, keep or params.cross_top,
                         params.cross_threshold, params.cross_secondary, inp.memo)
+
+
+def _eligible(inp: Inputs, year: int | None, excluded: re.Pattern | None) -> tuple[list[Node], list[str | None]]:
+    """The line items of ``year`` that ``excluded`` leaves, with the 主管 of each: the same for every
+    plan of the year, so found once."""
+    key = (year, excluded.pattern if excluded else None)
+    if key not in inp.eligible:
+        topnames = inp.topnames.get(year, {}) if year is not None else {}
+        items = [n for n in inp.items.get(year, []) if not (excluded and excluded.search(n.label))] \
+            if year is not None else []
+        inp.eligible[key] = (items, [topnames.get(n.parent.rsplit("/", 1)[-1]) for n in items])
+    return inp.eligible[key]
 
 
 def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramIndex | None = None) -> list[Scored]:
