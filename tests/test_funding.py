@@ -115,7 +115,7 @@ def test_every_link_carries_score_rank_method_and_evidence(seed_links):
     g = seed_links.graph
     links = list(g.subjects(RDF.type, P("FundingLink")))
     assert seed_links.counts["links"] == len(links) > 30
-    assert seed_links.graph_iri == BASE + "graph/links/funding" and seed_links.kind == "links"
+    assert seed_links.graph_iri == BASE + "graph/links/funding/mol/108" and seed_links.kind == "links"
     method = URIRef(BASE + funding.METHOD)
     for link in links:
         assert str(link).startswith(BASE + "mol/108/funding-link/")

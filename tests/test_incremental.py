@@ -247,14 +247,14 @@ def test_a_rebuild_loads_what_changed_and_equals_a_full_build(rebuilds, step: st
     assert {ONTOLOGY_GRAPH, META_GRAPH} <= set(load["changed"])
     print(step, {k: v for k, v in load.items()})
     motc = [g for g in load["changed"] if "agency-" in g]
-    if step == "added":  # the new plan's graph and its two alignment graphs; the seed plan's stay (fixed
-        # statistics) but for its programs' candidates among other organisations' programs: the new plan's
-        assert (load["added"], load["removed"], len(motc)) == (3, 0, 3)
-        assert not {"https://w3id.org/plankg/id/graph/mol/108",
+    if step == "added":  # the new plan's graph, its funding graph and its two alignment graphs; the seed plan's
+        # stay (fixed statistics) but for its programs' candidates among other organisations' programs: the new plan's
+        assert (load["added"], load["removed"], len(motc)) == (4, 0, 4)
+        assert not {"https://w3id.org/plankg/id/graph/mol/108", "https://w3id.org/plankg/id/graph/links/funding/mol/108",
                     "https://w3id.org/plankg/id/graph/alignment/mol/108"} & set(load["changed"])
         assert "https://w3id.org/plankg/id/graph/links/alignment/mol/108" in load["changed"]
-    else:  # those three go, the changed plan's graph is reloaded
-        assert (load["added"], load["removed"], len(motc)) == (0, 3, 3)
+    else:  # those four go, the changed plan's graph is reloaded
+        assert (load["added"], load["removed"], len(motc)) == (0, 4, 4)
         assert "https://w3id.org/plankg/id/graph/mol/108" in load["changed"]
     assert load["reused"] >= 10, "the budgets, the laws and the vocabularies did not change"
     assert load["reused"] + load["reloaded"] + load["added"] == len(info["graphs"])

@@ -52,7 +52,7 @@ from plankg.build.budget_rdf import appropriation_iri, walk  # the budget graph'
 from plankg.build.mapped import MappedGraph
 from plankg.build.textsim import NGRAM_RANGE, TfIdf, cosine, ngrams, shared_fragments
 from plankg.loaders.model import BudgetDocument, BudgetRow, LineItem
-from plankg.namespaces import PLAN, PREFIXES
+from plankg.namespaces import PLAN, PREFIXES, graph_iri
 
 STAGE = "enacted"
 THRESHOLD_BEST = Decimal("0.06")  # lowest score of a program's best item that is linked
@@ -186,13 +186,22 @@ def _describe_method(g: Graph, base: str) -> None:
         f"(plankg.build.funding).", lang="en")))
 
 
+def funding_graph_iri(base: str, plan: str) -> str:
+    """The graph of plan ``plan``'s funding links: ``B graph/links/funding/{org}/{roc}``."""
+    return graph_iri(base, "links", "funding", *plan[len(base):].split("/"))
+
+
 def link_funding(plan_graphs: list[Graph], budgets: list[BudgetDocument], base: str) -> MappedGraph:
-    """The funding links of the programs of ``plan_graphs`` to the line items of ``budgets``."""
-    return link_plans([p for g in plan_graphs for p in plans_of(g)], budgets, base)
+    """The funding links of the programs of ``plan_graphs`` to the line items of ``budgets``, in one
+    graph: the plan's funding graph (:func:`funding_graph_iri`) if there is one plan."""
+    funded = [p for g in plan_graphs for p in plans_of(g)]
+    return link_plans(funded, budgets, base, funding_graph_iri(base, funded[0].iri) if len(funded) == 1
+                      else graph_iri(base, "links", "funding"))
 
 
-def link_plans(funded: list[FundedPlan], budgets: list[BudgetDocument], base: str) -> MappedGraph:
-    """The funding links of the programs of the plans ``funded`` (:func:`plans_of`) to the line items of ``budgets``."""
+def link_plans(funded: list[FundedPlan], budgets: list[BudgetDocument], base: str, into: str) -> MappedGraph:
+    """The graph ``into`` (its IRI) of the funding links of the programs of the plans ``funded`` (:func:`plans_of`)
+    to the line items of ``budgets``. The build makes one per plan (:mod:`plankg.build.plan_units`)."""
     out = Graph()
     for prefix, ns in PREFIXES.items():
         out.bind(prefix, ns)
@@ -252,8 +261,8 @@ def link_plans(funded: list[FundedPlan], budgets: list[BudgetDocument], base: st
     if b.links:
         _describe_method(out, base)
     counts = {"links": b.links, "programs": b.programs, "programs linked": b.linked_programs, "pairs scored": b.pairs}
-    return MappedGraph(f"{base}graph/links/funding", out, "links", counts, b.warnings)
+    return MappedGraph(into, out, "links", counts, b.warnings)
 
 
-__all__ = ["link_funding", "link_plans", "plans_of", "FundedPlan", "WorkPlan", "Program", "item_text", "item_paths",
+__all__ = ["link_funding", "link_plans", "funding_graph_iri", "plans_of", "FundedPlan", "WorkPlan", "Program", "item_text", "item_paths",
            "THRESHOLD", "THRESHOLD_BEST", "TOP_K", "STAGE", "METHOD"]

@@ -172,8 +172,8 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bo
     linker = Linker(vocab.terms)
     mapped = map_plans(plans, specs, vocab, linker, budgets, stages)
 
-    # the graphs of the laws, each budget, the budget links and (with plans) the funding links
-    stages.begin("map+link budgets, laws", bool(laws) + (len(budgets) + 1 + bool(mapped) if budgets else 0), "graph")
+    # the graphs of the laws, each budget, the budget links and (with plans) each plan's funding links
+    stages.begin("map+link budgets, laws", bool(laws) + (len(budgets) + 2 if budgets else 0), "graph")
     others = _map_others(budgets, laws, mapped, vocab, linker, stages)
 
     stages.begin("alignment", len(mapped), "plan")
@@ -262,7 +262,6 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
         progress.advance()
     if budgets:
         from plankg.build.budget_rdf import map_budget
-        from plankg.build.funding import link_plans
         from plankg.build.law_links import link_budget_items
 
         seen: dict[str, str] = {}
@@ -276,9 +275,8 @@ def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawI
             progress.advance()
         out.append(link_budget_items(budgets, vocab, linker))
         progress.advance()
-        if plans:
-            out.append(link_plans([f for m in plans for f in m.unit.funded], budgets, vocab.base))
-            progress.advance()
+        out.extend(m.unit.funding.graph(vocab.base, m.unit.iri) for m in plans if m.unit.funding is not None)
+        progress.advance()
     return out
 
 

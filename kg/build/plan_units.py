@@ -17,6 +17,7 @@ JSON file per plan. A file that cannot be read, or does not hold a unit, is mapp
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import pkgutil
@@ -30,7 +31,9 @@ from plankg import resources
 from plankg.build import cache
 from plankg.build.align.nodes import PlanNodes
 from plankg.build.facts import Facts
-from plankg.build.funding import FundedPlan
+from plankg.build.funding import FundedPlan, funding_graph_iri, link_plans
+from plankg.build.mapped import MappedGraph
+from plankg.build.ntriples import ntriples
 from plankg.build.sources import SourceSpec
 from plankg.errors import InputError
 from plankg.loaders.model import BudgetDocument, Plan
@@ -50,6 +53,18 @@ CODE = ("plankg.build.rdf", "plankg.build.linker", "plankg.build.lawmatch", "pla
 
 
 @dataclass(frozen=True)
+class Funding:
+    """A plan's funding graph (:func:`plankg.build.funding.link_plans`): its lines, counts and warnings."""
+
+    lines: str
+    counts: dict[str, int]
+    warnings: list[str]
+
+    def graph(self, base: str, plan: str) -> MappedGraph:
+        return MappedGraph(funding_graph_iri(base, plan), self.lines, "links", self.counts, self.warnings)
+
+
+@dataclass(frozen=True)
 class PlanUnit:
     """One plan mapped: its IRI, its graph's IRI and N-Triples, and what the later stages read of it."""
 
@@ -60,11 +75,13 @@ class PlanUnit:
     nodes: tuple[PlanNodes, ...]  # alignment's
     funded: tuple[FundedPlan, ...]  # funding's
     facts: Facts  # the metadata's
+    funding: Funding | None = None  # its funding graph, when the build has budgets
 
     def to_json(self) -> dict:
         return {"iri": self.iri, "graph_iri": self.graph_iri, "links": self.links, "lines": self.lines,
                 "nodes": [n.to_json() for n in self.nodes], "funded": [f.to_json() for f in self.funded],
-                "facts": self.facts.to_json()}
+                "facts": self.facts.to_json(), "funding": None if self.funding is None else
+                [self.funding.lines, self.funding.counts, self.funding.warnings]}
 
     @classmethod
     def from_json(cls, data: dict) -> PlanUnit:
@@ -72,7 +89,8 @@ class PlanUnit:
             raise TypeError("not a plan unit")
         return cls(data["iri"], data["graph_iri"], int(data["links"]), data["lines"],
                    tuple(PlanNodes.from_json(n) for n in data["nodes"]),
-                   tuple(FundedPlan.from_json(f) for f in data["funded"]), Facts.from_json(data["facts"]))
+                   tuple(FundedPlan.from_json(f) for f in data["funded"]), Facts.from_json(data["facts"]),
+                   None if data["funding"] is None else Funding(*data["funding"]))
 
 
 class Units:
@@ -142,6 +160,9 @@ def map_plans(plans: Sequence[tuple[SourceSpec, Plan]], specs: Sequence[SourceSp
             m = MappedPlan(unit)
         else:
             m = map_plan(plan, vocab, linker, hashlib.sha256(spec.data).hexdigest(), agencies, names)
+            if budgets:  # the programs' funding links: the plan's own graph of them
+                f = link_plans(list(m.unit.funded), list(budgets), vocab.base, funding_graph_iri(vocab.base, m.unit.iri))
+                m.unit = dataclasses.replace(m.unit, funding=Funding(ntriples(f.graph), f.counts, f.warnings))
             units.put(key, m.unit)
         if m.graph_iri in seen:
             raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
