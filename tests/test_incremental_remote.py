@@ -44,8 +44,8 @@ def test_a_rebuild_on_a_sparql_server_uploads_only_what_changed(kind: str, tmp_p
                 assert load["mode"] == "full" and load["reason"].endswith("triples change"), load
             else:
                 assert load["mode"] == "incremental" and load["reused"] >= 5, load
-                # the new plan's graph and its two alignment graphs
-                assert (load["added"], load["removed"]) == ((3, 0) if step == 1 else (0, 3)), load
+                # the new plan's graph, its funding graph and its two alignment graphs
+                assert (load["added"], load["removed"]) == ((4, 0) if step == 1 else (0, 4)), load
                 assert (BUDGET_GRAPH in load["changed"]) == (step == 2), "the budget graph written to is loaded again"
             assert info["graphs"] == expected["graphs"]
             assert read_control(server.settings())["graphs"] == sorted(expected["graphs"])
