@@ -3,8 +3,9 @@
 Mapping a plan (:func:`plankg.build.rdf.map_plan`) makes an rdflib graph, which the build needs
 only as its N-Triples (validated, dumped, loaded) and as what the later stages read of it: the
 strategies and programs alignment compares (:func:`plankg.build.align.nodes.plan_nodes`), the
-work plans funding links (:func:`plankg.build.funding.plans_of`) and what the metadata says of it
-(:func:`plankg.build.facts.facts_of`). A :class:`PlanUnit` is all that; none of it is a graph.
+work plans funding links (:func:`plankg.build.funding.plans_of`), what the metadata says of it
+(:func:`plankg.build.facts.facts_of`) and, when the build has budgets, its own graph of funding links
+(:class:`Funding`). A :class:`PlanUnit` is all that; none of it is a graph.
 
 A unit depends on the plan file (its bytes, name, path and options), on every other source of
 the build (the law index the linker links, the budgets whose agencies may publish plans and whose
