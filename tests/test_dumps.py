@@ -114,7 +114,7 @@ def test_counts_are_those_of_the_merge_as_oxigraph_terms():
     graphs = awkward_graphs()
     text = {iri: ntriples(g) for iri, g in graphs.items()}
     union = {t for g in graphs.values() for t in g}
-    merge = voidstats.merge(text, str(EX))
+    merge = voidstats.merge(text, str(EX), [EX.C])
     assert merge.triples == len(union) - 1  # "same"^^xsd:string and "same" are one literal
     assert merge.subjects == len({s for s, _, _ in union})
     assert merge.objects == len({o for _, _, o in union}) - 1
@@ -279,10 +279,13 @@ def test_a_builds_dumps_read_back_whole_with_gzip_pyoxigraph_and_the_oxigraph_cl
 
 
 def test_the_counts_cut_lines_as_ntriples_split_does():
-    """voidstats cuts the union's text with one regular expression: the same terms as
+    """void_summary cuts each graph's text with one regular expression: the same terms as
     plankg.build.ntriples.split, line by line, on awkward literals (spaces and " ." inside)."""
     from plankg.build.ntriples import lines, split
 
     text = "".join(ntriples(g) for g in awkward_graphs().values())
     text += '<http://e/s> <http://e/p> "a . b . "@en .\n_:b <http://e/p> "x\\" . y" .\n<http://e/s> <http://e/p> " ." .\n'
-    assert [voidstats._TRIPLE.fullmatch(line).groups() for line in lines(text)] == [split(line) for line in lines(text)]
+    from plankg.build.ntriples import TRIPLE_LINE
+
+    assert [TRIPLE_LINE.fullmatch(line).groups() for line in lines(text)] == [split(line) for line in lines(text)]
+    assert TRIPLE_LINE.findall(text) == [split(line) for line in lines(text)]  # one match per line, in order

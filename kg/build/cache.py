@@ -2,7 +2,8 @@
 
 One folder, with a subfolder per kind of cache (``validation``: SHACL reports,
 :mod:`plankg.build.validation_cache`; ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`;
-``plans``: each plan mapped, :mod:`plankg.build.plan_units`):
+``plans``: each plan mapped, :mod:`plankg.build.plan_units`; ``void``: what the VoID statistics
+read of each graph, :mod:`plankg.build.void_summary`):
 ``PLANKG_CACHE_DIR``, else ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``.
 ``PLANKG_CACHE_DIR=off`` turns every cache off: each build computes everything. Every entry is
 named by a digest of everything it depends on, so a cache is never stale, only unused; a cache
@@ -30,13 +31,12 @@ def folder(kind: str) -> Path | None:
     return Path(root) / "plankg" / kind
 
 
-def write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` at once (a reader sees the old file or the new one), or nothing."""
+def write(path: Path, data: str | bytes) -> None:
+    """Write ``data`` (text: UTF-8) to ``path`` at once (a reader sees the old file or the new one), or nothing."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                         suffix=".tmp") as out:
-            out.write(text)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False, suffix=".tmp") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(out.name, path)
     except OSError:
         pass

@@ -55,7 +55,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from plankg import formats
-from plankg.build import dcatap, voidstats
+from plankg.build import dcatap, void_summary, voidstats
 from plankg.build.build_activity import BuildRun, add_build
 from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, texts
 from plankg.build.dumps import Dump
@@ -103,6 +103,7 @@ LINKSETS = (
     ("eurovoc-exact", SKOS.exactMatch, EUROVOC),
     ("eurovoc-close", SKOS.closeMatch, EUROVOC),
 )
+LISTED = (PLAN_NS.SourceDocument, PLAN_NS.AnnualPlan)  # the classes whose instances the metadata names
 
 
 def site_for(base: str) -> str:
@@ -131,14 +132,16 @@ def meta_graph_iri(base: str) -> str:
 
 def metadata_graph(graphs: Mapping[str, Graph | Facts], base: str, dumps: Iterable[Dump], *,
                    site: str | None = None, issued: datetime | None = None,
-                   lines: Mapping[str, str] | None = None, run: BuildRun | None = None) -> Graph:
+                   lines: Mapping[str, str] | None = None, run: BuildRun | None = None,
+                   digests: Mapping[str, str | None] | None = None) -> Graph:
     """VoID + DCAT description of the content ``graphs`` (graph IRI → graph, or what the graph says
     of itself, :class:`plankg.build.facts.Facts`) and their ``dumps``; with ``run``, the build as a
     ``prov:Activity`` (:mod:`plankg.build.build_activity`).
 
     The counts are taken from ``lines``, the graphs' N-Triples as the store loads them
     (:func:`plankg.build.ntriples.ntriples`, graph IRI → text), written here when not given (then
-    every value of ``graphs`` must be a graph).
+    every value of ``graphs`` must be a graph). ``digests`` (graph IRI → :func:`plankg.build.ntriples.digest`
+    of its lines) let the counts take each graph's summary from the cache (:mod:`plankg.build.void_summary`).
     """
     site = site or site_for(base)
     when = Literal((issued or build_time()).replace(microsecond=0).isoformat(), datatype=XSD.dateTime)
@@ -149,11 +152,13 @@ def metadata_graph(graphs: Mapping[str, Graph | Facts], base: str, dumps: Iterab
         g.bind(prefix, ns)
     dataset = URIRef(base + "dataset")
     facts = {iri: f if isinstance(f, Facts) else facts_of(f) for iri, f in graphs.items()}
-    merge = voidstats.merge(lines, base)
+    summaries = void_summary.summaries(lines, base, linked=[f"<{p}>" for _, p, _ in LINKSETS],
+                                       listed=[f"<{c}>" for c in LISTED], digests=digests)
+    merge = voidstats.merge(lines, base, LISTED, summaries)
     _describe_dataset(g, dataset, base, site, merge, when)
     dcatap.add_profile(g, dataset, base, facts, merge.instances(PLAN_NS.SourceDocument))
     _add_subsets(g, dataset, facts, lines)
-    _add_linksets(g, dataset, base, lines)
+    _add_linksets(g, dataset, base, lines, summaries)
     add_catalog(g, dataset, base, site, dumps, URIRef(meta_graph_iri(base)), when)
     dcatap.type_values(g)
     if run is not None:
@@ -237,7 +242,8 @@ def _target(dataset: URIRef, iris: list[str]) -> URIRef:
     return URIRef(iris[0]) if len(iris) == 1 else dataset
 
 
-def _add_linksets(g: Graph, dataset: URIRef, base: str, lines: Mapping[str, str]) -> None:
+def _add_linksets(g: Graph, dataset: URIRef, base: str, lines: Mapping[str, str],
+                  summaries: Mapping[str, void_summary.Summary]) -> None:
     """Linksets: laws → law database (rdfs:seeAlso), plan nodes → laws and → target groups,
     organisations → Wikidata (owl:sameAs), target groups → EuroVoc (skos:exactMatch, closeMatch)."""
     for external, (homepage, space, titles) in EXTERNAL.items():
@@ -246,7 +252,7 @@ def _add_linksets(g: Graph, dataset: URIRef, base: str, lines: Mapping[str, str]
         g.add((external, FOAF.homepage, homepage))
         g.add((external, VOID.uriSpace, Literal(space)))
     found = voidstats.links(lines, [(p, None if external is None else EXTERNAL[external][1])
-                                    for _, p, external in LINKSETS])
+                                    for _, p, external in LINKSETS], summaries)
     for name, predicate, external in LINKSETS:
         links = found[predicate]
         objects = external if external is not None else _target(dataset, links.objects_in)

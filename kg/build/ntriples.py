@@ -14,6 +14,7 @@ as nothing but a literal can hold a space, :func:`split` cuts a line into its th
 from __future__ import annotations
 
 import hashlib
+import re
 from decimal import Decimal
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -70,6 +71,11 @@ def _term(term) -> str:
             return f"{text}@{term.language}"
         return f"{text}^^<{term.datatype}>" if term.datatype else text
     return term.n3()  # blank nodes (and URIRef subclasses: n3() checks the IRI)
+
+
+TRIPLE_LINE = re.compile(r"^(\S+) (\S+) (.*) \.$", re.M)
+"""Subject, predicate and object of each line of N-Triples text, as :func:`split` cuts them (one
+``findall`` over a graph's text, rather than a Python loop over its lines)."""
 
 
 def lines(text: str) -> list[str]:

@@ -67,7 +67,7 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
             loading = pool.submit(_load, publication, lines, {**digests, meta_graph_iri(base): None})
             previous = previous_dumps(publication.current, digests, lines)
             dumps = make_dumps(lines.items(), previous)
-            meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled))
+            meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled), digests=digests)
             meta_lines = _checked_ntriples(meta)
             stages.begin("load", len(lines) + 1, "graph")  # the graphs, then the metadata graph
             loading.result()

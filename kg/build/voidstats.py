@@ -2,25 +2,22 @@
 
 The lines are those the store loads (:func:`plankg.build.ntriples.ntriples`: one spelling per
 term), so a triple is a line and the RDF merge of the graphs is the union of their lines: the
-counts are what SPARQL over the store gives. Terms stay N-Triples text (``<iri>``, ``_:b``,
+counts are what SPARQL over the store gives. Each graph is read once into a summary
+(:mod:`plankg.build.void_summary`: hashes of its lines and terms, kept by content between builds);
+the counts are those of the union of the summaries. Terms stay N-Triples text (``<iri>``, ``_:b``,
 ``"text"@zh-hant``) while counting; only those that end up in the metadata become rdflib terms.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rdflib import URIRef
-from rdflib.namespace import RDF
 
-from plankg.build.ntriples import lines as lines_of, term
-
-_TYPE = f"<{RDF.type}>"
-_TRIPLE = re.compile(r"^(\S+) (\S+) (.*) \.$", re.M)  # subject, predicate, object of each line
-_TYPED = re.compile(rf"^(\S+) {re.escape(_TYPE)} (.*) \.$", re.M)  # subject, class of each rdf:type line
+from plankg.build.ntriples import term
+from plankg.build.void_summary import Summary, hash64, summaries as summaries_of
 
 
 @dataclass(frozen=True)
@@ -33,39 +30,50 @@ class Merge:
     entities: int  # subjects that are IRIs under the id base
     classes: Counter  # class -> its instances
     properties: Counter  # property -> its triples
-    typed: dict[str, set[str]]  # class (N-Triples) -> its instances (N-Triples)
+    listed: dict[str, list[str]]  # class (N-Triples) -> its instances (N-Triples, sorted), of the classes listed
 
     def instances(self, cls: URIRef) -> list:
-        """The instances of ``cls``, sorted, as rdflib terms."""
-        return sorted(term(s) for s in self.typed.get(f"<{cls}>", ()))
+        """The instances of ``cls``, one of the classes :func:`merge` was asked to list, sorted, as rdflib terms."""
+        if f"<{cls}>" not in self.listed:
+            raise KeyError(f"{cls} is not among the classes listed")
+        return sorted(term(s) for s in self.listed[f"<{cls}>"])
 
 
-def merge(lines: Mapping[str, str], base: str) -> Merge:
-    """The counts of the merge of the graphs' N-Triples ``lines`` (graph IRI → lines).
-
-    The lines are cut into terms by regular expressions over the union's text, not line by line in
-    Python (:func:`plankg.build.ntriples.split` cuts the same way: three terms, the object up to the
-    final `` .``): at 1,000 plans the union holds 3 million lines."""
-    union: set[str] = set()
-    for text in lines.values():
-        union.update(text.split("\n"))
-    union.discard("")
-    text = "\n".join(union)
-    subjects, predicates, objects = zip(*_TRIPLE.findall(text)) if union else ((), (), ())
-    typed: dict[str, set[str]] = {}
-    for s, o in _TYPED.findall(text):
-        typed.setdefault(o, set()).add(s)
-    distinct = set(subjects)
-    prefix = f"<{base}"
+def merge(lines: Mapping[str, str], base: str, listed: Iterable[URIRef] = (),
+          summaries: Mapping[str, Summary] | None = None) -> Merge:
+    """The counts of the merge of the graphs' N-Triples ``lines`` (graph IRI → lines), and the instances
+    of the classes ``listed``; from their ``summaries`` when given (:func:`plankg.build.void_summary.summaries`,
+    asked for those classes)."""
+    wanted = [f"<{c}>" for c in listed]
+    if summaries is None:
+        summaries = summaries_of(lines, base, listed=wanted)
+    properties: dict[str, int] = {}
+    for p in {p for s in summaries.values() for p in s.triples}:
+        properties[p] = _distinct(s.triples.get(p) for s in summaries.values())
+    classes = {c: _distinct(s.typed.get(c) for s in summaries.values())
+               for c in {c for s in summaries.values() for c in s.typed}}
+    found: dict[str, set[str]] = {c: set() for c in wanted}
+    for s in summaries.values():
+        for c, members in s.listed.items():
+            found.setdefault(c, set()).update(members)
     return Merge(
-        triples=len(union),
-        subjects=len(distinct),
-        objects=len(set(objects)),
-        entities=sum(1 for s in distinct if s.startswith(prefix)),
-        classes=Counter({term(c): len(s) for c, s in typed.items()}),
-        properties=Counter({term(p): n for p, n in Counter(predicates).items()}),
-        typed=typed,
+        triples=sum(properties.values()),
+        subjects=_distinct(s.subjects for s in summaries.values()),
+        objects=_distinct(s.objects for s in summaries.values()),
+        entities=_distinct(s.entities for s in summaries.values()),
+        classes=Counter({term(c): n for c, n in classes.items()}),
+        properties=Counter({term(p): n for p, n in properties.items()}),
+        listed={c: sorted(members) for c, members in found.items()},
     )
+
+
+def _distinct(arrays) -> int:
+    """How many distinct hashes ``arrays`` hold together."""
+    seen: set[int] = set()
+    for a in arrays:
+        if a is not None:
+            seen.update(a)
+    return len(seen)
 
 
 @dataclass(frozen=True)
@@ -77,28 +85,35 @@ class Links:
     objects_in: list[str]  # the graphs where a link's object is a subject
 
 
-def links(lines: Mapping[str, str], predicates: Iterable[tuple[URIRef, str | None]]) -> dict[URIRef, Links]:
+def links(lines: Mapping[str, str], predicates: Iterable[tuple[URIRef, str | None]],
+          summaries: Mapping[str, Summary] | None = None, base: str = "") -> dict[URIRef, Links]:
     """For each (predicate, target) the links of ``predicate`` in the graphs' N-Triples ``lines``:
-    those whose object's IRI (or text) starts with ``target``, every one if ``target`` is None."""
-    wanted = {f"<{p}>": (p, target) for p, target in predicates}
-    subjects: dict[str, set[str]] = {}  # graph -> its subjects
-    pairs: dict[str, dict[str, set[tuple[str, str]]]] = {p: {} for p in wanted}  # predicate -> graph -> (s, o)
-    for iri, text in lines.items():
-        own = subjects[iri] = set()
-        for line in lines_of(text):
-            s, p, rest = line.split(" ", 2)
-            own.add(s)
-            if p in wanted:
-                pairs[p].setdefault(iri, set()).add((s, rest[:-2]))
+    those whose object's IRI (or text) starts with ``target``, every one if ``target`` is None; from
+    the graphs' ``summaries`` when given (asked for those predicates)."""
+    predicates = list(predicates)
+    if summaries is None:
+        summaries = summaries_of(lines, base, linked=[f"<{p}>" for p, _ in predicates])
     out = {}
-    for p, (predicate, target) in wanted.items():
-        found = {(s, o) for by_graph in pairs[p].values() for s, o in by_graph
+    own: dict[str, set[int]] = {}  # graph -> its subjects' hashes, made when first asked
+    for predicate, target in predicates:
+        p = f"<{predicate}>"
+        by_graph = {iri: {(s, o) for s, o in summary.pairs.get(p, ())} for iri, summary in summaries.items()
+                    if summary.pairs.get(p)}
+        found = {(s, o) for pairs in by_graph.values() for s, o in pairs
                  if target is None or str(term(o)).startswith(target)}
-        link_subjects, link_objects = {s for s, _ in found}, {o for _, o in found}
+        link_subjects = {s for s, _ in found}
+        link_objects = {hash64(o) for _, o in found}
+        objects_in = []
+        if link_objects:
+            for iri, summary in summaries.items():
+                if iri not in own:
+                    own[iri] = set(summary.subjects)
+                if not own[iri].isdisjoint(link_objects):
+                    objects_in.append(iri)
         out[predicate] = Links(
             triples=len(found),
-            subjects_in=sorted(iri for iri, by_graph in pairs[p].items() if any(s in link_subjects for s, _ in by_graph)),
-            objects_in=sorted(iri for iri, own in subjects.items() if not own.isdisjoint(link_objects)),
+            subjects_in=sorted(iri for iri, pairs in by_graph.items() if any(s in link_subjects for s, _ in pairs)),
+            objects_in=sorted(objects_in),
         )
     return out
 
