@@ -1,7 +1,8 @@
 """Where a build keeps what it computed, for the next build to take instead of computing it again.
 
 One folder, with a subfolder per kind of cache (``validation``: SHACL reports,
-:mod:`plankg.build.validation_cache`; ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`;
+:mod:`plankg.build.validation_cache`; ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`; ``aligned``: each plan's alignment
+graphs, :mod:`plankg.build.align.outputs`;
 ``plans``: each plan mapped, :mod:`plankg.build.plan_units`; ``void``: what the VoID statistics
 read of each graph, :mod:`plankg.build.void_summary`):
 ``PLANKG_CACHE_DIR``, else ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``.

@@ -20,7 +20,9 @@ class MappedGraph:
     that writes its lines itself, such as alignment's: :attr:`graph` is then read from them when
     asked for). ``kind`` says what the source was (``"budget"``); ``counts`` are the mapping's own
     tallies, by name (e.g. ``{"appropriations": 1177, "line items": 2719, "line items unparsed": 13}``);
-    ``warnings`` are findings that did not stop the mapping, each a sentence naming the source.
+    ``warnings`` are findings that did not stop the mapping, each a sentence naming the source;
+    ``known_digest``, :func:`plankg.build.ntriples.digest` of the lines when the mapping kept it
+    (alignment's outputs, :mod:`plankg.build.align.outputs`), so the pipeline need not compute it.
     """
 
     graph_iri: str
@@ -28,6 +30,7 @@ class MappedGraph:
     kind: str
     counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    known_digest: str | None = None
 
     @cached_property
     def graph(self) -> rdflib.Graph:

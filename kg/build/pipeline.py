@@ -140,7 +140,8 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
             lines, digests = {}, {}  # once: validated, dumped, loaded; digests: what changed (plankg.store.reuse)
             for m in content:
                 lines[m.graph_iri] = text = m.ntriples()
-                digests[m.graph_iri] = digest(text)
+                known = m.known_digest if isinstance(m, MappedGraph) else None
+                digests[m.graph_iri] = known or digest(text)
                 stages.advance()
             stages.begin("shacl", len(content), "graph")
             iris = [m.graph_iri for m in content]

@@ -24,6 +24,7 @@ from plankg.build.align.combine import Scored, scored_pairs
 from plankg.build.align.memo import Memo
 from plankg.build.align.methods import Corpus, Method, Parameters, methods, parameters
 from plankg.build.align.nodes import Node, PlanNodes, line_item_nodes, plan_nodes
+from plankg.build.align.outputs import Outputs, digest_of
 from plankg.build.align.rdf import add_alignments
 from plankg.build.align.search import ProgramIndex
 from plankg.build.align.statistics import reference
@@ -50,6 +51,7 @@ class Inputs:
     base: str
     memo: Memo | None = None  # the rankings kept from earlier builds (:mod:`.memo`)
     eligible: dict = field(default_factory=dict)  # (year, excluded pattern) -> (line items, their 主管): cross_pairs'
+    eligible_digests: dict = field(default_factory=dict)  # (year, excluded pattern) -> digest of those (.outputs)
 
 
 def inputs(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, budget_links: Graph | None,
@@ -128,14 +130,29 @@ def _eligible(inp: Inputs, year: int | None, excluded: re.Pattern | None) -> tup
     return inp.eligible[key]
 
 
-def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramIndex | None = None) -> list[Scored]:
+def _eligible_digest(inp: Inputs, plan: PlanNodes, params: Parameters) -> bytes:
+    """The digest of the line items ``plan`` may be ranked against (:func:`cross_pairs` chooses among
+    them by the plan's organisation), for the key of its output (:mod:`.outputs`)."""
+    excluded = excluded_items(params)
+    key = (plan.fiscal_year, excluded.pattern if excluded else None)
+    if key not in inp.eligible_digests:
+        items, tops = _eligible(inp, plan.fiscal_year, excluded)
+        inp.eligible_digests[key] = digest_of(items, *(top or "" for top in tops))
+    return inp.eligible_digests[key]
+
+
+def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramIndex | None = None,
+               found: Sequence[Sequence[Node]] | None = None) -> list[Scored]:
     """Each program's best programs of the other organisations' plans loaded (any year), scored as
     across agencies (``combined-plans``: the cross-agency weights), ``plans_top`` per program; accepted
     at ``plans_threshold`` (none today: no gold set of two real plans to set one on). Ranked among
-    the candidates ``index`` finds (:mod:`.search`), else among all the other organisations' programs."""
+    the candidates ``index`` finds (:mod:`.search`; ``found``: those it found already, per program),
+    else among all the other organisations' programs."""
     if index is not None:
-        return [s for source in plan.programs
-                for s in scored_pairs([source], index.candidates(source, plan.org_label), inp.methods,
+        if found is None:
+            found = [index.candidates(source, plan.org_label) for source in plan.programs]
+        return [s for source, candidates in zip(plan.programs, found)
+                for s in scored_pairs([source], candidates, inp.methods,
                                       params.cross_weights, params.plans_top, params.plans_threshold,
                                       params.cross_secondary, inp.memo)]
     others = [n for _, p in inp.plans if p.org_label != plan.org_label for n in p.programs]
@@ -178,22 +195,38 @@ def align(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, bud
         return out
     params = parameters(vocabularies, base)
     index = program_index(inp, params)
+    outputs = Outputs(inp.memo, params)
+    others = b"" if index is not None or outputs.folder is None else \
+        digest_of([n for _, p in inp.plans for n in p.programs], *(f"{p.org_label} {len(p.programs)}" for _, p in inp.plans))
     for source, plan in inp.plans:
-        with inp.memo.plan(plan.plan) if inp.memo is not None else nullcontext():
-            out.graphs.extend(_plan_graphs(inp, plan, params, out.plain.setdefault(source, []), index))
+        plain = out.plain.setdefault(source, [])
+        found = [index.candidates(n, plan.org_label) for n in plan.programs] if index is not None else None
+        key = outputs.key(plan, _eligible_digest(inp, plan, params), found, others) if outputs.folder else None
+        kept = outputs.get(key) if key else None
+        if kept is None:
+            start = len(plain)
+            with inp.memo.plan(plan.plan) if inp.memo is not None else nullcontext():
+                graphs = _plan_graphs(inp, plan, params, plain, index, found)
+            if key:
+                graphs = outputs.put(key, graphs, plain[start:])
+        else:
+            graphs, rows = kept
+            plain.extend(rows)
+        out.graphs.extend(graphs)
         progress.advance()
     return out
 
 
 def _plan_graphs(inp: Inputs, plan: PlanNodes, params: Parameters, plain: list[tuple[str, str, str]],
-                 index: ProgramIndex | None) -> list[MappedGraph]:
-    """The alignment graph of ``plan`` and, when it has any pairs, the graph of its links."""
+                 index: ProgramIndex | None, found: Sequence[Sequence[Node]] | None = None) -> list[MappedGraph]:
+    """The alignment graph of ``plan`` and, when it has any pairs, the graph of its links (``found``:
+    each program's plan-to-plan candidates, :func:`plan_pairs`)."""
     out = [_plan_graph(inp, plan, params, plain)]
     cross: list[str] = []
     pairs = cross_pairs(inp, plan, params)
     accepted = add_alignments(cross, plan.plan, "cross-alignment", pairs, inp.base, "combined-cross", plain,
                               ("relatedWork",))
-    between = plan_pairs(inp, plan, params, index)
+    between = plan_pairs(inp, plan, params, index, found)
     accepted += add_alignments(cross, plan.plan, "plan-alignment", between, inp.base, "combined-plans", plain,
                                ("relatedWork",))
     if pairs or between:

@@ -25,15 +25,17 @@ class TextMethod:
 
     def __init__(self, corpus: Corpus):
         self.tfidf = corpus.tfidf
-        self._vectors: dict[str, Vector] = {}
+        self._vectors: dict[str, Vector] = {}  # text -> its vector: nodes of one text share it (a program kept
+        # from year to year; read-only)
         # the last target list scored, and its n-gram -> (i, weight): kept with the list itself, whose
         # identity keys it (an id() alone is reused by the next list once this one is freed)
         self._postings: tuple[Sequence[Node], dict[str, list[tuple[int, float]]]] | None = None
 
     def vector(self, node: Node) -> Vector:
-        if node.iri not in self._vectors:
-            self._vectors[node.iri] = self.tfidf.vector(node.text)
-        return self._vectors[node.iri]
+        found = self._vectors.get(node.text)
+        if found is None:
+            found = self._vectors[node.text] = self.tfidf.vector(node.text)
+        return found
 
     def score(self, source: Node, target: Node) -> float:
         return cosine(self.vector(source), self.vector(target))

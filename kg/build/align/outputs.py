@@ -1,0 +1,130 @@
+"""Each plan's alignment graphs kept by content (issue 18): a rebuild writes again only the plans
+whose alignments can differ.
+
+What :func:`plankg.build.align.align` makes of one plan (its alignment graph, the graph of its
+links, the accepted pairs as plain triples) depends on: the plan's nodes, its organisation and
+year; the line items of that year it is ranked against (other agencies' enacted budget, less the
+excluded items); for each program, the candidates the plan-to-plan search finds (or, with exact
+ranking, every program loaded); and on what every ranking depends on (:mod:`.memo`: the methods'
+code, the reference statistics, the domains, the base), the parameters of alignment-methods.ttl
+and the code that writes the graphs. The key of a plan's output is the SHA-256 of all of that
+(:meth:`Outputs.key`), so an output found under it is what aligning the plan again would give:
+a rebuild takes it without reading the plan's rankings (:mod:`.memo`), writing its lines or
+canonicalising them (tests/test_alignment_memo.py compares it with aligning afresh).
+
+Outputs live in the cache folder ``aligned`` (:mod:`plankg.build.cache`), one file per key: a
+first line of JSON (the graphs' IRIs, kinds, counts, warnings, lengths and digests; the plain triples;
+the CRC-32 of the rest), then the graphs' N-Triples one after the other. The digests spare the
+pipeline computing them; the CRC makes sure they are the digests of the lines that follow (a file
+damaged in place is aligned again rather than published under the digest of what it held). Nothing is kept when the memo keeps nothing (learnt
+statistics, or caching off).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from plankg.build import cache
+from plankg.build.align.memo import Memo
+from plankg.build.align.methods import Parameters
+from plankg.build.align.nodes import Node, PlanNodes
+from plankg.build.mapped import MappedGraph
+from plankg.build.ntriples import digest
+
+KIND = "aligned"
+FORMAT = 2  # of the files: raised when what a file holds changes
+CODE = ("__init__", "rdf", "search", "outputs")
+"""The modules of :mod:`plankg.build.align` whose source is part of every key (beside :data:`.memo.CODE`)."""
+
+Triple = tuple[str, str, str]
+
+
+class Outputs:
+    """The plans' outputs of one build: taken from the cache when known, kept there when new."""
+
+    def __init__(self, memo: Memo | None, params: Parameters):
+        self.folder = cache.folder(KIND) if memo is not None and memo.folder is not None else None
+        self.hits = self.misses = 0
+        if self.folder is None:
+            self.fixed = b""
+            return
+        h = hashlib.sha256(f"{FORMAT}\n".encode() + memo.fixed)
+        for name in CODE:
+            h.update(Path(__file__).with_name(f"{name}.py").read_bytes())
+        h.update(json.dumps(asdict(params), sort_keys=True, default=str).encode())
+        self.fixed = h.digest()
+
+    def key(self, plan: PlanNodes, items: bytes, candidates: Sequence[Sequence[Node]] | None, others: bytes) -> str:
+        """The key of ``plan``'s output: ``items``, the digest of the line items of its year it may be
+        ranked against; ``candidates``, each program's plan-to-plan candidates (None: exact ranking,
+        against the programs whose digest is ``others``)."""
+        h = hashlib.sha256(self.fixed)
+        h.update(json.dumps([plan.plan, plan.org_label, plan.fiscal_year, len(plan.strategies),
+                             len(plan.programs)]).encode())
+        for node in (*plan.strategies, *plan.programs):
+            h.update(node.digest)
+        h.update(items)
+        if candidates is None:
+            h.update(b"exact" + others)
+        else:
+            for found in candidates:
+                h.update(len(found).to_bytes(4, "little"))
+                for node in found:
+                    h.update(node.digest)
+        return h.hexdigest()
+
+    def get(self, key: str) -> tuple[list[MappedGraph], list[Triple]] | None:
+        """The output kept under ``key``, or None (none, or one that cannot be read)."""
+        if self.folder is None:
+            return None
+        try:
+            text = (self.folder / f"{key}.nt").read_text(encoding="utf-8")
+            head, _, body = text.partition("\n")
+            header = json.loads(head)
+            if header["format"] != FORMAT or header["crc32"] != zlib.crc32(body.encode("utf-8")):
+                return None
+            graphs, at = [], 0
+            for iri, kind, counts, warnings, size, known in header["graphs"]:
+                graphs.append(MappedGraph(iri, body[at:at + size], kind, counts, warnings, known))
+                at += size
+            if at != len(body) or any((g.made and not g.made.endswith("\n")) or not isinstance(g.known_digest, str)
+                                      for g in graphs):
+                return None
+            plain = [tuple(t) for t in header["plain"]]
+            if any(len(t) != 3 for t in plain):
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        self.hits += 1
+        return graphs, plain
+
+    def put(self, key: str, graphs: list[MappedGraph], plain: list[Triple]) -> list[MappedGraph]:
+        """Keep ``graphs`` (made as lines) and ``plain`` under ``key``; ``graphs`` with their digests
+        (:func:`plankg.build.ntriples.digest`, kept with them)."""
+        self.misses += 1
+        if self.folder is None:
+            return graphs
+        graphs = [dataclasses.replace(g, known_digest=digest(g.made)) for g in graphs]
+        header = {"format": FORMAT, "graphs": [[g.graph_iri, g.kind, g.counts, g.warnings, len(g.made), g.known_digest]
+                                               for g in graphs], "plain": plain}
+        body = "".join(g.made for g in graphs)
+        header["crc32"] = zlib.crc32(body.encode("utf-8"))
+        cache.write(self.folder / f"{key}.nt", json.dumps(header, ensure_ascii=False) + "\n" + body)
+        return graphs
+
+
+def digest_of(nodes: Sequence[Node], *extra: str) -> bytes:
+    """The SHA-256 of ``nodes``' digests in order (and of ``extra`` strings)."""
+    h = hashlib.sha256(json.dumps(extra).encode())
+    for node in nodes:
+        h.update(node.digest)
+    return h.digest()
+
+
+__all__ = ["Outputs", "digest_of", "KIND"]
