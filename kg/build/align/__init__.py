@@ -27,6 +27,7 @@ from plankg.build.align.nodes import Node, PlanNodes, line_item_nodes, plan_node
 from plankg.build.align.outputs import Outputs, digest_of
 from plankg.build.align.rdf import add_alignments
 from plankg.build.align.search import ProgramIndex
+from plankg.build.align.searches import Searches
 from plankg.build.align.statistics import reference
 from plankg.build.budget_agencies import agencies
 from plankg.build.mapped import MappedGraph
@@ -148,7 +149,7 @@ def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramI
     at ``plans_threshold`` (none today: no gold set of two real plans to set one on). Ranked among
     the candidates ``index`` finds (:mod:`.search`; ``found``: those it found already, per program),
     else among all the other organisations' programs."""
-    if index is not None:
+    if index is not None or found is not None:
         if found is None:
             found = [index.candidates(source, plan.org_label) for source in plan.programs]
         return [s for source, candidates in zip(plan.programs, found)
@@ -165,11 +166,19 @@ def plan_pairs(inp: Inputs, plan: PlanNodes, params: Parameters, index: ProgramI
 def program_index(inp: Inputs, params: Parameters) -> ProgramIndex | None:
     """The candidate search over every plan's programs (:mod:`.search`), when alignment-methods.ttl
     gives its parameters and the plans are of more than one organisation; else None (exact ranking)."""
-    if params.plans_search is None or len({p.org_label for _, p in inp.plans}) < 2:
+    if not _searched(inp, params):
         return None
-    text = next(m for m in inp.methods if m.name == "char-ngram")
     nodes = [(n, p.org_label) for _, p in inp.plans for n in p.programs]
-    return ProgramIndex([n for n, _ in nodes], [o for _, o in nodes], text.vector, params.plans_search)
+    return ProgramIndex([n for n, _ in nodes], [o for _, o in nodes], _text(inp).vector, params.plans_search)
+
+
+def _searched(inp: Inputs, params: Parameters) -> bool:
+    """Whether plan-to-plan candidates are searched (:func:`program_index`), not ranked exactly."""
+    return params.plans_search is not None and len({p.org_label for _, p in inp.plans}) >= 2
+
+
+def _text(inp: Inputs):
+    return next(m for m in inp.methods if m.name == "char-ngram")
 
 
 @dataclass
@@ -194,19 +203,20 @@ def align(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, bud
     if not inp.plans:
         return out
     params = parameters(vocabularies, base)
-    index = program_index(inp, params)
     outputs = Outputs(inp.memo, params)
-    others = b"" if index is not None or outputs.folder is None else \
+    searches = Searches([(n, p.org_label) for _, p in inp.plans for n in p.programs], lambda: program_index(inp, params),
+                        _text(inp).vector, outputs.folder, outputs.fixed.hex()) if _searched(inp, params) else None
+    others = b"" if searches is not None or outputs.folder is None else \
         digest_of([n for _, p in inp.plans for n in p.programs], *(f"{p.org_label} {len(p.programs)}" for _, p in inp.plans))
     for source, plan in inp.plans:
         plain = out.plain.setdefault(source, [])
-        found = [index.candidates(n, plan.org_label) for n in plan.programs] if index is not None else None
+        found = [searches.candidates(n, plan.org_label) for n in plan.programs] if searches is not None else None
         key = outputs.key(plan, _eligible_digest(inp, plan, params), found, others) if outputs.folder else None
         kept = outputs.get(key) if key else None
         if kept is None:
             start = len(plain)
             with inp.memo.plan(plan.plan) if inp.memo is not None else nullcontext():
-                graphs = _plan_graphs(inp, plan, params, plain, index, found)
+                graphs = _plan_graphs(inp, plan, params, plain, None, found)
             if key:
                 graphs = outputs.put(key, graphs, plain[start:])
         else:
@@ -214,6 +224,8 @@ def align(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, bud
             plain.extend(rows)
         out.graphs.extend(graphs)
         progress.advance()
+    if searches is not None:
+        searches.save()
     return out
 
 

@@ -39,7 +39,7 @@ from plankg.build.ntriples import digest
 
 KIND = "aligned"
 FORMAT = 2  # of the files: raised when what a file holds changes
-CODE = ("__init__", "rdf", "search", "outputs")
+CODE = ("__init__", "rdf", "search", "searches", "outputs")
 """The modules of :mod:`plankg.build.align` whose source is part of every key (beside :data:`.memo.CODE`)."""
 
 Triple = tuple[str, str, str]

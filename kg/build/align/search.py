@@ -39,9 +39,14 @@ class SearchParameters:
     rescored: int  # candidates, best partial cosine first, ranked exactly
 
 
+Read = tuple[str, int, float]
+"""What a search read of one n-gram: the n-gram, and the last posting it read (the program's place
+and weight), or place -1 when it read the postings to their end (:mod:`.searches`)."""
+
+
 class ProgramIndex:
     """Every program of the plans loaded, in document order, with the organisation of each and
-    the inverted index of their n-gram vectors."""
+    the inverted index of their n-gram vectors (each n-gram's postings sorted when first read)."""
 
     def __init__(self, nodes: Sequence[Node], orgs: Sequence[str], vector: Callable[[Node], Vector],
                  params: SearchParameters):
@@ -49,32 +54,45 @@ class ProgramIndex:
         self.orgs = list(orgs)
         self.vector = vector
         self.params = params
-        postings: dict[str, list[tuple[float, int]]] = {}
+        self._raw: dict[str, list[tuple[float, int]]] = {}
         for i, node in enumerate(self.nodes):
             for gram, w in vector(node).items():
-                postings.setdefault(gram, []).append((-w, i))
-        keep = params.per_term * SLACK
-        self.postings = {g: sorted(p)[:keep] if len(p) > keep else sorted(p) for g, p in postings.items()}
+                self._raw.setdefault(gram, []).append((-w, i))
+        self._sorted: dict[str, list[tuple[float, int]]] = {}
+
+    def postings(self, gram: str) -> list[tuple[float, int]]:
+        """``gram``'s postings, (−weight, place), heaviest first, the first ``per_term`` × :data:`SLACK`."""
+        found = self._sorted.get(gram)
+        if found is None:
+            found = self._sorted[gram] = sorted(self._raw.get(gram, ()))[:self.params.per_term * SLACK]
+        return found
 
     def candidates(self, source: Node, org: str) -> list[Node]:
         """The programs of organisations other than ``org`` most like ``source`` by partial cosine,
         at most ``rescored``, in document order (the order ties are ranked in)."""
+        return [self.nodes[i] for i in self.search(source, org)[0]]
+
+    def search(self, source: Node, org: str) -> tuple[list[int], list[Read]]:
+        """:meth:`candidates` as places, and what the search read of each n-gram it looked up."""
         p = self.params
         heaviest = sorted(self.vector(source).items(), key=lambda gw: (-gw[1], gw[0]))
         partial: dict[int, float] = {}
-        for looked, (gram, w) in enumerate(heaviest):
-            if looked >= p.terms and len(partial) >= p.rescored:
+        looked: list[Read] = []
+        for n, (gram, w) in enumerate(heaviest):
+            if n >= p.terms and len(partial) >= p.rescored:
                 break
-            read = 0
-            for neg, i in self.postings.get(gram, ()):
+            read, last = 0, (-1, 0.0)
+            for neg, i in self.postings(gram):
                 if self.orgs[i] == org:
                     continue
                 partial[i] = partial.get(i, 0.0) - w * neg
                 read += 1
                 if read == p.per_term:
+                    last = (i, -neg)
                     break
+            looked.append((gram, *last))
         best = sorted(partial, key=lambda i: (-partial[i], i))[:p.rescored]
-        return [self.nodes[i] for i in sorted(best)]
+        return sorted(best), looked
 
 
-__all__ = ["ProgramIndex", "SearchParameters", "SLACK"]
+__all__ = ["ProgramIndex", "SearchParameters", "SLACK", "Read"]

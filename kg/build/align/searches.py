@@ -1,0 +1,130 @@
+"""Plan-to-plan candidate searches kept from the last build when they cannot have changed (issue 18).
+
+The candidate search (:mod:`.search`) of a program reads, for each n-gram it looks up, the
+heaviest postings of other organisations' programs up to a last one (or to the end of the kept
+postings). What it finds depends on nothing else: not on postings past the last read, not on the
+n-grams it did not look up. So when programs are added or removed, a search is the same as
+before unless an added program has one of its n-grams with a key ``(−weight, place)`` before the
+last posting it read there, or a removed one had one at or before it, or it read an n-gram to the
+end and any program of that n-gram came or went. Those searches are run again; every other one is
+taken as it was. The rule is conservative (an own-organisation program before the last posting
+also reruns the search, since it may push that posting out of the kept ones) and exact otherwise;
+tests/test_alignment_searches.py compares the candidates with searching everything afresh.
+
+The state of the last build (each program's IRI, organisation, digest and text, in document order;
+what each search found and read) is one JSON file of the cache folder ``aligned``
+(:mod:`plankg.build.cache`), named by the digest of everything a search depends on beside the
+programs (:attr:`.outputs.Outputs.fixed`, which holds the search parameters and this code). Places
+are positions in that order; when the programs kept are not in the same order as before, nothing
+is taken. The index itself (:class:`.search.ProgramIndex`) is built only when a search must run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from plankg.build import cache
+from plankg.build.align.nodes import Node
+from plankg.build.align.search import ProgramIndex, Read
+
+FORMAT = 1
+Programs = list[tuple[Node, str]]  # each program, with its organisation, in document order
+
+
+class Searches:
+    """The candidates of every program of one build: kept ones, or searched."""
+
+    def __init__(self, programs: Programs, index: Callable[[], ProgramIndex], vector, folder: Path | None, fixed: str):
+        self.programs = programs
+        self.places = {n.iri: k for k, (n, _) in enumerate(programs)}
+        self._make_index = index
+        self._index: ProgramIndex | None = None
+        self.vector = vector
+        self.path = folder / f"search-{fixed}.json" if folder is not None and fixed else None
+        self.found: dict[str, tuple[list[int], list[Read]]] = {}  # program IRI -> places found, what it read
+        self._identical = False  # the programs are those of the last build, in its order
+        self.kept: dict[str, tuple[list[int], list[Read]]] = self._load()
+        self.reused = self.searched = 0
+
+    def candidates(self, source: Node, org: str) -> list[Node]:
+        """``source``'s plan-to-plan candidates: as the last build found them when they cannot have changed."""
+        found = self.kept.get(source.iri)
+        if found is None:
+            if self._index is None:
+                self._index = self._make_index()
+            found = self._index.search(source, org)
+            self.searched += 1
+        else:
+            self.reused += 1
+        self.found[source.iri] = found
+        return [self.programs[i][0] for i in found[0]]
+
+    def save(self) -> None:
+        """Keep what this build found, for the next."""
+        if self.path is None or (self._identical and not self.searched):
+            return
+        cache.write(self.path, json.dumps({
+            "format": FORMAT,
+            "programs": [[n.iri, org, n.digest.hex(), n.text] for n, org in self.programs],
+            "found": {iri: [places, [list(r) for r in read]] for iri, (places, read) in self.found.items()},
+        }, ensure_ascii=False))
+
+    def _load(self) -> dict[str, tuple[list[int], list[Read]]]:
+        """The searches of the last build that are the same now, with their places in this build's order."""
+        if self.path is None:
+            return {}
+        try:
+            state = json.loads(self.path.read_text(encoding="utf-8"))
+            if state["format"] != FORMAT:
+                return {}
+            return self._unchanged(state["programs"], state["found"])
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return {}
+
+    def _unchanged(self, old: list, found: dict) -> dict[str, tuple[list[int], list[Read]]]:
+        now = {n.iri: (org, n.digest.hex()) for n, org in self.programs}
+        same = {iri for iri, org, digest, _ in old if now.get(iri) == (org, digest)}
+        self._identical = len(same) == len(old) == len(self.programs)
+        kept_order = [k for k, (iri, *_) in enumerate(old) if iri in same]
+        if [old[k][0] for k in kept_order] != [n.iri for n, _ in self.programs if n.iri in same]:
+            return {}  # the programs kept are in another order: places cannot be compared
+        added: dict[str, list[tuple[float, int]]] = {}  # n-gram -> (−weight, place now) of the programs added
+        for k, (node, _) in enumerate(self.programs):
+            if node.iri not in same:
+                for gram, w in self.vector(node).items():
+                    added.setdefault(gram, []).append((-w, k))
+        removed: dict[str, list[tuple[float, int]]] = {}  # n-gram -> (−weight, place then) of those removed
+        for k, (iri, _, _, text) in enumerate(old):
+            if iri not in same:
+                for gram, w in self.vector(Node(iri, "program", "", text, "", frozenset(), "")).items():
+                    removed.setdefault(gram, []).append((-w, k))
+        out = {}
+        for iri, (places, read) in found.items():
+            if iri not in same:
+                continue
+            now_read = _still(read, old, same, self.places, added, removed)
+            if now_read is not None and all(old[p][0] in same for p in places):
+                out[iri] = ([self.places[old[p][0]] for p in places], now_read)
+        return out
+
+
+def _still(read: list, old: list, same: set[str], places: dict[str, int], added: dict, removed: dict) -> list[Read] | None:
+    """What a search read, with places now, if no program added or removed changes it; else None."""
+    out = []
+    for gram, last, weight in read:
+        if last >= 0 and old[last][0] not in same:  # the last posting read is gone
+            return None
+        place = places[old[last][0]] if last >= 0 else -1
+        if gram in added or gram in removed:
+            if last < 0:  # read to the end: any program of the n-gram that comes or goes may be read
+                return None
+            if any(key <= (-weight, last) for key in removed.get(gram, ())) or \
+                    any(key < (-weight, place) for key in added.get(gram, ())):
+                return None
+        out.append((gram, place, weight))
+    return out
+
+
+__all__ = ["Searches"]
