@@ -87,7 +87,9 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
     progress.advance(len(reports))
     todo = [i for i in range(len(texts)) if i not in reports]
     views = Views(shared, payload, {i: data.context(i) for i in todo})
-    _JOBS[:] = [(graphs[order[i]], views, i, shapes) for i in todo]  # only these graphs are asked for
+    # only these graphs are asked for, and by the worker that validates each: a graph made as lines
+    # (plankg.build.mapped) is parsed there, in parallel, not here one after the other
+    _JOBS[:] = [(graphs, order[i], views, i, shapes) for i in todo]
     workers = min(len(todo), os.cpu_count() or 1, VALIDATION_PROCESSES_MAX)
     try:
         if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
@@ -116,11 +118,12 @@ def _collect(done: Iterator[tuple[int, Report]], todo: list[int], keys: list[str
 
 VALIDATION_PROCESSES_MAX = 8
 ALONE_RENEW_EVERY = 50  # a validating process makes its store of one graph afresh after this many graphs
-_JOBS: list[tuple[Graph, Views, int, PreparedShapes]] = []  # read by the forked workers
+_JOBS: list[tuple[list[Graph], int, Views, int, PreparedShapes]] = []  # read by the forked workers
 
 
 def _validate_job(index: int) -> tuple[int, Report]:
-    graph, data, i, shapes = _JOBS[index]
+    graphs, k, data, i, shapes = _JOBS[index]
+    graph = graphs[k]
     with data.alone(i) as view:
         report = validate_view(graph, view, shapes)
     return index, Report([f for f in report.findings if _owns(graph, f.focus)])
