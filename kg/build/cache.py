@@ -1,11 +1,16 @@
 """Where a build keeps what it computed, for the next build to take instead of computing it again.
 
-One folder, with a subfolder per kind of cache (``validation``: SHACL reports,
-:mod:`plankg.build.validation_cache`; ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`; ``aligned``: each plan's alignment
-graphs, :mod:`plankg.build.align.outputs`;
-``plans``: each plan mapped, :mod:`plankg.build.plan_units`; ``void``: what the VoID statistics
-read of each graph, :mod:`plankg.build.void_summary`):
-``PLANKG_CACHE_DIR``, else ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``.
+One folder, with a subfolder per kind of cache:
+
+* ``validation``: SHACL reports, :mod:`plankg.build.validation_cache`;
+* ``plans``: each plan mapped, :mod:`plankg.build.plan_units`;
+* ``others``: the budgets', laws' and budget links' graphs, :mod:`plankg.build.other_units`;
+* ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`;
+* ``aligned``: each plan's alignment graphs and the last build's candidate searches,
+  :mod:`plankg.build.align.outputs` and :mod:`plankg.build.align.searches`;
+* ``void``: what the VoID statistics read of each graph, :mod:`plankg.build.void_summary`.
+
+The folder is ``PLANKG_CACHE_DIR``, else ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``.
 ``PLANKG_CACHE_DIR=off`` turns every cache off: each build computes everything. Every entry is
 named by a digest of everything it depends on, so a cache is never stale, only unused; a cache
 that cannot be read or written is ignored (the work is done).

@@ -38,6 +38,16 @@ class MappedGraph:
             return self.made
         return rdflib.Graph().parse(data=self.made, format="nt")
 
+    def as_lines(self) -> MappedGraph:
+        """This graph made as its N-Triples, with their digest (a graph it was made as stays its :attr:`graph`)."""
+        from plankg.build.ntriples import digest
+
+        text = self.ntriples()
+        out = MappedGraph(self.graph_iri, text, self.kind, self.counts, self.warnings, self.known_digest or digest(text))
+        if isinstance(self.made, rdflib.Graph):
+            out.__dict__["graph"] = self.made  # the cached property: not parsed back from the lines
+        return out
+
     def ntriples(self) -> str:
         """The graph as N-Triples (:func:`plankg.build.ntriples.ntriples`)."""
         from plankg.build.ntriples import ntriples

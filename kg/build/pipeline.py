@@ -33,6 +33,7 @@ from plankg.loaders.model import BudgetDocument, Plan
 from plankg.loaders.law_model import LawIndex
 from plankg.build.rdf import MappedPlan
 from plankg.build.checking import Validated, validate_build
+from plankg.build.other_units import map_others
 from plankg.build.plan_units import map_plans
 from plankg.build.recheck import Previous, published
 from plankg.build.ntriples import digest
@@ -175,7 +176,7 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bo
 
     # the graphs of the laws, each budget, the budget links and (with plans) each plan's funding links
     stages.begin("map+link budgets, laws", bool(laws) + (len(budgets) + 2 if budgets else 0), "graph")
-    others = _map_others(budgets, laws, mapped, vocab, linker, stages)
+    others = map_others(budgets, laws, mapped, vocab, linker, stages, specs)
 
     stages.begin("alignment", len(mapped), "plan")
     if mapped and aligned:
@@ -250,35 +251,6 @@ class _Graphs(Sequence[Graph]):
 
     def __getitem__(self, i):
         return self.content[i].graph
-
-
-def _map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawIndex]], plans: list[MappedPlan],
-                vocab: Vocabularies, linker: Linker, progress: Progress) -> list[MappedGraph]:
-    """The budget and law graphs, and the links between sources; ``progress`` advances by each graph."""
-    out: list[MappedGraph] = []
-    if laws:
-        from plankg.build.law_rdf import map_laws
-
-        out.append(map_laws(laws[0][1], vocab))
-        progress.advance()
-    if budgets:
-        from plankg.build.budget_rdf import map_budget
-        from plankg.build.law_links import link_budget_items
-
-        seen: dict[str, str] = {}
-        for doc in budgets:
-            m = map_budget(doc, vocab)
-            if m.graph_iri in seen:
-                raise InputError(doc.file, None, f"budget {doc.stage} {doc.year} is given twice (also in "
-                                                 f"{seen[m.graph_iri]})")
-            seen[m.graph_iri] = doc.file
-            out.append(m)
-            progress.advance()
-        out.append(link_budget_items(budgets, vocab, linker))
-        progress.advance()
-        out.extend(m.unit.funding.graph(vocab.base, m.unit.iri) for m in plans if m.unit.funding is not None)
-        progress.advance()
-    return out
 
 
 __all__ = ["PlanInput", "Compiled", "read_inputs", "read_sources", "compile_plans", "compile_sources", "build",

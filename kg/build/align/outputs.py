@@ -12,33 +12,27 @@ and the code that writes the graphs. The key of a plan's output is the SHA-256 o
 a rebuild takes it without reading the plan's rankings (:mod:`.memo`), writing its lines or
 canonicalising them (tests/test_alignment_memo.py compares it with aligning afresh).
 
-Outputs live in the cache folder ``aligned`` (:mod:`plankg.build.cache`), one file per key: a
-first line of JSON (the graphs' IRIs, kinds, counts, warnings, lengths and digests; the plain triples;
-the CRC-32 of the rest), then the graphs' N-Triples one after the other. The digests spare the
-pipeline computing them; the CRC makes sure they are the digests of the lines that follow (a file
-damaged in place is aligned again rather than published under the digest of what it held). Nothing is kept when the memo keeps nothing (learnt
+Outputs live in the cache folder ``aligned`` (:mod:`plankg.build.cache`), one file per key, as
+:mod:`plankg.build.graph_files` writes graphs (with the plain triples). Nothing is kept when the memo keeps nothing (learnt
 statistics, or caching off).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import zlib
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from plankg.build import cache
+from plankg.build import cache, graph_files
 from plankg.build.align.memo import Memo
 from plankg.build.align.methods import Parameters
 from plankg.build.align.nodes import Node, PlanNodes
 from plankg.build.mapped import MappedGraph
-from plankg.build.ntriples import digest
 
 KIND = "aligned"
-FORMAT = 2  # of the files: raised when what a file holds changes
+FORMAT = 3  # of the files: raised when what a file holds changes
 CODE = ("__init__", "rdf", "search", "searches", "outputs")
 """The modules of :mod:`plankg.build.align` whose source is part of every key (beside :data:`.memo.CODE`)."""
 
@@ -83,23 +77,12 @@ class Outputs:
         """The output kept under ``key``, or None (none, or one that cannot be read)."""
         if self.folder is None:
             return None
-        try:
-            text = (self.folder / f"{key}.nt").read_text(encoding="utf-8")
-            head, _, body = text.partition("\n")
-            header = json.loads(head)
-            if header["format"] != FORMAT or header["crc32"] != zlib.crc32(body.encode("utf-8")):
-                return None
-            graphs, at = [], 0
-            for iri, kind, counts, warnings, size, known in header["graphs"]:
-                graphs.append(MappedGraph(iri, body[at:at + size], kind, counts, warnings, known))
-                at += size
-            if at != len(body) or any((g.made and not g.made.endswith("\n")) or not isinstance(g.known_digest, str)
-                                      for g in graphs):
-                return None
-            plain = [tuple(t) for t in header["plain"]]
-            if any(len(t) != 3 for t in plain):
-                return None
-        except (OSError, ValueError, KeyError, TypeError):
+        found = graph_files.read(self.folder / f"{key}.nt", FORMAT)
+        if found is None:
+            return None
+        graphs, extra = found
+        plain = [tuple(t) for t in extra.get("plain", ())] if isinstance(extra.get("plain"), list) else None
+        if plain is None or any(len(t) != 3 for t in plain):
             return None
         self.hits += 1
         return graphs, plain
@@ -110,13 +93,7 @@ class Outputs:
         self.misses += 1
         if self.folder is None:
             return graphs
-        graphs = [dataclasses.replace(g, known_digest=digest(g.made)) for g in graphs]
-        header = {"format": FORMAT, "graphs": [[g.graph_iri, g.kind, g.counts, g.warnings, len(g.made), g.known_digest]
-                                               for g in graphs], "plain": plain}
-        body = "".join(g.made for g in graphs)
-        header["crc32"] = zlib.crc32(body.encode("utf-8"))
-        cache.write(self.folder / f"{key}.nt", json.dumps(header, ensure_ascii=False) + "\n" + body)
-        return graphs
+        return graph_files.write(self.folder / f"{key}.nt", graphs, {"plain": plain}, FORMAT)
 
 
 def digest_of(nodes: Sequence[Node], *extra: str) -> bytes:
