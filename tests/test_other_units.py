@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from plankg.build import cache, pipeline
+from plankg.build.facts import facts_of_lines
 from plankg.build.ntriples import digest
 from plankg.build.other_units import KIND
 from plankg.namespaces import DEFAULT_BASE
@@ -25,6 +26,8 @@ def others(specs) -> dict:
     build (its rdflib graph is at hand, not parsed from kept lines), its lines and digest."""
     compiled = pipeline.compile_sources(specs, DEFAULT_BASE)
     assert compiled.report.conforms
+    for m in compiled.others:  # what the metadata reads of a graph, kept with it: what its lines say
+        assert m.facts is None or m.facts == facts_of_lines(compiled.lines[m.graph_iri]), m.graph_iri
     return {m.graph_iri: (m.kind == "laws" and "graph" in m.__dict__, compiled.lines[m.graph_iri],
                           compiled.digests[m.graph_iri])
             for m in compiled.others if m.kind in ("budget", "laws") or m.graph_iri.endswith("/links/budget")}

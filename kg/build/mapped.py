@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import rdflib
+
+if TYPE_CHECKING:  # pragma: no cover
+    from plankg.build.facts import Facts
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,8 @@ class MappedGraph:
     tallies, by name (e.g. ``{"appropriations": 1177, "line items": 2719, "line items unparsed": 13}``);
     ``warnings`` are findings that did not stop the mapping, each a sentence naming the source;
     ``known_digest``, :func:`plankg.build.ntriples.digest` of the lines when the mapping kept it
-    (alignment's outputs, :mod:`plankg.build.align.outputs`), so the pipeline need not compute it.
+    (alignment's outputs, :mod:`plankg.build.align.outputs`), so the pipeline need not compute it;
+    ``facts``, what the metadata reads of it (:mod:`plankg.build.facts`) when kept with it.
     """
 
     graph_iri: str
@@ -31,6 +36,7 @@ class MappedGraph:
     counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
     known_digest: str | None = None
+    facts: Facts | None = None
 
     @cached_property
     def graph(self) -> rdflib.Graph:
@@ -43,7 +49,8 @@ class MappedGraph:
         from plankg.build.ntriples import digest
 
         text = self.ntriples()
-        out = MappedGraph(self.graph_iri, text, self.kind, self.counts, self.warnings, self.known_digest or digest(text))
+        out = MappedGraph(self.graph_iri, text, self.kind, self.counts, self.warnings, self.known_digest or digest(text),
+                          self.facts)
         if isinstance(self.made, rdflib.Graph):
             out.__dict__["graph"] = self.made  # the cached property: not parsed back from the lines
         return out

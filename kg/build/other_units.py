@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.vocab import Vocabularies
 
 KIND = "others"
-FORMAT = 1
+FORMAT = 2  # of the files: raised when what a file holds changes
 CODE = ("plankg.build.law_rdf", "plankg.build.law_links", "plankg.build.other_units", "plankg.build.graph_files",
         "plankg.build.mapped")
 

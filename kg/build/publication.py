@@ -54,8 +54,8 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
     stages.begin("dumps+meta")
     site = site or site_for(base)
     graphs: dict[str, Graph | Facts] = dict(compiled.vocab.named_graphs())
-    graphs.update({m.graph_iri: m.made if isinstance(m.made, Graph) else facts_of_lines(m.made)  # alignment's: lines
-                   for m in compiled.others})
+    graphs.update({m.graph_iri: m.facts if m.facts is not None else m.made if isinstance(m.made, Graph)
+                   else facts_of_lines(m.made) for m in compiled.others})  # facts kept with it, its graph, or its lines
     graphs.update({m.graph_iri: m.unit.facts for m in compiled.mapped})  # what the metadata reads of a plan
     graphs[graph_iri(base, ABOUT_GRAPH)] = about_graph(base, site, [f"{DUMPS_DIR}/{n}" for n in (NQUADS_NAME, TRIG_NAME)],
                                                        TITLE)

@@ -32,7 +32,7 @@ from plankg.build.align.nodes import Node, PlanNodes
 from plankg.build.mapped import MappedGraph
 
 KIND = "aligned"
-FORMAT = 3  # of the files: raised when what a file holds changes
+FORMAT = 4  # of the files: raised when what a file holds changes
 CODE = ("__init__", "rdf", "search", "searches", "outputs")
 """The modules of :mod:`plankg.build.align` whose source is part of every key (beside :data:`.memo.CODE`)."""
 
