@@ -10,6 +10,7 @@ publishing; warnings are reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, URIRef
@@ -168,14 +169,19 @@ class DataView:
         return g
 
 
-def validate_view(data: Graph, view: DataView, shapes: Graph | PreparedShapes) -> Report:
-    """Validate what ``view`` shows; ``data`` names the findings' labels and source lines."""
+def validate_view(data: Graph | Callable[[], Graph], view: DataView, shapes: Graph | PreparedShapes) -> Report:
+    """Validate what ``view`` shows; ``data`` (or what it returns, asked only when there are
+    findings) names the findings' labels and source lines."""
     prepared = shapes if isinstance(shapes, PreparedShapes) else prepare(shapes)
     found = [(r.severity, r.focus, r.path, r.message) for r in run_checks(view, prepared.core.checks)]
     found += [(r.severity, r.focus, r.path, r.message)
               for r in shacl_sparql.evaluate(view, prepared.shapes, prepared.sparql)]
     if prepared.core.left:
         found += _pyshacl(view.rdflib_graph(), prepared.core.rest)
+    if not found:
+        return Report([])
+    if not isinstance(data, Graph):
+        data = data()
     findings = [Finding(severity, focus, _label(data, URIRef(focus)), path, message, _source(data, URIRef(focus)))
                 for severity, focus, path, message in found]
     findings.sort(key=_order)
