@@ -253,6 +253,9 @@ def test_a_builds_dumps_read_back_whole_with_gzip_pyoxigraph_and_the_oxigraph_cl
     meta = "https://w3id.org/plankg/id/graph/meta"
     content = [g.value for g in store.named_graphs() if g.value != meta]
     expected = sum(1 for q in store if q.graph_name.value != meta)
+    blank = {q.graph_name.value for q in store
+             if isinstance(q.subject, pyoxigraph.BlankNode) or isinstance(q.object, pyoxigraph.BlankNode)}
+    assert "https://w3id.org/plankg/ontology" in blank  # its OWL restrictions
     for name, fmt in (("plankg.nq.gz", RdfFormat.N_QUADS), ("plankg.trig.gz", RdfFormat.TRIG)):
         path = build / "dumps" / name
         data = path.read_bytes()
@@ -262,7 +265,7 @@ def test_a_builds_dumps_read_back_whole_with_gzip_pyoxigraph_and_the_oxigraph_cl
         if shutil.which("gzip"):
             assert subprocess.run(["gzip", "-dc", str(path)], capture_output=True, check=True).stdout == gzip.decompress(data)
         recorded = info["metadata"]["dumps_members"][f"dumps/{name}"]
-        assert sorted(recorded) == sorted(content)
+        assert sorted(recorded) == sorted(set(content) - blank)  # the members a later build may copy
         head = data[:min(offset for offset, _ in recorded.values())]  # TriG's @prefix lines
         for iri, (offset, length) in recorded.items():  # each member alone holds that graph's quads
             quads = list(pyoxigraph.parse(gzip.decompress(head + data[offset:offset + length]), fmt))

@@ -59,13 +59,15 @@ Member = tuple[str, int, int]
 @dataclass(frozen=True)
 class Dump:
     """One dump file: its name, the media type of its (uncompressed) content and its bytes;
-    ``members``: where each graph's gzip member lies in them, in file order."""
+    ``members``: where each graph's gzip member lies in them, in file order; ``blank``: the graphs
+    with blank nodes (whose members a later build cannot copy, :mod:`plankg.build.dumps_reuse`)."""
 
     name: str
     media_type: str
     title: str
     data: bytes
     members: tuple[Member, ...] = ()
+    blank: frozenset[str] = frozenset()
 
     @property
     def byte_size(self) -> int:
@@ -100,6 +102,7 @@ def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None
     order: list[str] = []  # every graph's IRI
     by_graph: dict[str, list[str]] = {}  # "<iri>" -> lines, of the graphs not kept
     blank: list[str] = []
+    with_blank: set[str] = set()  # the graphs with blank nodes (none of those kept has any)
     for iri, data in graphs:
         order.append(iri)
         if iri in kept:
@@ -108,6 +111,7 @@ def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None
         if "_:" not in data:
             by_graph[name] = lines(data)
             continue
+        with_blank.add(iri)
         own = by_graph[name] = []
         for line in lines(data):
             if line.startswith("_:") or " _:" in line:  # a blank node (or a literal's text that looks like one)
@@ -131,8 +135,8 @@ def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None
         nquads_file = pool.submit(_concatenate, b"", order, nquads, old.get(NQUADS_NAME, {}))
         trig_file = _concatenate(_gzip(_trig_header()), order, trig, old.get(TRIG_NAME, {}))
         return [
-            Dump(NQUADS_NAME, MEDIA_N_QUADS, "N-Quads dump (gzip)", *nquads_file.result()),
-            Dump(TRIG_NAME, MEDIA_TRIG, "TriG dump (gzip)", *trig_file),
+            Dump(NQUADS_NAME, MEDIA_N_QUADS, "N-Quads dump (gzip)", *nquads_file.result(), frozenset(with_blank)),
+            Dump(TRIG_NAME, MEDIA_TRIG, "TriG dump (gzip)", *trig_file, frozenset(with_blank)),
         ]
 
 

@@ -10,7 +10,7 @@ always written again.
 
 A build records where each graph's member lies in its dump files, in BUILD.json
 ``metadata.dumps_members`` (:func:`members_record`): dump path (``dumps/plankg.nq.gz``) → graph
-IRI → ``[offset, length]`` in bytes of the compressed file. The next build slices the members of
+IRI → ``[offset, length]`` in bytes of the compressed file, for the graphs without blank nodes. The next build slices the members of
 the unchanged graphs out of the files, without decompressing them. It does so only if the current
 build recorded the same :func:`dumps_format` (this module's and the dumps module's source, the
 prefixes, the pyoxigraph, Python and zlib versions) and each file's SHA-256 still matches what it
@@ -52,8 +52,11 @@ def dumps_format() -> str:
 
 def members_record(dumps: Iterable[Dump]) -> dict[str, dict[str, list[int]]]:
     """What BUILD.json records of ``dumps`` for the next build (``metadata.dumps_members``): dump
-    path → graph IRI → ``[offset, length]`` of its gzip member."""
-    return {d.path: {iri: [offset, length] for iri, offset, length in d.members} for d in dumps}
+    path → graph IRI → ``[offset, length]`` of its gzip member, for the graphs without blank nodes
+    (the only ones a build may copy: so the next build need not look for blank nodes in the lines
+    of every graph that did not change)."""
+    return {d.path: {iri: [offset, length] for iri, offset, length in d.members if iri not in d.blank}
+            for d in dumps}
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class PreviousDumps:
 
 def previous_dumps(build_dir: Path | None, digests: Mapping[str, str], lines: Mapping[str, str]) -> PreviousDumps | None:
     """The members in the dumps of the build ``build_dir`` of the graphs of ``lines`` (IRI →
-    N-Triples; ``digests``: IRI → digest) that they hold unchanged and without blank nodes; None if
+    N-Triples; ``digests``: IRI → digest) that they hold unchanged and without blank nodes (those
+    it recorded, :func:`members_record`); None if
     there are none, or if the build's dumps cannot be used (another :func:`dumps_format`, missing,
     changed or unreadable files, or no record of their members)."""
     if build_dir is None:
@@ -77,7 +81,7 @@ def previous_dumps(build_dir: Path | None, digests: Mapping[str, str], lines: Ma
         metadata, old = info["metadata"], info["digests"]
         if metadata.get("dumps_format") != dumps_format():
             return None
-        graphs = {g for g, d in digests.items() if old.get(g) == d and "_:" not in lines[g]}
+        graphs = {g for g, d in digests.items() if old.get(g) == d and g in lines}
         if not graphs:  # nothing to take: the files are not read
             return None
         members: dict[str, dict[str, bytes]] = {}
