@@ -4,12 +4,14 @@ the cache, gets exactly what ranking again gives, and ranks again whatever chang
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from plankg.build import cache, pipeline
 from plankg.build.align import cross_pairs, inputs, plan_pairs, strategy_pairs
+from plankg.build.align.combine import rank, scored_pairs
 from plankg.build.align.memo import KIND, Memo
 from plankg.build.align.methods import parameters
 from plankg.build.ntriples import lines
@@ -77,6 +79,44 @@ def test_a_changed_node_is_ranked_again(seed, cache_folder: Path) -> None:
     new, old = by_source(pairs), by_source(first[0])
     assert new.pop(plan.strategies[0].iri) != old.pop(plan.strategies[0].iri)
     assert new == old
+
+
+def test_when_its_targets_change_a_source_scores_only_the_new_ones_and_ranks_as_afresh(seed, cache_folder: Path) -> None:
+    """A program ranked against 40 line items, then against 30 of them (reordered) and 10 others:
+    the same as ranking afresh, and the 30 come from the kept combined scores (one made
+    unbeatable in the file is ranked first)."""
+    vocab, mapped, budgets, links = seed
+    inp = inputs([m.graph for m in mapped], budgets, links, vocab.union, DEFAULT_BASE)
+    params = parameters(vocab.union, DEFAULT_BASE)
+    _, plan = inp.plans[0]
+    source, items = plan.programs[0], next(iter(inp.items.values()))
+    assert len(items) >= 60
+    before, after = items[:40], items[10:40][::-1] + items[40:50]
+    weights, keep = params.cross_weights, 5
+
+    def ranked(targets):
+        with inp.memo.plan(plan.plan):
+            return scored_pairs([source], targets, inp.methods, weights, keep, 0.0, 1.0, inp.memo)
+
+    ranked(before)
+    misses = inp.memo.misses
+    assert ranked(after) == scored_pairs([source], after, inp.methods, weights, keep, 0.0, 1.0)
+    assert inp.memo.misses == misses + 1
+    assert [s.target for s in ranked(after)] == [s.target for s in rank(source, after, inp.methods, weights, keep)]
+    # the kept score of one of the 30 is what the ranking uses: made unbeatable, it ranks first
+    path = next(cache_folder.iterdir())
+    lowest = ranked(after)[-1].target
+    assert lowest in items[10:40]
+    short = lowest.digest[:8].hex()
+    text = path.read_text(encoding="utf-8")
+    assert f'"{short}": ' in text
+    state = json.loads(text)
+    state["rankings"] = {}
+    for totals in state["totals"].values():
+        if short in totals:
+            totals[short] = 9.0
+    path.write_text(json.dumps(state), encoding="utf-8")
+    assert ranked(after[::-1])[0].target == lowest and ranked(after[::-1])[0].score == 9.0
 
 
 @pytest.mark.parametrize("damage", ["not json", '{"rankings": {"k": 1}}', '{"rankings": [1]}', "[]", "rows"])

@@ -35,7 +35,7 @@ def seed():
 
 def another(plan: PlanNodes, org: str, code: str, drop: int = 0) -> PlanNodes:
     """``plan`` as the plan of another organisation (its IRIs under ``code``), less its first ``drop`` programs."""
-    old = plan.plan.rsplit("/", 2)[0]  # B plan/{org}
+    old = plan.plan.rsplit("/", 1)[0]  # B{org}
     new = f"{old.rsplit('/', 1)[0]}/{code}"
 
     def moved(nodes):
@@ -74,7 +74,8 @@ def fresh(seed, plans: list[PlanNodes], monkeypatch: pytest.MonkeyPatch, folder:
 def test_a_second_run_takes_every_plan_without_ranking(seed, folder: Path, monkeypatch: pytest.MonkeyPatch):
     plans = [seed[1], another(seed[1], "勞動部勞動力發展署", "wda", drop=2)]
     first = published(aligned(seed, plans))
-    assert len(list((folder / KIND).glob("*.nt"))) == 2
+    files = list((folder / KIND).glob("*.nt"))  # each plan's output, under its candidates and its rankings
+    assert len(files) == 4 and len({p.stat().st_ino for p in files}) == 2
     assert any(g.startswith(f"{DEFAULT_BASE}graph/links/alignment/") for g, *_ in first[0])
     stamps = {p: p.stat().st_mtime_ns for p in (folder / KIND).iterdir()}
     shutil.rmtree(folder / MEMO)  # the rankings: a plan taken whole reads none, and ranks none
@@ -100,7 +101,8 @@ def test_plans_added_changed_or_removed_give_what_aligning_afresh_gives(seed, fo
 def test_a_damaged_output_is_aligned_again(seed, folder: Path, damage: str):
     plans = [seed[1], another(seed[1], "勞動部勞動力發展署", "wda", drop=2)]
     first = published(aligned(seed, plans))
-    for path in (folder / KIND).iterdir():
+    files = {p.stat().st_ino: p for p in (folder / KIND).glob("*.nt")}  # an output's two names are one file
+    for path in files.values():
         text = path.read_text(encoding="utf-8")
         path.write_text({"empty": "", "not json": "{" + text, "short": text[:-20], "longer": text + "x .\n",
                          "plain": text.replace('"plain": [', '"plain": [["a"], ', 1),
@@ -109,3 +111,24 @@ def test_a_damaged_output_is_aligned_again(seed, folder: Path, damage: str):
     again = aligned(seed, plans)
     assert published(again) == first
     assert all(g.known_digest == digest(g.made) for g in again.graphs)  # what the store's reuse goes by
+
+
+def test_a_plan_whose_rankings_a_new_plan_leaves_as_they_were_is_not_written_again(seed, folder: Path,
+                                                                                  monkeypatch: pytest.MonkeyPatch):
+    """Four copies of the plan under four organisations: each program's three best are its copies. A
+    fifth plan whose programs say little (推動業務) is a new candidate of programs of the four, but
+    ranks below their copies: the four plans' outputs are found by their rankings and linked under
+    their new candidates, and only the fifth plan's output is written."""
+    copies = [seed[1]] + [another(seed[1], f"機關{n}", f"org{n}") for n in range(2, 5)]
+    weak = another(seed[1], "勞動部職業安全衛生署", "osha", drop=5)
+    weak = dataclasses.replace(weak, programs=[dataclasses.replace(n, text="推動業務", label="推動業務")
+                                               for n in weak.programs])
+    aligned(seed, copies)
+    names = set((folder / KIND).glob("*.nt"))
+    outputs = {p.stat().st_ino for p in names}
+    result = aligned(seed, copies + [weak])
+    assert published(result) == fresh(seed, copies + [weak], monkeypatch, folder)
+    assert not any("/osha/" in g.made for g in result.graphs if "/osha/" not in g.graph_iri)  # ranked below the copies
+    now = set((folder / KIND).glob("*.nt"))
+    assert len({p.stat().st_ino for p in now} - outputs) == 1  # the fifth plan's output
+    assert len(now - names) > 2  # and names under the new candidates of plans whose outputs were found by rankings

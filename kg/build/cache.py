@@ -48,4 +48,22 @@ def write(path: Path, data: str | bytes) -> None:
         pass
 
 
-__all__ = ["folder", "write", "ENV", "OFF"]
+def link(source: Path, path: Path) -> None:
+    """Make ``path`` name what ``source`` names, at once: a hard link (a copy where links cannot be
+    made), or nothing."""
+    try:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.link.tmp")
+        try:
+            os.link(source, tmp)
+        except FileExistsError:
+            os.unlink(tmp)
+            os.link(source, tmp)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            write(path, source.read_bytes())
+        except OSError:
+            pass
+
+
+__all__ = ["folder", "write", "link", "ENV", "OFF"]

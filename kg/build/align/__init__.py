@@ -211,15 +211,24 @@ def align(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, bud
     for source, plan in inp.plans:
         plain = out.plain.setdefault(source, [])
         found = [searches.candidates(n, plan.org_label) for n in plan.programs] if searches is not None else None
-        key = outputs.key(plan, _eligible_digest(inp, plan, params), found, others) if outputs.folder else None
+        items = _eligible_digest(inp, plan, params) if outputs.folder else b""
+        key = outputs.key(plan, items, found, others) if outputs.folder else None
         kept = outputs.get(key) if key else None
         if kept is None:
             start = len(plain)
             with inp.memo.plan(plan.plan) if inp.memo is not None else nullcontext():
-                graphs = _plan_graphs(inp, plan, params, plain, None, found)
-            if key:
-                graphs = outputs.put(key, graphs, plain[start:])
-        else:
+                between = plan_pairs(inp, plan, params, None, found) if found is not None else None
+                ranked = outputs.ranked_key(plan, items, between) if key and between is not None else None
+                kept = outputs.get(ranked) if ranked else None
+                if kept is None:
+                    graphs = _plan_graphs(inp, plan, params, plain, None, found, between)
+                    if key:
+                        graphs = outputs.put(ranked or key, graphs, plain[start:])
+                else:
+                    inp.memo.keep_unused()
+            if ranked:
+                outputs.alias(key, ranked)
+        if kept is not None:
             graphs, rows = kept
             plain.extend(rows)
         out.graphs.extend(graphs)
@@ -230,15 +239,17 @@ def align(plan_graphs: Sequence[Graph | Sequence[PlanNodes]], budgets: list, bud
 
 
 def _plan_graphs(inp: Inputs, plan: PlanNodes, params: Parameters, plain: list[tuple[str, str, str]],
-                 index: ProgramIndex | None, found: Sequence[Sequence[Node]] | None = None) -> list[MappedGraph]:
+                 index: ProgramIndex | None, found: Sequence[Sequence[Node]] | None = None,
+                 between: list[Scored] | None = None) -> list[MappedGraph]:
     """The alignment graph of ``plan`` and, when it has any pairs, the graph of its links (``found``:
-    each program's plan-to-plan candidates, :func:`plan_pairs`)."""
+    each program's plan-to-plan candidates, :func:`plan_pairs`; ``between``: their rankings, when made already)."""
     out = [_plan_graph(inp, plan, params, plain)]
     cross: list[str] = []
     pairs = cross_pairs(inp, plan, params)
     accepted = add_alignments(cross, plan.plan, "cross-alignment", pairs, inp.base, "combined-cross", plain,
                               ("relatedWork",))
-    between = plan_pairs(inp, plan, params, index, found)
+    if between is None:
+        between = plan_pairs(inp, plan, params, index, found)
     accepted += add_alignments(cross, plan.plan, "plan-alignment", between, inp.base, "combined-plans", plain,
                                ("relatedWork",))
     if pairs or between:

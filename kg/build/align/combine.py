@@ -42,16 +42,44 @@ def rank(source: Node, targets: Sequence[Node], methods: list[Method], weights: 
     every pair with it (cross-agency and plan-to-plan ranking score thousands of targets per
     source). The weighted scores are summed in method order, as ``sum`` over all parts would.
     """
+    return rank_with(source, targets, methods, weights, keep)[0]
+
+
+def rank_with(source: Node, targets: Sequence[Node], methods: list[Method], weights: dict[str, float], keep: int,
+              known: dict[int, float] | None = None) -> tuple[list[Scored], list[float]]:
+    """:func:`rank`, and every target's combined score. ``known``: the combined scores of some
+    targets (by place), computed before for this source and these weights: only the others are
+    scored. A method's score of a pair depends on the pair alone (:meth:`.methods.Method.scores`
+    gives each target what :meth:`~.methods.Method.score` gives it), so the result is the same
+    (tests/test_alignment_memo.py); the kept pairs' parts are then scored alone."""
+    known = known or {}
+    todo = [i for i in range(len(targets)) if i not in known] if known else range(len(targets))
+    scored = [targets[i] for i in todo] if known else targets
     columns = {m.name: None if not weights.get(m.name, 0.0) and isinstance(m, PairwiseMethod)
-               else m.scores(source, targets) for m in methods}
-    totals = [0.0] * len(targets)
+               else m.scores(source, scored) for m in methods}
+    sums = [0.0] * len(scored)
     for name, column in columns.items():
         if column is not None and (w := weights.get(name, 0.0)):
-            totals = [t + w * v for t, v in zip(totals, column)]
+            sums = [t + w * v for t, v in zip(sums, column)]
+    if known:
+        totals = [0.0] * len(targets)
+        for i, total in known.items():
+            totals[i] = total
+        for i, total in zip(todo, sums):
+            totals[i] = total
+    else:
+        totals = sums
     rows = [(-total, order) for order, total in enumerate(totals) if total > 0]
     rows.sort()
+    best = rows[:keep]
+    if known:  # the kept targets' parts, scored alone
+        kept = [targets[order] for _, order in best]
+        alone = {m.name: None if columns[m.name] is None else m.scores(source, kept) for m in methods}
+        part = {order: j for j, (_, order) in enumerate(best)}
+        columns = {name: None if column is None else {order: column[j] for order, j in part.items()}
+                   for name, column in alone.items()}
     out = []
-    for i, (neg, order) in enumerate(rows[:keep], start=1):
+    for i, (neg, order) in enumerate(best, start=1):
         target = targets[order]
         parts = {m.name: m.score(source, target) if columns[m.name] is None else columns[m.name][order]
                  for m in methods}
@@ -59,7 +87,7 @@ def rank(source: Node, targets: Sequence[Node], methods: list[Method], weights: 
         detail = ", ".join(f"{name} {value:.2f}" for name, value in parts.items())
         out.append(Scored(source, target, round(-neg, 4), i, parts,
                           "; ".join(evidence + [f"combined {-neg:.4f} ({detail})"]), False))
-    return out
+    return out, totals
 
 
 def accept(ranked: list[Scored], threshold: float, secondary: float) -> list[Scored]:
@@ -83,7 +111,8 @@ def scored_pairs(sources: Sequence[Node], targets: Sequence[Node], methods: list
     known = Targets(targets)
     return [s for source in sources
             for s in accept(memo.ranked(source, known, weights, keep,
-                                        lambda: rank(source, targets, methods, weights, keep)), threshold, secondary)]
+                                        lambda before: rank_with(source, targets, methods, weights, keep, before)),
+                            threshold, secondary)]
 
 
-__all__ = ["Scored", "rank", "accept", "scored_pairs"]
+__all__ = ["Scored", "rank", "rank_with", "accept", "scored_pairs"]

@@ -16,6 +16,12 @@ ranking is kept as the targets' places in their list (with the score, the method
 the evidence), so reading it back gives the same :class:`.combine.Scored` as ranking again
 (tests/test_alignment_memo.py). A build with learnt statistics (``inputs(learn=True)``) keeps
 nothing: its weights depend on the build.
+
+A source ranked against at most :data:`TOTALS_MAX` targets (a strategy against its plan's
+programs, a program against its plan-to-plan candidates) also keeps each target's combined
+score, by the first 8 bytes of the target's digest, under the digest of the source and the
+weights. When its targets change (one of a new plan's programs is now a candidate), only the
+new targets are scored (:func:`.combine.rank_with`): a pair's score depends on the pair alone.
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.align.methods import Corpus
 
 KIND = "alignment"
-FORMAT = 1  # of the files: raised when what a file holds changes
+FORMAT = 2  # of the files: raised when what a file holds changes
+TOTALS_MAX = 256  # targets of a source whose combined scores are kept one by one
 CODE = ("combine", "methods", "text", "concepts", "structure", "domain", "nodes", "statistics", "memo")
 """The modules of :mod:`plankg.build.align` whose source is part of every key (and :mod:`plankg.build.textsim`)."""
 
@@ -50,6 +57,13 @@ class Targets:
             h.update(t.digest)
         self.digest = h.digest()
         self._places: dict[int, int] | None = None
+        self._short: list[str] | None = None
+
+    def short(self) -> list[str]:
+        """The first 8 bytes of each target's digest, in hex (what a kept combined score is found by)."""
+        if self._short is None:
+            self._short = [t.digest[:8].hex() for t in self.nodes]
+        return self._short
 
     def place(self, node: Node) -> int:
         if self._places is None:
@@ -66,7 +80,10 @@ class Memo:
         self.hits = self.misses = 0
         self._known: dict[str, list] = {}  # the current plan's file
         self._used: dict[str, list] = {}  # what the current plan ranked this time
+        self._totals_known: dict[str, dict[str, float]] = {}  # source and weights -> target -> combined score
+        self._totals_used: dict[str, dict[str, float]] = {}
         self._changed = False
+        self._keep = False
 
     @classmethod
     def of(cls, corpus: Corpus) -> Memo:
@@ -95,29 +112,44 @@ class Memo:
         name = hashlib.sha256(self.fixed + iri.encode()).hexdigest()
         path = None if self.folder is None else self.folder / f"{name}.json"
         self._known, self._used, self._changed = {}, {}, False
+        self._totals_known, self._totals_used = {}, {}
         if path is not None:
             try:
-                self._known = json.loads(path.read_text(encoding="utf-8"))["rankings"]
+                state = json.loads(path.read_text(encoding="utf-8"))
+                if state["format"] == FORMAT:
+                    self._known, self._totals_known = state["rankings"], state["totals"]
             except (OSError, ValueError, KeyError, TypeError):
-                self._known = {}
-            if not isinstance(self._known, dict):
-                self._known = {}
+                pass
+            if not isinstance(self._known, dict) or not isinstance(self._totals_known, dict):
+                self._known, self._totals_known = {}, {}
+        self._keep = False
         yield
-        if path is not None and (self._changed or len(self._used) != len(self._known)):
-            cache.write(path, json.dumps({"format": FORMAT, "rankings": self._used}, ensure_ascii=False))
-        self._known, self._used = {}, {}
+        if path is not None and not self._keep and (self._changed or len(self._used) != len(self._known)
+                                 or len(self._totals_used) != len(self._totals_known)):
+            cache.write(path, json.dumps({"format": FORMAT, "rankings": self._used, "totals": self._totals_used},
+                                         ensure_ascii=False))
+        self._known, self._used, self._totals_known, self._totals_used = {}, {}, {}, {}
+
+    def keep_unused(self) -> None:
+        """Leave the current plan's file as it is: its output was found without most of its rankings
+        (:mod:`.outputs`), and the few it made again are made from the kept scores next time too."""
+        self._keep = True
 
     def ranked(self, source: Node, targets: Targets, weights: dict[str, float], keep: int,
-               rank: Callable[[], list[Scored]]) -> list[Scored]:
-        """``rank()``'s result for ``source`` and ``targets``: kept, or computed and kept."""
+               rank: Callable[[dict[int, float] | None], tuple[list[Scored], list[float]]]) -> list[Scored]:
+        """``rank(known)``'s ranking for ``source`` and ``targets``: kept, or computed and kept
+        (``known``: the combined scores kept of some targets, by place, or None)."""
         from plankg.build.align.combine import Scored
 
         if self.folder is None:
-            return rank()
+            return rank(None)[0]
+        weighed = json.dumps(sorted(weights.items())).encode()
         h = hashlib.sha256(self.fixed)
         h.update(json.dumps([sorted(weights.items()), keep]).encode())
         h.update(source.digest + targets.digest)
         key = h.hexdigest()
+        small = len(targets.nodes) <= TOTALS_MAX
+        by = hashlib.sha256(self.fixed + weighed + source.digest).hexdigest() if small else ""
         rows = self._known.get(key)
         if rows is not None:
             try:
@@ -125,13 +157,22 @@ class Memo:
                        for i, score, r, parts, evidence in rows]
                 self.hits += 1
                 self._used[key] = rows
+                if by in self._totals_known:
+                    self._totals_used[by] = self._totals_known[by]
                 return out
             except (ValueError, TypeError, IndexError):
                 pass
-        out = rank()
+        before = self._totals_known.get(by) if small else None
+        known = None
+        if isinstance(before, dict):
+            known = {i: total for i, short in enumerate(targets.short())
+                     if type(total := before.get(short)) is float}
+        out, totals = rank(known or None)
         self.misses += 1
         self._changed = True
         self._used[key] = [[targets.place(s.target), s.score, s.rank, s.parts, s.evidence] for s in out]
+        if small:
+            self._totals_used[by] = dict(zip(targets.short(), totals))
         return out
 
 

@@ -12,6 +12,12 @@ and the code that writes the graphs. The key of a plan's output is the SHA-256 o
 a rebuild takes it without reading the plan's rankings (:mod:`.memo`), writing its lines or
 canonicalising them (tests/test_alignment_memo.py compares it with aligning afresh).
 
+A plan whose candidates changed is looked up again by its plan-to-plan rankings instead
+(:meth:`Outputs.ranked_key`: the candidates' scores and places, made from the kept scores, of
+which only the new candidates' are computed, :mod:`.memo`): adding a plan gives hundreds of
+other plans' programs a new candidate, but changes few of their rankings. The output found so is
+then linked under the new candidate key too (:meth:`Outputs.alias`), and is not written again.
+
 Outputs live in the cache folder ``aligned`` (:mod:`plankg.build.cache`), one file per key, as
 :mod:`plankg.build.graph_files` writes graphs (with the plain triples). Nothing is kept when the memo keeps nothing (learnt
 statistics, or caching off).
@@ -26,6 +32,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from plankg.build import cache, graph_files
+from plankg.build.align.combine import Scored
 from plankg.build.align.memo import Memo
 from plankg.build.align.methods import Parameters
 from plankg.build.align.nodes import Node, PlanNodes
@@ -61,17 +68,34 @@ class Outputs:
         h = hashlib.sha256(self.fixed)
         h.update(json.dumps([plan.plan, plan.org_label, plan.fiscal_year, len(plan.strategies),
                              len(plan.programs)]).encode())
-        for node in (*plan.strategies, *plan.programs):
-            h.update(node.digest)
+        h.update(b"".join(node.digest for node in (*plan.strategies, *plan.programs)))
         h.update(items)
         if candidates is None:
             h.update(b"exact" + others)
         else:
             for found in candidates:
-                h.update(len(found).to_bytes(4, "little"))
-                for node in found:
-                    h.update(node.digest)
+                h.update(len(found).to_bytes(4, "little") + b"".join(node.digest for node in found))
         return h.hexdigest()
+
+    def ranked_key(self, plan: PlanNodes, items: bytes, between: Sequence[Scored]) -> str:
+        """The key of ``plan``'s output by what its programs' plan-to-plan rankings are (``between``,
+        :func:`plankg.build.align.plan_pairs`) rather than by their candidates: a plan one of whose
+        programs has a new candidate that ranks below its kept ones is known under it."""
+        h = hashlib.sha256(self.fixed + b"ranked")
+        h.update(json.dumps([plan.plan, plan.org_label, plan.fiscal_year, len(plan.strategies),
+                             len(plan.programs), len(between)]).encode())
+        for node in (*plan.strategies, *plan.programs):
+            h.update(node.digest)
+        h.update(items)
+        for s in between:
+            h.update(s.source.digest + s.target.digest)
+            h.update(json.dumps([s.score, s.rank, s.evidence, s.accepted], ensure_ascii=False).encode())
+        return h.hexdigest()
+
+    def alias(self, key: str, kept: str) -> None:
+        """Make the output kept under ``kept`` found under ``key`` too."""
+        if self.folder is not None:
+            cache.link(self.folder / f"{kept}.nt", self.folder / f"{key}.nt")
 
     def get(self, key: str) -> tuple[list[MappedGraph], list[Triple]] | None:
         """The output kept under ``key``, or None (none, or one that cannot be read)."""
