@@ -5,7 +5,9 @@ index finds, while the searches no added or removed program can reach are not ru
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import random
+import zlib
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from plankg.build.align import inputs, program_index
 from plankg.build.align.methods import parameters
 from plankg.build.align.nodes import PlanNodes
 from plankg.build.align.search import SearchParameters
-from plankg.build.align.searches import Searches
+from plankg.build.align.searches import Searches, _head
 from plankg.namespaces import DEFAULT_BASE
 
 import test_alignment_outputs
@@ -91,12 +93,25 @@ def test_most_searches_are_kept_when_a_plan_of_a_new_text_is_added(seed, tmp_pat
     assert searches.searched < len(fresh) / 4 and searches.reused > 3 * len(fresh) / 4
 
 
-@pytest.mark.parametrize("damage", ["", "{", '{"format": 1, "programs": [["x"]], "found": {}}',
-                                    '{"format": 1, "programs": [], "found": {"a": [[0], [["g", 99, 0.5]]]}}'])
-def test_a_damaged_state_searches_everything(seed, tmp_path: Path, damage: str):
+def framed(body: bytes) -> bytes:
+    """``body`` after the first line a state file has (its CRC-32 right)."""
+    return _head(zlib.crc32(body)) + body
+
+
+@pytest.mark.parametrize("damage", [
+    b"", b"\x00\xff not a state", "a changed byte",
+    framed(b"\x00\xff not marshal"), framed(marshal.dumps({"programs": [["x"]], "found": {}})),
+    framed(marshal.dumps({"programs": [], "found": {"a": [[0], [["g", 99, 0.5]]]}})), framed(marshal.dumps([1]))])
+def test_a_damaged_state_searches_everything(seed, tmp_path: Path, damage):
     population = plans(seed, 6, random.Random(5))
     searched(seed, population, tmp_path, None)
-    (tmp_path / "search-test.json").write_text(damage, encoding="utf-8")
+    path = tmp_path / "search-test.bin"
+    assert path.exists()
+    if damage == "a changed byte":
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 1
+        damage = bytes(data)
+    path.write_bytes(damage)
     kept, fresh, searches = searched(seed, population, tmp_path, None)
     assert kept == fresh and searches.reused == 0
 

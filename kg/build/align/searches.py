@@ -12,16 +12,21 @@ also reruns the search, since it may push that posting out of the kept ones) and
 tests/test_alignment_searches.py compares the candidates with searching everything afresh.
 
 The state of the last build (each program's IRI, organisation, digest and text, in document order;
-what each search found and read) is one JSON file of the cache folder ``aligned``
+what each search found and read) is one file of the cache folder ``aligned``
 (:mod:`plankg.build.cache`), named by the digest of everything a search depends on beside the
-programs (:attr:`.outputs.Outputs.fixed`, which holds the search parameters and this code). Places
+programs (:attr:`.outputs.Outputs.fixed`, which holds the search parameters and this code). It is
+written with :mod:`marshal` (20 MB at 1,000 plans: a tenth of the time JSON takes to write, two
+thirds to read), after a line naming the format, the Python version (marshal's format is
+Python's) and the CRC-32 of the rest, which is checked before the rest is read. Places
 are positions in that order; when the programs kept are not in the same order as before, nothing
 is taken. The index itself (:class:`.search.ProgramIndex`) is built only when a search must run.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
+import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,7 +34,7 @@ from plankg.build import cache
 from plankg.build.align.nodes import Node
 from plankg.build.align.search import ProgramIndex, Read
 
-FORMAT = 1
+FORMAT = 2
 Programs = list[tuple[Node, str]]  # each program, with its organisation, in document order
 
 
@@ -42,7 +47,7 @@ class Searches:
         self._make_index = index
         self._index: ProgramIndex | None = None
         self.vector = vector
-        self.path = folder / f"search-{fixed}.json" if folder is not None and fixed else None
+        self.path = folder / f"search-{fixed}.bin" if folder is not None and fixed else None
         self.found: dict[str, tuple[list[int], list[Read]]] = {}  # program IRI -> places found, what it read
         self._identical = False  # the programs are those of the last build, in its order
         self.kept: dict[str, tuple[list[int], list[Read]]] = self._load()
@@ -65,22 +70,24 @@ class Searches:
         """Keep what this build found, for the next."""
         if self.path is None or (self._identical and not self.searched):
             return
-        cache.write(self.path, json.dumps({
-            "format": FORMAT,
+        body = marshal.dumps({
             "programs": [[n.iri, org, n.digest.hex(), n.text] for n, org in self.programs],
             "found": {iri: [places, [list(r) for r in read]] for iri, (places, read) in self.found.items()},
-        }, ensure_ascii=False))
+        })
+        cache.write(self.path, _head(zlib.crc32(body)) + body)
 
     def _load(self) -> dict[str, tuple[list[int], list[Read]]]:
         """The searches of the last build that are the same now, with their places in this build's order."""
         if self.path is None:
             return {}
         try:
-            state = json.loads(self.path.read_text(encoding="utf-8"))
-            if state["format"] != FORMAT:
+            data = self.path.read_bytes()
+            head, _, body = data.partition(b"\n")
+            if head + b"\n" != _head(zlib.crc32(body)):
                 return {}
+            state = marshal.loads(body)
             return self._unchanged(state["programs"], state["found"])
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+        except (OSError, ValueError, EOFError, KeyError, TypeError, IndexError):
             return {}
 
     def _unchanged(self, old: list, found: dict) -> dict[str, tuple[list[int], list[Read]]]:
@@ -108,6 +115,11 @@ class Searches:
             if now_read is not None and all(old[p][0] in same for p in places):
                 out[iri] = ([self.places[old[p][0]] for p in places], now_read)
         return out
+
+
+def _head(crc: int) -> bytes:
+    """The first line of a state file whose rest has the CRC-32 ``crc``."""
+    return f"plankg searches {FORMAT} python {sys.version} marshal {marshal.version} crc32 {crc}\n".encode()
 
 
 def _still(read: list, old: list, same: set[str], places: dict[str, int], added: dict, removed: dict) -> list[Read] | None:
