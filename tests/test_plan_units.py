@@ -12,7 +12,7 @@ import pytest
 
 from plankg.build import cache, pipeline
 from plankg.build.facts import EMPTY, Facts, facts_of, facts_of_lines
-from plankg.build.ntriples import lines, ntriples
+from plankg.build.ntriples import digest, lines, ntriples
 from plankg.build.plan_units import KIND, PlanUnit, Units
 from plankg.build.progress import Stages
 from plankg.build.rdf import MappedPlan
@@ -127,3 +127,34 @@ def test_facts_go_to_json_and_back_and_are_read_from_lines_alike(fresh) -> None:
     assert facts_of_lines(plain) is EMPTY and facts_of(MappedPlan(dataclasses.replace(fresh[0], lines=plain)).graph) == EMPTY
     assert fresh[0].facts.years == (2019,) and 2020 in fresh[1].facts.years  # (and the years of what it follows)
     assert all(len(u.facts.sources) == 1 and u.facts.titles for u in fresh)
+
+
+def test_a_plans_digest_is_kept_by_the_lines_added_to_it(specs, folder: Path) -> None:
+    """The digest of a plan's lines with alignment's added, kept beside its unit: equal to digesting
+    them, taken from the file when the unit's lines have the size it recorded, else digested again."""
+    added = [("https://w3id.org/plankg/id/mol/108", "https://w3id.org/plankg/ontology#relatedWork",
+              "https://w3id.org/plankg/id/x")]
+    cold = mapped(specs)
+    for m in cold:
+        m.add(added)
+    assert [m.digest() for m in cold] == [digest(m.ntriples()) for m in cold]
+    kept = sorted(folder.rglob("*.digests.json"))
+    assert len(kept) == 2
+    warm = mapped(specs)
+    for m in warm:
+        m.add(added)
+    assert [m.digest() for m in warm] == [digest(m.ntriples()) for m in warm]
+    bare = mapped(specs)  # no lines added: another digest, kept beside the first
+    assert [m.digest() for m in bare] == [digest(m.ntriples()) for m in bare] != [m.digest() for m in warm]
+    # what the file says is what a rebuild takes, while the size matches
+    for path in kept:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        assert len(known) == 2
+        path.write_text(json.dumps({by: ["0" * 64, size] for by, (_, size) in known.items()}), encoding="utf-8")
+    taken = mapped(specs)
+    assert {m.digest() for m in taken} == {"0" * 64}
+    for path in kept:
+        known = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps({by: [d, size + 1] for by, (d, size) in known.items()}), encoding="utf-8")
+    again = mapped(specs)
+    assert [m.digest() for m in again] == [digest(m.ntriples()) for m in again]

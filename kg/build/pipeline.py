@@ -141,7 +141,7 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
             lines, digests = {}, {}  # once: validated, dumped, loaded; digests: what changed (plankg.store.reuse)
             for m in content:
                 lines[m.graph_iri] = text = m.ntriples()
-                known = m.known_digest if isinstance(m, MappedGraph) else None
+                known = m.known_digest if isinstance(m, MappedGraph) else m.digest()
                 digests[m.graph_iri] = known or digest(text)
                 stages.advance()
             stages.begin("shacl", len(content), "graph")

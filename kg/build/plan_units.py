@@ -22,7 +22,7 @@ import dataclasses
 import hashlib
 import json
 import pkgutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module, metadata
 from pathlib import Path
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 KIND = "plans"
 FORMAT = b"plan-unit 1"
+DIGESTS_KEPT = 8  # digests of a plan's lines with different added lines, kept beside its unit
 CODE = ("plankg.build.rdf", "plankg.build.linker", "plankg.build.lawmatch", "plankg.build.policy_documents",
         "plankg.build.vocab", "plankg.build.ntriples", "plankg.build.funding", "plankg.build.budget_rdf",
         "plankg.build.budget_agencies", "plankg.build.align.nodes", "plankg.build.facts", "plankg.build.plan_units",
@@ -137,6 +138,30 @@ class Units:
         self.reused += 1
         return unit
 
+    def digest(self, key: str | None, size: int, tail: str, compute: Callable[[], str]) -> str:
+        """The digest of the ``size`` characters of lines of the plan whose unit is kept under ``key``,
+        ``tail`` (the lines alignment added) last: kept beside the unit, by the SHA-256 of ``tail``,
+        for the last :data:`DIGESTS_KEPT` tails, with the size (a unit file cut or grown since is
+        digested again), or what ``compute()`` gives, then kept."""
+        if key is None or self.folder is None:
+            return compute()
+        path = self.folder / key[:2] / f"{key}.digests.json"
+        by = hashlib.sha256(tail.encode("utf-8")).hexdigest()
+        try:
+            known = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(known, dict):
+                known = {}
+        except (OSError, ValueError):
+            known = {}
+        found = known.get(by)
+        if isinstance(found, list) and len(found) == 2 and found[1] == size and isinstance(found[0], str) \
+                and len(found[0]) == 64:
+            return found[0]
+        known.pop(by, None)
+        known[by] = [compute(), size]
+        cache.write(path, json.dumps(dict(list(known.items())[-DIGESTS_KEPT:])))
+        return known[by][0]
+
     def put(self, key: str | None, unit: PlanUnit) -> None:
         if key is not None and self.folder is not None:
             cache.write(self.folder / key[:2] / f"{key}.json", json.dumps(unit.to_json(), ensure_ascii=False))
@@ -165,6 +190,7 @@ def map_plans(plans: Sequence[tuple[SourceSpec, Plan]], specs: Sequence[SourceSp
                 f = link_plans(list(m.unit.funded), list(budgets), vocab.base, funding_graph_iri(vocab.base, m.unit.iri))
                 m.unit = dataclasses.replace(m.unit, funding=Funding(ntriples(f.graph), f.counts, f.warnings))
             units.put(key, m.unit)
+        m.kept_digests = lambda size, tail, compute, key=key: units.digest(key, size, tail, compute)
         if m.graph_iri in seen:
             raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
         seen[m.graph_iri] = spec.path

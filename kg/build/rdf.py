@@ -7,7 +7,7 @@ always gives the same IRIs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 from pathlib import PurePath
 
@@ -21,7 +21,7 @@ from plankg.build.policy_documents import add_followed
 from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
 from plankg.namespaces import PLAN, PREFIXES, SPDX as SPDX_NS, graph_iri
-from plankg.build.ntriples import canonical, ntriples
+from plankg.build.ntriples import canonical, digest, ntriples
 from plankg.build.vocab import Vocabularies
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ class MappedPlan:
         self.links = unit.links  # number of link-evidence nodes
         self._graph = graph
         self._added: dict[str, None] = {}
+        self._tail: str | None = None  # the added lines, canonical
+        self.kept_digests: Callable[[int, str, Callable[[], str]], str] | None = None  # (size, tail, compute)
 
     def add(self, triples: list[tuple[str, str, str]]) -> None:
         """Add the plain triples ``triples`` (IRIs; alignment's, whose predicates the mapping never
@@ -59,12 +61,26 @@ class MappedPlan:
             line = f"<{s}> <{p}> <{o}> .\n"
             if line not in self._added:
                 self._added[line] = None
+                self._tail = None
                 if self._graph is not None:
                     self._graph.add((URIRef(s), URIRef(p), URIRef(o)))
 
     def ntriples(self) -> str:
         """The graph as N-Triples (:mod:`plankg.build.ntriples`), with what :meth:`add` added."""
-        return self.unit.lines + canonical("".join(self._added)) if self._added else self.unit.lines
+        if not self._added:
+            return self.unit.lines
+        if self._tail is None:
+            self._tail = canonical("".join(self._added))
+        return self.unit.lines + self._tail
+
+    def digest(self) -> str:
+        """:func:`plankg.build.ntriples.digest` of :meth:`ntriples`: kept with the plan's unit when it is
+        kept (:meth:`plankg.build.plan_units.Units.digest`, by the lines :meth:`add` added), so a
+        rebuild does not sort and hash the lines of every plan again."""
+        text = self.ntriples()
+        if self.kept_digests is None:
+            return digest(text)
+        return self.kept_digests(len(text), text[len(self.unit.lines):], lambda: digest(text))
 
     @property
     def graph(self) -> Graph:
