@@ -112,11 +112,14 @@ def test_when_its_targets_change_a_source_scores_only_the_new_ones_and_ranks_as_
     assert f'"{short}": ' in text
     state = json.loads(text)
     state["rankings"] = {}
-    for totals in state["totals"].values():
-        if short in totals:
-            totals[short] = 9.0
+    for record in state["totals"].values():
+        if short in record["totals"]:
+            record["totals"][short] = 9.0
+            assert short in record["kept"]  # its parts and evidence, kept with it
+            record["kept"][short][1] = "kept evidence"
     path.write_text(json.dumps(state), encoding="utf-8")
-    assert ranked(after[::-1])[0].target == lowest and ranked(after[::-1])[0].score == 9.0
+    first = ranked(after[::-1])[0]
+    assert (first.target, first.score, first.evidence) == (lowest, 9.0, "kept evidence")
 
 
 @pytest.mark.parametrize("damage", ["not json", '{"rankings": {"k": 1}}', '{"rankings": [1]}', "[]", "rows"])

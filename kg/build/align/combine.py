@@ -46,13 +46,16 @@ def rank(source: Node, targets: Sequence[Node], methods: list[Method], weights: 
 
 
 def rank_with(source: Node, targets: Sequence[Node], methods: list[Method], weights: dict[str, float], keep: int,
-              known: dict[int, float] | None = None) -> tuple[list[Scored], list[float]]:
+              known: dict[int, float] | None = None,
+              details: dict[int, tuple[dict[str, float], str]] | None = None) -> tuple[list[Scored], list[float]]:
     """:func:`rank`, and every target's combined score. ``known``: the combined scores of some
     targets (by place), computed before for this source and these weights: only the others are
     scored. A method's score of a pair depends on the pair alone (:meth:`.methods.Method.scores`
     gives each target what :meth:`~.methods.Method.score` gives it), so the result is the same
-    (tests/test_alignment_memo.py); the kept pairs' parts are then scored alone."""
+    (tests/test_alignment_memo.py); the kept pairs' parts and evidence are then scored alone, or
+    taken from ``details`` (by place: what an earlier ranking of this source kept of the target)."""
     known = known or {}
+    details = details or {}
     todo = [i for i in range(len(targets)) if i not in known] if known else range(len(targets))
     scored = [targets[i] for i in todo] if known else targets
     columns = {m.name: None if not weights.get(m.name, 0.0) and isinstance(m, PairwiseMethod)
@@ -73,14 +76,19 @@ def rank_with(source: Node, targets: Sequence[Node], methods: list[Method], weig
     rows.sort()
     best = rows[:keep]
     if known:  # the kept targets' parts, scored alone
-        kept = [targets[order] for _, order in best]
+        fresh = [(neg, order) for neg, order in best if order not in details]
+        kept = [targets[order] for _, order in fresh]
         alone = {m.name: None if columns[m.name] is None else m.scores(source, kept) for m in methods}
-        part = {order: j for j, (_, order) in enumerate(best)}
+        part = {order: j for j, (_, order) in enumerate(fresh)}
         columns = {name: None if column is None else {order: column[j] for order, j in part.items()}
                    for name, column in alone.items()}
     out = []
     for i, (neg, order) in enumerate(best, start=1):
         target = targets[order]
+        if known and order in details:
+            parts, why = details[order]
+            out.append(Scored(source, target, round(-neg, 4), i, parts, why, False))
+            continue
         parts = {m.name: m.score(source, target) if columns[m.name] is None else columns[m.name][order]
                  for m in methods}
         evidence = [why for m in methods if (why := m.explain(source, target))]
@@ -111,7 +119,8 @@ def scored_pairs(sources: Sequence[Node], targets: Sequence[Node], methods: list
     known = Targets(targets)
     return [s for source in sources
             for s in accept(memo.ranked(source, known, weights, keep,
-                                        lambda before: rank_with(source, targets, methods, weights, keep, before)),
+                                        lambda before, details: rank_with(source, targets, methods, weights, keep,
+                                                                          before, details)),
                             threshold, secondary)]
 
 

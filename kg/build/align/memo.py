@@ -19,9 +19,10 @@ nothing: its weights depend on the build.
 
 A source ranked against at most :data:`TOTALS_MAX` targets (a strategy against its plan's
 programs, a program against its plan-to-plan candidates) also keeps each target's combined
-score, by the first 8 bytes of the target's digest, under the digest of the source and the
-weights. When its targets change (one of a new plan's programs is now a candidate), only the
-new targets are scored (:func:`.combine.rank_with`): a pair's score depends on the pair alone.
+score, and the parts and evidence of those it kept, by the first 8 bytes of the target's digest,
+under the digest of the source and the weights. When its targets change (one of a new plan's
+programs is now a candidate), only the new targets are scored, and only the new ones it keeps
+are explained (:func:`.combine.rank_with`): a pair's score depends on the pair alone.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.align.methods import Corpus
 
 KIND = "alignment"
-FORMAT = 2  # of the files: raised when what a file holds changes
+FORMAT = 3  # of the files: raised when what a file holds changes
 TOTALS_MAX = 256  # targets of a source whose combined scores are kept one by one
 CODE = ("combine", "methods", "text", "concepts", "structure", "domain", "nodes", "statistics", "memo")
 """The modules of :mod:`plankg.build.align` whose source is part of every key (and :mod:`plankg.build.textsim`)."""
@@ -136,13 +137,15 @@ class Memo:
         self._keep = True
 
     def ranked(self, source: Node, targets: Targets, weights: dict[str, float], keep: int,
-               rank: Callable[[dict[int, float] | None], tuple[list[Scored], list[float]]]) -> list[Scored]:
-        """``rank(known)``'s ranking for ``source`` and ``targets``: kept, or computed and kept
-        (``known``: the combined scores kept of some targets, by place, or None)."""
+               rank: Callable[[dict[int, float] | None, dict[int, tuple] | None],
+                              tuple[list[Scored], list[float]]]) -> list[Scored]:
+        """``rank(known, details)``'s ranking for ``source`` and ``targets``: kept, or computed and kept
+        (``known``: the combined scores kept of some targets, by place, or None; ``details``: the
+        parts and evidence kept of the targets an earlier ranking of the source kept, by place)."""
         from plankg.build.align.combine import Scored
 
         if self.folder is None:
-            return rank(None)[0]
+            return rank(None, None)[0]
         weighed = json.dumps(sorted(weights.items())).encode()
         h = hashlib.sha256(self.fixed)
         h.update(json.dumps([sorted(weights.items()), keep]).encode())
@@ -163,17 +166,28 @@ class Memo:
             except (ValueError, TypeError, IndexError):
                 pass
         before = self._totals_known.get(by) if small else None
-        known = None
+        known, details = None, None
         if isinstance(before, dict):
-            known = {i: total for i, short in enumerate(targets.short())
-                     if type(total := before.get(short)) is float}
-        out, totals = rank(known or None)
+            totals_before, kept_before = before.get("totals"), before.get("kept")
+            if isinstance(totals_before, dict) and isinstance(kept_before, dict):
+                known = {i: total for i, short in enumerate(targets.short())
+                         if type(total := totals_before.get(short)) is float}
+                details = {i: (d[0], d[1]) for i, short in enumerate(targets.short())
+                           if i in known and _detail(d := kept_before.get(short))}
+        out, totals = rank(known or None, details or None)
         self.misses += 1
         self._changed = True
         self._used[key] = [[targets.place(s.target), s.score, s.rank, s.parts, s.evidence] for s in out]
         if small:
-            self._totals_used[by] = dict(zip(targets.short(), totals))
+            self._totals_used[by] = {"totals": dict(zip(targets.short(), totals)),
+                                     "kept": {s.target.digest[:8].hex(): [s.parts, s.evidence] for s in out}}
         return out
+
+
+def _detail(kept) -> bool:
+    """Whether ``kept`` is what :meth:`Memo.ranked` keeps of a kept target: its parts and evidence."""
+    return isinstance(kept, list) and len(kept) == 2 and isinstance(kept[0], dict) and isinstance(kept[1], str) \
+        and all(isinstance(k, str) and type(v) in (int, float) for k, v in kept[0].items())
 
 
 __all__ = ["Memo", "Targets", "CODE", "KIND"]
