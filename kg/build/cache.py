@@ -8,7 +8,8 @@ One folder, with a subfolder per kind of cache:
 * ``alignment``: ranked pairs, :mod:`plankg.build.align.memo`;
 * ``aligned``: each plan's alignment graphs and the last build's candidate searches,
   :mod:`plankg.build.align.outputs` and :mod:`plankg.build.align.searches`;
-* ``void``: what the VoID statistics read of each graph, :mod:`plankg.build.void_summary`.
+* ``void``: what the VoID statistics read of each graph, :mod:`plankg.build.void_summary`;
+* ``turtle``: the metadata's Turtle, a subject's block at a time, :mod:`plankg.build.turtle_blocks`.
 
 The folder is ``PLANKG_CACHE_DIR``, else ``$XDG_CACHE_HOME/plankg``, else ``~/.cache/plankg``.
 ``PLANKG_CACHE_DIR=off`` turns every cache off: each build computes everything. Every entry is

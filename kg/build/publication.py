@@ -15,6 +15,7 @@ from rdflib import Graph
 from plankg.build.catalog import ABOUT_GRAPH, about_graph
 from plankg.build.dumps import DUMPS_DIR, NQUADS_NAME, TRIG_NAME, make_dumps
 from plankg.build.dumps_reuse import dumps_format, members_record, previous_dumps
+from plankg.build.turtle_blocks import turtle
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
 from plankg.build.facts import Facts, facts_of_lines
@@ -75,8 +76,7 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
         publication.load([(meta_graph_iri(base), meta_lines.encode("utf-8"))])
         publication.digests[meta_graph_iri(base)] = digest(meta_lines)
         stages.advance()
-        publication.add_files({**{d.path: d.data for d in dumps}, CATALOG_FILE: meta.serialize(format="turtle",
-                                                                                            encoding="utf-8")})
+        publication.add_files({**{d.path: d.data for d in dumps}, CATALOG_FILE: turtle(meta)})
         publication.metadata.update({
             "plans": [p.title for p in compiled.plans],
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
