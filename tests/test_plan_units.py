@@ -13,9 +13,10 @@ import pytest
 from plankg.build import cache, pipeline
 from plankg.build.facts import EMPTY, Facts, facts_of, facts_of_lines
 from plankg.build.ntriples import digest, lines, ntriples
-from plankg.build.plan_units import KIND, PlanUnit, Units
+from plankg.build.plan_units import KIND, KeptPlan, PlanUnit, Units
 from plankg.build.progress import Stages
 from plankg.build.rdf import MappedPlan
+from plankg.build.stats import plan_summary
 from plankg.namespaces import DEFAULT_BASE
 
 
@@ -158,3 +159,28 @@ def test_a_plans_digest_is_kept_by_the_lines_added_to_it(specs, folder: Path) ->
         path.write_text(json.dumps({by: [d, size + 1] for by, (d, size) in known.items()}), encoding="utf-8")
     again = mapped(specs)
     assert [m.digest() for m in again] == [digest(m.ntriples()) for m in again]
+
+
+def read_plans(specs) -> list:
+    """What the parse stage gives for the plans of ``specs``: a plan, or a KeptPlan not read yet."""
+    with Stages(None) as stages:
+        return [p for _, p in pipeline._map_sources([s for s in specs if s.kind == "plan"], DEFAULT_BASE, stages,
+                                                    aligned=False)[1]]
+
+
+def test_a_kept_plan_is_not_read_unless_its_unit_cannot_be(specs, fresh, folder: Path) -> None:
+    cold = read_plans(specs)
+    assert not any(isinstance(p, KeptPlan) for p in cold)
+    warm = read_plans(specs)
+    assert all(isinstance(p, KeptPlan) and "plan" not in vars(p) for p in warm)  # never read
+    assert [p.title for p in warm] == [p.title for p in cold]  # read when asked for
+    assert [m.unit.title for m in mapped(specs)] == [p.title for p in cold]
+    assert [m.unit.summary for m in mapped(specs)] == [plan_summary(p) for p in cold]
+    for path in folder.rglob("*.json"):
+        if not path.name.endswith(".digests.json"):
+            path.write_text(DAMAGES[0], encoding="utf-8")
+    with Stages(None) as stages:
+        _, plans, again, *_ = pipeline._map_sources([s for s in specs if s.kind == "plan"], DEFAULT_BASE, stages,
+                                                    aligned=False)
+    assert all(isinstance(p, KeptPlan) and "plan" in vars(p) for _, p in plans)  # read, to be mapped again
+    assert [m.unit for m in again] == fresh

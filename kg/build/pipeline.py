@@ -34,7 +34,7 @@ from plankg.loaders.law_model import LawIndex
 from plankg.build.rdf import MappedPlan
 from plankg.build.checking import Validated, validate_build
 from plankg.build.other_units import map_others
-from plankg.build.plan_units import map_plans
+from plankg.build.plan_units import KeptPlan, Units, map_plans
 from plankg.build.recheck import Previous, published
 from plankg.build.ntriples import digest
 from plankg.build.validate import Report
@@ -63,7 +63,7 @@ class PlanInput:
 class Compiled:
     """Everything a build produces before publishing."""
 
-    plans: list[Plan]
+    plans: list[Plan | KeptPlan]  # a plan kept by content is read only when asked for (plankg.build.plan_units)
     mapped: list[MappedPlan]
     vocab: Vocabularies
     report: Report
@@ -160,19 +160,21 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bo
     categories = list(vocab.categories)
 
     stages.begin("parse", len(specs), "source")
+    units = Units.of(specs, base)
     docs = []
-    for spec in specs:
-        docs.append(_load(spec, categories))
+    for spec in specs:  # a plan whose unit is kept is read only if the unit cannot be (plankg.build.plan_units)
+        kept = spec.kind == "plan" and units.known(units.key(spec))
+        docs.append(KeptPlan(spec, lambda spec=spec: _load(spec, categories)) if kept else _load(spec, categories))
         stages.advance()
 
-    plans = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, Plan)]
+    plans = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, (Plan, KeptPlan))]
     stages.begin("link+map plans", len(plans), "plan")
     budgets = [d for d in docs if isinstance(d, BudgetDocument)]
     laws = [(spec, d) for spec, d in zip(specs, docs) if isinstance(d, LawIndex)]
     if laws:
         vocab.law_index = laws[0][1]  # the linker links the laws this build publishes
     linker = Linker(vocab.terms)
-    mapped = map_plans(plans, specs, vocab, linker, budgets, stages)
+    mapped = map_plans(plans, specs, vocab, linker, budgets, stages, units)
 
     # the graphs of the laws, each budget, the budget links and (with plans) each plan's funding links
     stages.begin("map+link budgets, laws", bool(laws) + (len(budgets) + 2 if budgets else 0), "graph")

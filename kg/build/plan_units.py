@@ -24,6 +24,7 @@ import json
 import pkgutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import import_module, metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from plankg.build.vocab import Vocabularies
 
 KIND = "plans"
-FORMAT = b"plan-unit 1"
+FORMAT = b"plan-unit 2"
 DIGESTS_KEPT = 8  # digests of a plan's lines with different added lines, kept beside its unit
 CODE = ("plankg.build.rdf", "plankg.build.linker", "plankg.build.lawmatch", "plankg.build.policy_documents",
         "plankg.build.vocab", "plankg.build.ntriples", "plankg.build.funding", "plankg.build.budget_rdf",
@@ -78,21 +79,41 @@ class PlanUnit:
     funded: tuple[FundedPlan, ...]  # funding's
     facts: Facts  # the metadata's
     funding: Funding | None = None  # its funding graph, when the build has budgets
+    title: str = ""  # the plan's title
+    summary: str = ""  # what plankg build says of it (plankg.build.stats.plan_summary)
 
     def to_json(self) -> dict:
         return {"iri": self.iri, "graph_iri": self.graph_iri, "links": self.links, "lines": self.lines,
                 "nodes": [n.to_json() for n in self.nodes], "funded": [f.to_json() for f in self.funded],
                 "facts": self.facts.to_json(), "funding": None if self.funding is None else
-                [self.funding.lines, self.funding.counts, self.funding.warnings]}
+                [self.funding.lines, self.funding.counts, self.funding.warnings],
+                "title": self.title, "summary": self.summary}
 
     @classmethod
     def from_json(cls, data: dict) -> PlanUnit:
-        if not isinstance(data["lines"], str) or not isinstance(data["graph_iri"], str):
+        if not all(isinstance(data[k], str) for k in ("lines", "graph_iri", "title", "summary")):
             raise TypeError("not a plan unit")
         return cls(data["iri"], data["graph_iri"], int(data["links"]), data["lines"],
                    tuple(PlanNodes.from_json(n) for n in data["nodes"]),
                    tuple(FundedPlan.from_json(f) for f in data["funded"]), Facts.from_json(data["facts"]),
-                   None if data["funding"] is None else Funding(*data["funding"]))
+                   None if data["funding"] is None else Funding(*data["funding"]), data["title"], data["summary"])
+
+
+class KeptPlan:
+    """A plan whose unit the cache holds (:meth:`Units.known`): read by its loader only when
+    something asks for it (:attr:`plan`; its attributes are the plan's), as mapping it again does
+    when the unit cannot be read. A rebuild of 1,000 plans then reads the one that changed."""
+
+    def __init__(self, spec: SourceSpec, load: Callable[[], Plan]):
+        self.spec = spec
+        self._load = load
+
+    @cached_property
+    def plan(self) -> Plan:
+        return self._load()
+
+    def __getattr__(self, name: str):
+        return getattr(self.plan, name)
 
 
 class Units:
@@ -121,6 +142,10 @@ class Units:
             if spec.kind != "plan":
                 h.update(_spec_digest(spec))
         return cls(folder, h.digest())
+
+    def known(self, key: str | None) -> bool:
+        """Whether a unit is kept under ``key`` (it may still not be readable: :meth:`get` says)."""
+        return key is not None and self.folder is not None and (self.folder / key[:2] / f"{key}.json").is_file()
 
     def key(self, spec: SourceSpec) -> str | None:
         """The key of plan ``spec``'s unit in this build; None when nothing is kept."""
@@ -167,10 +192,12 @@ class Units:
             cache.write(self.folder / key[:2] / f"{key}.json", json.dumps(unit.to_json(), ensure_ascii=False))
 
 
-def map_plans(plans: Sequence[tuple[SourceSpec, Plan]], specs: Sequence[SourceSpec], vocab: Vocabularies,
-              linker: Linker, budgets: Sequence[BudgetDocument], progress: Progress) -> list[MappedPlan]:
-    """Each plan of ``plans`` (read from ``specs``, the build's sources) mapped, or its unit taken from
-    the cache (:class:`Units`); ``progress`` advances by each plan. A plan given twice is an error
+def map_plans(plans: Sequence[tuple[SourceSpec, Plan | KeptPlan]], specs: Sequence[SourceSpec], vocab: Vocabularies,
+              linker: Linker, budgets: Sequence[BudgetDocument], progress: Progress,
+              units: Units | None = None) -> list[MappedPlan]:
+    """Each plan of ``plans`` (read from ``specs``, the build's sources; a :class:`KeptPlan` is read
+    only if its unit cannot be) mapped, or its unit taken from the cache (``units``, by default
+    :meth:`Units.of` the specs); ``progress`` advances by each plan. A plan given twice is an error
     naming both files."""
     from plankg.build.align import budget_agency_names
     from plankg.build.rdf import MappedPlan, map_plan
@@ -178,13 +205,14 @@ def map_plans(plans: Sequence[tuple[SourceSpec, Plan]], specs: Sequence[SourceSp
     out: list[MappedPlan] = []
     seen: dict[str, str] = {}
     agencies, names = _agency_codes(budgets), budget_agency_names(list(budgets), vocab.base)
-    units = Units.of(specs, vocab.base)
+    units = units if units is not None else Units.of(specs, vocab.base)
     for spec, plan in plans:
         key = units.key(spec)
         unit = units.get(key)
         if unit is not None:
             m = MappedPlan(unit)
         else:
+            plan = plan.plan if isinstance(plan, KeptPlan) else plan
             m = map_plan(plan, vocab, linker, hashlib.sha256(spec.data).hexdigest(), agencies, names)
             if budgets:  # the programs' funding links: the plan's own graph of them
                 f = link_plans(list(m.unit.funded), list(budgets), vocab.base, funding_graph_iri(vocab.base, m.unit.iri))
@@ -192,7 +220,7 @@ def map_plans(plans: Sequence[tuple[SourceSpec, Plan]], specs: Sequence[SourceSp
             units.put(key, m.unit)
         m.kept_digests = lambda size, tail, compute, key=key: units.digest(key, size, tail, compute)
         if m.graph_iri in seen:
-            raise InputError(spec.path, 1, f"plan {plan.title!r} is given twice (also in {seen[m.graph_iri]})")
+            raise InputError(spec.path, 1, f"plan {m.unit.title!r} is given twice (also in {seen[m.graph_iri]})")
         seen[m.graph_iri] = spec.path
         out.append(m)
         progress.advance()
@@ -227,4 +255,4 @@ def _loaders() -> list[str]:
     return sorted(m.name for m in pkgutil.walk_packages(package.__path__, "plankg.loaders."))
 
 
-__all__ = ["PlanUnit", "Units", "map_plans", "KIND", "CODE"]
+__all__ = ["PlanUnit", "KeptPlan", "Units", "map_plans", "KIND", "CODE"]

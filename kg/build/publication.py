@@ -78,7 +78,7 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
         stages.advance()
         publication.add_files({**{d.path: d.data for d in dumps}, CATALOG_FILE: turtle(meta)})
         publication.metadata.update({
-            "plans": [p.title for p in compiled.plans],
+            "plans": [m.unit.title for m in compiled.mapped],
             "sources": [f"{spec.kind} {spec.name}" for spec in compiled.sources], "base": base,
             "public_url": site,  # the site root the metadata's URLs point at (plankg serve checks it)
             "dumps": {d.path: {"bytes": d.byte_size, "sha256": d.sha256} for d in dumps},

@@ -282,10 +282,11 @@ def map_plan(plan: Plan, vocab: Vocabularies, linker: Linker, sha256: str,
     from plankg.build.facts import facts_of
     from plankg.build.funding import plans_of
     from plankg.build.plan_units import PlanUnit
+    from plankg.build.stats import plan_summary
 
     mapper = _Mapper(plan, vocab, linker, sha256, budget_agencies)
     graph = mapper.map()
     unit = PlanUnit(str(mapper.iri()), graph_iri(vocab.base, mapper.notation, plan.roc_year), mapper.links,
                     ntriples(graph), tuple(plan_nodes(graph, vocab.union, agency_names)), tuple(plans_of(graph)),
-                    facts_of(graph))
+                    facts_of(graph), title=plan.title, summary=plan_summary(plan))
     return MappedPlan(unit, graph)

@@ -33,14 +33,8 @@ def summary_lines(compiled: "Compiled") -> list[str]:
     validation, then the time of each stage with the items it did, and their sum."""
     lines = []
     triples = compiled.triples()
-    for plan, mapped in zip(compiled.plans, compiled.mapped):
-        cats = Counter(p.category for p in plan.programs())
-        cat_text = ", ".join(f"{n} {c}" for c, n in sorted(cats.items(), key=lambda kv: -kv[1]))
-        lines.append(
-            f"{plan.title}: {len(plan.goals)} goals, {len(plan.strategies())} strategies, "
-            f"{len(plan.work_plans)} work plans, {len(plan.programs())} programs ({cat_text}), "
-            f"{len(plan.activities())} activities, {mapped.links} links; {triples[mapped.graph_iri]} triples"
-        )
+    for mapped in compiled.mapped:
+        lines.append(f"{mapped.unit.summary}, {mapped.links} links; {triples[mapped.graph_iri]} triples")
     for m in compiled.others:
         counts = ", ".join(f"{n:,} {what}" for what, n in m.counts.items())
         lines.append(f"{m.kind} <{m.graph_iri}>: {counts}; {triples[m.graph_iri]:,} triples")
@@ -50,6 +44,16 @@ def summary_lines(compiled: "Compiled") -> list[str]:
     )
     lines.append(time_line(compiled.timings, compiled.counts))
     return lines
+
+
+def plan_summary(plan) -> str:
+    """``{title}: 5 goals, 12 strategies, …, 140 activities``: what ``plankg build`` says of a plan
+    (kept with its unit, :class:`plankg.build.plan_units.PlanUnit`, so a kept plan is not read again)."""
+    cats = Counter(p.category for p in plan.programs())
+    cat_text = ", ".join(f"{n} {c}" for c, n in sorted(cats.items(), key=lambda kv: -kv[1]))
+    return (f"{plan.title}: {len(plan.goals)} goals, {len(plan.strategies())} strategies, "
+            f"{len(plan.work_plans)} work plans, {len(plan.programs())} programs ({cat_text}), "
+            f"{len(plan.activities())} activities")
 
 
 def time_line(timings: dict[str, float], counts: dict[str, tuple[int, str]]) -> str:
