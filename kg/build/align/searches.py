@@ -107,13 +107,16 @@ class Searches:
             if iri not in same:
                 for gram, w in self.vector(Node(iri, "program", "", text, "", frozenset(), "")).items():
                     removed.setdefault(gram, []).append((-w, k))
+        remap = [self.places[iri] if iri in same else None for iri, *_ in old]  # place then -> place now
         out = {}
         for iri, (places, read) in found.items():
             if iri not in same:
                 continue
-            now_read = _still(read, old, same, self.places, added, removed)
-            if now_read is not None and all(old[p][0] in same for p in places):
-                out[iri] = ([self.places[old[p][0]] for p in places], now_read)
+            now_read = _still(read, remap, added, removed)
+            if now_read is not None:
+                now_places = [remap[p] for p in places]
+                if None not in now_places:
+                    out[iri] = (now_places, now_read)
         return out
 
 
@@ -122,13 +125,14 @@ def _head(crc: int) -> bytes:
     return f"plankg searches {FORMAT} python {sys.version} marshal {marshal.version} crc32 {crc}\n".encode()
 
 
-def _still(read: list, old: list, same: set[str], places: dict[str, int], added: dict, removed: dict) -> list[Read] | None:
-    """What a search read, with places now, if no program added or removed changes it; else None."""
+def _still(read: list, remap: list[int | None], added: dict, removed: dict) -> list[Read] | None:
+    """What a search read, with places now (``remap``: each place then's place now, None for a
+    program removed), if no program added or removed changes it; else None."""
     out = []
     for gram, last, weight in read:
-        if last >= 0 and old[last][0] not in same:  # the last posting read is gone
+        place = remap[last] if last >= 0 else -1
+        if place is None:  # the last posting read is gone
             return None
-        place = places[old[last][0]] if last >= 0 else -1
         if gram in added or gram in removed:
             if last < 0:  # read to the end: any program of the n-gram that comes or goes may be read
                 return None
