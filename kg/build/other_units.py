@@ -62,10 +62,11 @@ class OtherGraphs:
 
 
 def map_others(budgets: list[BudgetDocument], laws: list[tuple[SourceSpec, LawIndex]], plans: list[MappedPlan],
-                vocab: Vocabularies, linker: Linker, progress: Progress, specs: list[SourceSpec]) -> list[MappedGraph]:
+                vocab: Vocabularies, linker: Linker, progress: Progress, specs: list[SourceSpec],
+                units: Units | None = None) -> list[MappedGraph]:
     """The budget and law graphs (kept by content, :mod:`plankg.build.other_units`), and the links
-    between sources; ``progress`` advances by each graph."""
-    units = Units.of(specs, vocab.base)
+    between sources; ``progress`` advances by each graph. ``units``: :meth:`Units.of` the specs, when made already."""
+    units = units if units is not None else Units.of(specs, vocab.base)
     kept = OtherGraphs(units.fixed if units.folder is not None else None)
     out = kept.get() if laws or budgets else []
     if out is not None:

@@ -178,7 +178,7 @@ def _map_sources(specs: list[SourceSpec], base: str, stages: Stages, aligned: bo
 
     # the graphs of the laws, each budget, the budget links and (with plans) each plan's funding links
     stages.begin("map+link budgets, laws", bool(laws) + (len(budgets) + 2 if budgets else 0), "graph")
-    others = map_others(budgets, laws, mapped, vocab, linker, stages, specs)
+    others = map_others(budgets, laws, mapped, vocab, linker, stages, specs, units)
 
     stages.begin("alignment", len(mapped), "plan")
     if mapped and aligned:
