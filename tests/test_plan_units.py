@@ -101,15 +101,24 @@ def test_a_damaged_file_is_mapped_again(specs, fresh, folder: Path) -> None:
     units.put(key, fresh[0])
     assert units.get(key) == fresh[0]
     path = next(folder.rglob("*.json"))
+    text = path.read_text(encoding="utf-8")
     for damage in DAMAGES:
         path.write_text(damage, encoding="utf-8")
         assert units.get(key) is None, damage
+    path.write_text(text, encoding="utf-8")
+    assert units.get(key) == fresh[0]
+    lines = path.with_suffix(".nt")
+    for damage in ("", fresh[0].lines[:-1], fresh[0].lines + "<a> <b> <c> .\n"):  # the lines cut, or grown
+        lines.write_text(damage, encoding="utf-8")
+        assert units.get(key) is None
+    lines.unlink()
+    assert units.get(key) is None
     mapped(specs)  # fills the cache
     for path in folder.rglob("*.json"):
         path.write_text(DAMAGES[0], encoding="utf-8")
     again = mapped(specs)
     assert [m.unit for m in again] == fresh and all(m._graph is not None for m in again)
-    assert [PlanUnit.from_json(json.loads(p.read_text(encoding="utf-8"))) for p in folder.rglob("*.json")]
+    assert [units.get(units.key(s)) for s in plans] == fresh  # written again
 
 
 def test_nothing_is_kept_with_caching_off(specs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,8 +12,8 @@ the build (the law index the linker links, the budgets whose agencies may publis
 names the nodes carry), on the vocabularies, mappings and ontology as shipped, on the id base and
 on the code that reads and maps a plan (:data:`CODE` and every loader) with the versions of
 rdflib and pyoxigraph. Its key is the SHA-256 of all that, so a rebuild maps again only the plans
-that changed; the others are read from the cache folder ``plans`` (:mod:`plankg.build.cache`), one
-JSON file per plan. A file that cannot be read, or does not hold a unit, is mapped again.
+that changed; the others are read from the cache folder ``plans`` (:mod:`plankg.build.cache`), two
+files per plan: its N-Triples, and the rest as JSON. A unit that cannot be read is mapped again.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from plankg.build.vocab import Vocabularies
 
 KIND = "plans"
-FORMAT = b"plan-unit 2"
+FORMAT = b"plan-unit 3"
 DIGESTS_KEPT = 8  # digests of a plan's lines with different added lines, kept beside its unit
 CODE = ("plankg.build.rdf", "plankg.build.linker", "plankg.build.lawmatch", "plankg.build.policy_documents",
         "plankg.build.vocab", "plankg.build.ntriples", "plankg.build.funding", "plankg.build.budget_rdf",
@@ -157,7 +157,11 @@ class Units:
         if key is None or self.folder is None:
             return None
         try:
-            unit = PlanUnit.from_json(json.loads((self.folder / key[:2] / f"{key}.json").read_text(encoding="utf-8")))
+            data = json.loads((self.folder / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
+            lines = (self.folder / key[:2] / f"{key}.nt").read_text(encoding="utf-8")
+            if len(lines) != data["lines"]:
+                return None
+            unit = PlanUnit.from_json({**data, "lines": lines})
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         self.reused += 1
@@ -188,8 +192,13 @@ class Units:
         return known[by][0]
 
     def put(self, key: str | None, unit: PlanUnit) -> None:
+        """Keep ``unit`` under ``key``: its lines as they are in ``{key}.nt`` (read back without
+        decoding JSON's escapes: four fifths of a unit), the rest and their size in ``{key}.json``,
+        written last (what :meth:`known` looks for)."""
         if key is not None and self.folder is not None:
-            cache.write(self.folder / key[:2] / f"{key}.json", json.dumps(unit.to_json(), ensure_ascii=False))
+            cache.write(self.folder / key[:2] / f"{key}.nt", unit.lines)
+            cache.write(self.folder / key[:2] / f"{key}.json",
+                        json.dumps({**unit.to_json(), "lines": len(unit.lines)}, ensure_ascii=False))
 
 
 def map_plans(plans: Sequence[tuple[SourceSpec, Plan | KeptPlan]], specs: Sequence[SourceSpec], vocab: Vocabularies,
