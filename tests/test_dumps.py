@@ -209,7 +209,7 @@ def test_a_rebuild_copies_the_unchanged_graphs_members_and_compresses_only_the_o
     first = write_build(tmp_path / "first", texts)
     changed = {**texts, D: texts[D] + f'<{EX.z}> <{RDFS.label}> "d2" .\n', F: f'<{EX.f}> <{RDFS.label}> "f" .\n'}
     fresh = make_dumps(sorted(changed.items()))
-    previous = previous_dumps(tmp_path / "first", {iri: digest(t) for iri, t in changed.items()}, changed)
+    previous = previous_dumps(tmp_path / "first", {iri: digest(t) for iri, t in changed.items()})
     assert previous is not None and previous.graphs == {C, E}  # a and b have blank nodes, d changed, f is new
     compressed: list[bytes] = []
     real = dumps_module._gzip
@@ -223,7 +223,7 @@ def test_a_rebuild_copies_the_unchanged_graphs_members_and_compresses_only_the_o
         for iri in (C, E):
             (o, n), (o2, n2) = was[iri], now[iri]
             assert new.data[o2:o2 + n2] == old.data[o:o + n]
-    assert previous_dumps(tmp_path / "again", {iri: digest(t) for iri, t in changed.items()}, changed).graphs == {C, D, E, F}
+    assert previous_dumps(tmp_path / "again", {iri: digest(t) for iri, t in changed.items()}).graphs == {C, D, E, F}
 
 
 def test_the_previous_dumps_are_not_used_unless_they_are_as_recorded(tmp_path):
@@ -231,19 +231,19 @@ def test_the_previous_dumps_are_not_used_unless_they_are_as_recorded(tmp_path):
     digests = {iri: digest(t) for iri, t in texts.items()}
     build = tmp_path / "build"
     write_build(build, texts)
-    assert previous_dumps(build, digests, texts).graphs == {C, D, E}
+    assert previous_dumps(build, digests).graphs == {C, D, E}
     info_file = build / "BUILD.json"
     info = json.loads(info_file.read_text(encoding="utf-8"))
     for broken in ({"dumps_format": "another"}, {"dumps_members": {}},
                    {"dumps_members": {**info["metadata"]["dumps_members"], "dumps/plankg.nq.gz": {C: [1, 10]}}},
                    {"dumps_members": {**info["metadata"]["dumps_members"], "dumps/plankg.nq.gz": {C: [0, 10 ** 9]}}}):
         info_file.write_text(json.dumps({**info, "metadata": {**info["metadata"], **broken}}), encoding="utf-8")
-        assert previous_dumps(build, digests, texts) is None, broken
+        assert previous_dumps(build, digests) is None, broken
     info_file.write_text(json.dumps(info), encoding="utf-8")
     trig = build / "dumps" / "plankg.trig.gz"
     trig.write_bytes(trig.read_bytes() + gzip.compress(b""))  # not the file the build wrote
-    assert previous_dumps(build, digests, texts) is None
-    assert previous_dumps(None, digests, texts) is None
+    assert previous_dumps(build, digests) is None
+    assert previous_dumps(None, digests) is None
 
 
 def test_a_builds_dumps_read_back_whole_with_gzip_pyoxigraph_and_the_oxigraph_cli(built_store, tmp_path):

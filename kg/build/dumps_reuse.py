@@ -68,10 +68,10 @@ class PreviousDumps:
     graphs: frozenset[str]
 
 
-def previous_dumps(build_dir: Path | None, digests: Mapping[str, str], lines: Mapping[str, str]) -> PreviousDumps | None:
-    """The members in the dumps of the build ``build_dir`` of the graphs of ``lines`` (IRI →
-    N-Triples; ``digests``: IRI → digest) that they hold unchanged and without blank nodes (those
-    it recorded, :func:`members_record`); None if
+def previous_dumps(build_dir: Path | None, digests: Mapping[str, str]) -> PreviousDumps | None:
+    """The members in the dumps of the build ``build_dir`` of the graphs of ``digests`` (IRI →
+    digest of its lines) that they hold unchanged and without blank nodes (those it recorded,
+    :func:`members_record`); None if
     there are none, or if the build's dumps cannot be used (another :func:`dumps_format`, missing,
     changed or unreadable files, or no record of their members)."""
     if build_dir is None:
@@ -81,7 +81,7 @@ def previous_dumps(build_dir: Path | None, digests: Mapping[str, str], lines: Ma
         metadata, old = info["metadata"], info["digests"]
         if metadata.get("dumps_format") != dumps_format():
             return None
-        graphs = {g for g, d in digests.items() if old.get(g) == d and g in lines}
+        graphs = {g for g, d in digests.items() if old.get(g) == d}
         if not graphs:  # nothing to take: the files are not read
             return None
         members: dict[str, dict[str, bytes]] = {}

@@ -66,7 +66,7 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
     with publishing_to(store) as publication:
         with ThreadPoolExecutor(max_workers=1) as pool:
             loading = pool.submit(_load, publication, lines, {**digests, meta_graph_iri(base): None})
-            previous = previous_dumps(publication.current, digests, lines)
+            previous = previous_dumps(publication.current, digests)
             dumps = make_dumps(lines.items(), previous)
             meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled), digests=digests)
             meta_lines = _checked_ntriples(meta)

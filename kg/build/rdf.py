@@ -51,7 +51,7 @@ class MappedPlan:
         self.links = unit.links  # number of link-evidence nodes
         self._graph = graph
         self._added: dict[str, None] = {}
-        self._tail: str | None = None  # the added lines, canonical
+        self._text: str | None = None  # what ntriples() gives, once made
         self.kept_digests: Callable[[int, str, Callable[[], str]], str] | None = None  # (size, tail, compute)
 
     def add(self, triples: list[tuple[str, str, str]]) -> None:
@@ -61,7 +61,7 @@ class MappedPlan:
             line = f"<{s}> <{p}> <{o}> .\n"
             if line not in self._added:
                 self._added[line] = None
-                self._tail = None
+                self._text = None
                 if self._graph is not None:
                     self._graph.add((URIRef(s), URIRef(p), URIRef(o)))
 
@@ -69,9 +69,9 @@ class MappedPlan:
         """The graph as N-Triples (:mod:`plankg.build.ntriples`), with what :meth:`add` added."""
         if not self._added:
             return self.unit.lines
-        if self._tail is None:
-            self._tail = canonical("".join(self._added))
-        return self.unit.lines + self._tail
+        if self._text is None:
+            self._text = self.unit.lines + canonical("".join(self._added))
+        return self._text
 
     def digest(self) -> str:
         """:func:`plankg.build.ntriples.digest` of :meth:`ntriples`: kept with the plan's unit when it is

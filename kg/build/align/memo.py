@@ -81,8 +81,9 @@ class Memo:
         self.hits = self.misses = 0
         self._known: dict[str, list] = {}  # the current plan's file
         self._used: dict[str, list] = {}  # what the current plan ranked this time
-        self._totals_known: dict[str, dict[str, float]] = {}  # source and weights -> target -> combined score
-        self._totals_used: dict[str, dict[str, float]] = {}
+        # source and weights -> {"totals": target -> combined score, "kept": target -> [parts, evidence]}
+        self._totals_known: dict[str, dict[str, dict]] = {}
+        self._totals_used: dict[str, dict[str, dict]] = {}
         self._changed = False
         self._keep = False
 
