@@ -203,3 +203,35 @@ def test_both_engines_agree_on_the_issue_16_cases(setting, name):
             (BASE + "mol/107", "https://w3id.org/plankg/ontology#fiscalYear", "FY2018", "DatatypeConstraintComponent")}
     else:
         assert extra == set()
+
+
+def test_a_view_with_an_own_graph_checks_exactly_that_graphs_subjects(setting):
+    """A graph validated beside other graphs (its context, the vocabularies: ``DataView.own``) is
+    checked on its own subjects only: the results are those of checking everything, less those
+    whose focus node is not a subject of that graph; on mutants of the excerpts split in two."""
+    from pyoxigraph import NamedNode, RdfFormat, Store
+
+    vocab, _, prepared, data = setting
+    rng = random.Random(SEED + 1)
+    context = (vocab.union + vocab.ontology).serialize(format="nt", encoding="utf-8")
+    names = [NamedNode("urn:test:own"), NamedNode("urn:test:other"), NamedNode("urn:test:vocabularies")]
+    kept = left = 0
+    for n in range(MUTANTS // 4):
+        mutant, how = mutate(data, rng)
+        subjects = sorted({s for s in mutant.subjects()}, key=str)
+        own_subjects = set(rng.sample(subjects, len(subjects) // 2))
+        own, other = Graph(), Graph()
+        for t in mutant:
+            (own if t[0] in own_subjects else other).add(t)
+        store = Store()
+        for g, name in ((own, names[0]), (other, names[1])):
+            store.load(g.serialize(format="nt", encoding="utf-8"), format=RdfFormat.N_TRIPLES, to_graph=name)
+        store.load(context, format=RdfFormat.N_TRIPLES, to_graph=names[2])
+        every = run_checks(DataView(store, tuple(names)), prepared.core.checks)
+        owned = run_checks(DataView(store, tuple(names), own=names[0]), prepared.core.checks)
+        key = lambda r: (r.severity, r.focus, r.path, r.value, r.shape, r.component)  # noqa: E731
+        expected = {key(r) for r in every if any(str(s) == r.focus for s in own_subjects)}
+        assert {key(r) for r in owned} == expected, f"mutant {n}: {how}"
+        kept += len(expected)
+        left += len({key(r) for r in every}) - len(expected)
+    assert kept and left  # both sides of the split had findings

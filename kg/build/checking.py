@@ -217,7 +217,9 @@ class Views:
         """Graph ``i`` and its context beside the vocabularies and the ontology, and nothing else of
         the build: a check that looks up a resource every graph names (a category, an
         organisation: in every graph's context) does not step over copies of all the other
-        graphs, which made each graph's validation slower as the build grew. One store per
+        graphs, which made each graph's validation slower as the build grew. Only the graph's
+        own subjects are focus nodes (:attr:`plankg.build.validate.DataView.own`): the context and
+        the vocabularies are not checked again with every graph that names them. One store per
         process, the vocabularies and the ontology loaded once; the graph and its context are
         removed after, and the store is made afresh every :data:`ALONE_RENEW_EVERY` graphs:
         pyoxigraph's in-memory store slows down as graphs are loaded into it and removed (a
@@ -235,7 +237,7 @@ class Views:
         self._alone.load(self.ntriples[i], format=RdfFormat.N_TRIPLES, to_graph=graph)
         self._alone.load(self.contexts[i], format=RdfFormat.N_TRIPLES, to_graph=context)
         try:
-            yield DataView(self._alone, (graph, context, *self.shared.names))
+            yield DataView(self._alone, (graph, context, *self.shared.names), own=graph)
         finally:
             self._alone.remove_graph(graph)
             self._alone.remove_graph(context)

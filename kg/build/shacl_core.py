@@ -38,6 +38,19 @@ class Check:
     message: str | None
     severity: str  # Violation, Warning, Info
 
+    def owned(self, graph: str) -> tuple[str, str]:
+        """The focus and the query with ``?this`` only the subjects of the named graph ``graph``
+        (a SPARQL IRI, ``<...>``), which the query must be given as a named graph."""
+        focus = owned_focus(self.focus, graph)
+        return focus, self.query.replace(self.focus, focus)
+
+
+def owned_focus(focus: str, graph: str) -> str:
+    """``focus`` (:meth:`_Compiler._focus`) keeping the nodes that are subjects in ``graph``."""
+    if not focus.endswith(" } }"):
+        raise ValueError(f"not a focus pattern of this compiler: {focus}")
+    return focus[: -len(" } }")] + f" FILTER EXISTS {{ GRAPH {graph} {{ ?this ?owned_p ?owned_o }} }} }} }}"
+
 
 @dataclass
 class CompiledShapes:

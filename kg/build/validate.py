@@ -154,10 +154,13 @@ class DataView:
 
     store: object
     graphs: tuple | None = None
+    own: object | None = None  # a graph of ``graphs`` (NamedNode): only its subjects are focus nodes
 
     def query(self, text: str, **options):
         if self.graphs is not None:
             options["default_graph"] = list(self.graphs)
+        if self.own is not None:
+            options["named_graphs"] = [self.own]
         return self.store.query(text, **options)
 
     def rdflib_graph(self) -> Graph:
@@ -189,14 +192,18 @@ def validate_view(data: Graph | Callable[[], Graph], view: DataView, shapes: Gra
 
 
 def run_checks(view: DataView, checks: list[shacl_core.Check]) -> list[shacl_sparql.Result]:
+    """The results of ``checks`` on ``view``; of its own graph's subjects only, when it has one
+    (a graph validated beside its context and the vocabularies is not asked about theirs)."""
     results, targeted = [], {}
+    own = f"<{view.own.value}>" if view.own is not None else None
     for check in checks:
-        if check.focus not in targeted:  # most shapes target nothing in a given graph: ask once per shape
-            targeted[check.focus] = view.query(f"ASK {{ {check.focus} }}")
-        if not targeted[check.focus]:
+        focus, query = check.owned(own) if own is not None else (check.focus, check.query)
+        if focus not in targeted:  # most shapes target nothing in a given graph: ask once per shape
+            targeted[focus] = view.query(f"ASK {{ {focus} }}")
+        if not targeted[focus]:
             continue
         path = _short(check.path) if check.path is not None else None
-        solutions = view.query(check.query)
+        solutions = view.query(query)
         has_value = any(v.value == "value" for v in solutions.variables)
         for row in solutions:
             value = row["value"] if has_value else None
