@@ -97,7 +97,7 @@ def reference_dumps(graphs: dict[str, Graph]) -> tuple[bytes, bytes]:
 
 def test_dumps_are_those_of_the_whole_dataset_canonicalized():
     graphs = awkward_graphs()
-    nquads, trig = make_dumps([(iri, ntriples(g)) for iri, g in sorted(graphs.items())])
+    nquads, trig = make_dumps({iri: ntriples(g) for iri, g in sorted(graphs.items())})
     assert (gzip.decompress(nquads.data), gzip.decompress(trig.data)) == reference_dumps(graphs)
 
 
@@ -106,7 +106,7 @@ def test_dumps_without_blank_nodes():
     for g in graphs.values():
         for t in [t for t in g if any(isinstance(x, BNode) for x in t)]:
             g.remove(t)
-    nquads, trig = make_dumps([(iri, ntriples(g)) for iri, g in sorted(graphs.items())])
+    nquads, trig = make_dumps({iri: ntriples(g) for iri, g in sorted(graphs.items())})
     assert (gzip.decompress(nquads.data), gzip.decompress(trig.data)) == reference_dumps(graphs)
 
 
@@ -172,7 +172,7 @@ def graph_texts() -> dict[str, str]:
 def write_build(folder: Path, texts: dict[str, str], previous: PreviousDumps | None = None) -> list[Dump]:
     """The dumps of ``texts`` written to ``folder`` with the BUILD.json fields a build records
     (plankg.build.publication)."""
-    dumps = make_dumps(sorted(texts.items()), previous)
+    dumps = make_dumps(dict(sorted(texts.items())), previous)
     for d in dumps:
         (folder / d.path).parent.mkdir(parents=True, exist_ok=True)
         (folder / d.path).write_bytes(d.data)
@@ -185,7 +185,7 @@ def write_build(folder: Path, texts: dict[str, str], previous: PreviousDumps | N
 
 def test_each_graph_is_a_gzip_member_of_its_own():
     texts = graph_texts()
-    nquads, trig = make_dumps(sorted(texts.items()))
+    nquads, trig = make_dumps(dict(sorted(texts.items())))
     order = sorted(texts, key=lambda iri: f"<{iri}>")
     assert [m[0] for m in nquads.members] == [m[0] for m in trig.members] == order
     for dump, head in ((nquads, 0), (trig, 1)):  # TriG's @prefix lines are a member before the graphs'
@@ -208,7 +208,7 @@ def test_a_rebuild_copies_the_unchanged_graphs_members_and_compresses_only_the_o
     texts = graph_texts()
     first = write_build(tmp_path / "first", texts)
     changed = {**texts, D: texts[D] + f'<{EX.z}> <{RDFS.label}> "d2" .\n', F: f'<{EX.f}> <{RDFS.label}> "f" .\n'}
-    fresh = make_dumps(sorted(changed.items()))
+    fresh = make_dumps(dict(sorted(changed.items())))
     previous = previous_dumps(tmp_path / "first", {iri: digest(t) for iri, t in changed.items()})
     assert previous is not None and previous.graphs == {C, E}  # a and b have blank nodes, d changed, f is new
     compressed: list[bytes] = []

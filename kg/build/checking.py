@@ -18,6 +18,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from plankg.build import recheck, validation_cache
+from plankg.build.lines import reordered, sizes
 from plankg.build.recheck import Previous
 from plankg.build.ntriples import digest, ntriples
 from plankg.build.progress import NO_PROGRESS, Progress
@@ -64,8 +65,9 @@ def validate_build(graphs: list[Graph], vocab: Vocabularies, base: str, texts: l
     graph: those kept at once, the others as their reports come back."""
     shapes = prepare(load_shapes(base))
     texts = texts if texts is not None else [ntriples(g) for g in graphs]
-    order = sorted(range(len(graphs)), key=lambda i: len(texts[i]), reverse=True)  # largest first
-    texts = [texts[i] for i in order]
+    size = sizes(texts)  # kept lines are read only for the graphs validated (plankg.build.lines.Texts)
+    order = sorted(range(len(graphs)), key=lambda i: size[i], reverse=True)  # largest first
+    texts = reordered(texts, order)
     shared = Shared(vocab)
     fixed = validation_cache.fixed_digest(base) + validation_cache.lines_digest(shared.vocabularies)
     payload = Encoded(texts)

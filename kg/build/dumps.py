@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -85,11 +85,11 @@ class Dump:
         return f"{DUMPS_DIR}/{self.name}"
 
 
-def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None = None) -> list[Dump]:
-    """The dumps of ``graphs``: (named-graph IRI, N-Triples as :func:`plankg.build.ntriples.ntriples`
-    writes them) pairs. N-Quads, then TriG. The members of the graphs ``previous.graphs`` are
-    copied from the current build's dumps ``previous`` (:mod:`plankg.build.dumps_reuse`): the same
-    bytes, without writing or compressing them again.
+def make_dumps(graphs: Mapping[str, str], previous: PreviousDumps | None = None) -> list[Dump]:
+    """The dumps of ``graphs``: named-graph IRI → N-Triples as :func:`plankg.build.ntriples.ntriples`
+    writes them. N-Quads, then TriG. The members of the graphs ``previous.graphs`` are copied from
+    the current build's dumps ``previous`` (:mod:`plankg.build.dumps_reuse`): the same bytes,
+    without writing or compressing them again, nor reading their lines (:mod:`plankg.build.lines`).
 
     Blank node labels are shared across the graphs, as in the store (see
     :func:`plankg.store.publishing.publish`). The lines are in Oxigraph's spelling already, so a
@@ -103,10 +103,11 @@ def make_dumps(graphs: Iterable[tuple[str, str]], previous: PreviousDumps | None
     by_graph: dict[str, list[str]] = {}  # "<iri>" -> lines, of the graphs not kept
     blank: list[str] = []
     with_blank: set[str] = set()  # the graphs with blank nodes (none of those kept has any)
-    for iri, data in graphs:
+    for iri in graphs:
         order.append(iri)
         if iri in kept:
             continue
+        data = graphs[iri]
         name = f"<{iri}>"
         if "_:" not in data:
             by_graph[name] = lines(data)

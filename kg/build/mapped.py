@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import rdflib
 
+from plankg.build.lines import Deferred
+
 if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.facts import Facts
 
@@ -31,7 +33,7 @@ class MappedGraph:
     """
 
     graph_iri: str
-    made: rdflib.Graph | str
+    made: rdflib.Graph | str | Deferred  # Deferred: lines kept in a file, read when asked for (plankg.build.lines)
     kind: str
     counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
@@ -42,7 +44,7 @@ class MappedGraph:
     def graph(self) -> rdflib.Graph:
         if isinstance(self.made, rdflib.Graph):
             return self.made
-        return rdflib.Graph().parse(data=self.made, format="nt")
+        return rdflib.Graph().parse(data=self.ntriples(), format="nt")
 
     def as_lines(self) -> MappedGraph:
         """This graph made as its N-Triples, with their digest (a graph it was made as stays its :attr:`graph`)."""
@@ -59,7 +61,13 @@ class MappedGraph:
         """The graph as N-Triples (:func:`plankg.build.ntriples.ntriples`)."""
         from plankg.build.ntriples import ntriples
 
+        if isinstance(self.made, Deferred):
+            return self.made.text()
         return self.made if isinstance(self.made, str) else ntriples(self.made)
+
+    def lines(self) -> str | Deferred:
+        """:meth:`ntriples`, or, when kept in a file (:mod:`plankg.build.graph_files`), those lines unread."""
+        return self.made if isinstance(self.made, Deferred) else self.ntriples()
 
 
 __all__ = ["MappedGraph"]

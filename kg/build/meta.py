@@ -60,6 +60,7 @@ from plankg.build.build_activity import BuildRun, add_build
 from plankg.build.catalog import DATA_LICENSE, SPARQL_PATH, SPDX, add_catalog, texts
 from plankg.build.dumps import Dump
 from plankg.build.facts import Facts, facts_of
+from plankg.build.lines import triples
 from plankg.build.ntriples import ntriples
 from plankg.errors import PlanKGError
 from plankg.namespaces import ONTOLOGY_IRI, PLAN, PREFIXES, graph_iri
@@ -232,7 +233,7 @@ def _add_subsets(g: Graph, dataset: URIRef, facts: Mapping[str, Facts], lines: M
         node = URIRef(iri)
         g.add((dataset, VOID.subset, node))
         g.add((node, RDF.type, VOID.Dataset))
-        g.add((node, VOID.triples, _count(lines[iri].count("\n"))))
+        g.add((node, VOID.triples, _count(triples(lines, iri))))
         for label in found.title_terms():
             g.add((node, DCTERMS.title, label))
 

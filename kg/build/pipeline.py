@@ -24,6 +24,7 @@ from plankg import resources
 from plankg.errors import InputError, PlanKGError, ValidationFailed
 from plankg.build.collector import collector_paused, heap_frozen
 from plankg.build.linker import Linker
+from plankg.build.lines import Lines
 from plankg.build.meta import build_time
 from plankg.build.mapped import MappedGraph
 from plankg.build.progress import Progress, Stages
@@ -72,7 +73,7 @@ class Compiled:
     others: list[MappedGraph] = field(default_factory=list)  # budgets, laws, cross-source links
     sources: list[SourceSpec] = field(default_factory=list)
     documents: list[Document] = field(default_factory=list)  # what the loaders read, one per source
-    lines: dict[str, str] = field(default_factory=dict)  # content graph IRI -> its N-Triples (plankg.build.ntriples)
+    lines: Lines = field(default_factory=Lines)  # content graph IRI -> its N-Triples (plankg.build.ntriples), read when asked for
     started: datetime | None = None  # when compiling began (plankg.build.meta.build_time)
     validated: Validated | None = None  # the validation keys of the content graphs, in order (plankg.build.recheck)
     digests: dict[str, str] = field(default_factory=dict)  # content graph IRI -> plankg.build.ntriples.digest
@@ -88,7 +89,7 @@ class Compiled:
     def triples(self) -> dict[str, int]:
         """Named-graph IRI → its number of triples, for every graph the store will hold (but the metadata)."""
         out = {iri: len(g) for iri, g in self.vocab.named_graphs().items()}
-        out.update({iri: text.count("\n") for iri, text in self.lines.items()})
+        out.update({iri: self.lines.triples(iri) for iri in self.lines})
         return out
 
 
@@ -138,15 +139,15 @@ def compile_sources(specs: list[SourceSpec], base: str, progress: Progress | Non
         content = [*mapped, *others]
         with heap_frozen():
             stages.begin("ntriples", len(content), "graph")
-            lines, digests = {}, {}  # once: validated, dumped, loaded; digests: what changed (plankg.store.reuse)
-            for m in content:
-                lines[m.graph_iri] = text = m.ntriples()
+            lines, digests = Lines(), {}  # once: validated, dumped, loaded; digests: what changed (plankg.store.reuse)
+            for m in content:  # the lines kept in the cache are read only if asked for (plankg.build.lines)
+                lines[m.graph_iri] = m.lines()
                 known = m.known_digest if isinstance(m, MappedGraph) else m.digest()
-                digests[m.graph_iri] = known or digest(text)
+                digests[m.graph_iri] = known or digest(lines[m.graph_iri])
                 stages.advance()
             stages.begin("shacl", len(content), "graph")
             iris = [m.graph_iri for m in content]
-            validated = validate_build(_Graphs(content), vocab, base, [lines[i] for i in iris], stages,
+            validated = validate_build(_Graphs(content), vocab, base, lines.ordered(iris), stages,
                                        iris, previous, [digests[i] for i in iris])
     return Compiled([p for _, p in plans], mapped, vocab, validated.report, stages.timings, stages.counts, others,
                     list(specs), docs, lines, started, validated, digests)

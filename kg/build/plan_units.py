@@ -34,6 +34,7 @@ from plankg.build import cache
 from plankg.build.align.nodes import PlanNodes
 from plankg.build.facts import Facts
 from plankg.build.funding import FundedPlan, funding_graph_iri, link_plans
+from plankg.build.lines import Deferred, Text, text_of
 from plankg.build.mapped import MappedGraph
 from plankg.build.ntriples import ntriples
 from plankg.build.sources import SourceSpec
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
     from plankg.build.vocab import Vocabularies
 
 KIND = "plans"
-FORMAT = b"plan-unit 3"
+FORMAT = b"plan-unit 4"
 DIGESTS_KEPT = 8  # digests of a plan's lines with different added lines, kept beside its unit
 CODE = ("plankg.build.rdf", "plankg.build.linker", "plankg.build.lawmatch", "plankg.build.policy_documents",
         "plankg.build.vocab", "plankg.build.ntriples", "plankg.build.funding", "plankg.build.budget_rdf",
@@ -74,7 +75,8 @@ class PlanUnit:
     iri: str
     graph_iri: str
     links: int  # link-evidence nodes
-    lines: str  # the graph as N-Triples (plankg.build.ntriples), before alignment adds its accepted pairs
+    lines: Text  # the graph as N-Triples (plankg.build.ntriples), before alignment adds its accepted pairs;
+    # a kept unit's are read when asked for (plankg.build.lines)
     nodes: tuple[PlanNodes, ...]  # alignment's
     funded: tuple[FundedPlan, ...]  # funding's
     facts: Facts  # the metadata's
@@ -83,7 +85,7 @@ class PlanUnit:
     summary: str = ""  # what plankg build says of it (plankg.build.stats.plan_summary)
 
     def to_json(self) -> dict:
-        return {"iri": self.iri, "graph_iri": self.graph_iri, "links": self.links, "lines": self.lines,
+        return {"iri": self.iri, "graph_iri": self.graph_iri, "links": self.links, "lines": text_of(self.lines),
                 "nodes": [n.to_json() for n in self.nodes], "funded": [f.to_json() for f in self.funded],
                 "facts": self.facts.to_json(), "funding": None if self.funding is None else
                 [self.funding.lines, self.funding.counts, self.funding.warnings],
@@ -91,7 +93,8 @@ class PlanUnit:
 
     @classmethod
     def from_json(cls, data: dict) -> PlanUnit:
-        if not all(isinstance(data[k], str) for k in ("lines", "graph_iri", "title", "summary")):
+        if not all(isinstance(data[k], str) for k in ("graph_iri", "title", "summary")) \
+                or not isinstance(data["lines"], (str, Deferred)):
             raise TypeError("not a plan unit")
         return cls(data["iri"], data["graph_iri"], int(data["links"]), data["lines"],
                    tuple(PlanNodes.from_json(n) for n in data["nodes"]),
@@ -156,11 +159,13 @@ class Units:
     def get(self, key: str | None) -> PlanUnit | None:
         if key is None or self.folder is None:
             return None
+        path = self.folder / key[:2] / f"{key}.nt"
         try:
-            data = json.loads((self.folder / key[:2] / f"{key}.json").read_text(encoding="utf-8"))
-            lines = (self.folder / key[:2] / f"{key}.nt").read_text(encoding="utf-8")
-            if len(lines) != data["lines"]:
+            data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            if path.stat().st_size != data["bytes"] or not all(isinstance(data[k], int) for k in ("lines", "count")):
                 return None
+            lines = Deferred(data["lines"], data["count"], lambda: path.read_text(encoding="utf-8"),
+                             f"the cache file {path}")
             unit = PlanUnit.from_json({**data, "lines": lines})
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -196,9 +201,11 @@ class Units:
         decoding JSON's escapes: four fifths of a unit), the rest and their size in ``{key}.json``,
         written last (what :meth:`known` looks for)."""
         if key is not None and self.folder is not None:
-            cache.write(self.folder / key[:2] / f"{key}.nt", unit.lines)
+            lines = text_of(unit.lines)
+            cache.write(self.folder / key[:2] / f"{key}.nt", lines)
             cache.write(self.folder / key[:2] / f"{key}.json",
-                        json.dumps({**unit.to_json(), "lines": len(unit.lines)}, ensure_ascii=False))
+                        json.dumps({**unit.to_json(), "lines": len(lines), "count": lines.count("\n"),
+                                    "bytes": len(lines.encode("utf-8"))}, ensure_ascii=False))
 
 
 def map_plans(plans: Sequence[tuple[SourceSpec, Plan | KeptPlan]], specs: Sequence[SourceSpec], vocab: Vocabularies,

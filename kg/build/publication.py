@@ -19,6 +19,7 @@ from plankg.build.turtle_blocks import turtle
 from plankg.build.build_activity import BuildRun, inputs_of
 from plankg.build.meta import TITLE, build_time, meta_graph_iri, metadata_graph, site_for
 from plankg.build.facts import Facts, facts_of_lines
+from plankg.build.lines import Lines
 from plankg.build.ntriples import digest, nquads, ntriples, term
 from plankg.build.progress import Progress, Stages
 from plankg.errors import PlanKGError
@@ -56,18 +57,18 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
     site = site or site_for(base)
     graphs: dict[str, Graph | Facts] = dict(compiled.vocab.named_graphs())
     graphs.update({m.graph_iri: m.facts if m.facts is not None else m.made if isinstance(m.made, Graph)
-                   else facts_of_lines(m.made) for m in compiled.others})  # facts kept with it, its graph, or its lines
+                   else facts_of_lines(m.ntriples()) for m in compiled.others})  # facts kept with it, its graph, or its lines
     graphs.update({m.graph_iri: m.unit.facts for m in compiled.mapped})  # what the metadata reads of a plan
     graphs[graph_iri(base, ABOUT_GRAPH)] = about_graph(base, site, [f"{DUMPS_DIR}/{n}" for n in (NQUADS_NAME, TRIG_NAME)],
                                                        TITLE)
-    lines = {iri: compiled.lines[iri] if iri in compiled.lines else _ntriples(iri, g)  # written once: validated, dumped, counted, loaded
-             for iri, g in sorted(graphs.items())}
-    digests = {iri: compiled.digests.get(iri) or digest(text) for iri, text in lines.items()}
+    lines = Lines({iri: compiled.lines.raw(iri) if iri in compiled.lines else _ntriples(iri, g)  # written once:
+                   for iri, g in sorted(graphs.items())})  # validated, dumped, counted, loaded; kept ones read if asked for
+    digests = {iri: compiled.digests.get(iri) or digest(lines[iri]) for iri in lines}
     with publishing_to(store) as publication:
         with ThreadPoolExecutor(max_workers=1) as pool:
             loading = pool.submit(_load, publication, lines, {**digests, meta_graph_iri(base): None})
             previous = previous_dumps(publication.current, digests)
-            dumps = make_dumps(lines.items(), previous)
+            dumps = make_dumps(lines, previous)
             meta = metadata_graph(graphs, base, dumps, site=site, lines=lines, run=build_run(compiled), digests=digests)
             meta_lines = _checked_ntriples(meta)
             stages.begin("load", len(lines) + 1, "graph")  # the graphs, then the metadata graph
@@ -93,13 +94,13 @@ def _publish(compiled: Compiled, store: Location, base: str, site: str | None, s
     return publication.result
 
 
-def _load(publication: Publication, lines: dict[str, str], digests: dict[str, str | None]) -> None:
+def _load(publication: Publication, lines: Lines, digests: dict[str, str | None]) -> None:
     """Load the graphs ``lines`` that changed since the current build (all of them if it cannot be
     reused, :meth:`plankg.store.Publication.reuse`): the empty ones one by one, the others as
     N-Quads in one bulk load."""
-    load = publication.reuse(digests, {iri: text.count("\n") for iri, text in lines.items()})
-    publication.load([(iri, b"") for iri, text in lines.items() if iri in load and not text],
-                     b"".join(nquads(text, iri) for iri, text in lines.items() if iri in load))
+    load = publication.reuse(digests, {iri: lines.triples(iri) for iri in lines})
+    publication.load([(iri, b"") for iri in lines if iri in load and not lines.size(iri)],
+                     b"".join(nquads(lines[iri], iri) for iri in lines if iri in load))
 
 
 def _validation(compiled: Compiled) -> dict | None:

@@ -21,6 +21,7 @@ from plankg.build.policy_documents import add_followed
 from plankg.hierarchy import BY_CLASS, EVIDENCE_CLASS, EVIDENCE_PROPERTY, PLAN_CLASS, Level
 from plankg.loaders.model import Plan, Source, Statement
 from plankg.namespaces import PLAN, PREFIXES, SPDX as SPDX_NS, graph_iri
+from plankg.build.lines import Text, size_of, text_of
 from plankg.build.ntriples import canonical, digest, ntriples
 from plankg.build.vocab import Vocabularies
 
@@ -42,7 +43,7 @@ class MappedPlan:
     (:class:`plankg.build.plan_units.PlanUnit`), with the accepted alignments added to it (:meth:`add`).
 
     :attr:`graph` is the mapping's rdflib graph, or, for a plan kept by content, read from the lines
-    when asked for (the pipeline asks only to validate the graph)."""
+    when asked for (to validate it), as are those lines (:meth:`lines`)."""
 
     def __init__(self, unit: PlanUnit, graph: Graph | None = None):
         self.unit = unit
@@ -51,7 +52,7 @@ class MappedPlan:
         self.links = unit.links  # number of link-evidence nodes
         self._graph = graph
         self._added: dict[str, None] = {}
-        self._text: str | None = None  # what ntriples() gives, once made
+        self._text: Text | None = None  # what lines() gives, once made
         self.kept_digests: Callable[[int, str, Callable[[], str]], str] | None = None  # (size, tail, compute)
 
     def add(self, triples: list[tuple[str, str, str]]) -> None:
@@ -67,20 +68,27 @@ class MappedPlan:
 
     def ntriples(self) -> str:
         """The graph as N-Triples (:mod:`plankg.build.ntriples`), with what :meth:`add` added."""
+        return text_of(self.lines())
+
+    def lines(self) -> Text:  # unread when the plan's unit was kept (plankg.build.lines)
         if not self._added:
             return self.unit.lines
         if self._text is None:
-            self._text = self.unit.lines + canonical("".join(self._added))
+            self._text = self.unit.lines + self._tail()
         return self._text
+
+    def _tail(self) -> str:
+        """The lines :meth:`add` added."""
+        return canonical("".join(self._added)) if self._added else ""
 
     def digest(self) -> str:
         """:func:`plankg.build.ntriples.digest` of :meth:`ntriples`: kept with the plan's unit when it is
         kept (:meth:`plankg.build.plan_units.Units.digest`, by the lines :meth:`add` added), so a
-        rebuild does not sort and hash the lines of every plan again."""
-        text = self.ntriples()
+        rebuild does not read, sort and hash the lines of every plan again."""
         if self.kept_digests is None:
-            return digest(text)
-        return self.kept_digests(len(text), text[len(self.unit.lines):], lambda: digest(text))
+            return digest(self.ntriples())
+        tail = self._tail()
+        return self.kept_digests(size_of(self.unit.lines) + len(tail), tail, lambda: digest(self.ntriples()))
 
     @property
     def graph(self) -> Graph:

@@ -60,7 +60,7 @@ class Contexts:
                  previous: Previous, predicates: Sequence[str]):
         from pyoxigraph import NamedNode, RdfFormat, Store
 
-        self.iris, self.texts, self.previous = list(iris), list(texts), previous
+        self.iris, self.texts, self.previous = list(iris), texts, previous  # texts: read when asked for
         self.changed, self.checked = changed, checked
         self.predicates = ", ".join(f"<{p}>" for p in predicates)
         self.unchanged = {iris[i] for i in range(len(iris)) if i not in changed}

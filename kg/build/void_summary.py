@@ -103,12 +103,12 @@ def summaries(lines: Mapping[str, str], base: str, linked: Iterable[str] = (), l
     folder = cache.folder(KIND) if digests else None
     fixed = _fixed(base, linked, listed) if folder is not None else ""
     out = {}
-    for iri, text in lines.items():
+    for iri in lines:  # a graph's lines are read only when its summary is not kept (plankg.build.lines)
         key = digests.get(iri) if folder is not None else None
         path = folder / f"{hashlib.sha256((fixed + key).encode()).hexdigest()}.bin" if key else None
         found = _read(path) if path is not None else None
         if found is None:
-            found = summarise(text, base, linked, listed)
+            found = summarise(lines[iri], base, linked, listed)
             if path is not None:
                 cache.write(path, _encode(found))
         out[iri] = found
