@@ -4,7 +4,6 @@ the cache, gets exactly what ranking again gives, and ranks again whatever chang
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from plankg.build import cache, pipeline
 from plankg.build.align import cross_pairs, inputs, plan_pairs, strategy_pairs
 from plankg.build.align.combine import rank, scored_pairs
-from plankg.build.align.memo import KIND, Memo
+from plankg.build.align.memo import KIND, MARSHALLED, Memo
 from plankg.build.align.methods import parameters
 from plankg.build.ntriples import lines
 from plankg.build.progress import Stages
@@ -108,30 +107,41 @@ def test_when_its_targets_change_a_source_scores_only_the_new_ones_and_ranks_as_
     lowest = ranked(after)[-1].target
     assert lowest in items[10:40]
     short = lowest.digest[:8].hex()
-    text = path.read_text(encoding="utf-8")
-    assert f'"{short}": ' in text
-    state = json.loads(text)
+    state = cache.read_marshal(path, MARSHALLED)
+    assert any(short in record["totals"] for record in state["totals"].values())
     state["rankings"] = {}
     for record in state["totals"].values():
         if short in record["totals"]:
             record["totals"][short] = 9.0
             assert short in record["kept"]  # its parts and evidence, kept with it
             record["kept"][short][1] = "kept evidence"
-    path.write_text(json.dumps(state), encoding="utf-8")
+    cache.write_marshal(path, MARSHALLED, state)
     first = ranked(after[::-1])[0]
     assert (first.target, first.score, first.evidence) == (lowest, 9.0, "kept evidence")
 
 
-@pytest.mark.parametrize("damage", ["not json", '{"rankings": {"k": 1}}', '{"rankings": [1]}', "[]", "rows"])
-def test_a_damaged_cache_file_is_ranked_again(seed, cache_folder: Path, damage: str) -> None:
+@pytest.mark.parametrize("damage", [b"not marshal", b"", "a changed byte", {"rankings": {"k": 1}}, {"rankings": [1]},
+                                    [], "rows", "totals"])
+def test_a_damaged_cache_file_is_ranked_again(seed, cache_folder: Path, damage) -> None:
     first, cold = rankings(seed)
     for path in cache_folder.iterdir():
         if damage == "rows":  # every kept ranking points past its targets
-            text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace('"rankings": {', '"rankings": {"x": 0, ').replace("[[", "[[99999, 0, 1, {}, \"\"], ["),
-                            encoding="utf-8")
+            state = cache.read_marshal(path, MARSHALLED)
+            state["rankings"] = {key: [[99999, 0, 1, {}, ""], *rows] for key, rows in state["rankings"].items()}
+            cache.write_marshal(path, MARSHALLED, state)
+        elif damage == "totals":  # nothing ranked kept, and every kept score of the wrong kind
+            state = cache.read_marshal(path, MARSHALLED)
+            state["rankings"] = {}
+            state["totals"] = {by: {"totals": [1.0], "kept": 2} for by in state["totals"]}
+            cache.write_marshal(path, MARSHALLED, state)
+        elif damage == "a changed byte":
+            data = bytearray(path.read_bytes())
+            data[-3] ^= 0x55
+            path.write_bytes(bytes(data))
+        elif isinstance(damage, bytes):
+            path.write_bytes(damage)
         else:
-            path.write_text(damage, encoding="utf-8")
+            cache.write_marshal(path, MARSHALLED, damage)
     second, warm = rankings(seed)
     assert second == first
     assert warm.memo.misses == cold.memo.misses

@@ -16,7 +16,8 @@ from plankg.build.align import inputs, program_index
 from plankg.build.align.methods import parameters
 from plankg.build.align.nodes import PlanNodes
 from plankg.build.align.search import SearchParameters
-from plankg.build.align.searches import Searches, _head
+from plankg.build.align.searches import FORMAT, Searches
+from plankg.build.cache import _head
 from plankg.namespaces import DEFAULT_BASE
 
 import test_alignment_outputs
@@ -95,7 +96,7 @@ def test_most_searches_are_kept_when_a_plan_of_a_new_text_is_added(seed, tmp_pat
 
 def framed(body: bytes) -> bytes:
     """``body`` after the first line a state file has (its CRC-32 right)."""
-    return _head(zlib.crc32(body)) + body
+    return _head(f"searches {FORMAT}", zlib.crc32(body)) + body
 
 
 @pytest.mark.parametrize("damage", [

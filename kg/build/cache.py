@@ -19,8 +19,11 @@ that cannot be read or written is ignored (the work is done).
 
 from __future__ import annotations
 
+import marshal
 import os
+import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 ENV = "PLANKG_CACHE_DIR"
@@ -67,4 +70,29 @@ def link(source: Path, path: Path) -> None:
             pass
 
 
-__all__ = ["folder", "write", "link", "ENV", "OFF"]
+def write_marshal(path: Path, what: str, value) -> None:
+    """Keep ``value`` (dicts, lists, strings, numbers) in ``path`` with :mod:`marshal`, after a line
+    naming ``what`` it is, the Python version (marshal's format is Python's) and the CRC-32 of the
+    rest (:func:`read_marshal`): several times faster than JSON to write and read."""
+    body = marshal.dumps(value)
+    write(path, _head(what, zlib.crc32(body)) + body)
+
+
+def read_marshal(path: Path, what: str):
+    """What :func:`write_marshal` kept in ``path`` as ``what``, or None (no file, another kind, another
+    Python, or a rest whose CRC-32 is not the one its first line names)."""
+    try:
+        data = path.read_bytes()
+        head, _, body = data.partition(b"\n")
+        if head + b"\n" != _head(what, zlib.crc32(body)):
+            return None
+        return marshal.loads(body)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+
+
+def _head(what: str, crc: int) -> bytes:
+    return f"plankg {what} python {sys.version} marshal {marshal.version} crc32 {crc}\n".encode()
+
+
+__all__ = ["folder", "write", "link", "write_marshal", "read_marshal", "ENV", "OFF"]

@@ -8,14 +8,14 @@ the other plans of the build. So a rebuild that adds one plan to a thousand rank
 plan's nodes, and the programs whose plan-to-plan candidates now include one of its programs,
 and takes every other ranking from here (bench/RESULTS.md, "Incremental rebuild").
 
-The key of a ranking is the SHA-256 of all of that (:meth:`Memo.ranked`); the rankings of one
-plan are kept together in one JSON file of the cache folder ``alignment``
-(:mod:`plankg.build.cache`), named by the plan's IRI and the digest of the rest (:data:`CODE`,
-the statistics file, the domains, the base), rewritten when the plan ranks something new. A
-ranking is kept as the targets' places in their list (with the score, the methods' scores and
-the evidence), so reading it back gives the same :class:`.combine.Scored` as ranking again
-(tests/test_alignment_memo.py). A build with learnt statistics (``inputs(learn=True)``) keeps
-nothing: its weights depend on the build.
+The key of a ranking is the SHA-256 of all of that (:meth:`Memo.ranked`); the rankings of one plan
+are kept together in one file of the cache folder ``alignment`` (:mod:`plankg.build.cache`, written
+with :mod:`marshal`: :func:`plankg.build.cache.write_marshal`), named by the plan's IRI and the
+digest of the rest (:data:`CODE`, the statistics file, the domains, the base), rewritten when the
+plan ranks something new. A ranking is kept as the targets' places in their list (with the score,
+the methods' scores and the evidence), so reading it back gives the same :class:`.combine.Scored` as
+ranking again (tests/test_alignment_memo.py). A build with learnt statistics
+(``inputs(learn=True)``) keeps nothing: its weights depend on the build.
 
 A source ranked against at most :data:`TOTALS_MAX` targets (a strategy against its plan's
 programs, a program against its plan-to-plan candidates) also keeps each target's combined
@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from plankg.build.align.methods import Corpus
 
 KIND = "alignment"
-FORMAT = 3  # of the files: raised when what a file holds changes
+FORMAT = 4  # of the files: raised when what a file holds changes
+MARSHALLED = f"rankings {FORMAT}"  # what the first line of a file says it is (plankg.build.cache.write_marshal)
 TOTALS_MAX = 256  # targets of a source whose combined scores are kept one by one
 CODE = ("combine", "methods", "text", "concepts", "structure", "domain", "nodes", "statistics", "memo")
 """The modules of :mod:`plankg.build.align` whose source is part of every key (and :mod:`plankg.build.textsim`)."""
@@ -112,24 +113,20 @@ class Memo:
         """The rankings of plan ``iri``: read before, written after if it ranked anything new (only
         those it used, so what it no longer ranks is dropped)."""
         name = hashlib.sha256(self.fixed + iri.encode()).hexdigest()
-        path = None if self.folder is None else self.folder / f"{name}.json"
+        path = None if self.folder is None else self.folder / f"{name}.bin"
         self._known, self._used, self._changed = {}, {}, False
         self._totals_known, self._totals_used = {}, {}
         if path is not None:
-            try:
-                state = json.loads(path.read_text(encoding="utf-8"))
-                if state["format"] == FORMAT:
-                    self._known, self._totals_known = state["rankings"], state["totals"]
-            except (OSError, ValueError, KeyError, TypeError):
-                pass
+            state = cache.read_marshal(path, MARSHALLED)
+            if isinstance(state, dict):
+                self._known, self._totals_known = state.get("rankings"), state.get("totals")
             if not isinstance(self._known, dict) or not isinstance(self._totals_known, dict):
                 self._known, self._totals_known = {}, {}
         self._keep = False
         yield
         if path is not None and not self._keep and (self._changed or len(self._used) != len(self._known)
                                  or len(self._totals_used) != len(self._totals_known)):
-            cache.write(path, json.dumps({"format": FORMAT, "rankings": self._used, "totals": self._totals_used},
-                                         ensure_ascii=False))
+            cache.write_marshal(path, MARSHALLED, {"rankings": self._used, "totals": self._totals_used})
         self._known, self._used, self._totals_known, self._totals_used = {}, {}, {}, {}
 
     def keep_unused(self) -> None:
