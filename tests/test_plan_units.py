@@ -60,6 +60,9 @@ def test_a_rebuild_takes_each_plan_from_the_cache_equal_to_mapping_it(specs, fre
     warm = mapped(specs)
     assert [m.unit for m in cold] == [m.unit for m in warm] == fresh
     assert all(m._graph is None for m in warm), "read from the cache: no graph made"
+    nodes = [n for m in warm for p in m.unit.nodes for n in (*p.strategies, *p.programs)]
+    assert nodes and all("digest" in n.__dict__ for n in nodes), "kept with the node, not computed again"
+    assert [n.digest for n in nodes] == [dataclasses.replace(n).digest for n in nodes]  # what computing it gives
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*.json")} == files, "nothing rewritten"
     # what the unit says is what the build would have read of the graph: a file changed in place is believed
     path = next(iter(files))

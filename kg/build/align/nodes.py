@@ -51,13 +51,17 @@ class Node:
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).digest()
 
     def to_json(self) -> list:
+        """The node, and its :attr:`digest` (hex), as JSON."""
         return [self.iri, self.kind, self.label, self.text, self.theme, sorted(self.concepts), self.parent,
-                self.agency]
+                self.agency, self.digest.hex()]
 
     @classmethod
     def from_json(cls, data: list) -> Node:
-        iri, kind, label, text, theme, concepts, parent, agency = data
-        return cls(iri, kind, label, text, theme, frozenset(concepts), parent, agency)
+        """The node :meth:`to_json` wrote, with the digest it kept (kept by content, not computed again)."""
+        iri, kind, label, text, theme, concepts, parent, agency, digest = data
+        node = cls(iri, kind, label, text, theme, frozenset(concepts), parent, agency)
+        node.__dict__["digest"] = bytes.fromhex(digest)  # the cached property
+        return node
 
 
 @dataclass(frozen=True)
