@@ -2,16 +2,16 @@
 
 What alignment makes of a plan (:mod:`plankg.build.align.outputs`) and the graphs of the budgets
 and laws (:mod:`plankg.build.other_units`) are kept so. The first line says, for each graph, its
-IRI, kind, counts, warnings, length, number of lines, digest (:func:`plankg.build.ntriples.digest`,
-which the pipeline then need not compute) and facts (:mod:`plankg.build.facts`, which the metadata
-then need not read from the lines), what else the caller keeps (``extra``), the size of the rest
-in bytes and its CRC-32.
+IRI, kind, counts, warnings, length, number of lines, size in bytes and CRC-32, digest
+(:func:`plankg.build.ntriples.digest`, which the pipeline then need not compute) and facts
+(:mod:`plankg.build.facts`, which the metadata then need not read from the lines), and what else
+the caller keeps (``extra``).
 
-Reading a file reads that line only, and checks the file's size: the lines are a
-:class:`plankg.build.lines.Deferred`, read when something asks for them (a rebuild asks for
-few). The CRC-32 is checked then: a file changed in place since it was written is emptied, and
-the build stops with an error that says to build again (which makes it anew); it is not
-published under the digest of what it held.
+Reading a file reads that line only, and checks the file's size: each graph's lines are a
+:class:`plankg.build.lines.Deferred`, read alone when something asks for them (a rebuild asks for
+few: the budget links of a file that also holds the law index). Their CRC-32 is checked then: a file
+changed in place since it was written is emptied, and the build stops with an error that says to
+build again (which makes it anew); it is not published under the digest of what it held.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from plankg.build.mapped import MappedGraph
 from plankg.errors import PlanKGError
 
 
-LAYOUT = 2  # of the file itself, beside the caller's format of what it holds
+LAYOUT = 3  # of the file itself, beside the caller's format of what it holds
 
 
 def write(path: Path, graphs: list[MappedGraph], extra: dict, fmt: int) -> list[MappedGraph]:
@@ -39,12 +39,12 @@ def write(path: Path, graphs: list[MappedGraph], extra: dict, fmt: int) -> list[
     digests (:meth:`MappedGraph.as_lines`)."""
     graphs = [dataclasses.replace(g, facts=g.facts or (facts_of(g.made) if isinstance(g.made, Graph)
                                                        else facts_of_lines(g.ntriples()))).as_lines() for g in graphs]
-    body = "".join(g.made for g in graphs).encode("utf-8")
+    bodies = [g.made.encode("utf-8") for g in graphs]
     header = {"format": fmt, "layout": LAYOUT,
-              "graphs": [[g.graph_iri, g.kind, g.counts, g.warnings, len(g.made), g.made.count("\n"), g.known_digest,
-                          g.facts.to_json()] for g in graphs],
-              "extra": extra, "bytes": len(body), "crc32": zlib.crc32(body)}
-    cache.write(path, json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + body)
+              "graphs": [[g.graph_iri, g.kind, g.counts, g.warnings, len(g.made), g.made.count("\n"), len(body),
+                          zlib.crc32(body), g.known_digest, g.facts.to_json()] for g, body in zip(graphs, bodies)],
+              "extra": extra}
+    cache.write(path, b"".join([json.dumps(header, ensure_ascii=False).encode("utf-8"), b"\n", *bodies]))
     return graphs
 
 
@@ -56,44 +56,41 @@ def read(path: Path, fmt: int) -> tuple[list[MappedGraph], dict] | None:
             head = f.readline()
             size = os.fstat(f.fileno()).st_size
         header = json.loads(head)
-        if header["format"] != fmt or header.get("layout") != LAYOUT or header["bytes"] != size - len(head) \
-                or not head.endswith(b"\n") or not isinstance(header["extra"], dict):
+        if header["format"] != fmt or header.get("layout") != LAYOUT or not head.endswith(b"\n") \
+                or not isinstance(header["extra"], dict):
             return None
-        body = _Body(path, header["bytes"], header["crc32"])
-        graphs, at = [], 0
-        for iri, kind, counts, warnings, chars, lines, known, facts in header["graphs"]:
-            if not isinstance(known, str) or not isinstance(chars, int) or not isinstance(lines, int):
+        graphs, at = [], len(head)
+        for iri, kind, counts, warnings, chars, lines, size_of, crc, known, facts in header["graphs"]:
+            if not isinstance(known, str) or not all(isinstance(n, int) for n in (chars, lines, size_of, crc)):
                 return None
-            made = Deferred(chars, lines, lambda at=at, chars=chars: body.text()[at:at + chars], f"the cache file {path}")
+            made = Deferred(chars, lines, _Part(path, at, size_of, crc).text, f"the cache file {path}")
             graphs.append(MappedGraph(iri, made, kind, counts, warnings, known, Facts.from_json(facts)))
-            at += chars
-        return graphs, header["extra"]
+            at += size_of
+        return (graphs, header["extra"]) if at == size else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-class _Body:
-    """The lines of a file :func:`write` wrote, read once, when first asked for, and checked."""
+class _Part:
+    """The lines of one graph of a file :func:`write` wrote (``size`` bytes from ``offset``), read
+    alone and checked when asked for."""
 
-    def __init__(self, path: Path, size: int, crc: int):
-        self.path, self.size, self.crc = path, size, crc
-        self._text: str | None = None
+    def __init__(self, path: Path, offset: int, size: int, crc: int):
+        self.path, self.offset, self.size, self.crc = path, offset, size, crc
 
     def text(self) -> str:
-        if self._text is None:
-            try:
-                data = self.path.read_bytes()
-                body = data[data.index(b"\n") + 1:]
-                ok = len(body) == self.size and zlib.crc32(body) == self.crc
-                text = body.decode("utf-8") if ok else None
-            except (OSError, ValueError):
-                text = None
-            if text is None:
-                _empty(self.path)
-                raise PlanKGError(f"the cache file {self.path} changed since it was written (it is emptied now): "
-                                  "build again")
-            self._text = text
-        return self._text
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read(self.size)
+            text = data.decode("utf-8") if len(data) == self.size and zlib.crc32(data) == self.crc else None
+        except (OSError, ValueError):
+            text = None
+        if text is None:
+            _empty(self.path)
+            raise PlanKGError(f"the cache file {self.path} changed since it was written (it is emptied now): "
+                              "build again")
+        return text
 
 
 def _empty(path: Path) -> None:
