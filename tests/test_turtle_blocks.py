@@ -12,7 +12,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from plankg.build import cache
-from plankg.build.turtle_blocks import KIND, turtle
+from plankg.build.turtle_blocks import KIND, NAMES, turtle
 
 EX = Namespace("https://example.org/ns#")
 ID = "https://example.org/id/"
@@ -96,11 +96,27 @@ def test_the_published_catalog_is_what_rdflib_writes_of_it(built_store, folder: 
 def test_a_warm_file_is_taken_from_the_cache(folder: Path) -> None:
     g = random_graph(random.Random(99))
     turtle(g)
-    [path] = folder.iterdir()
+    [path] = folder.glob("blocks-*.json")
     text = path.read_text(encoding="utf-8")
     assert '<https://example.org/id/' in text
     path.write_text(text.replace(" .\\n", " . # kept\\n"), encoding="utf-8")
     assert b" . # kept\n" in turtle(g)  # what the cache says is what is written
+
+
+def test_the_prefixed_names_found_before_are_those_written(folder: Path) -> None:
+    """A block written again takes each IRI's prefixed name from the names kept beside the blocks
+    (finding them is what writing the catalog's dataset block took)."""
+    g = random_graph(random.Random(98))
+    expected = turtle(g)
+    [blocks] = folder.glob("blocks-*.json")
+    [names] = folder.glob("names-*.bin")
+    kept = cache.read_marshal(names, NAMES)
+    key, (name, namespace) = next((k, v) for k, v in sorted(kept.items()) if v[0] and v[0].startswith("ex:"))
+    blocks.unlink()  # every block written again
+    assert turtle(g) == expected
+    cache.write_marshal(names, NAMES, {**kept, key: ["ex:kept" + name[3:], namespace]})
+    blocks.unlink()
+    assert b" ex:kept" + name[3:].encode() in turtle(g)
 
 
 @pytest.mark.parametrize("damage", ["", "{", "[]", '{"k": 1}', '{"k": ["x", [["p"]]]}'])

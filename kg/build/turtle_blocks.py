@@ -30,13 +30,14 @@ from collections import Counter, defaultdict
 from importlib import metadata
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 
 from plankg.build import cache
 
 KIND = "turtle"
+NAMES = "turtle names 1"  # what a file of prefixed names says it is (plankg.build.cache.write_marshal)
 
 
 def turtle(graph: Graph) -> bytes:
@@ -49,17 +50,29 @@ def turtle(graph: Graph) -> bytes:
     known = _read(path)
     keys = [_key(subject, groups) for subject in order]
     todo = [(s, k) for s, k in zip(order, keys) if k not in known]
-    made = _Blocks(graph).blocks(todo, groups)
+    names = path.with_name(path.name.replace("blocks-", "names-", 1)).with_suffix(".bin") if path and todo else None
+    writer = _Blocks(graph, (cache.read_marshal(names, NAMES) if names else None) or {})
+    made = writer.blocks(todo, groups)
     used = {k: known.get(k) or made[k] for k in keys}
     if path is not None and used.keys() != known.keys():
         cache.write(path, json.dumps(used, ensure_ascii=False))
+    if names is not None and writer.named.keys() != writer.names.keys():  # those this build asked for
+        cache.write_marshal(names, NAMES, writer.named)
     prefixes = sorted({tuple(p) for _, names in used.values() for p in names})
     head = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes)
     return (head + "".join(used[k][0] for k in keys) + "\n").encode("utf-8")
 
 
 class _Blocks(TurtleSerializer):
-    """rdflib's Turtle writer, one subject's block at a time, with the prefixes each block uses."""
+    """rdflib's Turtle writer, one subject's block at a time, with the prefixes each block uses; the
+    prefixed name of each IRI as it found it before (kept beside the blocks, with the same prefixes:
+    finding them was most of the time it took to write the catalog's dataset block, which changes
+    at every build)."""
+
+    def __init__(self, graph: Graph, names: dict[str, list]):
+        super().__init__(graph)
+        self.names = names  # what get_pname gave before (with these prefixes): "0"/"1" (gen_prefix) + IRI -> [name, namespace]
+        self.named: dict[str, list] = {}  # what it gave in this build
 
     def blocks(self, todo: list[tuple], groups: dict) -> dict[str, list]:
         self.reset()
@@ -82,10 +95,26 @@ class _Blocks(TurtleSerializer):
         return out
 
     def get_pname(self, uri, gen_prefix: bool = True):
+        key = f"{int(gen_prefix)}{uri}" if type(uri) is URIRef else None
+        kept = self.names.get(key) if key is not None else None
+        if kept is not None:
+            name, namespace = kept
+            if name is None:
+                self.named[key] = kept
+                return None
+            prefix = name.split(":", 1)[0]
+            if self.addNamespace(prefix, URIRef(namespace)) == prefix:  # as rdflib's own would (no prefix rewritten)
+                self._used.add((prefix, namespace))
+                self.named[key] = kept
+                return name
         name = super().get_pname(uri, gen_prefix)
+        namespace = None
         if name is not None:
             prefix = name.split(":", 1)[0]
-            self._used.add((prefix, str(self.namespaces[prefix])))
+            namespace = str(self.namespaces[prefix])
+            self._used.add((prefix, namespace))
+        if key is not None:
+            self.named[key] = [name, namespace]
         return name
 
 
