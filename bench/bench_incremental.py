@@ -25,7 +25,9 @@ taking every other ranking from the cache (plankg.build.align.memo). SHACL valid
 graphs and those pointing to what they changed, against the published build
 (plankg.build.recheck); the store loads and the dumps compress only what changed. The table gives
 alignment's share of the rebuild, and the time outside the stages (``process`` − ``total``:
-starting Python, and freeing the build's objects at exit).
+starting Python and importing plankg; a child ends as ``plankg build`` does, without freeing the
+build's objects, plankg.cli.entry), and ``digests``: the time the digests of the lines the build
+read take (kept lines it did not read are not read for this).
 """
 
 from __future__ import annotations
@@ -58,10 +60,11 @@ def child(registry: str, store: str) -> None:
     t0 = time.perf_counter()
     compiled, result = build(None, Path(store), DEFAULT_BASE, registry_file=registry)
     wall = time.perf_counter() - t0
-    gc.freeze()  # as `plankg build` leaves its objects to the OS at exit (plankg.cli)
+    gc.freeze()  # as `plankg build` leaves its objects to the OS at exit (plankg.cli.entry)
     t1 = time.perf_counter()
-    for text in compiled.lines.values():
-        digest(text)
+    for iri in compiled.lines:  # the lines the build read (kept ones it did not read stay unread)
+        if compiled.lines.read(iri):
+            digest(compiled.lines[iri])
     info = json.loads((result.build_dir / "BUILD.json").read_text(encoding="utf-8"))
     load = {k: v for k, v in info["metadata"]["load"].items() if k != "changed"}
     load["rechecked"] = (info["metadata"].get("validation") or {}).get("rechecked")  # None: every graph's context
@@ -73,6 +76,8 @@ def child(registry: str, store: str) -> None:
                       "graphs": len(info["graphs"]), "triples": info["triples"],
                       "changed": {"alignment graphs": len(kinds["alignment"]), "plan graphs": kinds["plan"],
                                   "others": kinds["other"]}}))
+    sys.stdout.flush()
+    os._exit(0)  # as plankg.cli.entry ends a build: the heap left to the OS
 
 
 def run(registry: Path, store: Path, cache: Path, timeout: float) -> dict:

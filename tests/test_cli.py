@@ -183,3 +183,27 @@ def test_build_of_a_given_file_records_its_name(tmp_path):
     run_plankg("build", "--store", str(store), str(plan), check=True)
     q = f"SELECT DISTINCT ?f WHERE {{ ?l <{PLAN_NS}sourceFile> ?f }}"
     assert run_plankg("query", "--store", str(store), q, check=True).stdout.split() == ["f", "my-plan.txt"]
+
+
+def test_a_build_leaves_its_heap_to_the_os_at_exit_and_main_in_process_returns(tmp_path):
+    """The console script ends a build with os._exit once its output is flushed: no freeing of
+    the build's objects, so no atexit handler runs; its output and exit code are those of the
+    build. Called in-process (click's test runner), the command returns as usual."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from plankg.cli import main
+
+    script = ("import atexit, sys\nfrom plankg.cli import entry\natexit.register(lambda: print('freed one by one'))\n"
+              f"sys.argv = ['plankg', 'build', {str(SEED)!r}, '--store', {str(tmp_path / 'store')!r}]\nentry()\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={"PLANKG_CACHE_DIR": "off", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert "published to" in proc.stdout and "freed one by one" not in proc.stdout
+    bad = subprocess.run([sys.executable, "-c", script.replace(str(SEED), str(tmp_path / "missing.txt"))],
+                         capture_output=True, text=True, timeout=300, env={"PLANKG_CACHE_DIR": "off", "PATH": "/usr/bin:/bin"})
+    assert bad.returncode == 2 and "freed one by one" in bad.stdout  # an error exits as usual
+    result = CliRunner().invoke(main, ["stats", "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0 and "mol/108" in result.output
