@@ -68,6 +68,9 @@ class Contexts:
         for i in changed:
             self.new.load(texts[i].encode("utf-8"), format=RdfFormat.N_TRIPLES, to_graph=NamedNode(iris[i]))
         self._contexts: dict[int, bytes] = {}
+        self._refs: dict[int, list[str]] = {}  # graph -> the IRIs its context is looked up for
+        self._looked: set[str] = set()
+        self._found: tuple[dict, dict] = ({}, {})  # in the published store, in the new one: IRI -> [(line, graph)]
 
     def kept_key(self, i: int) -> str | None:
         """The key graph ``i`` was validated under, if neither it nor its context changed."""
@@ -76,17 +79,32 @@ class Contexts:
     def context(self, i: int) -> bytes:
         """Graph ``i``'s context as N-Triples, as :class:`plankg.build.checking.Dataset` gives it."""
         if i not in self._contexts:
-            refs = _refs(self.texts[i])
+            if not self._refs:  # the first asked: the IRIs of every graph to check, looked up at once
+                self._look_up(sorted(self.checked))  # (graphs pointing to what changed point to much the same)
+            self._look_up([i])
             own = self.iris[i]
             found: set[str] = set()
-            for store, keep in ((self.previous.store, self.unchanged), (self.new, None)):
-                for row in _rows(store, f"SELECT ?n ?p ?o ?h WHERE {{ VALUES ?n {{ {{}} }} GRAPH ?h {{ ?n ?p ?o }} "
-                                        f"FILTER(?p IN ({self.predicates})) }}", refs):
-                    h = row[3].value
-                    if h != own and (keep is None or h in keep):
-                        found.add(f"{row[0]} {row[1]} {row[2]} .\n")
+            for rows, keep in ((self._found[0], self.unchanged), (self._found[1], None)):
+                for n in self._refs[i]:
+                    for line, h in rows.get(n, ()):
+                        if h != own and (keep is None or h in keep):
+                            found.add(line)
             self._contexts[i] = "".join(sorted(found)).encode("utf-8")
         return self._contexts[i]
+
+    def _look_up(self, indices: list[int]) -> None:
+        """Find the context triples, in every graph, of the IRIs graphs ``indices`` point to (:func:`_refs`)."""
+        wanted: set[str] = set()
+        for j in indices:
+            if j not in self._refs:
+                self._refs[j] = _refs(self.texts[j])
+                wanted.update(self._refs[j])
+        todo = sorted(wanted - self._looked)
+        self._looked.update(todo)
+        for store, rows in ((self.previous.store, self._found[0]), (self.new, self._found[1])):
+            for row in _rows(store, f"SELECT ?n ?p ?o ?h WHERE {{ VALUES ?n {{ {{}} }} GRAPH ?h {{ ?n ?p ?o }} "
+                                    f"FILTER(?p IN ({self.predicates})) }}", todo):
+                rows.setdefault(row[0].value, []).append((f"{row[0]} {row[1]} {row[2]} .\n", row[3].value))
 
 
 def contexts(iris: Sequence[str], texts: Sequence[str], digests: Sequence[str], previous: Previous | None,
