@@ -93,27 +93,24 @@ def links(lines: Mapping[str, str], predicates: Iterable[tuple[URIRef, str | Non
     predicates = list(predicates)
     if summaries is None:
         summaries = summaries_of(lines, base, linked=[f"<{p}>" for p, _ in predicates])
-    out = {}
-    own: dict[str, set[int]] = {}  # graph -> its subjects' hashes, made when first asked
+    each = []  # per predicate: the graphs with its pairs, the links, their objects' hashes
     for predicate, target in predicates:
         p = f"<{predicate}>"
         by_graph = {iri: {(s, o) for s, o in summary.pairs.get(p, ())} for iri, summary in summaries.items()
                     if summary.pairs.get(p)}
         found = {(s, o) for pairs in by_graph.values() for s, o in pairs
                  if target is None or str(term(o)).startswith(target)}
+        each.append((predicate, by_graph, found, {hash64(o) for _, o in found}))
+    objects = set().union(*(link_objects for *_, link_objects in each))
+    # each graph's subjects that are some link's object: one pass over the subjects of every graph
+    hits = {iri: hit for iri, summary in summaries.items() if (hit := objects.intersection(summary.subjects))}
+    out = {}
+    for predicate, by_graph, found, link_objects in each:
         link_subjects = {s for s, _ in found}
-        link_objects = {hash64(o) for _, o in found}
-        objects_in = []
-        if link_objects:
-            for iri, summary in summaries.items():
-                if iri not in own:
-                    own[iri] = set(summary.subjects)
-                if not own[iri].isdisjoint(link_objects):
-                    objects_in.append(iri)
         out[predicate] = Links(
             triples=len(found),
             subjects_in=sorted(iri for iri, pairs in by_graph.items() if any(s in link_subjects for s, _ in pairs)),
-            objects_in=sorted(objects_in),
+            objects_in=sorted(iri for iri, hit in hits.items() if not hit.isdisjoint(link_objects)),
         )
     return out
 
