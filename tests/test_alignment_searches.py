@@ -8,6 +8,7 @@ import dataclasses
 import marshal
 import random
 import zlib
+from array import array
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from plankg.build.align import inputs, program_index
 from plankg.build.align.methods import parameters
 from plankg.build.align.nodes import PlanNodes
 from plankg.build.align.search import SearchParameters
-from plankg.build.align.searches import FORMAT, Searches
-from plankg.build.cache import _head
+from plankg.build.align.searches import MARSHALLED, Searches
+from plankg.build.cache import _head, read_marshal
 from plankg.namespaces import DEFAULT_BASE
 
 import test_alignment_outputs
@@ -96,13 +97,14 @@ def test_most_searches_are_kept_when_a_plan_of_a_new_text_is_added(seed, tmp_pat
 
 def framed(body: bytes) -> bytes:
     """``body`` after the first line a state file has (its CRC-32 right)."""
-    return _head(f"searches {FORMAT}", zlib.crc32(body)) + body
+    return _head(MARSHALLED, zlib.crc32(body)) + body
 
 
 @pytest.mark.parametrize("damage", [
     b"", b"\x00\xff not a state", "a changed byte",
     framed(b"\x00\xff not marshal"), framed(marshal.dumps({"programs": [["x"]], "found": {}})),
-    framed(marshal.dumps({"programs": [], "found": {"a": [[0], [["g", 99, 0.5]]]}})), framed(marshal.dumps([1]))])
+    framed(marshal.dumps({"programs": [], "found": {"a": [[0], [["g", 99, 0.5]]]}})), framed(marshal.dumps([1])),
+    "places past the programs", "places before them", "places not packed"])
 def test_a_damaged_state_searches_everything(seed, tmp_path: Path, damage):
     population = plans(seed, 6, random.Random(5))
     searched(seed, population, tmp_path, None)
@@ -112,6 +114,12 @@ def test_a_damaged_state_searches_everything(seed, tmp_path: Path, damage):
         data = bytearray(path.read_bytes())
         data[len(data) // 2] ^= 1
         damage = bytes(data)
+    elif isinstance(damage, str):  # a valid state of the right programs, its places damaged
+        state = read_marshal(path, MARSHALLED)
+        places = {"places past the programs": array("i", [0, 10 ** 6]).tobytes(),
+                  "places before them": array("i", [-1]).tobytes(), "places not packed": [0, 1]}[damage]
+        state["found"] = {iri: [places, read] for iri, (_, read) in state["found"].items()}
+        damage = framed(marshal.dumps(state))
     path.write_bytes(damage)
     kept, fresh, searches = searched(seed, population, tmp_path, None)
     assert kept == fresh and searches.reused == 0

@@ -18,13 +18,15 @@ programs (:attr:`.outputs.Outputs.fixed`, which holds the search parameters and 
 written with :mod:`marshal` (20 MB at 1,000 plans: a tenth of the time JSON takes to write, two
 thirds to read), after a line naming the format, the Python version (marshal's format is
 Python's) and the CRC-32 of the rest, which is checked before the rest is read
-(:func:`plankg.build.cache.write_marshal`). Places
-are positions in that order; when the programs kept are not in the same order as before, nothing
-is taken. The index itself (:class:`.search.ProgramIndex`) is built only when a search must run.
+(:func:`plankg.build.cache.write_marshal`). Places are positions in that order, each search's
+packed as 32-bit integers (a million Python integers made the state slow to write and read);
+when the programs kept are not in the same order as before, nothing is taken. The index itself (:class:`.search.ProgramIndex`) is built only when a search must run.
 """
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,7 +34,8 @@ from plankg.build import cache
 from plankg.build.align.nodes import Node
 from plankg.build.align.search import ProgramIndex, Read
 
-FORMAT = 2
+FORMAT = 3
+MARSHALLED = f"searches {FORMAT} {sys.byteorder}"  # the first line of a state file (plankg.build.cache.write_marshal)
 Programs = list[tuple[Node, str]]  # each program, with its organisation, in document order
 
 
@@ -68,16 +71,17 @@ class Searches:
         """Keep what this build found, for the next."""
         if self.path is None or (self._identical and not self.searched):
             return
-        cache.write_marshal(self.path, f"searches {FORMAT}", {
+        cache.write_marshal(self.path, MARSHALLED, {
             "programs": [[n.iri, org, n.digest.hex(), n.text] for n, org in self.programs],
-            "found": {iri: [places, [list(r) for r in read]] for iri, (places, read) in self.found.items()},
+            "found": {iri: [array("i", places).tobytes(), [list(r) for r in read]]
+                      for iri, (places, read) in self.found.items()},
         })
 
     def _load(self) -> dict[str, tuple[list[int], list[Read]]]:
         """The searches of the last build that are the same now, with their places in this build's order."""
         if self.path is None:
             return {}
-        state = cache.read_marshal(self.path, f"searches {FORMAT}")
+        state = cache.read_marshal(self.path, MARSHALLED)
         try:
             return self._unchanged(state["programs"], state["found"]) if state is not None else {}
         except (ValueError, KeyError, TypeError, IndexError):
@@ -101,13 +105,18 @@ class Searches:
                 for gram, w in self.vector(Node(iri, "program", "", text, "", frozenset(), "")).items():
                     removed.setdefault(gram, []).append((-w, k))
         remap = [self.places[iri] if iri in same else None for iri, *_ in old]  # place then -> place now
+        moved = remap != list(range(len(old)))  # not when programs are only added after the last kept one
         out = {}
-        for iri, (places, read) in found.items():
+        for iri, (packed, read) in found.items():
             if iri not in same:
                 continue
             now_read = _still(read, remap, added, removed)
             if now_read is not None:
-                now_places = [remap[p] for p in places]
+                places = array("i")
+                places.frombytes(packed)
+                if places and (min(places) < 0 or max(places) >= len(old)):
+                    continue  # not a place of the last build: searched again
+                now_places = [remap[p] for p in places] if moved else places.tolist()
                 if None not in now_places:
                     out[iri] = (now_places, now_read)
         return out
