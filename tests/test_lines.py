@@ -31,7 +31,7 @@ def counted(text: str) -> tuple[Deferred, list[int]]:
         reads.append(1)
         return text
 
-    return Deferred(len(TEXT), TEXT.count("\n"), read, "test lines"), reads
+    return Deferred(len(TEXT), TEXT.count("\n"), read, "a test file"), reads
 
 
 def test_a_deferred_text_is_read_once_and_only_when_asked_for():
@@ -44,7 +44,7 @@ def test_a_deferred_text_is_read_once_and_only_when_asked_for():
 @pytest.mark.parametrize("read", [TEXT[:-1], TEXT + "<x> <y> <z> .\n", TEXT.replace("\n", " ", 1) + "\n"])
 def test_lines_other_than_announced_are_an_error_naming_them(read: str):
     lines, _ = counted(read)
-    with pytest.raises(PlanKGError, match="test lines changed since they were written"):
+    with pytest.raises(PlanKGError, match="the lines kept in a test file changed since they were written"):
         lines.text()
 
 

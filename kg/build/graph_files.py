@@ -60,12 +60,12 @@ def read(path: Path, fmt: int) -> tuple[list[MappedGraph], dict] | None:
                 or not isinstance(header["extra"], dict):
             return None
         graphs, at = [], len(head)
-        for iri, kind, counts, warnings, chars, lines, size_of, crc, known, facts in header["graphs"]:
-            if not isinstance(known, str) or not all(isinstance(n, int) for n in (chars, lines, size_of, crc)):
+        for iri, kind, counts, warnings, chars, lines, nbytes, crc, known, facts in header["graphs"]:
+            if not isinstance(known, str) or not all(isinstance(n, int) for n in (chars, lines, nbytes, crc)):
                 return None
-            made = Deferred(chars, lines, _Part(path, at, size_of, crc).text, f"the cache file {path}")
+            made = Deferred(chars, lines, _Part(path, at, nbytes, crc).text, f"the cache file {path}")
             graphs.append(MappedGraph(iri, made, kind, counts, warnings, known, Facts.from_json(facts)))
-            at += size_of
+            at += nbytes
         return (graphs, header["extra"]) if at == size else None
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -17,12 +17,13 @@ from plankg.errors import PlanKGError
 
 class Deferred:
     """``size`` characters in ``count`` lines, which ``read()`` gives when first asked for
-    (:meth:`text`); a read that gives other lines than announced is an error (a cache file changed
-    since it was written), raised as ``read`` raises it or as :class:`plankg.errors.PlanKGError`."""
+    (:meth:`text`); a read that gives other lines than announced is an error (the file ``what``
+    names changed since it was written), raised as ``read`` raises it or as
+    :class:`plankg.errors.PlanKGError`."""
 
     __slots__ = ("size", "count", "_read", "_text", "what")
 
-    def __init__(self, size: int, count: int, read: Callable[[], str], what: str = "kept lines"):
+    def __init__(self, size: int, count: int, read: Callable[[], str], what: str = "the cache"):
         self.size, self.count, self._read, self.what = size, count, read, what
         self._text: str | None = None
 
@@ -30,7 +31,7 @@ class Deferred:
         if self._text is None:
             text = self._read()
             if len(text) != self.size or text.count("\n") != self.count:
-                raise PlanKGError(f"{self.what} changed since they were written: build again")
+                raise PlanKGError(f"the lines kept in {self.what} changed since they were written: build again")
             self._text = text
         return self._text
 
@@ -102,7 +103,7 @@ class Lines(Mapping[str, str]):
         return self._items[iri]
 
     def read(self, iri: str) -> bool:
-        """Whether graph ``iri``'s lines are in memory (never read, or read already)."""
+        """Whether graph ``iri``'s lines are in memory (given as text, or read already)."""
         found = self._items[iri]
         return not isinstance(found, Deferred) or found._text is not None
 
@@ -144,10 +145,4 @@ def triples(lines: Mapping[str, str], iri: str) -> int:
     return lines.triples(iri) if isinstance(lines, Lines) else lines[iri].count("\n")
 
 
-def size(lines: Mapping[str, str], iri: str) -> int:
-    """The length of graph ``iri``'s lines, without reading them when they are kept (:class:`Lines`)."""
-    return lines.size(iri) if isinstance(lines, Lines) else len(lines[iri])
-
-
-__all__ = ["Deferred", "Text", "Lines", "Texts", "text_of", "size_of", "count_of", "sizes", "reordered", "triples",
-           "size"]
+__all__ = ["Deferred", "Text", "Lines", "Texts", "text_of", "size_of", "count_of", "sizes", "reordered", "triples"]
