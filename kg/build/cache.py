@@ -73,8 +73,12 @@ def link(source: Path, path: Path) -> None:
 def write_marshal(path: Path, what: str, value) -> None:
     """Keep ``value`` (dicts, lists, strings, numbers) in ``path`` with :mod:`marshal`, after a line
     naming ``what`` it is, the Python version (marshal's format is Python's) and the CRC-32 of the
-    rest (:func:`read_marshal`): several times faster than JSON to write and read."""
-    body = marshal.dumps(value)
+    rest (:func:`read_marshal`): several times faster than JSON to write and read. A value marshal
+    cannot write (a subclass of str, say) is not kept, as a file that cannot be written is not."""
+    try:
+        body = marshal.dumps(value)
+    except ValueError:
+        return
     write(path, _head(what, zlib.crc32(body)) + body)
 
 

@@ -20,7 +20,8 @@ thirds to read), after a line naming the format, the Python version (marshal's f
 Python's) and the CRC-32 of the rest, which is checked before the rest is read
 (:func:`plankg.build.cache.write_marshal`). Places are positions in that order, each search's
 packed as 32-bit integers (a million Python integers made the state slow to write and read);
-when the programs kept are not in the same order as before, nothing is taken. The index itself (:class:`.search.ProgramIndex`) is built only when a search must run.
+when the programs kept are not in the same order as before, nothing is taken. The index itself
+(:class:`.search.ProgramIndex`) is built only when a search must run.
 """
 
 from __future__ import annotations
