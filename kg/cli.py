@@ -98,9 +98,8 @@ def _leave_to_the_os() -> None:
 
 
 def entry() -> None:
-    """The ``plankg`` console script: :func:`main`; after a build, with its exit code and its output
-    flushed, :func:`os._exit` rather than freeing the heap (only here, in the process the command
-    owns: :func:`main` called in-process, as by click's test runner, returns as usual)."""
+    """The ``plankg`` console script: :func:`main`, then, after a build, :func:`os._exit` with its
+    output flushed (:func:`main` called in-process, as by click's test runner, returns as usual)."""
     try:
         main()
     except SystemExit as done:

@@ -53,6 +53,7 @@ class MappedPlan:
         self._graph = graph
         self._added: dict[str, None] = {}
         self._text: Text | None = None  # what lines() gives, once made
+        self._tail_text: str | None = None  # the lines add() added, canonical, once made
         self.kept_digests: Callable[[int, str, Callable[[], str]], str] | None = None  # (size, tail, compute)
 
     def add(self, triples: list[tuple[str, str, str]]) -> None:
@@ -62,12 +63,11 @@ class MappedPlan:
             line = f"<{s}> <{p}> <{o}> .\n"
             if line not in self._added:
                 self._added[line] = None
-                self._text = None
+                self._text = self._tail_text = None
                 if self._graph is not None:
                     self._graph.add((URIRef(s), URIRef(p), URIRef(o)))
 
-    def ntriples(self) -> str:
-        """The graph as N-Triples (:mod:`plankg.build.ntriples`), with what :meth:`add` added."""
+    def ntriples(self) -> str:  # the graph as N-Triples (plankg.build.ntriples), with what add() added
         return text_of(self.lines())
 
     def lines(self) -> Text:  # unread when the plan's unit was kept (plankg.build.lines)
@@ -77,9 +77,10 @@ class MappedPlan:
             self._text = self.unit.lines + self._tail()
         return self._text
 
-    def _tail(self) -> str:
-        """The lines :meth:`add` added."""
-        return canonical("".join(self._added)) if self._added else ""
+    def _tail(self) -> str:  # the lines add() added
+        if self._tail_text is None:
+            self._tail_text = canonical("".join(self._added)) if self._added else ""
+        return self._tail_text
 
     def digest(self) -> str:
         """:func:`plankg.build.ntriples.digest` of :meth:`ntriples`: kept with the plan's unit when it is
@@ -87,8 +88,7 @@ class MappedPlan:
         rebuild does not read, sort and hash the lines of every plan again."""
         if self.kept_digests is None:
             return digest(self.ntriples())
-        tail = self._tail()
-        return self.kept_digests(size_of(self.unit.lines) + len(tail), tail, lambda: digest(self.ntriples()))
+        return self.kept_digests(size_of(self.lines()), self._tail(), lambda: digest(self.ntriples()))
 
     @property
     def graph(self) -> Graph:

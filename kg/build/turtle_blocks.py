@@ -50,7 +50,7 @@ def turtle(graph: Graph) -> bytes:
     known = _read(path)
     keys = [_key(subject, groups) for subject in order]
     todo = [(s, k) for s, k in zip(order, keys) if k not in known]
-    names = path.with_name(path.name.replace("blocks-", "names-", 1)).with_suffix(".bin") if path and todo else None
+    names = _path(graph, "names", ".bin") if todo else None
     writer = _Blocks(graph, (cache.read_marshal(names, NAMES) if names else None) or {})
     made = writer.blocks(todo, groups)
     used = {k: known.get(k) or made[k] for k in keys}
@@ -172,15 +172,16 @@ def _term(o, groups: dict) -> tuple:
     return ("u", str(o))
 
 
-def _path(graph: Graph) -> Path | None:
-    """The file of the blocks written with ``graph``'s prefixes, this rdflib and this code."""
+def _path(graph: Graph, name: str = "blocks", suffix: str = ".json") -> Path | None:
+    """The file of the blocks (or the prefixed ``names``) written with ``graph``'s prefixes, this
+    rdflib and this code."""
     folder = cache.folder(KIND)
     if folder is None:
         return None
     bindings = sorted((prefix, str(ns)) for prefix, ns in graph.namespace_manager.namespaces())
     h = hashlib.sha256(json.dumps([bindings, metadata.version("rdflib")]).encode())
     h.update(Path(__file__).read_bytes())
-    return folder / f"blocks-{h.hexdigest()}.json"
+    return folder / f"{name}-{h.hexdigest()}{suffix}"
 
 
 def _read(path: Path | None) -> dict[str, list]:
