@@ -202,8 +202,9 @@ def send(request: httpx.Request, *, idempotent: bool, seconds: float, stream: bo
                 continue
             raise StoreTimeout(f"the SPARQL server at {request.url.copy_with(query=None)} did not answer within "
                                f"{seconds:g} s ({type(e).__name__})") from None
-        except (httpx.ConnectError, httpx.RemoteProtocolError) as e:
-            # RemoteProtocolError: a pooled keep-alive connection the server had closed
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as e:
+            # a pooled keep-alive connection the server had closed (RemoteProtocolError) or reset
+            # (ReadError, WriteError: ECONNRESET), or no connection at all (ConnectError)
             if attempt + 1 == attempts or time.monotonic() + RETRY_PAUSE_S >= deadline:
                 raise StoreError(f"the SPARQL server at {request.url.copy_with(query=None)} "
                                  f"cannot be reached: {describe_error(e)}") from None
